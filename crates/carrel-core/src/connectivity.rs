@@ -1,0 +1,234 @@
+//! Is the course server reachable right now?
+//!
+//! [`probe`] asks the server's `/health` once and turns every possible outcome — answered, refused,
+//! timed out, answered by something that is not a Carrel server, a server speaking another protocol
+//! version — into a [`ServerStatus`] with a sentence the learner can act on. Offline is a normal
+//! state for Carrel, not an error.
+//!
+//! [`Monitor`] is a tokio task that probes on a timer (missed ticks skipped), on demand ("Check
+//! now"), and whenever the server address changes, and hands every new status to a callback (the
+//! shell turns it into a UI event). It is the first piece of the background sync engine.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use carrel_protocol::{API_VERSION, HEALTH_PATH, Health, HealthStatus};
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::MissedTickBehavior;
+use ts_rs::TS;
+
+use crate::http::HttpClient;
+use crate::settings::ServerUrl;
+
+/// Whether the course server answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum ConnectionState {
+    /// The first check has not finished yet.
+    Checking,
+    /// The server answered its health check.
+    Online,
+    /// The server could not be reached or cannot serve; see `detail`.
+    Offline,
+}
+
+/// The last known state of the connection to the course server, as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerStatus {
+    /// The server address checked.
+    pub server_url: String,
+    /// Reachable or not.
+    pub state: ConnectionState,
+    /// The server's version, when it answered.
+    pub server_version: Option<String>,
+    /// When the check finished, milliseconds since the Unix epoch; `None` while checking.
+    #[ts(type = "number | null")]
+    pub checked_at_ms: Option<u64>,
+    /// For people: why the server is offline, or `None` when online.
+    pub detail: Option<String>,
+}
+
+impl ServerStatus {
+    /// The status before the first check of `url` has finished.
+    pub fn checking(url: &ServerUrl) -> Self {
+        Self {
+            server_url: url.to_string(),
+            state: ConnectionState::Checking,
+            server_version: None,
+            checked_at_ms: None,
+            detail: None,
+        }
+    }
+
+    fn offline(url: &ServerUrl, detail: String) -> Self {
+        Self {
+            server_url: url.to_string(),
+            state: ConnectionState::Offline,
+            server_version: None,
+            checked_at_ms: Some(now_ms()),
+            detail: Some(detail),
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+/// Checks once whether a Carrel course server answers at `url`.
+pub async fn probe(client: &HttpClient, url: &ServerUrl) -> ServerStatus {
+    let response = match client.inner().get(url.join(HEALTH_PATH)).send().await {
+        Ok(response) => response,
+        Err(error) => return ServerStatus::offline(url, describe_send_error(client, url, &error)),
+    };
+    let status = response.status();
+    let health: Health = match response.json().await {
+        Ok(health) => health,
+        Err(_) => {
+            return ServerStatus::offline(
+                url,
+                format!(
+                    "Something answers at {url} (HTTP {status}), but it is not a Carrel course \
+                     server. Check the address in Settings."
+                ),
+            );
+        }
+    };
+    if health.api_version != API_VERSION {
+        let advice = if health.api_version > API_VERSION {
+            "Update Carrel to sync with it."
+        } else {
+            "Ask your course administrator to update the server."
+        };
+        return ServerStatus::offline(
+            url,
+            format!(
+                "The course server speaks protocol version {}, this Carrel speaks version \
+                 {API_VERSION}. {advice}",
+                health.api_version
+            ),
+        );
+    }
+    if health.status != HealthStatus::Ok || !status.is_success() {
+        return ServerStatus::offline(
+            url,
+            "The course server is running but cannot serve requests right now. Carrel will try \
+             again."
+                .to_owned(),
+        );
+    }
+    ServerStatus {
+        server_url: url.to_string(),
+        state: ConnectionState::Online,
+        server_version: Some(health.server_version),
+        checked_at_ms: Some(now_ms()),
+        detail: None,
+    }
+}
+
+fn describe_send_error(client: &HttpClient, url: &ServerUrl, error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        format!(
+            "The course server at {url} did not answer within {} seconds. The connection may be \
+             slow or down; Carrel will try again.",
+            client.request_timeout().as_secs()
+        )
+    } else if error.is_connect() {
+        format!(
+            "No course server answers at {url}. You may be offline, or the server is down; Carrel \
+             will try again."
+        )
+    } else {
+        format!("Cannot reach the course server at {url}: {error}")
+    }
+}
+
+enum Request {
+    CheckNow(oneshot::Sender<ServerStatus>),
+    SetUrl(ServerUrl, oneshot::Sender<ServerStatus>),
+}
+
+/// A handle on the background connectivity task. Dropping every handle stops the task.
+#[derive(Debug, Clone)]
+pub struct Monitor {
+    requests: mpsc::Sender<Request>,
+    status: watch::Receiver<ServerStatus>,
+}
+
+/// The monitor task has stopped (the runtime is shutting down).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the connectivity monitor has stopped")]
+pub struct MonitorStopped;
+
+impl Monitor {
+    /// Starts the monitor on the current tokio runtime. `on_status` is called with every new
+    /// status, including the first.
+    pub fn spawn(
+        client: HttpClient,
+        url: ServerUrl,
+        interval: Duration,
+        on_status: impl Fn(&ServerStatus) + Send + 'static,
+    ) -> Self {
+        let (requests, mut inbox) = mpsc::channel::<Request>(16);
+        let (status_tx, status) = watch::channel(ServerStatus::checking(&url));
+        tokio::spawn(async move {
+            let mut url = url;
+            let mut ticker = tokio::time::interval(interval);
+            ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+            loop {
+                let reply = tokio::select! {
+                    _ = ticker.tick() => None,
+                    request = inbox.recv() => match request {
+                        None => break,
+                        Some(Request::CheckNow(reply)) => Some(reply),
+                        Some(Request::SetUrl(new_url, reply)) => {
+                            url = new_url;
+                            let checking = ServerStatus::checking(&url);
+                            status_tx.send_replace(checking.clone());
+                            on_status(&checking);
+                            Some(reply)
+                        }
+                    },
+                };
+                let current = probe(&client, &url).await;
+                tracing::debug!(state = ?current.state, url = %url, "server status");
+                // Publish before notifying, so whoever reacts to the callback reads this status.
+                status_tx.send_replace(current.clone());
+                on_status(&current);
+                if let Some(reply) = reply {
+                    let _ = reply.send(current);
+                }
+            }
+        });
+        Self { requests, status }
+    }
+
+    /// The last known status, without waiting.
+    pub fn current(&self) -> ServerStatus {
+        self.status.borrow().clone()
+    }
+
+    /// Probes now and returns the fresh status.
+    pub async fn check_now(&self) -> Result<ServerStatus, MonitorStopped> {
+        let (reply, answer) = oneshot::channel();
+        self.requests
+            .send(Request::CheckNow(reply))
+            .await
+            .map_err(|_| MonitorStopped)?;
+        answer.await.map_err(|_| MonitorStopped)
+    }
+
+    /// Switches to another server address and probes it at once.
+    pub async fn set_url(&self, url: ServerUrl) -> Result<ServerStatus, MonitorStopped> {
+        let (reply, answer) = oneshot::channel();
+        self.requests
+            .send(Request::SetUrl(url, reply))
+            .await
+            .map_err(|_| MonitorStopped)?;
+        answer.await.map_err(|_| MonitorStopped)
+    }
+}

@@ -1,0 +1,45 @@
+//! The one HTTP client Carrel's network calls go through.
+//!
+//! Centralised so that timeouts, the user agent and TLS set-up are decided once. TLS uses rustls with
+//! the `ring` provider (the same one the updater plugin installs), so no system OpenSSL is needed.
+
+use std::time::Duration;
+
+/// Connect and whole-request timeouts for small API calls. Large downloads set their own.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A configured HTTP client. Cheap to clone (connection pool is shared).
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    inner: reqwest::Client,
+}
+
+/// The client could not be set up (TLS back end unavailable).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the network client: {0}")]
+pub struct HttpClientError(#[from] reqwest::Error);
+
+impl HttpClient {
+    /// Builds the client.
+    pub fn new() -> Result<Self, HttpClientError> {
+        // Installing fails only when a provider is already installed, which is what we want.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let inner = reqwest::Client::builder()
+            .user_agent(concat!("Carrel/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .build()?;
+        Ok(Self { inner })
+    }
+
+    /// The underlying reqwest client, for modules of this crate that make requests.
+    pub(crate) fn inner(&self) -> &reqwest::Client {
+        &self.inner
+    }
+
+    /// The whole-request timeout for small API calls.
+    pub fn request_timeout(&self) -> Duration {
+        REQUEST_TIMEOUT
+    }
+}

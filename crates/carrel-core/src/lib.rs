@@ -1,0 +1,20 @@
+//! Carrel's client logic, independent of any UI toolkit.
+//!
+//! The desktop shell (`src-tauri`) is a thin layer of commands over this crate; nothing here knows
+//! about Tauri, so all of it is testable with plain `cargo test` against a real `carrel-server`.
+//!
+//! - [`settings`]: which course server this installation talks to, and how that was decided.
+//! - [`connectivity`]: whether that server is reachable right now, probed in the background and on
+//!   demand, reported as a [`connectivity::ServerStatus`] the UI shows (never as an error dialog:
+//!   being offline is normal for Carrel).
+//! - [`http`]: the one HTTP client every network call goes through.
+//!
+//! Types that cross into the UI derive `ts_rs::TS`; the shell generates their TypeScript twins and a
+//! test fails when the committed ones are stale.
+
+pub mod connectivity;
+pub mod http;
+pub mod settings;
+
+/// The version of this Carrel build.
+pub const CARREL_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,166 @@
+//! carrel-core against a real `carrel-server` on 127.0.0.1:0 and against hand-made TCP peers that
+//! misbehave the ways real networks and wrong addresses do.
+
+// A test that cannot set up its world should fail right there, loudly.
+#![allow(clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use carrel_core::connectivity::{ConnectionState, Monitor, ServerStatus, probe};
+use carrel_core::http::HttpClient;
+use carrel_core::settings::ServerUrl;
+use carrel_server::testing::LoopbackServer;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// A real carrel-server with its own SQLite file on a loopback port.
+struct RunningServer {
+    url: ServerUrl,
+    server: LoopbackServer,
+    _dir: tempfile::TempDir,
+}
+
+async fn start_server() -> RunningServer {
+    let dir = tempfile::tempdir().unwrap();
+    let server = LoopbackServer::start(dir.path()).await.unwrap();
+    RunningServer {
+        url: ServerUrl::parse(&server.url()).unwrap(),
+        server,
+        _dir: dir,
+    }
+}
+
+impl RunningServer {
+    async fn stop(self) {
+        self.server.stop().await.unwrap();
+    }
+}
+
+/// A port on which nothing listens.
+async fn closed_port_url() -> ServerUrl {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    ServerUrl::parse(&format!("http://{addr}")).unwrap()
+}
+
+/// A TCP peer that answers every connection with `response` verbatim.
+async fn canned_http_peer(response: &'static str) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            let _ = socket.write_all(response.as_bytes()).await;
+            let _ = socket.shutdown().await;
+        }
+    });
+    addr
+}
+
+fn client() -> HttpClient {
+    HttpClient::new().expect("the HTTP client builds")
+}
+
+#[tokio::test]
+async fn probe_reports_a_running_server_online_with_its_version() {
+    let server = start_server().await;
+    let status = probe(&client(), &server.url).await;
+    assert_eq!(status.state, ConnectionState::Online, "{status:?}");
+    assert_eq!(
+        status.server_version.as_deref(),
+        Some(carrel_server::SERVER_VERSION)
+    );
+    assert_eq!(status.server_url, server.url.to_string());
+    assert!(status.checked_at_ms.is_some() && status.detail.is_none());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn probe_reports_a_closed_port_offline_with_advice() {
+    let url = closed_port_url().await;
+    let status = probe(&client(), &url).await;
+    assert_eq!(status.state, ConnectionState::Offline);
+    let detail = status.detail.expect("offline always says why");
+    assert!(detail.contains("No course server answers"), "{detail}");
+    assert!(detail.contains(url.as_str()), "names the address: {detail}");
+}
+
+#[tokio::test]
+async fn probe_tells_a_wrong_address_from_an_unreachable_one() {
+    let addr = canned_http_peer(
+        "HTTP/1.1 404 Not Found\r\ncontent-type: text/html\r\ncontent-length: 9\r\n\r\nnot found",
+    )
+    .await;
+    let url = ServerUrl::parse(&format!("http://{addr}")).unwrap();
+    let status = probe(&client(), &url).await;
+    assert_eq!(status.state, ConnectionState::Offline);
+    let detail = status.detail.unwrap();
+    assert!(detail.contains("not a Carrel course server"), "{detail}");
+    assert!(
+        detail.contains("Settings"),
+        "says where to fix it: {detail}"
+    );
+}
+
+#[tokio::test]
+async fn probe_refuses_a_server_speaking_a_newer_protocol() {
+    let addr = canned_http_peer(concat!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 82\r\n\r\n",
+        r#"{"status":"ok","server_version":"9.0.0","api_version":99,"server_time_ms":1000000}"#
+    ))
+    .await;
+    let url = ServerUrl::parse(&format!("http://{addr}")).unwrap();
+    let status = probe(&client(), &url).await;
+    assert_eq!(status.state, ConnectionState::Offline);
+    let detail = status.detail.unwrap();
+    assert!(detail.contains("Update Carrel"), "{detail}");
+}
+
+#[tokio::test]
+async fn monitor_follows_the_server_going_down_and_a_new_address() {
+    let server = start_server().await;
+    let seen: Arc<Mutex<Vec<ServerStatus>>> = Arc::default();
+    let sink = Arc::clone(&seen);
+    let monitor = Monitor::spawn(
+        client(),
+        server.url.clone(),
+        // Long enough that only the first tick and our explicit requests probe.
+        Duration::from_secs(3600),
+        move |status| sink.lock().unwrap().push(status.clone()),
+    );
+
+    let now = monitor.check_now().await.unwrap();
+    assert_eq!(now.state, ConnectionState::Online);
+    assert_eq!(monitor.current(), now, "current() is the last probe");
+
+    let old_url = server.url.clone();
+    server.stop().await;
+    let down = monitor.check_now().await.unwrap();
+    assert_eq!(
+        down.state,
+        ConnectionState::Offline,
+        "a stopped server is offline"
+    );
+    assert_eq!(down.server_url, old_url.to_string());
+
+    let second = start_server().await;
+    let moved = monitor.set_url(second.url.clone()).await.unwrap();
+    assert_eq!(moved.state, ConnectionState::Online);
+    assert_eq!(moved.server_url, second.url.to_string());
+
+    let seen = seen.lock().unwrap().clone();
+    let states: Vec<_> = seen.iter().map(|s| s.state).collect();
+    assert!(
+        states.ends_with(&[
+            ConnectionState::Offline,
+            ConnectionState::Checking,
+            ConnectionState::Online
+        ]),
+        "every change reaches the callback, a new address starting as Checking: {states:?}"
+    );
+    second.stop().await;
+}

@@ -1,0 +1,139 @@
+//! A WebDriver session on the app's main window, with the few verbs the tests need and a
+//! screenshot per step.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+
+/// How long a condition may take before a test fails. Generous: CI machines are slow and busy.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// A session on the app; close it with [`Session::close`] so the app quits.
+pub struct Session {
+    client: Client,
+    shots: PathBuf,
+    step: u32,
+}
+
+impl Session {
+    pub(crate) fn new(client: Client, shots: PathBuf) -> anyhow::Result<Self> {
+        if shots.exists() {
+            std::fs::remove_dir_all(&shots)?;
+        }
+        std::fs::create_dir_all(&shots)?;
+        Ok(Self {
+            client,
+            shots,
+            step: 0,
+        })
+    }
+
+    /// The folder screenshots of this session go to.
+    pub fn screenshot_dir(&self) -> &PathBuf {
+        &self.shots
+    }
+
+    /// Saves a PNG of the window as `NN-<name>.png` and returns its path.
+    pub async fn screenshot(&mut self, name: &str) -> anyhow::Result<PathBuf> {
+        self.step += 1;
+        let png = self.client.screenshot().await?;
+        let path = self.shots.join(format!("{:02}-{name}.png", self.step));
+        std::fs::write(&path, png)?;
+        Ok(path)
+    }
+
+    /// Waits until the shell says it has rendered with real data (`<body data-ready="true">`).
+    pub async fn wait_ready(&self) -> anyhow::Result<()> {
+        self.wait_for(r#"body[data-ready="true"]"#).await
+    }
+
+    /// Waits until an element matching `css` exists.
+    pub async fn wait_for(&self, css: &str) -> anyhow::Result<()> {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .map_err(|e| anyhow::anyhow!("no element {css:?} appeared within {WAIT:?}: {e}"))?;
+        Ok(())
+    }
+
+    /// Whether an element matching `css` exists now.
+    pub async fn exists(&self, css: &str) -> anyhow::Result<bool> {
+        Ok(!self.client.find_all(Locator::Css(css)).await?.is_empty())
+    }
+
+    /// The visible text of the element matching `css`.
+    pub async fn text(&self, css: &str) -> anyhow::Result<String> {
+        Ok(self.client.find(Locator::Css(css)).await?.text().await?)
+    }
+
+    /// An attribute of the element matching `css`.
+    pub async fn attr(&self, css: &str, name: &str) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .client
+            .find(Locator::Css(css))
+            .await?
+            .attr(name)
+            .await?)
+    }
+
+    /// Clicks the element matching `css`.
+    pub async fn click(&self, css: &str) -> anyhow::Result<()> {
+        self.client.find(Locator::Css(css)).await?.click().await?;
+        Ok(())
+    }
+
+    /// Replaces the value of the input matching `css` with `text`, as typed keys.
+    pub async fn fill(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        let input = self.client.find(Locator::Css(css)).await?;
+        input.clear().await?;
+        input.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Waits until attribute `name` of the element matching `css` equals `value`.
+    pub async fn wait_for_attr(&self, css: &str, name: &str, value: &str) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut last = None;
+        while tokio::time::Instant::now() < deadline {
+            last = self.attr(css, name).await.ok().flatten();
+            if last.as_deref() == Some(value) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        anyhow::bail!("{css}[{name}] stayed {last:?}, never {value:?}, within {WAIT:?}")
+    }
+
+    /// Waits until the text of the element matching `css` equals `value`.
+    pub async fn wait_for_text(&self, css: &str, value: &str) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut last = None;
+        while tokio::time::Instant::now() < deadline {
+            last = self.text(css).await.ok();
+            if last.as_deref() == Some(value) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        anyhow::bail!("the text of {css} stayed {last:?}, never {value:?}, within {WAIT:?}")
+    }
+
+    /// Whether a JavaScript alert, confirm or prompt dialog is open.
+    pub async fn dialog_open(&self) -> bool {
+        self.client.get_alert_text().await.is_ok()
+    }
+
+    /// Runs JavaScript in the page and returns its result.
+    pub async fn eval(&self, script: &str) -> anyhow::Result<serde_json::Value> {
+        Ok(self.client.execute(script, vec![]).await?)
+    }
+
+    /// Ends the session; the app window closes and the app exits.
+    pub async fn close(self) -> anyhow::Result<()> {
+        self.client.close().await?;
+        Ok(())
+    }
+}

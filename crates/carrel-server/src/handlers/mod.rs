@@ -1,0 +1,3 @@
+//! HTTP handlers, one module per area of the protocol.
+
+pub mod health;

@@ -1,0 +1,63 @@
+//! A real carrel-server on `127.0.0.1:0` with its own database in a temporary folder, for the tests
+//! and benchmarks of every crate (client, app end-to-end, server). Not a mock: the same router,
+//! storage and shutdown path as the binary.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::{AppState, Storage};
+
+/// A server running on a loopback port in this process.
+pub struct LoopbackServer {
+    addr: SocketAddr,
+    db: PathBuf,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl LoopbackServer {
+    /// Starts a server whose database is `dir/server.sqlite3`, on a free loopback port.
+    /// Must be called inside a tokio runtime.
+    pub async fn start(dir: &Path) -> anyhow::Result<Self> {
+        let db = dir.join("server.sqlite3");
+        let storage = Storage::open(&db)?;
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(crate::serve(listener, AppState::new(storage), async move {
+            let _ = stopped.await;
+        }));
+        Ok(Self {
+            addr,
+            db,
+            stop,
+            task,
+        })
+    }
+
+    /// The server's base URL, e.g. `http://127.0.0.1:40123`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The database file.
+    pub fn db(&self) -> &Path {
+        &self.db
+    }
+
+    /// Shuts the server down gracefully and waits until it has stopped; its port is closed after.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.task.await??;
+        Ok(())
+    }
+}

@@ -1,0 +1,57 @@
+//! Build script of the Carrel app: permission-gates the app's own commands and compiles the
+//! capabilities in `src-tauri/capabilities/`, and makes sure the UI bundle that gets embedded exists.
+
+use std::path::Path;
+use std::process::Command;
+
+/// Every command the app registers. Tauri generates an `allow-<command>`/`deny-<command>`
+/// permission for each, so no command is callable from any webview unless a capability grants it.
+/// Keep in sync with `generate_handler!` in `src-tauri/src/lib.rs` (a unit test checks).
+const COMMANDS: &[&str] = &[
+    "get_app_info",
+    "get_server_status",
+    "check_server_now",
+    "set_server_url",
+];
+
+fn main() {
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    println!("cargo:rerun-if-changed=ui/dist/index.html");
+    ensure_ui_bundle();
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("./src-tauri/capabilities/**/*.json")
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        panic!("tauri build step failed: {error:#}");
+    }
+}
+
+/// The app embeds `ui/dist`. The run and test scripts build it first; for a bare `cargo build` on a
+/// fresh clone, build it here so the command works, or say exactly what is missing.
+fn ensure_ui_bundle() {
+    if Path::new("ui/dist/index.html").exists() {
+        return;
+    }
+    let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
+    let run = |args: &[&str]| {
+        let status = Command::new(npm)
+            .args(args)
+            .status()
+            .unwrap_or_else(|error| {
+                panic!(
+                    "ui/dist is missing and npm cannot run ({error}). Install Node.js 20+ and npm, \
+                 then run `npm ci && npm run build --workspace ui` in the repository root."
+                )
+            });
+        assert!(
+            status.success(),
+            "`npm {}` failed; run `npm ci && npm run build --workspace ui` in the repository root \
+             and read its output",
+            args.join(" ")
+        );
+    };
+    if !Path::new("node_modules").exists() {
+        run(&["ci", "--no-audit", "--no-fund"]);
+    }
+    run(&["run", "build", "--workspace", "ui"]);
+}

@@ -1,0 +1,75 @@
+//! TypeScript types for the UI, generated from the Rust types that cross the IPC boundary.
+//!
+//! The files live in `ui/src/lib/backend/bindings/`, one per type, and are committed. The test
+//! below regenerates them in memory and fails when a committed file is stale, missing or extra.
+//! To update them after changing a type:
+//! `CARREL_UPDATE_BINDINGS=1 cargo test --lib bindings`.
+
+use std::path::PathBuf;
+
+use ts_rs::{Config, ExportError, TS};
+
+/// The folder of the generated files, relative to the repository root.
+pub const BINDINGS_DIR: &str = "ui/src/lib/backend/bindings";
+
+/// Every type the UI receives or sends, as `(file name, contents)`.
+pub fn generate() -> Result<Vec<(String, String)>, ExportError> {
+    fn one<T: TS + 'static>(cfg: &Config) -> Result<(String, String), ExportError> {
+        Ok((format!("{}.ts", T::name(cfg)), T::export_to_string(cfg)?))
+    }
+    let cfg = Config::new();
+    Ok(vec![
+        one::<crate::commands::app::AppInfo>(&cfg)?,
+        one::<carrel_core::settings::ServerUrlSource>(&cfg)?,
+        one::<carrel_core::connectivity::ServerStatus>(&cfg)?,
+        one::<carrel_core::connectivity::ConnectionState>(&cfg)?,
+        one::<crate::error::CommandError>(&cfg)?,
+    ])
+}
+
+/// The absolute bindings folder.
+pub fn bindings_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(BINDINGS_DIR)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn committed_typescript_bindings_are_fresh() {
+        let dir = bindings_dir();
+        let generated = generate().expect("bindings generate");
+        if std::env::var_os("CARREL_UPDATE_BINDINGS").is_some() {
+            std::fs::create_dir_all(&dir).unwrap();
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                std::fs::remove_file(entry.unwrap().path()).unwrap();
+            }
+            for (name, contents) in &generated {
+                std::fs::write(dir.join(name), contents).unwrap();
+            }
+        }
+        let mut stale = Vec::new();
+        for (name, contents) in &generated {
+            match std::fs::read_to_string(dir.join(name)) {
+                Ok(committed) if committed == *contents => {}
+                Ok(_) => stale.push(format!("{name} differs")),
+                Err(_) => stale.push(format!("{name} is missing")),
+            }
+        }
+        let expected: BTreeSet<String> = generated.into_iter().map(|(name, _)| name).collect();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            if !expected.contains(&name) {
+                stale.push(format!("{name} is not generated from any Rust type"));
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "UI bindings in {BINDINGS_DIR} are stale ({}). Run \
+             `CARREL_UPDATE_BINDINGS=1 cargo test --lib bindings` and commit the result.",
+            stale.join("; ")
+        );
+    }
+}

@@ -1,0 +1,51 @@
+//! Facts about this installation, and its settings.
+
+use serde::Serialize;
+use tauri::{AppHandle, Runtime, State};
+use ts_rs::TS;
+
+use carrel_core::settings::ServerUrlSource;
+
+use crate::error::CommandError;
+use crate::state::AppState;
+
+/// What the shell shows about this installation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    /// Carrel's version.
+    pub version: String,
+    /// The course server in use.
+    pub server_url: String,
+    /// Where that address came from.
+    pub server_url_source: ServerUrlSource,
+    /// The folder holding this installation's data.
+    pub data_dir: String,
+}
+
+fn app_info(state: &AppState) -> AppInfo {
+    let server = state.server();
+    AppInfo {
+        version: carrel_core::CARREL_VERSION.to_owned(),
+        server_url: server.url.to_string(),
+        server_url_source: server.source,
+        data_dir: state.data_dir().display().to_string(),
+    }
+}
+
+/// Returns the app version, the server in use and the data folder.
+#[tauri::command]
+pub fn get_app_info(state: State<'_, AppState>) -> AppInfo {
+    app_info(&state)
+}
+
+/// Saves a new course server address (validated) and starts checking it.
+#[tauri::command]
+pub fn set_server_url<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    url: String,
+) -> Result<AppInfo, CommandError> {
+    state.set_server_url(&app, &url)?;
+    Ok(app_info(&state))
+}

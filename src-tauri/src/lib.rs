@@ -1,0 +1,119 @@
+//! The Carrel desktop app: a thin Tauri shell over `carrel-core`.
+//!
+//! This crate is the only one that knows Tauri. It opens the main window (the Svelte UI in `ui/`),
+//! registers the store and updater plugins, keeps the [`state::AppState`] the commands share, and
+//! turns core events into UI events. Each command in [`commands`] takes state, calls one core
+//! function and maps the error; no business rules live here.
+//!
+//! Security: every app command is permission-gated (see `src-tauri/build.rs`) and granted only to
+//! the webview labelled `main` by `src-tauri/capabilities/main.json`. Course content will run in
+//! other webviews that no capability names, so it can reach no command.
+
+use tauri::Manager;
+
+pub mod bindings;
+pub mod commands;
+pub mod error;
+pub mod events;
+pub mod state;
+
+/// Starts the app and blocks until it quits.
+pub fn run() {
+    init_logging();
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_store::Builder::new().build())
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .setup(|app| {
+            let state = state::AppState::init(app.handle())?;
+            app.manage(state);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app::get_app_info,
+            commands::app::set_server_url,
+            commands::server::get_server_status,
+            commands::server::check_server_now,
+        ])
+        .build(tauri::generate_context!());
+    match app {
+        Ok(app) => app.run(|_, _| {}),
+        Err(error) => {
+            tracing::error!(%error, "Carrel could not start");
+            eprintln!("Carrel could not start: {error}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,carrel_app=info,carrel_core=info"));
+    // stderr only: Tauri prints its invoke key there on a mismatch, so it must never be collected
+    // into files users share without review.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// The command names in `generate_handler!` in [`super::run`], read from this file's source.
+    fn registered_commands() -> BTreeSet<&'static str> {
+        let source = include_str!("lib.rs");
+        let start = source
+            .find("generate_handler![")
+            .expect("run() registers commands");
+        let end = start + source[start..].find(']').expect("the list ends");
+        source[start + "generate_handler![".len()..end]
+            .split(',')
+            .filter_map(|path| path.trim().rsplit("::").next())
+            .filter(|name| !name.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn every_registered_command_is_permission_gated_in_build_rs() {
+        let build_rs = include_str!("../build.rs");
+        let start = build_rs
+            .find("const COMMANDS")
+            .expect("build.rs lists COMMANDS");
+        let end = start + build_rs[start..].find("];").expect("COMMANDS ends");
+        let gated: BTreeSet<&str> = build_rs[start..end].split('"').skip(1).step_by(2).collect();
+        let registered = registered_commands();
+        assert!(
+            registered.contains("get_app_info"),
+            "parsed the handler list: {registered:?}"
+        );
+        assert_eq!(
+            gated, registered,
+            "a command missing from build.rs COMMANDS is ungated; one only there is dead"
+        );
+    }
+
+    #[test]
+    fn main_capability_is_scoped_to_the_main_webview_only() {
+        let capability: serde_json::Value =
+            serde_json::from_str(include_str!("../capabilities/main.json")).unwrap();
+        assert_eq!(
+            capability["webviews"],
+            serde_json::json!(["main"]),
+            "grants must name the main webview: a window grant leaks to child webviews"
+        );
+        assert!(
+            capability.get("windows").is_none(),
+            "a \"windows\" grant reaches every webview in the window, course content included"
+        );
+        let permissions = capability["permissions"].as_array().unwrap();
+        for command in registered_commands() {
+            let wanted = format!("allow-{}", command.replace('_', "-"));
+            assert!(
+                permissions.iter().any(|p| p == wanted.as_str()),
+                "the main UI needs {wanted}"
+            );
+        }
+    }
+}

@@ -1,0 +1,196 @@
+// The shell as a learner (and the end-to-end tests) meet it, rendered in jsdom against a fake
+// backend. The real-window tests in tests/e2e/ cover the same hooks against the real backend.
+import { emit } from "@tauri-apps/api/event";
+import type { InvokeArgs } from "@tauri-apps/api/core";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { afterEach, describe, expect, it } from "vitest";
+import App from "./App.svelte";
+import { AppState } from "./lib/app-state.svelte";
+import { appInfo, checkingStatus, offlineStatus, onlineStatus, SERVER } from "./test/fixtures";
+
+afterEach(() => {
+  cleanup(); // unmount (and unlisten) while the fake backend is still there
+  clearMocks();
+});
+
+type Handler = (args: InvokeArgs | undefined) => unknown;
+
+function backend(handlers: Record<string, Handler>): void {
+  mockIPC(
+    (cmd, args) => {
+      const handler = handlers[cmd];
+      if (!handler) throw { code: "internal", message: `unexpected ${cmd}` };
+      return handler(args);
+    },
+    { shouldMockEvents: true },
+  );
+}
+
+async function renderReady(handlers: Record<string, Handler>) {
+  backend({ get_app_info: () => appInfo(), get_server_status: () => onlineStatus(), ...handlers });
+  const result = render(App, { shell: new AppState() });
+  await waitFor(() => expect(document.body.dataset.ready).toBe("true"));
+  return result;
+}
+
+function byId(id: string): HTMLElement {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`#${id} is not in the page`);
+  return element;
+}
+
+describe("the shell", () => {
+  it("shows a loading state, then the shell with data-ready set", async () => {
+    let answer: ((value: unknown) => void) | null = null;
+    backend({
+      get_app_info: () => appInfo(),
+      get_server_status: () => new Promise((resolve) => (answer = resolve)),
+    });
+    render(App, { shell: new AppState() });
+    expect(screen.getByRole("status").textContent).toBe("Starting Carrel…");
+    expect(document.body.dataset.ready).toBeUndefined();
+    expect(document.getElementById("nav-library")).toBeNull();
+
+    await waitFor(() => expect(answer).not.toBeNull());
+    expect(document.body.dataset.ready).toBeUndefined();
+    answer!(onlineStatus());
+    await waitFor(() => expect(document.body.dataset.ready).toBe("true"));
+    expect(byId("nav-library")).toBeTruthy();
+    expect(byId("screen-library").querySelector("h1")?.textContent).toBe("Your courses");
+  });
+
+  it("shows the version, the server, and its state in a polite status region", async () => {
+    await renderReady({});
+    expect(byId("app-version").textContent).toBe("0.1.0");
+    expect(byId("server-url").textContent).toBe(SERVER);
+    const state = byId("server-state");
+    expect(state.dataset.state).toBe("online");
+    expect(state.textContent).toBe("Online");
+    const region = state.closest('[role="status"]');
+    expect(region?.getAttribute("aria-live")).toBe("polite");
+    expect(region?.textContent).toContain(`Connected to ${SERVER}`);
+  });
+
+  it("follows server-status events: offline is explained calmly, with the detail", async () => {
+    await renderReady({});
+    const status = offlineStatus();
+    await emit("server-status", status);
+    await waitFor(() => expect(byId("server-state").dataset.state).toBe("offline"));
+    expect(byId("server-state").textContent).toBe("Offline");
+    const region = byId("server-state").closest('[role="status"]');
+    expect(region?.textContent).toContain("You can keep studying");
+    expect(region?.textContent).toContain(status.detail);
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(screen.queryByRole("alertdialog")).toBeNull();
+
+    await emit("server-status", checkingStatus());
+    await waitFor(() => expect(byId("server-state").dataset.state).toBe("checking"));
+    expect(byId("server-state").textContent).toBe("Checking…");
+  });
+
+  it("navigates between the four screens, one at a time, focusing each heading", async () => {
+    await renderReady({});
+    const nav = screen.getByRole("navigation", { name: "Main" });
+    expect(nav.querySelectorAll("button")).toHaveLength(4);
+    expect(byId("nav-library").getAttribute("aria-current")).toBe("page");
+
+    for (const name of ["course", "outbox", "settings", "library"]) {
+      await fireEvent.click(byId(`nav-${name}`));
+      const root = byId(`screen-${name}`);
+      const heading = root.querySelector("h1");
+      expect(heading?.textContent?.trim()).not.toBe("");
+      expect(document.activeElement).toBe(heading);
+      expect(root.closest("main")).not.toBeNull();
+      for (const other of ["library", "course", "outbox", "settings"]) {
+        expect(byId(`nav-${other}`).getAttribute("aria-current")).toBe(
+          other === name ? "page" : null,
+        );
+        if (other !== name) expect(document.getElementById(`screen-${other}`)).toBeNull();
+      }
+    }
+  });
+
+  it("shows the Outbox's empty state", async () => {
+    await renderReady({});
+    await fireEvent.click(byId("nav-outbox"));
+    expect(byId("screen-outbox").textContent).toContain("Nothing waiting to be sent.");
+  });
+
+  it("shows why it could not start, and retries", async () => {
+    let fail = true;
+    backend({
+      get_app_info: () => {
+        if (fail) throw { code: "internal", message: "Reading settings failed." };
+        return appInfo();
+      },
+      get_server_status: () => onlineStatus(),
+    });
+    render(App, { shell: new AppState() });
+    await waitFor(() => expect(document.body.dataset.ready).toBe("error"));
+    expect(byId("load-error").textContent).toBe("Reading settings failed.");
+    fail = false;
+    await fireEvent.click(screen.getByRole("button", { name: "Try again" }));
+    await waitFor(() => expect(document.body.dataset.ready).toBe("true"));
+  });
+});
+
+describe("Settings", () => {
+  it("shows the backend's error inline on the field, then confirms a good address", async () => {
+    const sent: unknown[] = [];
+    await renderReady({
+      set_server_url: (args) => {
+        sent.push(args);
+        const url = (args as { url: string }).url;
+        if (!url.startsWith("http")) {
+          throw { code: "invalid_server_url", message: "Type an address starting with https://" };
+        }
+        return appInfo({ serverUrl: url });
+      },
+    });
+    await fireEvent.click(byId("nav-settings"));
+    const input = byId("settings-server-url") as HTMLInputElement;
+    expect(input.value).toBe(SERVER);
+    expect(input.type).toBe("url");
+    expect(screen.getByLabelText("Course server address")).toBe(input);
+    expect(document.getElementById("settings-error")).toBeNull();
+
+    await fireEvent.input(input, { target: { value: "ftp://example.org" } });
+    await fireEvent.click(byId("settings-save"));
+    await waitFor(() => expect(document.getElementById("settings-error")).not.toBeNull());
+    expect(byId("settings-error").textContent).toBe("Type an address starting with https://");
+    expect(input.getAttribute("aria-invalid")).toBe("true");
+    expect(input.getAttribute("aria-describedby")?.split(" ")).toContain("settings-error");
+    expect(document.activeElement).toBe(input);
+
+    await fireEvent.input(input, { target: { value: "https://courses.example.org" } });
+    await fireEvent.click(byId("settings-save"));
+    await waitFor(() => expect(document.getElementById("settings-error")).toBeNull());
+    expect(input.hasAttribute("aria-invalid")).toBe(false);
+    expect(screen.getByText("Saved. Carrel now uses https://courses.example.org.")).toBeTruthy();
+    expect(sent).toEqual([{ url: "ftp://example.org" }, { url: "https://courses.example.org" }]);
+  });
+
+  it("is read-only when the address comes from CARREL_SERVER_URL", async () => {
+    await renderReady({ get_app_info: () => appInfo({ serverUrlSource: "environment" }) });
+    await fireEvent.click(byId("nav-settings"));
+    expect((byId("settings-server-url") as HTMLInputElement).disabled).toBe(true);
+    expect((byId("settings-save") as HTMLButtonElement).disabled).toBe(true);
+    expect(byId("screen-settings").textContent).toContain("CARREL_SERVER_URL");
+  });
+
+  it("shows the version and data folder", async () => {
+    await renderReady({});
+    await fireEvent.click(byId("nav-settings"));
+    const text = byId("screen-settings").textContent ?? "";
+    expect(text).toContain("0.1.0");
+    expect(text).toContain(appInfo().dataDir);
+  });
+
+  it("checks the connection now and shows the result", async () => {
+    await renderReady({ check_server_now: () => offlineStatus() });
+    await fireEvent.click(byId("nav-settings"));
+    await fireEvent.click(byId("settings-check-now"));
+    await waitFor(() => expect(byId("server-state").dataset.state).toBe("offline"));
+  });
+});

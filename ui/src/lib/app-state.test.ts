@@ -1,0 +1,219 @@
+import { emit } from "@tauri-apps/api/event";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { afterEach, describe, expect, it } from "vitest";
+import { appInfo, checkingStatus, offlineStatus, onlineStatus } from "../test/fixtures";
+import { AppState, isScreen, SCREENS } from "./app-state.svelte";
+import type { InvokeArgs } from "@tauri-apps/api/core";
+
+let state: AppState | null = null;
+
+afterEach(() => {
+  state?.stop();
+  state = null;
+  clearMocks();
+});
+
+type Handler = (args: InvokeArgs | undefined) => unknown;
+
+/** A fake backend answering by command name, with events enabled. Returns the commands seen. */
+function backend(handlers: Record<string, Handler>): string[] {
+  const seen: string[] = [];
+  mockIPC(
+    (cmd, args) => {
+      seen.push(cmd);
+      const handler = handlers[cmd];
+      if (!handler) throw { code: "internal", message: `unexpected ${cmd}` };
+      return handler(args);
+    },
+    { shouldMockEvents: true },
+  );
+  return seen;
+}
+
+function newState(): AppState {
+  state = new AppState();
+  return state;
+}
+
+describe("AppState.start", () => {
+  it("loads the app info and the server status", async () => {
+    const seen = backend({
+      get_app_info: () => appInfo(),
+      get_server_status: () => checkingStatus(),
+    });
+    const s = newState();
+    expect(s.loaded).toBe(false);
+    await s.start();
+    expect(s.loaded).toBe(true);
+    expect(s.info).toEqual(appInfo());
+    expect(s.status).toEqual(checkingStatus());
+    expect(s.loadError).toBeNull();
+    expect(seen).toEqual(expect.arrayContaining(["get_app_info", "get_server_status"]));
+  });
+
+  it("follows server-status events after loading", async () => {
+    backend({ get_app_info: () => appInfo(), get_server_status: () => checkingStatus() });
+    const s = newState();
+    await s.start();
+    await emit("server-status", offlineStatus());
+    expect(s.status).toEqual(offlineStatus());
+    await emit("server-status", onlineStatus());
+    expect(s.status?.state).toBe("online");
+  });
+
+  it("keeps a status event that arrived while get_server_status was answering", async () => {
+    backend({
+      get_app_info: () => appInfo(),
+      get_server_status: async () => {
+        // The monitor finishes a probe while the command is in flight.
+        await emit("server-status", onlineStatus());
+        return checkingStatus();
+      },
+    });
+    const s = newState();
+    await s.start();
+    expect(s.status?.state).toBe("online");
+  });
+
+  it("keeps the failure, with its code, and loads on retry", async () => {
+    let fail = true;
+    backend({
+      get_app_info: () => {
+        if (fail) throw { code: "internal", message: "Reading settings failed." };
+        return appInfo();
+      },
+      get_server_status: () => onlineStatus(),
+    });
+    const s = newState();
+    await s.start();
+    expect(s.loaded).toBe(false);
+    expect(s.loadError?.code).toBe("internal");
+    expect(s.loadError?.message).toBe("Reading settings failed.");
+
+    fail = false;
+    await s.start();
+    expect(s.loadError).toBeNull();
+    expect(s.loaded).toBe(true);
+  });
+
+  it("fails softly (no throw) when there is no backend at all", async () => {
+    const s = newState();
+    await expect(s.start()).resolves.toBeUndefined();
+    expect(s.loadError?.code).toBe("unknown");
+  });
+
+  it("stops following events after stop()", async () => {
+    backend({ get_app_info: () => appInfo(), get_server_status: () => checkingStatus() });
+    const s = newState();
+    await s.start();
+    s.stop();
+    await emit("server-status", offlineStatus());
+    expect(s.status).toEqual(checkingStatus());
+  });
+});
+
+describe("AppState navigation", () => {
+  it("starts on the Library and moves between the four screens", () => {
+    const s = newState();
+    expect(s.screen).toBe("library");
+    for (const screen of SCREENS) {
+      s.navigate(screen);
+      expect(s.screen).toBe(screen);
+    }
+    expect(SCREENS).toEqual(["library", "course", "outbox", "settings"]);
+  });
+
+  it("recognises screen names", () => {
+    expect(isScreen("outbox")).toBe(true);
+    expect(isScreen("admin")).toBe(false);
+  });
+});
+
+describe("AppState.checkNow", () => {
+  it("takes the fresh status from check_server_now", async () => {
+    const seen = backend({
+      get_app_info: () => appInfo(),
+      get_server_status: () => onlineStatus(),
+      check_server_now: () => offlineStatus(),
+    });
+    const s = newState();
+    await s.start();
+    const checking = s.checkNow();
+    expect(s.checkingNow).toBe(true);
+    await checking;
+    expect(s.checkingNow).toBe(false);
+    expect(s.status).toEqual(offlineStatus());
+    expect(seen).toContain("check_server_now");
+  });
+
+  it("keeps a failed check as checkError without throwing", async () => {
+    backend({
+      get_app_info: () => appInfo(),
+      get_server_status: () => onlineStatus(),
+      check_server_now: () => {
+        throw { code: "internal", message: "Checking the course server failed." };
+      },
+    });
+    const s = newState();
+    await s.start();
+    await s.checkNow();
+    expect(s.checkError?.code).toBe("internal");
+    expect(s.status).toEqual(onlineStatus());
+    expect(s.checkingNow).toBe(false);
+  });
+});
+
+describe("AppState.saveServerUrl", () => {
+  it("sends the trimmed address and takes the updated info", async () => {
+    const sent: unknown[] = [];
+    backend({
+      get_app_info: () => appInfo(),
+      get_server_status: () => onlineStatus(),
+      set_server_url: (args) => {
+        sent.push(args);
+        return appInfo({ serverUrl: "https://courses.example.org" });
+      },
+    });
+    const s = newState();
+    await s.start();
+    const info = await s.saveServerUrl("  https://courses.example.org ");
+    expect(sent).toEqual([{ url: "https://courses.example.org" }]);
+    expect(info.serverUrl).toBe("https://courses.example.org");
+    expect(s.info?.serverUrl).toBe("https://courses.example.org");
+  });
+
+  it("rejects with the backend's code and leaves the info as it was", async () => {
+    backend({
+      get_app_info: () => appInfo(),
+      get_server_status: () => onlineStatus(),
+      set_server_url: () => {
+        throw { code: "invalid_server_url", message: "Use an address starting with https://" };
+      },
+    });
+    const s = newState();
+    await s.start();
+    await expect(s.saveServerUrl("ftp://example.org")).rejects.toMatchObject({
+      code: "invalid_server_url",
+      message: "Use an address starting with https://",
+    });
+    expect(s.info).toEqual(appInfo());
+  });
+
+  it("reloads the info when the address turned out to be locked", async () => {
+    let source: "settings" | "environment" = "settings";
+    backend({
+      get_app_info: () => appInfo({ serverUrlSource: source }),
+      get_server_status: () => onlineStatus(),
+      set_server_url: () => {
+        source = "environment";
+        throw { code: "server_url_locked", message: "Set by CARREL_SERVER_URL." };
+      },
+    });
+    const s = newState();
+    await s.start();
+    await expect(s.saveServerUrl("https://x.example")).rejects.toMatchObject({
+      code: "server_url_locked",
+    });
+    expect(s.info?.serverUrlSource).toBe("environment");
+  });
+});

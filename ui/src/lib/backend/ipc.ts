@@ -1,0 +1,48 @@
+// The single gateway to the Rust side. Every command goes through `call`, which turns every
+// rejection into a BackendError carrying a stable `code`: the UI branches on codes, never on
+// message text. Nothing outside ui/src/lib/backend/ imports @tauri-apps/api.
+import { invoke } from "@tauri-apps/api/core";
+import { t } from "../i18n";
+import type { CommandError } from "./bindings/CommandError";
+
+/** The code of every failure that did not come as a `{ code, message }` object. */
+export const UNKNOWN_ERROR = "unknown";
+
+/** A failed command, as the UI handles it. `message` is a sentence for the learner. */
+export class BackendError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = "BackendError";
+    this.code = code;
+  }
+}
+
+function isCommandError(value: unknown): value is CommandError {
+  if (typeof value !== "object" || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return typeof record.code === "string" && typeof record.message === "string";
+}
+
+/** Turns anything a command rejected with (or threw) into a BackendError. */
+export function toBackendError(reason: unknown): BackendError {
+  if (reason instanceof BackendError) return reason;
+  if (isCommandError(reason)) return new BackendError(reason.code, reason.message);
+  if (typeof reason === "string" && reason.trim() !== "") {
+    return new BackendError(UNKNOWN_ERROR, reason);
+  }
+  if (reason instanceof Error && reason.message !== "") {
+    return new BackendError(UNKNOWN_ERROR, reason.message);
+  }
+  return new BackendError(UNKNOWN_ERROR, t.errorUnknown);
+}
+
+/** Invokes the Rust command `command`; rejects only with BackendError. */
+export async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (reason) {
+    throw toBackendError(reason);
+  }
+}
