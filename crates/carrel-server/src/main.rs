@@ -7,6 +7,7 @@
 //! `CARREL_LOG_FORMAT`). Logs go to stderr; `RUST_LOG` filters them. SIGINT or SIGTERM stops the
 //! server gracefully: it stops accepting connections and lets requests in flight finish.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -74,6 +75,7 @@ fn init_logging(format: LogFormat) {
         .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Pretty => builder.init(),
