@@ -10,6 +10,10 @@
 //! The first thing any reader checks is the format version ([`check_format_version`]): a package
 //! written for a newer Carrel is refused with a message that says to update, never half-read.
 
+pub mod entry_name;
+
+pub use entry_name::{EntryName, EntryNameError, EntryNames};
+
 /// The newest package format version this build reads and the one it writes.
 pub const FORMAT_VERSION: u32 = 1;
 
