@@ -9,9 +9,9 @@
 //! now"), and whenever the server address changes, and hands every new status to a callback (the
 //! shell turns it into a UI event). It is the first piece of the background sync engine.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use carrel_protocol::{API_VERSION, HEALTH_PATH, Health, HealthStatus};
+use carrel_protocol::{API_VERSION, HEALTH_PATH, Health, HealthStatus, unix_time_ms};
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::MissedTickBehavior;
@@ -66,17 +66,10 @@ impl ServerStatus {
             server_url: url.to_string(),
             state: ConnectionState::Offline,
             server_version: None,
-            checked_at_ms: Some(now_ms()),
+            checked_at_ms: Some(unix_time_ms()),
             detail: Some(detail),
         }
     }
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
 }
 
 /// Checks once whether a Carrel course server answers at `url`.
@@ -125,7 +118,7 @@ pub async fn probe(client: &HttpClient, url: &ServerUrl) -> ServerStatus {
         server_url: url.to_string(),
         state: ConnectionState::Online,
         server_version: Some(health.server_version),
-        checked_at_ms: Some(now_ms()),
+        checked_at_ms: Some(unix_time_ms()),
         detail: None,
     }
 }

@@ -95,30 +95,36 @@ impl Session {
 
     /// Waits until attribute `name` of the element matching `css` equals `value`.
     pub async fn wait_for_attr(&self, css: &str, name: &str, value: &str) -> anyhow::Result<()> {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        let mut last = None;
-        while tokio::time::Instant::now() < deadline {
-            last = self.attr(css, name).await.ok().flatten();
-            if last.as_deref() == Some(value) {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        anyhow::bail!("{css}[{name}] stayed {last:?}, never {value:?}, within {WAIT:?}")
+        let what = format!("{css}[{name}]");
+        self.wait_for_value(&what, value, || async {
+            self.attr(css, name).await.ok().flatten()
+        })
+        .await
     }
 
     /// Waits until the text of the element matching `css` equals `value`.
     pub async fn wait_for_text(&self, css: &str, value: &str) -> anyhow::Result<()> {
+        let what = format!("the text of {css}");
+        self.wait_for_value(&what, value, || async { self.text(css).await.ok() })
+            .await
+    }
+
+    /// Polls `read` until it returns `value`, for at most [`WAIT`].
+    async fn wait_for_value<F, Fut>(&self, what: &str, value: &str, read: F) -> anyhow::Result<()>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Option<String>>,
+    {
         let deadline = tokio::time::Instant::now() + WAIT;
         let mut last = None;
         while tokio::time::Instant::now() < deadline {
-            last = self.text(css).await.ok();
+            last = read().await;
             if last.as_deref() == Some(value) {
                 return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        anyhow::bail!("the text of {css} stayed {last:?}, never {value:?}, within {WAIT:?}")
+        anyhow::bail!("{what} stayed {last:?}, never {value:?}, within {WAIT:?}")
     }
 
     /// Whether a JavaScript alert, confirm or prompt dialog is open.

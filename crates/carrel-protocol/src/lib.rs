@@ -17,6 +17,14 @@ pub use health::{HEALTH_PATH, Health, HealthStatus};
 /// The protocol version this build speaks. Bumped on any incompatible change to a path or body.
 pub const API_VERSION: u32 = 1;
 
+/// Now, in milliseconds since the Unix epoch: the unit of every timestamp in the protocol.
+/// A clock before 1970 reads as 0.
+pub fn unix_time_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// The JSON body of every error response from `carrel-server`.
 ///
 /// `code` is stable and machine-readable (clients branch on it); `message` is for people.

@@ -1,7 +1,5 @@
 //! `GET /health`: answers whether the server and its database are up.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -18,15 +16,11 @@ pub async fn get_health(State(state): State<AppState>) -> (StatusCode, Json<Heal
             (HealthStatus::Degraded, StatusCode::SERVICE_UNAVAILABLE)
         }
     };
-    let server_time_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0);
     let body = Health {
         status,
         server_version: SERVER_VERSION.to_owned(),
         api_version: API_VERSION,
-        server_time_ms,
+        server_time_ms: carrel_protocol::unix_time_ms(),
     };
     (code, Json(body))
 }

@@ -61,34 +61,30 @@ async fn health_answers_on_port_zero_and_creates_the_database() {
         .expect("the server stops without error");
 }
 
+/// The creation time the first migration records.
+async fn created_at_ms(storage: &Storage) -> String {
+    storage
+        .with_conn(|c| {
+            Ok(c.query_row(
+                "SELECT value FROM server_meta WHERE key = 'created_at_ms'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn reopening_keeps_the_schema_and_data() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.sqlite3");
     let first = Storage::open(&db).unwrap();
-    let created: String = first
-        .with_conn(|c| {
-            Ok(c.query_row(
-                "SELECT value FROM server_meta WHERE key = 'created_at_ms'",
-                [],
-                |r| r.get(0),
-            )?)
-        })
-        .await
-        .unwrap();
+    let created = created_at_ms(&first).await;
     drop(first);
     let second = Storage::open(&db).expect("an up-to-date database reopens");
     assert_eq!(second.schema_version().await.unwrap(), SCHEMA_VERSION);
-    let again: String = second
-        .with_conn(|c| {
-            Ok(c.query_row(
-                "SELECT value FROM server_meta WHERE key = 'created_at_ms'",
-                [],
-                |r| r.get(0),
-            )?)
-        })
-        .await
-        .unwrap();
+    let again = created_at_ms(&second).await;
     assert_eq!(created, again, "reopening must not rerun migrations");
 }
 
