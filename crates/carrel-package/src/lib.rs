@@ -10,9 +10,21 @@
 //! The first thing any reader checks is the format version ([`check_format_version`]): a package
 //! written for a newer Carrel is refused with a message that says to update, never half-read.
 
+pub mod activity;
+pub mod archive;
 pub mod entry_name;
+pub mod manifest;
+pub mod media;
+pub mod pack;
+pub mod signature;
+pub mod source;
+pub mod store;
+pub mod testing;
 
+pub use archive::{ArchiveError, Limits, PackageArchive};
 pub use entry_name::{EntryName, EntryNameError, EntryNames};
+pub use manifest::{Manifest, ManifestError};
+pub use signature::{Fingerprint, PackageSignature, PublicKey, SecretKey, SignatureError};
 
 /// The newest package format version this build reads and the one it writes.
 pub const FORMAT_VERSION: u32 = 1;
