@@ -246,7 +246,7 @@ pub struct WebinarSession {
     pub id: String,
     /// When it starts (an instant; shown in the learner's zone and in `time_zone`).
     pub starts: jiff::Timestamp,
-    /// The IANA time zone the session is organised in, such as `Europe/Geneva`.
+    /// The IANA time zone the session is organised in, such as `Europe/Zurich`.
     pub time_zone: String,
     /// Length in minutes.
     pub duration_minutes: u32,

@@ -165,6 +165,11 @@ pub fn write_package(
         Ok(())
     })();
     result?;
+    // A package is meant to be shared: readable by all, like any downloaded file.
+    #[cfg(unix)]
+    temp.as_file()
+        .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .map_err(io_error("set permissions of", temp.path()))?;
     temp.as_file().sync_all().map_err(write_error)?;
     temp.persist(out)
         .map_err(|e| e.error)
