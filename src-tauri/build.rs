@@ -12,6 +12,16 @@ const COMMANDS: &[&str] = &[
     "get_server_status",
     "check_server_now",
     "set_server_url",
+    "list_courses",
+    "get_course_outline",
+    "remove_course",
+    "pick_course_file",
+    "import_course_file",
+    "get_catalog",
+    "download_course",
+    "cancel_task",
+    "take_pending_imports",
+    "open_course_item",
 ];
 
 fn main() {

@@ -24,6 +24,18 @@ pub fn generate() -> Result<Vec<(String, String)>, ExportError> {
         one::<carrel_core::connectivity::ServerStatus>(&cfg)?,
         one::<carrel_core::connectivity::ConnectionState>(&cfg)?,
         one::<crate::error::CommandError>(&cfg)?,
+        one::<crate::events::DroppedFiles>(&cfg)?,
+        one::<carrel_core::library::CourseSummary>(&cfg)?,
+        one::<carrel_core::library::CourseOutline>(&cfg)?,
+        one::<carrel_core::library::OutlineBlock>(&cfg)?,
+        one::<carrel_core::library::OutlineModule>(&cfg)?,
+        one::<carrel_core::library::OutlineItem>(&cfg)?,
+        one::<carrel_core::library::ImportReport>(&cfg)?,
+        one::<carrel_core::library::TaskProgress>(&cfg)?,
+        one::<carrel_core::library::TaskStage>(&cfg)?,
+        one::<carrel_core::library::CatalogView>(&cfg)?,
+        one::<carrel_core::library::CatalogEntry>(&cfg)?,
+        one::<carrel_core::library::CatalogState>(&cfg)?,
     ])
 }
 

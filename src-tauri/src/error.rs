@@ -15,6 +15,9 @@ pub struct CommandError {
     pub code: String,
     /// For the learner.
     pub message: String,
+    /// Data the UI needs to act on the code (e.g. the publisher fingerprint of
+    /// `untrusted_publisher`), never shown instead of `message`.
+    pub detail: Option<String>,
 }
 
 impl CommandError {
@@ -23,7 +26,14 @@ impl CommandError {
         Self {
             code: code.to_owned(),
             message: message.into(),
+            detail: None,
         }
+    }
+
+    /// The same error with `detail` set.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
     }
 
     /// Something the learner cannot fix by changing their input; logged in full.
@@ -46,6 +56,18 @@ pub mod codes {
     pub const SERVER_URL_LOCKED: &str = "server_url_locked";
     /// Settings could not be saved to disk.
     pub const SETTINGS_UNAVAILABLE: &str = "settings_unavailable";
+    /// A package signed by a key this laptop does not trust; `detail` is the key's fingerprint.
+    pub const UNTRUSTED_PUBLISHER: &str = "untrusted_publisher";
+    /// A package that is broken, tampered with or not for this Carrel; nothing was installed.
+    pub const PACKAGE_INVALID: &str = "package_invalid";
+    /// The learner cancelled a long task.
+    pub const CANCELLED: &str = "cancelled";
+    /// The course server cannot be reached; what was downloaded is kept.
+    pub const OFFLINE: &str = "offline";
+    /// Not enough disk space.
+    pub const NO_SPACE: &str = "no_space";
+    /// The course is not on this laptop (or not in the catalogue).
+    pub const NOT_INSTALLED: &str = "not_installed";
     /// Anything else.
     pub const INTERNAL: &str = "internal";
 }

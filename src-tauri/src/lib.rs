@@ -13,6 +13,7 @@ use tauri::Manager;
 
 pub mod bindings;
 pub mod commands;
+pub mod content;
 pub mod error;
 pub mod events;
 pub mod state;
@@ -23,6 +24,15 @@ pub fn run() {
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_updater::Builder::new().build())
+        .plugin(tauri_plugin_dialog::init())
+        .register_asynchronous_uri_scheme_protocol(content::SCHEME, content::handle)
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event
+                && window.label() == "main"
+            {
+                events::emit_dropped_files(window.app_handle(), paths);
+            }
+        })
         .setup(|app| {
             let state = state::AppState::init(app.handle())?;
             app.manage(state);
@@ -34,6 +44,16 @@ pub fn run() {
             commands::app::set_server_url,
             commands::server::get_server_status,
             commands::server::check_server_now,
+            commands::courses::list_courses,
+            commands::courses::get_course_outline,
+            commands::courses::remove_course,
+            commands::courses::pick_course_file,
+            commands::courses::import_course_file,
+            commands::courses::get_catalog,
+            commands::courses::download_course,
+            commands::courses::cancel_task,
+            commands::courses::take_pending_imports,
+            commands::courses::open_course_item,
         ])
         .build(tauri::generate_context!());
     match app {

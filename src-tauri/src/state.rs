@@ -1,9 +1,13 @@
 //! The state every command shares: where data lives, which server is in use, and the handle on the
 //! background connectivity monitor.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::RwLock;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
+
+use carrel_core::library::{self, Library};
+use carrel_package::store::Cancel;
 
 use carrel_core::connectivity::Monitor;
 use carrel_core::http::HttpClient;
@@ -26,6 +30,11 @@ pub struct AppState {
     data_dir: PathBuf,
     server: RwLock<ResolvedServerUrl>,
     monitor: Monitor,
+    http: HttpClient,
+    library: Arc<Library>,
+    tasks: Mutex<HashMap<String, Cancel>>,
+    pending_imports: Mutex<Vec<PathBuf>>,
+    content_course: Mutex<Option<String>>,
 }
 
 impl AppState {
@@ -51,6 +60,14 @@ impl AppState {
             "Carrel starting"
         );
         let client = HttpClient::new()?;
+        let http = client.clone();
+        let library_dir = library::library_dir(&data_dir);
+        let library = Library::open(&library_dir).map_err(|error| {
+            format!(
+                "cannot open the course library in {}: {error}",
+                library_dir.display()
+            )
+        })?;
         let emitter = app.clone();
         let url = server.url.clone();
         // The monitor task must live on Tauri's tokio runtime.
@@ -65,7 +82,58 @@ impl AppState {
             data_dir,
             server: RwLock::new(server),
             monitor,
+            http,
+            library: Arc::new(library),
+            tasks: Mutex::new(HashMap::new()),
+            pending_imports: Mutex::new(pending_imports_from_args()),
+            content_course: Mutex::new(None),
         })
+    }
+
+    /// The HTTP client.
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    /// The courses on this laptop.
+    pub fn library(&self) -> Arc<Library> {
+        self.library.clone()
+    }
+
+    /// Where partial downloads are kept until they finish.
+    pub fn downloads_dir(&self) -> PathBuf {
+        self.data_dir.join("downloads")
+    }
+
+    /// Registers a long task the learner can cancel by `task_id`; dropping the guard forgets it.
+    pub fn start_task(&self, task_id: &str) -> TaskGuard<'_> {
+        let cancel = Cancel::default();
+        lock(&self.tasks).insert(task_id.to_owned(), cancel.clone());
+        TaskGuard {
+            state: self,
+            task_id: task_id.to_owned(),
+            cancel,
+        }
+    }
+
+    /// Asks the task `task_id` to stop; false when no such task runs.
+    pub fn cancel_task(&self, task_id: &str) -> bool {
+        lock(&self.tasks).get(task_id).map(Cancel::cancel).is_some()
+    }
+
+    /// Package files given on the command line, handed to the UI once.
+    pub fn take_pending_imports(&self) -> Vec<PathBuf> {
+        std::mem::take(&mut *lock(&self.pending_imports))
+    }
+
+    /// The course the content window shows, if any: the only one its scheme serves.
+    pub fn content_course(&self) -> Option<String> {
+        lock(&self.content_course).clone()
+    }
+
+    /// Records the course the content window shows.
+    pub fn set_content_course(&self, course_id: Option<String>) {
+        *lock(&self.content_course) = course_id;
     }
 
     /// The folder holding this installation's data.
@@ -123,6 +191,41 @@ impl AppState {
         });
         Ok(resolved)
     }
+}
+
+/// A running task; removes itself from the registry when dropped.
+pub struct TaskGuard<'a> {
+    state: &'a AppState,
+    task_id: String,
+    cancel: Cancel,
+}
+
+impl TaskGuard<'_> {
+    /// The task's cancel flag.
+    pub fn cancel(&self) -> Cancel {
+        self.cancel.clone()
+    }
+}
+
+impl Drop for TaskGuard<'_> {
+    fn drop(&mut self) {
+        lock(&self.state.tasks).remove(&self.task_id);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// `carrel course.carrel …`: package files named on the command line.
+fn pending_imports_from_args() -> Vec<PathBuf> {
+    std::env::args_os()
+        .skip(1)
+        .map(PathBuf::from)
+        .filter(|path| path.extension().is_some_and(|ext| ext == "carrel") && path.is_file())
+        .collect()
 }
 
 fn settings_error(error: tauri_plugin_store::Error) -> CommandError {

@@ -31,12 +31,25 @@ impl Running {
     }
 }
 
+mod courses;
+
 /// Launches the app with `server_url` in `CARREL_SERVER_URL` (unless `None`) and `home` as its
 /// data home, and waits until the shell has rendered.
 async fn launch(
     display: &Display,
     home: &AppHome,
     server_url: Option<&str>,
+    scenario: &str,
+) -> Running {
+    launch_with_args(display, home, server_url, &[], scenario).await
+}
+
+/// Like [`launch`], with command-line arguments for the app.
+async fn launch_with_args(
+    display: &Display,
+    home: &AppHome,
+    server_url: Option<&str>,
+    args: &[String],
     scenario: &str,
 ) -> Running {
     let mut env: BTreeMap<String, String> = home.env();
@@ -48,7 +61,7 @@ async fn launch(
         .await
         .expect("tauri-driver starts");
     let session = driver
-        .session(app, scenario)
+        .session_with_args(app, args, scenario)
         .await
         .expect("the app opens in a WebDriver session");
     session.wait_ready().await.expect("the shell renders");

@@ -8,12 +8,15 @@
 //!   demand, reported as a [`connectivity::ServerStatus`] the UI shows (never as an error dialog:
 //!   being offline is normal for Carrel).
 //! - [`http`]: the one HTTP client every network call goes through.
+//! - [`library`]: the courses on this laptop — list, outline, import from a file or the server
+//!   (resumable, only new files on update), removal.
 //!
 //! Types that cross into the UI derive `ts_rs::TS`; the shell generates their TypeScript twins and a
 //! test fails when the committed ones are stale.
 
 pub mod connectivity;
 pub mod http;
+pub mod library;
 pub mod settings;
 
 /// The version of this Carrel build.

@@ -129,11 +129,21 @@ impl TauriDriver {
     /// Launches `application` in a new window and opens a WebDriver session on it. `scenario`
     /// names the screenshot folder.
     pub async fn session(&self, application: &Path, scenario: &str) -> anyhow::Result<Session> {
+        self.session_with_args(application, &[], scenario).await
+    }
+
+    /// Like [`Self::session`], with command-line arguments for the app.
+    pub async fn session_with_args(
+        &self,
+        application: &Path,
+        args: &[String],
+        scenario: &str,
+    ) -> anyhow::Result<Session> {
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), "wry".into());
         capabilities.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": application }),
+            serde_json::json!({ "application": application, "args": args }),
         );
         let url = format!("http://127.0.0.1:{}", self.port);
         let mut attempt = 0;

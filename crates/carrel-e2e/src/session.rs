@@ -137,6 +137,64 @@ impl Session {
         Ok(self.client.execute(script, vec![]).await?)
     }
 
+    /// Switches to the first window whose current URL starts with `prefix`, waiting for it to
+    /// open; returns the handle of the window that was current, to switch back with
+    /// [`Self::switch_to`].
+    pub async fn switch_to_window_at(
+        &self,
+        prefix: &str,
+    ) -> anyhow::Result<fantoccini::wd::WindowHandle> {
+        let previous = self.client.window().await?;
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        while tokio::time::Instant::now() < deadline {
+            seen.clear();
+            for handle in self.client.windows().await? {
+                self.client.switch_to_window(handle.clone()).await?;
+                let url = self
+                    .client
+                    .current_url()
+                    .await
+                    .map(|u| u.to_string())
+                    .unwrap_or_default();
+                if url.starts_with(prefix) {
+                    return Ok(previous);
+                }
+                seen.push(url);
+            }
+            self.client.switch_to_window(previous.clone()).await?;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        anyhow::bail!("no window at {prefix}… opened within {WAIT:?}; windows: {seen:?}")
+    }
+
+    /// Switches to the window with `handle`.
+    pub async fn switch_to(&self, handle: fantoccini::wd::WindowHandle) -> anyhow::Result<()> {
+        Ok(self.client.switch_to_window(handle).await?)
+    }
+
+    /// Runs asynchronous JavaScript (the last argument is the callback) and returns its result.
+    pub async fn eval_async(&self, script: &str) -> anyhow::Result<serde_json::Value> {
+        Ok(self.client.execute_async(script, vec![]).await?)
+    }
+
+    /// Waits until `script` (an expression) evaluates to `true` in the current window.
+    pub async fn wait_until(&self, script: &str) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut last = serde_json::Value::Null;
+        while tokio::time::Instant::now() < deadline {
+            last = self
+                .eval(&format!("return ({script});"))
+                .await
+                .unwrap_or(serde_json::Value::Null);
+            if last == serde_json::Value::Bool(true) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        anyhow::bail!("`{script}` stayed {last}, never true, within {WAIT:?}")
+    }
+
     /// Ends the session; the app window closes and the app exits.
     pub async fn close(self) -> anyhow::Result<()> {
         self.client.close().await?;

@@ -253,6 +253,10 @@ pub fn build(source_dir: &Path, key: &SecretKey, out: &Path) -> Result<BuildRepo
         blocks,
         entries,
     );
+    let mut manifest = manifest;
+    if let Some(time) = source_date_epoch() {
+        manifest.built_at = time;
+    }
     manifest.validate()?;
     let files = &builder.files;
     write_package(out, &manifest, key, |entry| -> io::Result<Box<dyn Read>> {
@@ -265,6 +269,17 @@ pub fn build(source_dir: &Path, key: &SecretKey, out: &Path) -> Result<BuildRepo
         manifest,
         answer_keys: builder.answer_keys,
     })
+}
+
+/// The build time fixed by `SOURCE_DATE_EPOCH` (seconds), the reproducible-builds convention: the
+/// same source, key and time give a byte-identical package.
+fn source_date_epoch() -> Option<jiff::Timestamp> {
+    let seconds: i64 = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    jiff::Timestamp::from_second(seconds).ok()
 }
 
 fn read_text(path: &Path) -> Result<String, BuildError> {

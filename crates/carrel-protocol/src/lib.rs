@@ -10,8 +10,14 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod catalog;
 pub mod health;
+pub mod http_range;
 
+pub use catalog::{
+    CATALOG_PATH, Catalog, CatalogCourse, FILE_ROUTE, MANIFEST_ROUTE, PACKAGE_MEDIA_TYPE,
+    PACKAGE_ROUTE, PublisherKey, SIGNATURE_ROUTE,
+};
 pub use health::{HEALTH_PATH, Health, HealthStatus};
 
 /// The protocol version this build speaks. Bumped on any incompatible change to a path or body.

@@ -3,10 +3,12 @@
 //! Every failure a handler can return maps to a status code and a `carrel_protocol::ApiError` body
 //! with a stable `code`; internal details are logged, never sent to the client.
 
+use std::path::PathBuf;
+
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use carrel_protocol::ApiError;
+use carrel_protocol::{ApiError, http_range};
 
 use crate::storage::StorageError;
 
@@ -16,6 +18,52 @@ pub enum ServerError {
     /// The storage layer failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The course version is not in the catalogue (never published, or replaced by a newer one).
+    #[error("version {version} of the course “{course_id}” is not published on this server")]
+    CourseVersionNotFound {
+        /// The course id asked for.
+        course_id: String,
+        /// The version asked for.
+        version: String,
+    },
+    /// No published course has a content file with this hash.
+    #[error("no published course has a file with SHA-256 {sha256}")]
+    FileNotFound {
+        /// The hash asked for.
+        sha256: String,
+    },
+    /// The path does not hold a SHA-256 (64 lowercase hex digits).
+    #[error("“{value}” is not a SHA-256 (64 lowercase hex digits)")]
+    MalformedHash {
+        /// What the path held.
+        value: String,
+    },
+    /// The requested range starts at or past the end of the file.
+    #[error("the requested range is outside the file ({length} bytes)")]
+    RangeNotSatisfiable {
+        /// The file's length.
+        length: u64,
+    },
+    /// A file the catalogue refers to could not be read.
+    #[error("could not {operation} {path}: {source}")]
+    File {
+        /// What was being done.
+        operation: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A stored file does not have the size the catalogue records: it was damaged on disk.
+    #[error("{path} is {found} bytes but the catalogue says {expected}; the file is damaged")]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// Size recorded at publish time.
+        expected: u64,
+        /// Size on disk.
+        found: u64,
+    },
 }
 
 impl IntoResponse for ServerError {
@@ -24,14 +72,57 @@ impl IntoResponse for ServerError {
             ServerError::Storage(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "storage_unavailable",
-                "The server cannot reach its database right now. Try again in a few minutes.",
+                "The server cannot reach its database right now. Try again in a few minutes."
+                    .to_owned(),
+            ),
+            ServerError::CourseVersionNotFound { .. } => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{self}; read the catalogue for the current version."),
+            ),
+            ServerError::FileNotFound { .. } => {
+                (StatusCode::NOT_FOUND, "not_found", format!("{self}."))
+            }
+            ServerError::MalformedHash { .. } => {
+                (StatusCode::BAD_REQUEST, "malformed_hash", format!("{self}."))
+            }
+            ServerError::RangeNotSatisfiable { .. } => (
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "range_not_satisfiable",
+                format!("{self}; the Content-Range header gives its length."),
+            ),
+            ServerError::File { .. } | ServerError::Damaged { .. } => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "The server could not read a stored file; its operator can see why in the server logs."
+                    .to_owned(),
             ),
         };
-        tracing::error!(error = %self, code, "request failed");
+        if status.is_server_error() {
+            tracing::error!(error = %self, code, "request failed");
+        } else {
+            tracing::debug!(error = %self, code, "request refused");
+        }
         let body = ApiError {
             code: code.to_owned(),
-            message: message.to_owned(),
+            message: capitalized(message),
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let ServerError::RangeNotSatisfiable { length } = self
+            && let Ok(value) = HeaderValue::from_str(&http_range::unsatisfied_content_range(length))
+        {
+            response.headers_mut().insert(header::CONTENT_RANGE, value);
+        }
+        response
+    }
+}
+
+/// `message` with its first letter in upper case: the variants' texts are clauses, the API's
+/// messages are sentences.
+fn capitalized(message: String) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) if first.is_lowercase() => first.to_uppercase().chain(chars).collect(),
+        _ => message,
     }
 }

@@ -1,9 +1,10 @@
 //! `carrel-server`: the course server Carrel clients sync with.
 //!
-//! It owns the server side of the wire protocol in `carrel-protocol`: health and, as the product
-//! grows, the course catalogue, package downloads, idempotent submissions with receipts, grades,
+//! It owns the server side of the wire protocol in `carrel-protocol`: health, the course catalogue
+//! and package downloads, and, as the product grows, idempotent submissions with receipts, grades,
 //! schedules and the update manifest. Storage is one embedded SQLite file by default (created on first
-//! start, zero setup).
+//! start, zero setup) plus a data folder holding the published packages and their content files
+//! ([`data`]); [`publish`] puts course packages there.
 //!
 //! The server is a library first: [`router`] builds the axum app from an [`AppState`], and [`serve`]
 //! runs it on a listener the caller bound, so tests start the real server on `127.0.0.1:0` in the
@@ -16,15 +17,21 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::routing::get;
+use carrel_package::store::Store;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
+pub mod data;
 pub mod error;
 pub mod handlers;
+pub mod publish;
+pub mod send_file;
 pub mod storage;
 pub mod testing;
 
+pub use data::{DataDir, DataError};
 pub use error::ServerError;
+pub use publish::{PublishError, Published, publish_package};
 pub use storage::{SCHEMA_VERSION, Storage, StorageError};
 
 /// The server's version, reported by `/health`.
@@ -38,23 +45,40 @@ pub struct AppState {
 
 struct StateInner {
     storage: Storage,
+    data: DataDir,
+    store: Store,
     started_at: Instant,
 }
 
 impl AppState {
-    /// Wraps opened storage into the shared state.
-    pub fn new(storage: Storage) -> Self {
-        Self {
+    /// Builds the shared state from opened storage and the data folder, opening the content
+    /// store (under the publish lock: this waits for a publish in progress to finish).
+    /// Blocking: call it before serving, or from `spawn_blocking`.
+    pub fn open(storage: Storage, data: DataDir) -> Result<Self, DataError> {
+        let store = data.open_store()?;
+        Ok(Self {
             inner: Arc::new(StateInner {
                 storage,
+                data,
+                store,
                 started_at: Instant::now(),
             }),
-        }
+        })
     }
 
     /// The server's storage.
     pub fn storage(&self) -> &Storage {
         &self.inner.storage
+    }
+
+    /// The data folder (published package files).
+    pub fn data(&self) -> &DataDir {
+        &self.inner.data
+    }
+
+    /// The content store, read by path only (see [`data`] for why).
+    pub fn store(&self) -> &Store {
+        &self.inner.store
     }
 
     /// When this state was created (the server's start, for uptime).
@@ -63,13 +87,26 @@ impl AppState {
     }
 }
 
-/// Builds the HTTP application: every route, with request tracing.
+/// Builds the HTTP application: every route, with request tracing. `get` routes answer HEAD too
+/// (axum runs the handler and drops the body; file handlers skip reading the file for HEAD).
 pub fn router(state: AppState) -> Router {
+    use carrel_protocol::catalog;
     Router::new()
         .route(
             carrel_protocol::HEALTH_PATH,
             get(handlers::health::get_health),
         )
+        .route(catalog::CATALOG_PATH, get(handlers::catalog::get_catalog))
+        .route(catalog::PACKAGE_ROUTE, get(handlers::packages::get_package))
+        .route(
+            catalog::MANIFEST_ROUTE,
+            get(handlers::packages::get_manifest),
+        )
+        .route(
+            catalog::SIGNATURE_ROUTE,
+            get(handlers::packages::get_signature),
+        )
+        .route(catalog::FILE_ROUTE, get(handlers::files::get_file))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

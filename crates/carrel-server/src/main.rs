@@ -1,19 +1,22 @@
-//! The `carrel-server` command: runs the course server on an address with an embedded SQLite file.
+//! The `carrel-server` command: runs the course server, or publishes course packages to it.
 //!
 //! ```text
-//! carrel-server --listen 127.0.0.1:7878 --db ./carrel-server.sqlite3 [--log-format json]
+//! carrel-server [serve] --listen 127.0.0.1:7878 --db ./carrel-server.sqlite3 [--data-dir DIR] [--log-format json]
+//! carrel-server publish [--db FILE] [--data-dir DIR] PACKAGE...
 //! ```
-//! Every flag can also be set through the environment (`CARREL_SERVER_LISTEN`, `CARREL_SERVER_DB`,
+//! With no command it serves, so older invocations keep working. Every flag can also be set
+//! through the environment (`CARREL_SERVER_LISTEN`, `CARREL_SERVER_DB`, `CARREL_SERVER_DATA`,
 //! `CARREL_LOG_FORMAT`). Logs go to stderr; `RUST_LOG` filters them. SIGINT or SIGTERM stops the
-//! server gracefully: it stops accepting connections and lets requests in flight finish.
+//! server gracefully: it stops accepting connections and lets requests in flight finish. `publish`
+//! prints one line per published package on stdout and may run while the server runs.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use carrel_server::{AppState, Storage};
-use clap::{Parser, ValueEnum};
+use carrel_server::{AppState, DataDir, Storage};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -26,13 +29,72 @@ enum LogFormat {
     Json,
 }
 
-/// The Carrel course server.
+const ENVIRONMENT_HELP: &str = "\
+Every option can also be set with the environment variable shown beside it.
+RUST_LOG filters log lines (default: info), e.g. RUST_LOG=warn or RUST_LOG=carrel_server=debug.";
+
+/// The Carrel course server: serves the course catalogue and packages to Carrel clients.
+///
+/// With no command, runs `serve`.
 #[derive(Debug, Parser)]
-#[command(version, about)]
-struct Args {
+#[command(
+    version,
+    about,
+    after_help = ENVIRONMENT_HELP,
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the course server (what `carrel-server` with no command does).
+    #[command(after_help = ENVIRONMENT_HELP)]
+    Serve(ServeArgs),
+    /// Verify course packages and publish them as the current version of their course.
+    ///
+    /// Each package is checked completely (zip structure, signature, manifest, every file's
+    /// SHA-256), copied to <data-dir>/packages/<sha256>.carrel, its files imported into
+    /// <data-dir>/store, and recorded in the database as its course's current version, replacing
+    /// an older one.
+    ///
+    /// Refused: the same version with different contents, a version older than the published
+    /// one, a version signed by another key than the published one. Publishing the same package
+    /// again changes nothing.
+    ///
+    /// Packages are published in the order given. The first refusal stops the command with exit
+    /// status 1 and leaves nothing of that package behind. Prints one line per package on stdout:
+    /// `<course id> <version> <publisher key fingerprint>`.
+    ///
+    /// Safe to run while the server runs, with the same --db and --data-dir.
+    #[command(after_help = ENVIRONMENT_HELP)]
+    Publish(PublishArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
     /// Address to listen on. Port 0 picks a free port (the chosen address is logged).
     #[arg(long, env = "CARREL_SERVER_LISTEN", default_value = "127.0.0.1:7878")]
     listen: SocketAddr,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+struct PublishArgs {
+    /// Course package files (.carrel) to publish, in order.
+    #[arg(required = true, value_name = "PACKAGE")]
+    packages: Vec<PathBuf>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+struct CommonArgs {
     /// The SQLite database file; created with its folder on first start.
     #[arg(
         long,
@@ -40,17 +102,42 @@ struct Args {
         default_value = "carrel-server.sqlite3"
     )]
     db: PathBuf,
+    /// The folder for published packages and their content files [default: carrel-data beside
+    /// the --db file]; created on first use
+    #[arg(long, env = "CARREL_SERVER_DATA", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
     /// Log format.
     #[arg(long, env = "CARREL_LOG_FORMAT", value_enum, default_value = "pretty")]
     log_format: LogFormat,
 }
 
+impl CommonArgs {
+    fn data_dir(&self) -> DataDir {
+        match &self.data_dir {
+            Some(dir) => DataDir::new(dir),
+            None => DataDir::beside(&self.db),
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
-    init_logging(args.log_format);
+    let cli = Cli::parse();
+    match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Publish(args)) => publish(args).await,
+    }
+}
 
-    let storage = Storage::open(&args.db)?;
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    init_logging(args.common.log_format);
+    let storage = Storage::open(&args.common.db)?;
+    let data = args.common.data_dir();
+    let state = {
+        let data = data.clone();
+        tokio::task::spawn_blocking(move || AppState::open(storage, data)).await??
+    };
     let listener = TcpListener::bind(args.listen).await.with_context(|| {
         format!(
             "cannot listen on {}: is another server using it?",
@@ -61,12 +148,38 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(
         %addr,
         url = %format!("http://{addr}"),
-        db = %storage.path().display(),
+        db = %state.storage().path().display(),
+        data = %data.root().display(),
         version = carrel_server::SERVER_VERSION,
         "carrel-server listening"
     );
-    carrel_server::serve(listener, AppState::new(storage), shutdown_signal()).await?;
+    carrel_server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("carrel-server stopped");
+    Ok(())
+}
+
+async fn publish(args: PublishArgs) -> anyhow::Result<()> {
+    init_logging(args.common.log_format);
+    // A mistyped path should not leave a new database and data folder behind.
+    for package in &args.packages {
+        let metadata = std::fs::metadata(package)
+            .with_context(|| format!("cannot read {}", package.display()))?;
+        anyhow::ensure!(metadata.is_file(), "{} is not a file", package.display());
+    }
+    let storage = Storage::open(&args.common.db)?;
+    let data = args.common.data_dir();
+    let mut stdout = std::io::stdout().lock();
+    for package in &args.packages {
+        let published = carrel_server::publish_package(&storage, &data, package)
+            .await
+            .with_context(|| format!("{} was not published", package.display()))?;
+        writeln!(
+            stdout,
+            "{} {} {}",
+            published.course_id, published.version, published.fingerprint
+        )?;
+        stdout.flush()?;
+    }
     Ok(())
 }
 

@@ -1,6 +1,6 @@
-//! A real carrel-server on `127.0.0.1:0` with its own database in a temporary folder, for the tests
-//! and benchmarks of every crate (client, app end-to-end, server). Not a mock: the same router,
-//! storage and shutdown path as the binary.
+//! A real carrel-server on `127.0.0.1:0` with its own database and data folder in a temporary
+//! folder, for the tests and benchmarks of every crate (client, app end-to-end, server). Not a
+//! mock: the same router, storage and shutdown path as the binary.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -9,31 +9,39 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::{AppState, Storage};
+use crate::{AppState, DataDir, Storage};
 
 /// A server running on a loopback port in this process.
 pub struct LoopbackServer {
     addr: SocketAddr,
     db: PathBuf,
+    data: DataDir,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
 }
 
 impl LoopbackServer {
-    /// Starts a server whose database is `dir/server.sqlite3`, on a free loopback port.
+    /// Starts a server whose database is `dir/server.sqlite3` and data folder `dir/carrel-data`
+    /// (the defaults of the binary for that database), on a free loopback port.
     /// Must be called inside a tokio runtime.
     pub async fn start(dir: &Path) -> anyhow::Result<Self> {
         let db = dir.join("server.sqlite3");
+        let data = DataDir::beside(&db);
         let storage = Storage::open(&db)?;
+        let state = {
+            let data = data.clone();
+            tokio::task::spawn_blocking(move || AppState::open(storage, data)).await??
+        };
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(crate::serve(listener, AppState::new(storage), async move {
+        let task = tokio::spawn(crate::serve(listener, state, async move {
             let _ = stopped.await;
         }));
         Ok(Self {
             addr,
             db,
+            data,
             stop,
             task,
         })
@@ -52,6 +60,11 @@ impl LoopbackServer {
     /// The database file.
     pub fn db(&self) -> &Path {
         &self.db
+    }
+
+    /// The data folder (published packages and the content store).
+    pub fn data(&self) -> &DataDir {
+        &self.data
     }
 
     /// Shuts the server down gracefully and waits until it has stopped; its port is closed after.

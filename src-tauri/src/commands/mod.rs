@@ -3,4 +3,5 @@
 //! `src-tauri/capabilities/main.json` (unit tests in `lib.rs` check both).
 
 pub mod app;
+pub mod courses;
 pub mod server;

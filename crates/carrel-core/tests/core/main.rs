@@ -15,6 +15,8 @@ use carrel_server::testing::LoopbackServer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+mod library;
+
 /// A real carrel-server with its own SQLite file on a loopback port.
 struct RunningServer {
     url: ServerUrl,

@@ -287,3 +287,36 @@ fn kill_9_during_import_never_leaves_a_half_installed_course() {
         "no trial interrupted an import; the timing spread is wrong"
     );
 }
+
+#[test]
+fn builds_are_reproducible_with_source_date_epoch() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_sample_source(&d.join("src"), "1.0.0", 5000).unwrap();
+    ok(&["keygen", "--out", s(d), "--name", "k"]);
+    let build = |name: &str| {
+        let out = d.join(name);
+        let status = Command::new(env!("CARGO_BIN_EXE_carrel-pack"))
+            .args([
+                "build",
+                s(&d.join("src")),
+                "--key",
+                s(&d.join("k.secret.json")),
+                "-o",
+                s(&out),
+            ])
+            .env("SOURCE_DATE_EPOCH", "1767225600")
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        std::fs::read(out).unwrap()
+    };
+    let (a, b) = (build("a.carrel"), build("b.carrel"));
+    assert!(a == b, "two builds of the same source, key and time differ");
+    let tree = ok(&["inspect", s(&d.join("a.carrel"))]);
+    assert!(tree.contains("built 2026-01-01T00:00:00Z"), "{tree}");
+}

@@ -11,7 +11,10 @@ use rusqlite::Connection;
 use super::StorageError;
 
 /// Every migration, in order.
-const MIGRATIONS: &[&str] = &[include_str!("sql/0001_server_meta.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("sql/0001_server_meta.sql"),
+    include_str!("sql/0002_catalog.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

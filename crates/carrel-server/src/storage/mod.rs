@@ -11,8 +11,10 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+mod catalog;
 mod migrations;
 
+pub use catalog::{CatalogEntry, CourseDocument, NewCatalogEntry};
 pub use migrations::SCHEMA_VERSION;
 
 /// What can go wrong opening or using the server's database.
@@ -127,6 +129,23 @@ impl Storage {
         })
         .await
         .map_err(|e| StorageError::Task(e.to_string()))?
+    }
+
+    /// Runs `f` in a transaction on a blocking thread: committed if `f` returns `Ok`, rolled back
+    /// otherwise. The transaction takes the write lock at once (`BEGIN IMMEDIATE`), so a writer in
+    /// another process makes it wait (busy timeout) instead of failing half-way.
+    pub async fn transact<T, F>(&self, f: F) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StorageError> + Send + 'static,
+    {
+        self.with_conn(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })
+        .await
     }
 
     /// Checks that the database answers a query.

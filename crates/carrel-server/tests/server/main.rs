@@ -4,21 +4,17 @@
 // A test that cannot set up its world should fail right there, loudly.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod cli;
+mod downloads;
+mod publish;
+mod support;
+
 use std::time::Duration;
 
 use carrel_protocol::{API_VERSION, HEALTH_PATH, Health, HealthStatus};
-use carrel_server::{AppState, SCHEMA_VERSION, Storage, StorageError};
+use carrel_server::{AppState, DataDir, SCHEMA_VERSION, Storage, StorageError};
+use support::http_client;
 use tokio::net::TcpListener;
-
-fn http_client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("an HTTP client builds")
-}
 
 #[tokio::test]
 async fn health_answers_on_port_zero_and_creates_the_database() {
@@ -26,17 +22,19 @@ async fn health_answers_on_port_zero_and_creates_the_database() {
     let db = dir.path().join("nested/folder/server.sqlite3");
     let storage = Storage::open(&db).expect("a fresh database opens");
     assert!(db.exists(), "the database file is created on first start");
+    let data = DataDir::beside(&db);
+    let state = AppState::open(storage, data.clone()).expect("a fresh data folder opens");
+    assert!(
+        data.store_dir().is_dir(),
+        "the data folder and its store are created on first start"
+    );
 
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(carrel_server::serve(
-        listener,
-        AppState::new(storage),
-        async move {
-            let _ = stop_rx.await;
-        },
-    ));
+    let server = tokio::spawn(carrel_server::serve(listener, state, async move {
+        let _ = stop_rx.await;
+    }));
 
     let response = http_client()
         .get(format!("http://{addr}{HEALTH_PATH}"))
@@ -112,66 +110,32 @@ fn a_database_from_a_newer_server_is_refused_and_left_untouched() {
     assert_eq!(version, 999, "the refused file is not modified");
 }
 
-/// The shipped binary: starts on port 0, logs where it listens as JSON, answers, and exits 0 on
-/// SIGTERM (graceful shutdown).
 #[tokio::test]
-async fn the_binary_starts_logs_json_and_stops_on_sigterm() {
+async fn a_database_at_schema_version_1_is_upgraded_in_place() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("bin.sqlite3");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_carrel-server"))
-        .args(["--listen", "127.0.0.1:0", "--log-format", "json", "--db"])
-        .arg(&db)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("the server binary starts");
-    let stderr = child.stderr.take().unwrap();
-    let (line_tx, line_rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let next_event = |rx: &std::sync::mpsc::Receiver<String>, message: &str| -> serde_json::Value {
-        loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(30))
-                .unwrap_or_else(|_| panic!("the server logs {message:?} within 30 s"));
-            let event: serde_json::Value = serde_json::from_str(&line)
-                .unwrap_or_else(|e| panic!("every log line is JSON ({e}): {line}"));
-            if event["message"] == message {
-                return event;
-            }
-        }
-    };
-    let listening = next_event(&line_rx, "carrel-server listening");
-    let url = listening["url"]
-        .as_str()
-        .expect("the url is logged")
-        .to_owned();
-    assert!(db.exists(), "the binary creates its database");
-
-    let health: Health = http_client()
-        .get(format!("{url}{HEALTH_PATH}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
+    let db = dir.path().join("server.sqlite3");
+    {
+        // The file exactly as the first release left it.
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(include_str!("../../src/storage/sql/0001_server_meta.sql"))
+            .unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "UPDATE server_meta SET value = '1234' WHERE key = 'created_at_ms'",
+            [],
+        )
         .unwrap();
-    assert_eq!(health.status, HealthStatus::Ok);
-
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    next_event(&line_rx, "carrel-server stopped");
-    let status = child.wait().unwrap();
-    assert!(
-        status.success(),
-        "SIGTERM is a clean shutdown, got {status}"
+    }
+    let storage = Storage::open(&db).expect("an older database is migrated");
+    assert_eq!(storage.schema_version().await.unwrap(), SCHEMA_VERSION);
+    assert_eq!(
+        created_at_ms(&storage).await,
+        "1234",
+        "existing data is kept"
+    );
+    assert_eq!(
+        storage.get_catalog().await.unwrap(),
+        vec![],
+        "the catalogue starts empty"
     );
 }

@@ -11,4 +11,9 @@ code: string,
 /**
  * For the learner.
  */
-message: string, };
+message: string, 
+/**
+ * Data the UI needs to act on the code (e.g. the publisher fingerprint of
+ * `untrusted_publisher`), never shown instead of `message`.
+ */
+detail: string | null, };

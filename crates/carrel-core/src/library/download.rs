@@ -1,0 +1,419 @@
+//! Getting courses from the course server: the catalogue, resumable package downloads, and updates
+//! that fetch only the files whose hash is new.
+//!
+//! A first install downloads the package file into `downloads/<sha256>.partial`. A cut connection
+//! or a cancel keeps what arrived; the next attempt asks for the rest with `Range` and `If-Range`
+//! (the package's SHA-256 is its strong ETag), so a file that changed on the server comes back
+//! whole (200) and the download restarts cleanly instead of splicing two files. The finished file
+//! must hash to the catalogue's SHA-256 before it is renamed and imported like any package file.
+//!
+//! An update of an installed course fetches the new signed manifest and only the content files the
+//! store lacks, each by hash and verified as it streams in.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use carrel_package::PublicKey;
+use carrel_package::store::{Cancel, ImportError, Progress, Trust};
+use carrel_protocol::catalog::{Catalog, CatalogCourse, file_url};
+use sha2::{Digest, Sha256};
+
+use crate::settings::ServerUrl;
+
+use super::{ImportReport, Library, TaskProgress, TaskStage, import_options};
+use crate::http::HttpClient;
+
+/// How long a download may go without receiving a byte before it counts as cut.
+const STALL_TIMEOUT: Duration = Duration::from_secs(60);
+/// The longest a whole download may take.
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(12 * 3600);
+
+/// Why getting a course from the server failed. A cut download keeps its bytes for a resume.
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    /// The server could not be reached or the connection broke.
+    #[error(
+        "the course server could not be reached or the connection broke ({0}); what was downloaded is kept, try again when you are online"
+    )]
+    Network(String),
+    /// The server answered with an error.
+    #[error("the course server answered {status} for {what}")]
+    Status {
+        /// HTTP status.
+        status: u16,
+        /// What was asked.
+        what: String,
+    },
+    /// The server's answer was not what the protocol says.
+    #[error("the course server sent something unexpected: {0}")]
+    Protocol(String),
+    /// The finished file is not the one the catalogue announced.
+    #[error(
+        "the downloaded course does not match what the server announced (it may have changed on the server meanwhile); it was discarded, download it again"
+    )]
+    Corrupt,
+    /// The learner cancelled; the bytes so far are kept for a resume.
+    #[error("the download was cancelled; it will continue from where it stopped next time")]
+    Cancelled,
+    /// A local file operation failed.
+    #[error("could not {operation} {path}: {source}")]
+    Io {
+        /// What.
+        operation: &'static str,
+        /// Where.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The import of the downloaded course failed.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+}
+
+fn io(operation: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> DownloadError {
+    let path = path.to_owned();
+    move |source| DownloadError::Io {
+        operation,
+        path,
+        source,
+    }
+}
+
+fn network(error: reqwest::Error) -> DownloadError {
+    DownloadError::Network(error.to_string())
+}
+
+/// Fetches the server's catalogue.
+pub async fn fetch_catalog(
+    http: &HttpClient,
+    server: &ServerUrl,
+) -> Result<Catalog, DownloadError> {
+    let url = join(server, carrel_protocol::catalog::CATALOG_PATH)?;
+    let response = http.inner().get(url).send().await.map_err(network)?;
+    check_status(&response, "the catalogue")?;
+    response.json().await.map_err(network)
+}
+
+/// The publisher keys a catalogue vouches for.
+pub fn vouched_keys(catalog: &Catalog) -> Vec<PublicKey> {
+    catalog
+        .publisher_keys
+        .iter()
+        .filter_map(|key| PublicKey::from_base64(&key.public_key).ok())
+        .collect()
+}
+
+/// The address of an API path on the server (kept under the server address's own path, if any).
+fn join(server: &ServerUrl, path: &str) -> Result<String, DownloadError> {
+    if path.starts_with('/') && !path.starts_with("//") {
+        Ok(server.join(path))
+    } else {
+        Err(DownloadError::Protocol(format!(
+            "the server gave “{path}” where an absolute path was expected"
+        )))
+    }
+}
+
+fn check_status(response: &reqwest::Response, what: &str) -> Result<(), DownloadError> {
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        Err(DownloadError::Status {
+            status: response.status().as_u16(),
+            what: what.to_owned(),
+        })
+    }
+}
+
+/// Downloads a course's package file into `dir`, resuming a previous partial download, and returns
+/// the finished file's path. `progress` gets bytes so far (including resumed ones) of the total.
+pub async fn download_package(
+    http: &HttpClient,
+    server: &ServerUrl,
+    course: &CatalogCourse,
+    dir: &Path,
+    progress: &(dyn Fn(TaskProgress) + Sync),
+    cancel: &Cancel,
+) -> Result<PathBuf, DownloadError> {
+    if !carrel_package::manifest::is_sha256_hex(&course.package_sha256) {
+        return Err(DownloadError::Protocol(
+            "the package hash is malformed".into(),
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(io("create", dir))?;
+    let done = dir.join(format!("{}.carrel", course.package_sha256));
+    if done.is_file() {
+        return Ok(done);
+    }
+    let partial = dir.join(format!("{}.partial", course.package_sha256));
+    let mut offset = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
+    if offset > course.package_size {
+        offset = 0;
+    }
+
+    let etag = format!("\"{}\"", course.package_sha256);
+    let mut request = http
+        .inner()
+        .get(join(server, &course.package_url)?)
+        .timeout(DOWNLOAD_TIMEOUT);
+    if offset > 0 {
+        request = request
+            .header(reqwest::header::RANGE, format!("bytes={offset}-"))
+            .header(reqwest::header::IF_RANGE, &etag);
+    }
+    let mut response = request.send().await.map_err(network)?;
+    let status = response.status();
+    let resumed = match status.as_u16() {
+        206 => {
+            let range = response
+                .headers()
+                .get(reqwest::header::CONTENT_RANGE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if !range.starts_with(&format!("bytes {offset}-")) {
+                return Err(DownloadError::Protocol(format!(
+                    "asked for bytes from {offset}, got “{range}”"
+                )));
+            }
+            true
+        }
+        // The server ignored the range, or the file changed (If-Range failed): start over.
+        200 => false,
+        416 => {
+            // Our partial file is not a prefix of the server's: start over next time.
+            let _ = std::fs::remove_file(&partial);
+            return Err(DownloadError::Protocol(
+                "the partial download did not match the server's file; start again".into(),
+            ));
+        }
+        _ => {
+            check_status(&response, "the course package")?;
+            false
+        }
+    };
+
+    let mut hasher = Sha256::new();
+    let mut file = if resumed {
+        // Hash what is already on disk so the final hash covers the whole file.
+        let mut existing = std::fs::File::open(&partial).map_err(io("read", &partial))?;
+        let mut buffer = vec![0u8; 256 * 1024];
+        let mut remaining = offset;
+        while remaining > 0 {
+            let n = existing.read(&mut buffer).map_err(io("read", &partial))?;
+            if n == 0 {
+                break;
+            }
+            let n = n.min(remaining as usize);
+            hasher.update(&buffer[..n]);
+            remaining -= n as u64;
+        }
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&partial)
+            .map_err(io("open", &partial))?;
+        file.set_len(offset).map_err(io("write", &partial))?;
+        file
+    } else {
+        offset = 0;
+        std::fs::File::create(&partial).map_err(io("create", &partial))?
+    };
+
+    let total = course.package_size;
+    let mut written = offset;
+    progress(TaskProgress {
+        stage: TaskStage::Download,
+        done_bytes: written,
+        total_bytes: total,
+    });
+    loop {
+        if cancel.is_cancelled() {
+            file.sync_data().map_err(io("write", &partial))?;
+            return Err(DownloadError::Cancelled);
+        }
+        let chunk = match tokio::time::timeout(STALL_TIMEOUT, response.chunk()).await {
+            Err(_) => {
+                file.sync_data().map_err(io("write", &partial))?;
+                return Err(DownloadError::Network("no data for a minute".into()));
+            }
+            Ok(Err(error)) => {
+                file.sync_data().map_err(io("write", &partial))?;
+                return Err(network(error));
+            }
+            Ok(Ok(None)) => break,
+            Ok(Ok(Some(chunk))) => chunk,
+        };
+        if written + chunk.len() as u64 > total {
+            let _ = std::fs::remove_file(&partial);
+            return Err(DownloadError::Corrupt);
+        }
+        file.write_all(&chunk).map_err(io("write", &partial))?;
+        hasher.update(&chunk);
+        written += chunk.len() as u64;
+        progress(TaskProgress {
+            stage: TaskStage::Download,
+            done_bytes: written,
+            total_bytes: total,
+        });
+    }
+    file.sync_all().map_err(io("write", &partial))?;
+    drop(file);
+    let hash = carrel_package::archive::hex(&hasher.finalize());
+    if written != total || hash != course.package_sha256 {
+        let _ = std::fs::remove_file(&partial);
+        return Err(DownloadError::Corrupt);
+    }
+    std::fs::rename(&partial, &done).map_err(io("finish", &done))?;
+    Ok(done)
+}
+
+/// How a long task reports progress and learns it was cancelled.
+#[derive(Clone)]
+pub struct Task {
+    /// Called with bytes done of the total.
+    pub progress: Arc<dyn Fn(TaskProgress) + Send + Sync>,
+    /// Set by the learner to stop.
+    pub cancel: Cancel,
+}
+
+impl Task {
+    /// A task nobody watches or cancels.
+    pub fn unobserved() -> Self {
+        Self {
+            progress: Arc::new(|_| {}),
+            cancel: Cancel::default(),
+        }
+    }
+}
+
+/// Installs or updates a course from the server. A course not on this laptop is downloaded as a
+/// package (resumable) and imported; an installed one gets only the files whose hash is new.
+pub async fn install_from_server(
+    library: Arc<Library>,
+    http: &HttpClient,
+    server: &ServerUrl,
+    catalog: &Catalog,
+    course: &CatalogCourse,
+    downloads: &Path,
+    task: Task,
+) -> Result<ImportReport, DownloadError> {
+    let Task { progress, cancel } = task;
+    let trust = Trust {
+        vouched: vouched_keys(catalog),
+        confirmed: None,
+    };
+    let installed = {
+        let library = library.clone();
+        let id = course.id.clone();
+        tokio::task::spawn_blocking(move || library.store().course(&id))
+            .await
+            .map_err(|e| DownloadError::Protocol(e.to_string()))?
+            .map_err(ImportError::from)?
+    };
+    if installed.is_some() {
+        return update_from_server(library, http, server, course, trust, progress, cancel).await;
+    }
+    let package =
+        download_package(http, server, course, downloads, progress.as_ref(), &cancel).await?;
+    let report = tokio::task::spawn_blocking(move || {
+        let result = library.import_file(&package, trust, progress.as_ref(), cancel);
+        if result.is_ok() {
+            // Installed: the package file is no longer needed.
+            let _ = std::fs::remove_file(&package);
+        }
+        result
+    })
+    .await
+    .map_err(|e| DownloadError::Protocol(e.to_string()))??;
+    Ok(report)
+}
+
+async fn get_bytes(
+    http: &HttpClient,
+    server: &ServerUrl,
+    path: &str,
+) -> Result<Vec<u8>, DownloadError> {
+    let response = http
+        .inner()
+        .get(join(server, path)?)
+        .send()
+        .await
+        .map_err(network)?;
+    check_status(&response, path)?;
+    Ok(response.bytes().await.map_err(network)?.to_vec())
+}
+
+async fn update_from_server(
+    library: Arc<Library>,
+    http: &HttpClient,
+    server: &ServerUrl,
+    course: &CatalogCourse,
+    trust: Trust,
+    progress: Arc<dyn Fn(TaskProgress) + Send + Sync>,
+    cancel: Cancel,
+) -> Result<ImportReport, DownloadError> {
+    let manifest = get_bytes(http, server, &course.manifest_url).await?;
+    let signature = get_bytes(http, server, &course.signature_url).await?;
+    let handle = tokio::runtime::Handle::current();
+    let http = http.clone();
+    let server = server.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        let report = |p: Progress| {
+            progress(TaskProgress {
+                stage: TaskStage::Download,
+                done_bytes: p.done_bytes,
+                total_bytes: p.total_bytes,
+            })
+        };
+        let options = import_options(trust, &report, cancel);
+        library
+            .store()
+            .import_parts(&manifest, &signature, &options, |file| {
+                let url = join(&server, &file_url(&file.sha256)).map_err(|e| e.to_string())?;
+                let response = handle
+                    .block_on(http.inner().get(url).timeout(DOWNLOAD_TIMEOUT).send())
+                    .map_err(|e| e.to_string())?;
+                if !response.status().is_success() {
+                    return Err(format!("the server answered {}", response.status()));
+                }
+                Ok(Box::new(BlockingBody {
+                    handle: handle.clone(),
+                    response,
+                    pending: bytes::Bytes::new(),
+                }) as Box<dyn Read>)
+            })
+            .map(ImportReport::from)
+    })
+    .await
+    .map_err(|e| DownloadError::Protocol(e.to_string()))??;
+    Ok(report)
+}
+
+/// A response body read synchronously from a blocking thread, chunk by chunk.
+struct BlockingBody {
+    handle: tokio::runtime::Handle,
+    response: reqwest::Response,
+    pending: bytes::Bytes,
+}
+
+impl Read for BlockingBody {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pending.is_empty() {
+            let next = self
+                .handle
+                .block_on(tokio::time::timeout(STALL_TIMEOUT, self.response.chunk()))
+                .map_err(|_| {
+                    std::io::Error::new(std::io::ErrorKind::TimedOut, "no data for a minute")
+                })?
+                .map_err(std::io::Error::other)?;
+            match next {
+                Some(chunk) => self.pending = chunk,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.pending.len());
+        buf[..n].copy_from_slice(&self.pending.split_to(n));
+        Ok(n)
+    }
+}

@@ -1,0 +1,42 @@
+//! `GET|HEAD /api/v1/files/{sha256}`: one content file of a published course version, by hash,
+//! from the content store. A client updating a course fetches only the hashes it lacks and checks
+//! each against its signed manifest. Supports `Range`, `If-Range` and `If-None-Match`.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
+use carrel_package::manifest::is_sha256_hex;
+
+use crate::send_file::{FileToSend, send_file};
+use crate::{AppState, ServerError};
+
+/// Streams the content file with this SHA-256, if a published course version lists it.
+pub async fn get_file(
+    State(state): State<AppState>,
+    Path(sha256): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ServerError> {
+    if !is_sha256_hex(&sha256) {
+        return Err(ServerError::MalformedHash { value: sha256 });
+    }
+    let Some(length) = state.storage().get_published_file_size(&sha256).await? else {
+        return Err(ServerError::FileNotFound { sha256 });
+    };
+    let file = FileToSend {
+        path: state.store().object_path(&sha256),
+        sha256: sha256.clone(),
+        length,
+        content_type: "application/octet-stream",
+        disposition: None,
+    };
+    match send_file(&method, &headers, file).await? {
+        Some(response) => Ok(response),
+        None => {
+            // The catalogue lists it but the store lacks it: a publish is replacing its course
+            // right now (see `crate::publish`), or the store was damaged.
+            tracing::warn!(%sha256, "a published file is missing from the content store");
+            Err(ServerError::FileNotFound { sha256 })
+        }
+    }
+}

@@ -1,0 +1,429 @@
+//! Publishing a course package: what `carrel-server publish <PACKAGE>…` does for each file.
+//!
+//! A published version of a course never changes: the same version again with different bytes is
+//! refused, an older version than the published one is refused, a newer one replaces it, and a new
+//! version must be signed by the key that signed the published one (clients pin it). Publishing the
+//! exact same package again changes nothing.
+//!
+//! Order of work, so that a refused or interrupted publish leaves nothing a client can see:
+//! 1. take the data folder's publish lock (one publish at a time; see [`crate::data`]);
+//! 2. copy the package into `packages/` under a temporary name, hashing it on the way;
+//! 3. open and check it (names, caps, signature, manifest) and apply the version rules above
+//!    against the catalogue;
+//! 4. read every content file once to check its size and SHA-256 — the store is not touched by a
+//!    package that fails here;
+//! 5. import it into the content store (which verifies every file again as it writes);
+//! 6. rename the copy to `packages/<sha256>.carrel`;
+//! 7. switch the catalogue to the new version in one database transaction — the only step a
+//!    running server notices;
+//! 8. remove the package file of the version it replaced.
+//!
+//! Between steps 5 and 7 the store already holds the new version: files only the old version used
+//! are gone a moment before the catalogue stops listing them, so a client fetching one then gets a
+//! 404 and reads the catalogue again. A crash between 5 and 7 leaves the catalogue at the old
+//! version; publishing the same package again completes the job.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+use carrel_package::archive::hex;
+use carrel_package::manifest::parse_version;
+use carrel_package::store::{Cancel, ImportError, ImportOptions, Trust};
+use carrel_package::{ArchiveError, Limits, Manifest, PackageArchive, PublicKey};
+use sha2::{Digest, Sha256};
+use tempfile::NamedTempFile;
+
+use crate::data::{DataDir, DataError, DataLock, PACKAGE_EXTENSION};
+use crate::storage::{CatalogEntry, NewCatalogEntry, Storage, StorageError};
+
+/// Prefix of a package being published, in `packages/`; removed by the next publish if a crash
+/// left one behind.
+const TEMP_PREFIX: &str = ".publishing-";
+/// The server stores every course whatever Carrel version it needs: that is the client's check.
+const ANY_APP_VERSION: &str = "65535.0.0";
+const CHUNK: usize = 256 * 1024;
+
+/// Why a package was not published. Nothing of it was kept.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// Reading the package or writing its copy failed.
+    #[error("could not {operation} {path}: {source}")]
+    Io {
+        /// What was being done.
+        operation: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The package is broken, tampered with or not a course package.
+    #[error("the package was refused: {0}")]
+    Package(#[from] ArchiveError),
+    /// This version is already published with other bytes.
+    #[error(
+        "version {version} of “{course_id}” is already published with different contents \
+         (published package {published}, this one {offered}); a published version never changes, \
+         so build this one with a new version"
+    )]
+    VersionTaken {
+        /// The course.
+        course_id: String,
+        /// The version.
+        version: String,
+        /// SHA-256 of the published package.
+        published: String,
+        /// SHA-256 of this package.
+        offered: String,
+    },
+    /// An older version than the published one.
+    #[error(
+        "version {offered} of “{course_id}” is older than the published version {published}; \
+         only a newer version can replace it"
+    )]
+    Older {
+        /// The course.
+        course_id: String,
+        /// The published version.
+        published: String,
+        /// This package's version.
+        offered: String,
+    },
+    /// Signed by another key than the published version.
+    #[error(
+        "this package of “{course_id}” is signed by the key {offered}, but the published version \
+         is signed by {published}; clients refuse a course whose key changes, so it was not published"
+    )]
+    PublisherChanged {
+        /// The course.
+        course_id: String,
+        /// Fingerprint of the published version's key.
+        published: String,
+        /// Fingerprint of this package's key.
+        offered: String,
+    },
+    /// The content store refused or failed the import.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// The data folder could not be used.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// The database failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// A blocking step panicked or was cancelled.
+    #[error("the publish task did not complete: {0}")]
+    Task(String),
+}
+
+fn io_error(operation: &'static str, path: &Path) -> impl FnOnce(io::Error) -> PublishError {
+    let path = path.to_owned();
+    move |source| PublishError::Io {
+        operation,
+        path,
+        source,
+    }
+}
+
+/// What a publish did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// The course id.
+    pub course_id: String,
+    /// The version now published.
+    pub version: String,
+    /// The course title.
+    pub title: String,
+    /// Fingerprint of the key that signed it.
+    pub fingerprint: String,
+    /// SHA-256 of the package file.
+    pub package_sha256: String,
+    /// The version it replaced, if the course was already published.
+    pub replaced: Option<String>,
+    /// This exact package was already the published one; nothing changed.
+    pub unchanged: bool,
+}
+
+/// A package copied into the data folder and checked, not yet published.
+struct Staged {
+    lock: DataLock,
+    copy: NamedTempFile,
+    sha256: String,
+    size: u64,
+    manifest: Manifest,
+    manifest_bytes: Vec<u8>,
+    signature_bytes: Vec<u8>,
+    publisher: PublicKey,
+}
+
+/// Verifies the package file at `package` completely and publishes it (see the module docs).
+pub async fn publish_package(
+    storage: &Storage,
+    data: &DataDir,
+    package: &Path,
+) -> Result<Published, PublishError> {
+    let (data, package) = (data.clone(), package.to_owned());
+    let staged = blocking(move || stage(data.lock()?, &package)).await?;
+
+    let course = &staged.manifest.course;
+    let fingerprint = staged.publisher.fingerprint().to_string();
+    let published = storage.get_catalog_course(&course.id).await?;
+    if let Some(current) = &published {
+        check_replaces(current, &staged, &fingerprint)?;
+        if current.package_sha256 == staged.sha256 {
+            tracing::info!(course = %course.id, version = %course.version, "already published; nothing changed");
+            return Ok(Published {
+                course_id: course.id.clone(),
+                version: course.version.clone(),
+                title: course.title.clone(),
+                fingerprint,
+                package_sha256: staged.sha256.clone(),
+                replaced: None,
+                unchanged: true,
+            });
+        }
+    }
+
+    let (lock, new) = blocking(move || {
+        import(&staged)?;
+        keep(staged, fingerprint)
+    })
+    .await?;
+    let published = Published {
+        course_id: new.entry.course_id.clone(),
+        version: new.entry.version.clone(),
+        title: new.entry.title.clone(),
+        fingerprint: new.entry.publisher_fingerprint.clone(),
+        package_sha256: new.entry.package_sha256.clone(),
+        replaced: None,
+        unchanged: false,
+    };
+    let replaced = storage.set_catalog_course(new).await?;
+
+    if let Some(old) = &replaced
+        && old.package_sha256 != published.package_sha256
+    {
+        let old_path = lock.dir().package_path(&old.package_sha256);
+        // The catalogue no longer points at it; a failure here only leaves a stray file.
+        if let Err(error) = std::fs::remove_file(&old_path) {
+            tracing::warn!(%error, path = %old_path.display(), "could not remove the replaced package file");
+        }
+    }
+    drop(lock);
+    let published = Published {
+        replaced: replaced.map(|old| old.version),
+        ..published
+    };
+    tracing::info!(
+        course = %published.course_id,
+        version = %published.version,
+        replaced = published.replaced.as_deref(),
+        "published"
+    );
+    Ok(published)
+}
+
+/// Whether `staged` may become the published version of its course in place of `current`.
+fn check_replaces(
+    current: &CatalogEntry,
+    staged: &Staged,
+    fingerprint: &str,
+) -> Result<(), PublishError> {
+    let course = &staged.manifest.course;
+    if current.publisher_key != staged.publisher.to_base64() {
+        return Err(PublishError::PublisherChanged {
+            course_id: course.id.clone(),
+            published: current.publisher_fingerprint.clone(),
+            offered: fingerprint.to_owned(),
+        });
+    }
+    if current.version == course.version {
+        if current.package_sha256 != staged.sha256 {
+            return Err(PublishError::VersionTaken {
+                course_id: course.id.clone(),
+                version: course.version.clone(),
+                published: current.package_sha256.clone(),
+                offered: staged.sha256.clone(),
+            });
+        }
+        return Ok(());
+    }
+    if parse_version(&course.version) < parse_version(&current.version) {
+        return Err(PublishError::Older {
+            course_id: course.id.clone(),
+            published: current.version.clone(),
+            offered: course.version.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Steps 2–3: copies the package beside the published ones, hashing it, and checks it.
+fn stage(lock: DataLock, package: &Path) -> Result<Staged, PublishError> {
+    let packages = lock.dir().packages_dir();
+    remove_leftovers(&packages)?;
+    let mut source = File::open(package).map_err(io_error("open", package))?;
+    let mut copy = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .suffix(&format!(".{PACKAGE_EXTENSION}"))
+        .tempfile_in(&packages)
+        .map_err(io_error("create a file in", &packages))?;
+    let (size, sha256) = copy_hashing(&mut source, copy.as_file_mut(), package)?;
+    copy.as_file()
+        .sync_all()
+        .map_err(io_error("flush to disk", copy.path()))?;
+
+    let reader = copy.reopen().map_err(io_error("open", copy.path()))?;
+    let archive =
+        PackageArchive::open(BufReader::with_capacity(CHUNK, reader), &Limits::default())?;
+    Ok(Staged {
+        manifest: archive.manifest().clone(),
+        manifest_bytes: archive.manifest_bytes().to_vec(),
+        signature_bytes: archive.signature().to_bytes(),
+        publisher: archive.publisher().clone(),
+        lock,
+        copy,
+        sha256,
+        size,
+    })
+}
+
+/// Steps 4–5: reads every content file to check it, then imports the package into the store.
+fn import(staged: &Staged) -> Result<(), PublishError> {
+    let path = staged.copy.path();
+    let reader = staged.copy.reopen().map_err(io_error("open", path))?;
+    let mut archive =
+        PackageArchive::open(BufReader::with_capacity(CHUNK, reader), &Limits::default())?;
+    archive.read_files(
+        |_| true,
+        |_, content| io::copy(content, &mut io::sink()).map(|_| ()),
+    )?;
+    let store = staged.lock.open_store()?;
+    store.import_file(
+        path,
+        &ImportOptions {
+            // Running `publish` is the operator's decision to trust the key that signed the package.
+            trust: Trust {
+                vouched: vec![staged.publisher.clone()],
+                confirmed: None,
+            },
+            app_version: ANY_APP_VERSION,
+            progress: &|_| {},
+            cancel: Cancel::default(),
+            limits: Limits::default(),
+        },
+    )?;
+    Ok(())
+}
+
+/// Step 6: moves the checked copy to `packages/<sha256>.carrel` and returns what the catalogue
+/// will record, with the lock still held.
+fn keep(staged: Staged, fingerprint: String) -> Result<(DataLock, NewCatalogEntry), PublishError> {
+    let Staged {
+        lock,
+        copy,
+        sha256,
+        size,
+        manifest,
+        manifest_bytes,
+        signature_bytes,
+        publisher,
+    } = staged;
+    let stored = lock.dir().package_path(&sha256);
+    copy.persist(&stored)
+        .map_err(|error| io_error("move the package to", &stored)(error.error))?;
+    sync_dir(&lock.dir().packages_dir())?;
+
+    let files = manifest
+        .files
+        .iter()
+        .map(|file| (file.sha256.clone(), file.size))
+        .collect();
+    let content_size = manifest.total_size();
+    let course = manifest.course;
+    let entry = CatalogEntry {
+        course_id: course.id,
+        version: course.version,
+        title: course.title,
+        summary: course.summary,
+        language: course.language,
+        publisher: course.publisher.name,
+        starts: course.starts.map(|date| date.to_string()),
+        ends: course.ends.map(|date| date.to_string()),
+        package_sha256: sha256,
+        package_size: size,
+        content_size,
+        publisher_key: publisher.to_base64(),
+        publisher_fingerprint: fingerprint,
+        published_at: i64::try_from(carrel_protocol::unix_time_ms()).unwrap_or(i64::MAX),
+    };
+    let new = NewCatalogEntry {
+        entry,
+        manifest: manifest_bytes,
+        signature: signature_bytes,
+        files,
+    };
+    Ok((lock, new))
+}
+
+/// Copies `source` to `target`, returning the size and SHA-256 of what passed.
+fn copy_hashing(
+    source: &mut impl Read,
+    target: &mut File,
+    source_path: &Path,
+) -> Result<(u64, String), PublishError> {
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; CHUNK];
+    let mut size = 0u64;
+    loop {
+        let n = match source.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(io_error("read", source_path)(error)),
+        };
+        hasher.update(&buffer[..n]);
+        target
+            .write_all(&buffer[..n])
+            .map_err(|error| io_error("copy the package to", source_path)(error))?;
+        size += n as u64;
+    }
+    Ok((size, hex(&hasher.finalize())))
+}
+
+/// Removes copies an interrupted publish left in `packages/` (safe: we hold the publish lock).
+fn remove_leftovers(packages: &Path) -> Result<(), PublishError> {
+    for entry in std::fs::read_dir(packages).map_err(io_error("list", packages))? {
+        let path = entry.map_err(io_error("list", packages))?.path();
+        let is_leftover = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| name.starts_with(TEMP_PREFIX));
+        if is_leftover {
+            std::fs::remove_file(&path).map_err(io_error("remove", &path))?;
+        }
+    }
+    Ok(())
+}
+
+/// Makes a rename into `dir` durable before the catalogue points at it.
+fn sync_dir(dir: &Path) -> Result<(), PublishError> {
+    #[cfg(unix)]
+    File::open(dir)
+        .and_then(|handle| handle.sync_all())
+        .map_err(io_error("flush to disk", dir))?;
+    // Windows cannot open folders for flushing; NTFS journals the rename.
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+async fn blocking<T, F>(f: F) -> Result<T, PublishError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, PublishError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|error| PublishError::Task(error.to_string()))?
+}

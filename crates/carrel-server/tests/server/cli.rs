@@ -1,0 +1,254 @@
+//! The shipped binary: `serve` (also with no command), `publish`, and its help.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use carrel_package::SecretKey;
+use carrel_protocol::{HEALTH_PATH, Health, HealthStatus};
+use carrel_server::DataDir;
+
+use crate::support::{COURSE_ID, Fixture, KEY, build_package, http_client};
+
+fn carrel_server() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_carrel-server"));
+    // The tests decide every setting; none may leak in from the environment running them.
+    for name in [
+        "CARREL_SERVER_LISTEN",
+        "CARREL_SERVER_DB",
+        "CARREL_SERVER_DATA",
+        "CARREL_LOG_FORMAT",
+        "RUST_LOG",
+    ] {
+        command.env_remove(name);
+    }
+    command
+}
+
+/// Starts the binary with `args`, checks that it logs where it listens as JSON, answers, and
+/// exits 0 on SIGTERM (graceful shutdown). Returns the "listening" log event.
+async fn serve_and_stop(args: &[&str], db: &Path, data_dir: Option<&Path>) -> serde_json::Value {
+    let mut command = carrel_server();
+    command
+        .args(args)
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json", "--db"])
+        .arg(db);
+    if let Some(dir) = data_dir {
+        command.arg("--data-dir").arg(dir);
+    }
+    let mut child = command
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the server binary starts");
+    let stderr = child.stderr.take().unwrap();
+    let (line_tx, line_rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next_event = |rx: &std::sync::mpsc::Receiver<String>, message: &str| -> serde_json::Value {
+        loop {
+            let line = rx
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("the server logs {message:?} within 30 s"));
+            let event: serde_json::Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("every log line is JSON ({e}): {line}"));
+            if event["message"] == message {
+                return event;
+            }
+        }
+    };
+    let listening = next_event(&line_rx, "carrel-server listening");
+    let url = listening["url"]
+        .as_str()
+        .expect("the url is logged")
+        .to_owned();
+    assert!(db.exists(), "the binary creates its database");
+
+    let health: Health = http_client()
+        .get(format!("{url}{HEALTH_PATH}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health.status, HealthStatus::Ok);
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    next_event(&line_rx, "carrel-server stopped");
+    let status = child.wait().unwrap();
+    assert!(
+        status.success(),
+        "SIGTERM is a clean shutdown, got {status}"
+    );
+    listening
+}
+
+/// `carrel-server` with no command serves, as it did before commands existed.
+#[tokio::test]
+async fn the_binary_with_no_command_serves_logs_json_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bin.sqlite3");
+    let listening = serve_and_stop(&[], &db, None).await;
+    let default_data = DataDir::beside(&db);
+    assert_eq!(
+        listening["data"].as_str(),
+        Some(default_data.root().to_str().unwrap()),
+        "the data folder defaults to carrel-data beside the database"
+    );
+    assert!(default_data.store_dir().is_dir());
+}
+
+#[tokio::test]
+async fn the_binary_serve_command_takes_the_same_flags_and_a_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bin.sqlite3");
+    let data = dir.path().join("elsewhere");
+    let listening = serve_and_stop(&["serve"], &db, Some(&data)).await;
+    assert_eq!(listening["data"].as_str(), Some(data.to_str().unwrap()));
+    assert!(
+        DataDir::new(&data).store_dir().is_dir(),
+        "--data-dir is used"
+    );
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `carrel-server publish` as its own process, beside a running server on the same database.
+#[tokio::test]
+async fn the_binary_publishes_while_the_server_runs() {
+    let fx = Fixture::start().await;
+    let v1 = fx.package("v1", "1.0.0", "First edition.");
+    let v2 = fx.package("v2", "2.0.0", "Second edition.");
+    let fingerprint = SecretKey::from_seed([KEY; 32])
+        .public_key()
+        .fingerprint()
+        .to_string();
+
+    // --db only: the data folder defaults to the one beside it, which the running server uses.
+    let output = run(carrel_server()
+        .arg("publish")
+        .arg("--db")
+        .arg(fx.server.db())
+        .args([&v1, &v2]));
+    assert!(
+        output.status.success(),
+        "publish succeeds: {}",
+        text(&output.stderr)
+    );
+    assert_eq!(
+        text(&output.stdout),
+        format!("{COURSE_ID} 1.0.0 {fingerprint}\n{COURSE_ID} 2.0.0 {fingerprint}\n"),
+        "one line per package: id, version, fingerprint"
+    );
+    let catalog = fx.catalog().await;
+    assert_eq!(
+        catalog.courses[0].version, "2.0.0",
+        "the running server lists what another process published"
+    );
+    let download = fx.get(&catalog.courses[0].package_url).await;
+    assert!(download.bytes().await.unwrap() == std::fs::read(&v2).unwrap());
+
+    let older = run(carrel_server()
+        .arg("publish")
+        .env("CARREL_SERVER_DB", fx.server.db())
+        .arg(&v1));
+    assert!(
+        !older.status.success(),
+        "a refused package fails the command"
+    );
+    assert_eq!(text(&older.stdout), "", "nothing is reported as published");
+    let stderr = text(&older.stderr);
+    assert!(
+        stderr.contains("v1.carrel was not published")
+            && stderr.contains("older than the published version 2.0.0"),
+        "stderr names the package and the reason: {stderr}"
+    );
+}
+
+#[test]
+fn the_binary_publish_reads_its_settings_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let package = build_package(dir.path(), "v1", "1.0.0", "First edition.", KEY);
+    let data = dir.path().join("data-from-env");
+    let output = run(carrel_server()
+        .arg("publish")
+        .env("CARREL_SERVER_DB", dir.path().join("env.sqlite3"))
+        .env("CARREL_SERVER_DATA", &data)
+        .arg(&package));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        dir.path().join("env.sqlite3").exists(),
+        "CARREL_SERVER_DB is used"
+    );
+    let stored = std::fs::read_dir(data.join("packages")).unwrap().count();
+    assert_eq!(stored, 1, "CARREL_SERVER_DATA is used");
+}
+
+#[test]
+fn help_documents_every_flag_and_environment_variable() {
+    let help = |args: &[&str]| {
+        let output = run(carrel_server().args(args));
+        assert!(output.status.success(), "{args:?} prints help");
+        text(&output.stdout)
+    };
+    let top = help(&["--help"]);
+    let serve = help(&["serve", "--help"]);
+    let publish = help(&["publish", "--help"]);
+    for (page, text) in [("--help", &top), ("serve --help", &serve)] {
+        for expected in [
+            "--listen",
+            "CARREL_SERVER_LISTEN",
+            "--db",
+            "CARREL_SERVER_DB",
+            "--data-dir",
+            "CARREL_SERVER_DATA",
+            "--log-format",
+            "CARREL_LOG_FORMAT",
+            "RUST_LOG",
+            "carrel-data beside",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{page} mentions {expected}:\n{text}"
+            );
+        }
+    }
+    assert!(top.contains("publish") && top.contains("serve"), "{top}");
+    for expected in [
+        "<PACKAGE>...",
+        "--db",
+        "CARREL_SERVER_DB",
+        "--data-dir",
+        "CARREL_SERVER_DATA",
+        "--log-format",
+        "CARREL_LOG_FORMAT",
+        "RUST_LOG",
+        "<course id> <version> <publisher key fingerprint>",
+    ] {
+        assert!(
+            publish.contains(expected),
+            "publish --help mentions {expected}:\n{publish}"
+        );
+    }
+    assert!(
+        !publish.contains("--listen"),
+        "publish does not listen, so it offers no --listen"
+    );
+}

@@ -1,0 +1,178 @@
+//! What the tests share: an HTTP client, course packages built from a small source folder, and a
+//! running server with a second database connection to publish through (as the `publish` command
+//! does from its own process).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use carrel_package::SecretKey;
+use carrel_protocol::{CATALOG_PATH, Catalog};
+use carrel_server::testing::LoopbackServer;
+use carrel_server::{PublishError, Published, Storage};
+use sha2::{Digest, Sha256};
+
+/// The seed of the key that signs the test course.
+pub const KEY: u8 = 7;
+/// The course id in every test package.
+pub const COURSE_ID: &str = "test-course";
+/// A marker inside the stored (uncompressed) picture, to find its bytes inside a package.
+pub const PICTURE_MARKER: &[u8] = b"carrel-test-picture-marker-0123456789";
+
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("an HTTP client builds")
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    carrel_package::archive::hex(&Sha256::digest(bytes))
+}
+
+/// Builds version `version` of the test course into `dir/<name>.carrel`, signed with the key of
+/// seed `key`. `page` is the introduction's text, so two builds of one version can differ.
+pub fn build_package(dir: &Path, name: &str, version: &str, page: &str, key: u8) -> PathBuf {
+    let source = dir.join(format!("source-{name}"));
+    std::fs::create_dir_all(source.join("pages")).unwrap();
+    std::fs::create_dir_all(source.join("assets")).unwrap();
+    std::fs::write(
+        source.join("course.toml"),
+        format!(
+            r#"id = "{COURSE_ID}"
+version = "{version}"
+title = "A test course"
+language = "en"
+summary = "Built by the carrel-server tests."
+starts = "2027-02-15"
+min_app_version = "0.1.0"
+
+[publisher]
+name = "Test Academy"
+
+[[blocks]]
+id = "block-1"
+title = "Block one"
+
+[[blocks.modules]]
+id = "module-1"
+title = "Module one"
+
+[[blocks.modules.items]]
+id = "intro"
+kind = "page"
+title = "Introduction"
+source = "pages/intro.md"
+
+[[blocks.modules.items]]
+id = "data"
+kind = "file"
+title = "Data set"
+file = "assets/data.bin"
+
+[[blocks.modules.items]]
+id = "picture"
+kind = "file"
+title = "Picture"
+file = "assets/picture.png"
+"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        source.join("pages/intro.md"),
+        format!("# Introduction\n\n{page}\n"),
+    )
+    .unwrap();
+    // Large enough that a download arrives in many chunks; .bin and .png are stored, not deflated.
+    std::fs::write(source.join("assets/data.bin"), noise(700 * 1024)).unwrap();
+    let mut picture = b"\x89PNG\r\n\x1a\n".to_vec();
+    picture.extend_from_slice(PICTURE_MARKER);
+    std::fs::write(source.join("assets/picture.png"), picture).unwrap();
+
+    let out = dir.join(format!("{name}.carrel"));
+    carrel_package::source::build(&source, &SecretKey::from_seed([key; 32]), &out)
+        .unwrap_or_else(|error| panic!("the test course builds: {error}"));
+    out
+}
+
+/// Deterministic bytes that do not compress.
+fn noise(len: usize) -> Vec<u8> {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.to_le_bytes()[0]
+        })
+        .collect()
+}
+
+/// A running server in a temporary folder, and a separate connection to its database.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub server: LoopbackServer,
+    pub storage: Storage,
+    pub client: reqwest::Client,
+}
+
+impl Fixture {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let server = LoopbackServer::start(dir.path()).await.unwrap();
+        let storage = Storage::open(server.db()).unwrap();
+        Self {
+            dir,
+            server,
+            storage,
+            client: http_client(),
+        }
+    }
+
+    /// Builds a package of the test course in the fixture's folder, signed with [`KEY`].
+    pub fn package(&self, name: &str, version: &str, page: &str) -> PathBuf {
+        build_package(self.dir.path(), name, version, page, KEY)
+    }
+
+    pub async fn publish(&self, package: &Path) -> Result<Published, PublishError> {
+        carrel_server::publish_package(&self.storage, self.server.data(), package).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url())
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn catalog(&self) -> Catalog {
+        let response = self.get(CATALOG_PATH).await;
+        assert_eq!(response.status(), 200, "the catalogue always answers");
+        response.json().await.expect("the body is a Catalog")
+    }
+
+    /// Every file under `dir` in the data folder, relative to it.
+    pub fn files_under(&self, dir: &str) -> Vec<String> {
+        let root = self.server.data().root().join(dir);
+        let mut found = Vec::new();
+        let mut pending = vec![root.clone()];
+        while let Some(folder) = pending.pop() {
+            let Ok(entries) = std::fs::read_dir(&folder) else {
+                continue;
+            };
+            for entry in entries {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    let relative = path.strip_prefix(&root).unwrap();
+                    found.push(relative.to_string_lossy().into_owned());
+                }
+            }
+        }
+        found.sort();
+        found
+    }
+}
