@@ -14,7 +14,7 @@
 //! any IPC call it makes is refused before reaching a command. It may navigate only within the
 //! scheme; new windows are refused.
 
-use carrel_core::library::content::{self, status};
+use carrel_core::library::content::{self, decode_path, encode_path, status};
 use tauri::http::{Request, Response, StatusCode};
 use tauri::{AppHandle, Manager, Runtime, UriSchemeContext, UriSchemeResponder, WebviewUrl};
 
@@ -34,61 +34,20 @@ pub fn base_url() -> &'static str {
     }
 }
 
-/// The URL of `path` inside `course_id`.
+/// The URL of `path` inside `course_id` on the content scheme.
 pub fn url_of(course_id: &str, path: &str) -> String {
-    let encoded: Vec<String> = path.split('/').map(encode_segment).collect();
     format!(
         "{}{}/{}",
         base_url(),
-        encode_segment(course_id),
-        encoded.join("/")
+        encode_path(course_id),
+        encode_path(path)
     )
-}
-
-fn encode_segment(text: &str) -> String {
-    use std::fmt::Write;
-    text.bytes().fold(String::new(), |mut out, byte| {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            let _ = write!(out, "%{byte:02X}");
-        }
-        out
-    })
 }
 
 /// Splits a request path `/<course>/<path…>` into its decoded parts.
 fn parse_path(path: &str) -> Option<(String, String)> {
-    let rest = path.strip_prefix('/')?;
-    let (course, file) = rest.split_once('/')?;
-    let course = percent_decode(course)?;
-    let file = file
-        .split('/')
-        .map(percent_decode)
-        .collect::<Option<Vec<_>>>()?
-        .join("/");
-    Some((course, file))
-}
-
-fn percent_decode(segment: &str) -> Option<String> {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    // An encoded separator would let one segment name two; refuse it.
-    if out.contains(&b'/') || out.contains(&b'\\') {
-        return None;
-    }
-    String::from_utf8(out).ok()
+    let (course, file) = path.strip_prefix('/')?.split_once('/')?;
+    Some((decode_path(course)?, decode_path(file)?))
 }
 
 /// Handles one request of the content scheme.
@@ -121,7 +80,7 @@ fn respond<R: Runtime>(
     let Some((course, path)) = parse_path(request.uri().path()) else {
         return status(StatusCode::NOT_FOUND);
     };
-    if state.content_course().as_deref() != Some(course.as_str()) {
+    if state.open_course().get().as_deref() != Some(course.as_str()) {
         return status(StatusCode::FORBIDDEN);
     }
     let mut response = content::serve(
@@ -146,8 +105,20 @@ pub fn open<R: Runtime>(
     path: &str,
     title: &str,
 ) -> tauri::Result<()> {
-    state.set_content_course(Some(course_id.to_owned()));
-    let url = url_of(course_id, path);
+    state.open_course().set(Some(course_id.to_owned()));
+    let is_media = state
+        .library()
+        .file(course_id, path)
+        .ok()
+        .flatten()
+        .is_some_and(|file| {
+            file.media_type.starts_with("video/") || file.media_type.starts_with("audio/")
+        });
+    // WebKitGTK cannot play media from a custom scheme (see carrel_core's media_server).
+    let url = match state.media_server() {
+        Some(media) if is_media => media.url_of(course_id, path),
+        _ => url_of(course_id, path),
+    };
     let parsed: tauri::Url = url
         .parse()
         .map_err(|_| tauri::Error::InvalidWebviewUrl("content"))?;
@@ -158,13 +129,15 @@ pub fn open<R: Runtime>(
         window.set_focus()?;
         return Ok(());
     }
-    let allowed = base_url().to_owned();
+    let allowed: Vec<String> = std::iter::once(base_url().to_owned())
+        .chain(state.media_server().map(|media| media.base()))
+        .collect();
     tauri::WebviewWindowBuilder::new(app, CONTENT_LABEL, WebviewUrl::CustomProtocol(parsed))
         .title(title)
         .inner_size(1000.0, 760.0)
         .min_inner_size(480.0, 360.0)
         .on_navigation(move |url| {
-            let inside = url.as_str().starts_with(&allowed);
+            let inside = allowed.iter().any(|base| url.as_str().starts_with(base));
             if !inside {
                 tracing::info!(%url, "course content tried to leave the course; blocked");
             }

@@ -25,7 +25,7 @@ impl CommandError {
     pub fn new(code: &str, message: impl Into<String>) -> Self {
         Self {
             code: code.to_owned(),
-            message: message.into(),
+            message: sentence(message.into()),
             detail: None,
         }
     }
@@ -46,6 +46,19 @@ impl CommandError {
             ),
         )
     }
+}
+
+/// Library errors read as clauses ("the package entry … is …"); the learner reads a sentence.
+fn sentence(message: String) -> String {
+    let mut chars = message.chars();
+    let Some(first) = chars.next() else {
+        return message;
+    };
+    let mut out: String = first.to_uppercase().chain(chars).collect();
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
 }
 
 /// The codes the UI branches on.
@@ -70,4 +83,18 @@ pub mod codes {
     pub const NOT_INSTALLED: &str = "not_installed";
     /// Anything else.
     pub const INTERNAL: &str = "internal";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_reach_the_learner_as_sentences() {
+        let error = CommandError::new(codes::PACKAGE_INVALID, "the package entry “a” is a link");
+        assert_eq!(error.message, "The package entry “a” is a link.");
+        let kept = CommandError::new(codes::OFFLINE, "Already a sentence.");
+        assert_eq!(kept.message, "Already a sentence.");
+        assert_eq!(CommandError::new(codes::INTERNAL, "").message, "");
+    }
 }

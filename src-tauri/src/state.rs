@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use carrel_core::library::media_server::{MediaServer, OpenCourse};
 use carrel_core::library::{self, Library};
 use carrel_package::store::Cancel;
 
@@ -33,8 +34,10 @@ pub struct AppState {
     http: HttpClient,
     library: Arc<Library>,
     tasks: Mutex<HashMap<String, Cancel>>,
+    cancelled_early: Mutex<std::collections::HashSet<String>>,
     pending_imports: Mutex<Vec<PathBuf>>,
-    content_course: Mutex<Option<String>>,
+    open_course: OpenCourse,
+    media: Option<MediaServer>,
 }
 
 impl AppState {
@@ -68,6 +71,16 @@ impl AppState {
                 library_dir.display()
             )
         })?;
+        let library = Arc::new(library);
+        let open_course = OpenCourse::default();
+        let media = if cfg!(target_os = "linux") {
+            let (library, open) = (library.clone(), open_course.clone());
+            tauri::async_runtime::block_on(MediaServer::start(library, open))
+                .map_err(|error| tracing::warn!(%error, "no media server: videos will not play"))
+                .ok()
+        } else {
+            None
+        };
         let emitter = app.clone();
         let url = server.url.clone();
         // The monitor task must live on Tauri's tokio runtime.
@@ -83,10 +96,12 @@ impl AppState {
             server: RwLock::new(server),
             monitor,
             http,
-            library: Arc::new(library),
+            library,
             tasks: Mutex::new(HashMap::new()),
+            cancelled_early: Mutex::new(std::collections::HashSet::new()),
             pending_imports: Mutex::new(pending_imports_from_args()),
-            content_course: Mutex::new(None),
+            open_course,
+            media,
         })
     }
 
@@ -108,6 +123,10 @@ impl AppState {
     /// Registers a long task the learner can cancel by `task_id`; dropping the guard forgets it.
     pub fn start_task(&self, task_id: &str) -> TaskGuard<'_> {
         let cancel = Cancel::default();
+        // A cancel that arrived before the task started still counts.
+        if lock(&self.cancelled_early).remove(task_id) {
+            cancel.cancel();
+        }
         lock(&self.tasks).insert(task_id.to_owned(), cancel.clone());
         TaskGuard {
             state: self,
@@ -116,9 +135,19 @@ impl AppState {
         }
     }
 
-    /// Asks the task `task_id` to stop; false when no such task runs.
+    /// Asks the task `task_id` to stop; false when no such task runs yet (it will stop as soon
+    /// as it starts).
     pub fn cancel_task(&self, task_id: &str) -> bool {
-        lock(&self.tasks).get(task_id).map(Cancel::cancel).is_some()
+        let running = lock(&self.tasks).get(task_id).map(Cancel::cancel).is_some();
+        if !running {
+            let mut early = lock(&self.cancelled_early);
+            // Bounded: ids of tasks that never start must not pile up.
+            if early.len() >= 64 {
+                early.clear();
+            }
+            early.insert(task_id.to_owned());
+        }
+        running
     }
 
     /// Package files given on the command line, handed to the UI once.
@@ -126,14 +155,14 @@ impl AppState {
         std::mem::take(&mut *lock(&self.pending_imports))
     }
 
-    /// The course the content window shows, if any: the only one its scheme serves.
-    pub fn content_course(&self) -> Option<String> {
-        lock(&self.content_course).clone()
+    /// The course the content window shows: the only one the scheme and media server serve.
+    pub fn open_course(&self) -> &OpenCourse {
+        &self.open_course
     }
 
-    /// Records the course the content window shows.
-    pub fn set_content_course(&self, course_id: Option<String>) {
-        *lock(&self.content_course) = course_id;
+    /// The loopback media server (Linux only; see `carrel_core::library::media_server`).
+    pub fn media_server(&self) -> Option<&MediaServer> {
+        self.media.as_ref()
     }
 
     /// The folder holding this installation's data.

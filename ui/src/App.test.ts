@@ -28,7 +28,14 @@ function backend(handlers: Record<string, Handler>): void {
 }
 
 async function renderReady(handlers: Record<string, Handler>) {
-  backend({ get_app_info: () => appInfo(), get_server_status: () => onlineStatus(), ...handlers });
+  backend({
+    get_app_info: () => appInfo(),
+    get_server_status: () => onlineStatus(),
+    take_pending_imports: () => [],
+    list_courses: () => [],
+    get_catalog: () => ({ courses: [] }),
+    ...handlers,
+  });
   const result = render(App, { shell: new AppState() });
   await waitFor(() => expect(document.body.dataset.ready).toBe("true"));
   return result;

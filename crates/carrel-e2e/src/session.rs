@@ -137,12 +137,12 @@ impl Session {
         Ok(self.client.execute(script, vec![]).await?)
     }
 
-    /// Switches to the first window whose current URL starts with `prefix`, waiting for it to
-    /// open; returns the handle of the window that was current, to switch back with
-    /// [`Self::switch_to`].
+    /// Switches to the first window whose current URL contains `fragment`, waiting for it to
+    /// open or navigate there; returns the handle of the window that was current, to switch back
+    /// with [`Self::switch_to`].
     pub async fn switch_to_window_at(
         &self,
-        prefix: &str,
+        fragment: &str,
     ) -> anyhow::Result<fantoccini::wd::WindowHandle> {
         let previous = self.client.window().await?;
         let deadline = tokio::time::Instant::now() + WAIT;
@@ -157,7 +157,7 @@ impl Session {
                     .await
                     .map(|u| u.to_string())
                     .unwrap_or_default();
-                if url.starts_with(prefix) {
+                if url.contains(fragment) {
                     return Ok(previous);
                 }
                 seen.push(url);
@@ -165,7 +165,7 @@ impl Session {
             self.client.switch_to_window(previous.clone()).await?;
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        anyhow::bail!("no window at {prefix}… opened within {WAIT:?}; windows: {seen:?}")
+        anyhow::bail!("no window at …{fragment}… opened within {WAIT:?}; windows: {seen:?}")
     }
 
     /// Switches to the window with `handle`.

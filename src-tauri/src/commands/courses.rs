@@ -186,7 +186,7 @@ pub fn open_course_item<R: Runtime>(
     if !exists {
         return Err(CommandError::new(
             codes::NOT_INSTALLED,
-            "This part of the course is not on this laptop. Import or download the course again.",
+            "This part of the course is not on this computer. Import or download the course again.",
         ));
     }
     content::open(&app, &state, &course_id, &path, &title)

@@ -1,19 +1,22 @@
 // The shell's state: what the backend told us (app info, server status), which screen is shown,
-// and the actions the shell offers. Svelte 5 runes; one instance (`app`) serves the whole UI, and
-// tests make their own with `new AppState()`.
+// which course is open, and the actions the shell offers. Svelte 5 runes; one instance (`app`)
+// serves the whole UI, and tests make their own with `new AppState()`.
 import {
   BackendError,
   checkServerNow,
   ErrorCode,
   getAppInfo,
   getServerStatus,
+  onCourseFilesDropped,
   onServerStatus,
   setServerUrl,
+  takePendingImports,
   toBackendError,
   type AppInfo,
   type ServerStatus,
   type UnlistenFn,
 } from "./backend";
+import { LibraryState } from "./library.svelte";
 
 /** The destinations of the main navigation, in order. */
 export const SCREENS = ["library", "course", "outbox", "settings"] as const;
@@ -36,17 +39,24 @@ export class AppState {
   checkingNow = $state(false);
   /** Why the last check asked for by the learner failed, if it did. */
   checkError: BackendError | null = $state(null);
+  /** The course the Course screen shows; null when none is open. */
+  currentCourseId: string | null = $state(null);
+  /** Installed courses, the catalogue, and the running import or download. */
+  readonly library = new LibraryState();
 
   /** Info and status are loaded: the shell can render. */
   readonly loaded: boolean = $derived(this.info !== null && this.status !== null);
 
   #unlisten: UnlistenFn | null = null;
+  #unlistenDrops: UnlistenFn | null = null;
+  #pendingImportsTaken = false;
   #statusEvents = 0;
   #starting: Promise<void> | null = null;
 
   /**
-   * Subscribes to server status events, then loads info and status. Never rejects: a failure is
-   * kept in `loadError`, and calling start() again retries.
+   * Subscribes to server status and dropped-file events, then loads info and status, then imports
+   * the package files named on the command line. Never rejects: a failure is kept in `loadError`,
+   * and calling start() again retries.
    */
   start(): Promise<void> {
     this.#starting ??= this.#start().finally(() => {
@@ -63,6 +73,7 @@ export class AppState {
         this.#statusEvents += 1;
         this.status = status;
       });
+      this.#unlistenDrops ??= await onCourseFilesDropped((paths) => this.importDropped(paths));
       const eventsBefore = this.#statusEvents;
       const [info, status] = await Promise.all([getAppInfo(), getServerStatus()]);
       this.info = info;
@@ -70,19 +81,65 @@ export class AppState {
       if (this.#statusEvents === eventsBefore || this.status === null) this.status = status;
     } catch (reason) {
       this.loadError = toBackendError(reason);
+      return;
     }
+    await this.#importPending();
+  }
+
+  /** `carrel course.carrel`: imports the files given on the command line, once. */
+  async #importPending(): Promise<void> {
+    if (this.#pendingImportsTaken) return;
+    this.#pendingImportsTaken = true;
+    let paths: string[];
+    try {
+      paths = await takePendingImports();
+    } catch (reason) {
+      this.library.message = { kind: "error", text: toBackendError(reason).message };
+      return;
+    }
+    if (paths.length > 0) this.importFiles(paths);
+  }
+
+  /** Imports package files and shows the Library, where their progress is. */
+  importFiles(paths: readonly string[]): void {
+    if (paths.length === 0) return;
+    this.navigate("library");
+    this.library.importFiles(paths);
+  }
+
+  /** Files dropped on the window: the course packages among them are imported (see Library). */
+  importDropped(paths: readonly string[]): void {
+    if (paths.length === 0) return;
+    this.navigate("library");
+    this.library.importDropped(paths);
+  }
+
+  /** Shows the Course screen for `courseId`. */
+  openCourse(courseId: string): void {
+    this.currentCourseId = courseId;
+    this.navigate("course");
+  }
+
+  /** Removes an installed course (after the learner confirmed); closes it if it was open. */
+  async removeCourse(course: { id: string; title: string }): Promise<boolean> {
+    const removed = await this.library.remove(course);
+    if (removed && this.currentCourseId === course.id) this.currentCourseId = null;
+    return removed;
   }
 
   /** Stops listening to the backend (tests, hot reload). */
   stop(): void {
-    const unlisten = this.#unlisten;
+    const unlisteners = [this.#unlisten, this.#unlistenDrops];
     this.#unlisten = null;
-    if (!unlisten) return;
-    try {
-      // Unlistening is asynchronous in Tauri; a backend already gone is no reason to fail.
-      void Promise.resolve(unlisten() as unknown).catch(() => undefined);
-    } catch {
-      // The backend is gone (window closing): nothing left to unsubscribe from.
+    this.#unlistenDrops = null;
+    for (const unlisten of unlisteners) {
+      if (!unlisten) continue;
+      try {
+        // Unlistening is asynchronous in Tauri; a backend already gone is no reason to fail.
+        void Promise.resolve(unlisten() as unknown).catch(() => undefined);
+      } catch {
+        // The backend is gone (window closing): nothing left to unsubscribe from.
+      }
     }
   }
 

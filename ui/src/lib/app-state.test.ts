@@ -129,6 +129,66 @@ describe("AppState navigation", () => {
   });
 });
 
+describe("AppState courses", () => {
+  it("openCourse remembers the course and shows the Course screen", () => {
+    const s = newState();
+    expect(s.currentCourseId).toBeNull();
+    s.openCourse("bio-101");
+    expect(s.currentCourseId).toBe("bio-101");
+    expect(s.screen).toBe("course");
+  });
+
+  it("removeCourse closes the course when it was the open one, and only then", async () => {
+    backend({ remove_course: () => null, list_courses: () => [] });
+    const s = newState();
+    s.openCourse("bio-101");
+    await expect(s.removeCourse({ id: "chem-101", title: "Chemistry" })).resolves.toBe(true);
+    expect(s.currentCourseId).toBe("bio-101");
+    await expect(s.removeCourse({ id: "bio-101", title: "Biology" })).resolves.toBe(true);
+    expect(s.currentCourseId).toBeNull();
+  });
+
+  it("keeps the course open when removing it failed", async () => {
+    backend({
+      remove_course: () => {
+        throw { code: "internal", message: "Could not delete.", detail: null };
+      },
+    });
+    const s = newState();
+    s.openCourse("bio-101");
+    await expect(s.removeCourse({ id: "bio-101", title: "Biology" })).resolves.toBe(false);
+    expect(s.currentCourseId).toBe("bio-101");
+    expect(s.library.message).toEqual({ kind: "error", text: "Could not delete." });
+  });
+
+  it("takes the command line's package files once, after loading", async () => {
+    const seen = backend({
+      get_app_info: () => appInfo(),
+      get_server_status: () => onlineStatus(),
+      take_pending_imports: () => [],
+    });
+    const s = newState();
+    await s.start();
+    await s.start();
+    expect(seen.filter((cmd) => cmd === "take_pending_imports")).toHaveLength(1);
+  });
+
+  it("stops importing dropped files after stop()", async () => {
+    const seen = backend({
+      get_app_info: () => appInfo(),
+      get_server_status: () => onlineStatus(),
+      take_pending_imports: () => [],
+      import_course_file: () => new Promise(() => undefined),
+    });
+    const s = newState();
+    await s.start();
+    s.stop();
+    await emit("course-files-dropped", { paths: ["/tmp/a.carrel"] });
+    expect(seen).not.toContain("import_course_file");
+    expect(s.library.task).toBeNull();
+  });
+});
+
 describe("AppState.checkNow", () => {
   it("takes the fresh status from check_server_now", async () => {
     const seen = backend({

@@ -106,3 +106,66 @@ pub fn status(code: StatusCode) -> Response<Vec<u8>> {
     *response.status_mut() = code;
     response
 }
+
+/// Percent-encodes each `/`-separated segment of `path` (everything but RFC 3986 unreserved
+/// characters), keeping the separators.
+pub fn encode_path(path: &str) -> String {
+    use std::fmt::Write;
+    let segment = |text: &str| {
+        text.bytes().fold(String::new(), |mut out, byte| {
+            if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+                out.push(char::from(byte));
+            } else {
+                let _ = write!(out, "%{byte:02X}");
+            }
+            out
+        })
+    };
+    path.split('/').map(segment).collect::<Vec<_>>().join("/")
+}
+
+/// Decodes `%XX` in each segment of `path`; `None` for bad escapes, non-UTF-8, or an encoded
+/// `/` or `\` (one segment must never name two).
+pub fn decode_path(path: &str) -> Option<String> {
+    path.split('/')
+        .map(|segment| {
+            let bytes = segment.as_bytes();
+            let mut out = Vec::with_capacity(bytes.len());
+            let mut i = 0;
+            while i < bytes.len() {
+                if bytes[i] == b'%' {
+                    let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+                    out.push(u8::from_str_radix(hex, 16).ok()?);
+                    i += 3;
+                } else {
+                    out.push(bytes[i]);
+                    i += 1;
+                }
+            }
+            if out.contains(&b'/') || out.contains(&b'\\') {
+                return None;
+            }
+            String::from_utf8(out).ok()
+        })
+        .collect::<Option<Vec<_>>>()
+        .map(|segments| segments.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_round_trip_and_encoded_separators_are_refused() {
+        let path = "pages/a b é%.html";
+        assert_eq!(decode_path(&encode_path(path)).as_deref(), Some(path));
+        assert_eq!(decode_path("pages%2F..%2Fx"), None);
+        assert_eq!(decode_path("pages%5Cx"), None);
+        assert_eq!(decode_path("bad%zz"), None);
+        assert_eq!(
+            decode_path("../x").as_deref(),
+            Some("../x"),
+            "decoded, then unknown to the index"
+        );
+    }
+}

@@ -314,12 +314,19 @@ pub async fn install_from_server(
     if installed.is_some() {
         return update_from_server(library, http, server, course, trust, progress, cancel).await;
     }
+    // Room for the package and, while it installs, its files: check before downloading a byte.
+    std::fs::create_dir_all(downloads).map_err(io("create", downloads))?;
+    carrel_package::store::check_space(downloads, course.package_size + course.content_size)?;
     let package =
         download_package(http, server, course, downloads, progress.as_ref(), &cancel).await?;
     let report = tokio::task::spawn_blocking(move || {
         let result = library.import_file(&package, trust, progress.as_ref(), cancel);
-        if result.is_ok() {
-            // Installed: the package file is no longer needed.
+        // Installed, or refused: the package file is no longer needed. Kept only when the
+        // learner cancelled or the disk was full, so the install can resume without a download.
+        if !matches!(
+            result,
+            Err(ImportError::Cancelled | ImportError::NoSpace { .. })
+        ) {
             let _ = std::fs::remove_file(&package);
         }
         result

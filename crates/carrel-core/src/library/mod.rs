@@ -10,6 +10,7 @@
 
 pub mod content;
 pub mod download;
+pub mod media_server;
 
 use std::path::{Path, PathBuf};
 

@@ -33,7 +33,7 @@ pub enum ImportError {
     Package(#[from] ArchiveError),
     /// Signed by a key this laptop does not trust yet.
     #[error(
-        "“{title}” is signed by a publisher this laptop does not know yet ({publisher}, key {fingerprint}). Install it only if you trust this source; confirm the key's fingerprint with the publisher."
+        "“{title}” is signed by a publisher this computer does not know yet ({publisher}, key {fingerprint}). Install it only if you trust this source; confirm the key's fingerprint with the publisher."
     )]
     UntrustedPublisher {
         /// The course title.
@@ -488,14 +488,14 @@ fn outcome(
     }
 }
 
-/// Refuses to start when the files plus a margin would not fit.
-fn check_space(root: &Path, needed: u64) -> Result<(), ImportError> {
+/// Refuses to start when `needed` bytes plus a margin would not fit on the disk holding `root`.
+pub fn check_space(root: &Path, needed: u64) -> Result<(), ImportError> {
     const MARGIN: u64 = 64 * 1024 * 1024;
     if let Ok(available) = fs4::available_space(root)
-        && needed + MARGIN > available
+        && needed.saturating_add(MARGIN) > available
     {
         return Err(ImportError::NoSpace {
-            needed: (needed + MARGIN).div_ceil(1_000_000),
+            needed: needed.saturating_add(MARGIN).div_ceil(1_000_000),
             available: available / 1_000_000,
         });
     }
@@ -579,4 +579,18 @@ fn sync_dirs<'a>(
     #[cfg(windows)]
     let _ = (objects, shards);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_course_larger_than_the_free_space_is_refused_before_anything_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(check_space(dir.path(), 1024).is_ok());
+        let error = check_space(dir.path(), u64::MAX / 2).unwrap_err();
+        assert!(matches!(error, ImportError::NoSpace { .. }), "{error}");
+        assert!(error.to_string().contains("free some space"), "{error}");
+    }
 }

@@ -1,16 +1,39 @@
 import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
-import { appInfo, offlineStatus, onlineStatus } from "../../test/fixtures";
+import { ProgressSender } from "../../test/backend";
+import {
+  appInfo,
+  catalogEntry,
+  courseOutline,
+  courseSummary,
+  importReport,
+  offlineStatus,
+  onlineStatus,
+} from "../../test/fixtures";
 import type { ServerStatus } from "./bindings/ServerStatus";
+import type { TaskProgress } from "./bindings/TaskProgress";
 import {
   BackendError,
+  cancelTask,
   checkServerNow,
+  COURSE_FILES_DROPPED_EVENT,
+  downloadCourse,
+  ErrorCode,
   getAppInfo,
+  getCatalog,
+  getCourseOutline,
   getServerStatus,
+  importCourseFile,
+  listCourses,
+  onCourseFilesDropped,
   onServerStatus,
+  openCourseItem,
+  pickCourseFile,
+  removeCourse,
   SERVER_STATUS_EVENT,
   setServerUrl,
+  takePendingImports,
 } from "./index";
 
 afterEach(() => clearMocks());
@@ -102,5 +125,142 @@ describe("onServerStatus", () => {
   it("rejects with a BackendError when events are unavailable", async () => {
     // No mocks at all: no Tauri.
     await expect(onServerStatus(() => undefined)).rejects.toBeInstanceOf(BackendError);
+  });
+});
+
+describe("course command wrappers", () => {
+  it.each([
+    ["listCourses", () => listCourses(), "list_courses", {}, [courseSummary()]],
+    [
+      "getCourseOutline",
+      () => getCourseOutline("bio-101"),
+      "get_course_outline",
+      { courseId: "bio-101" },
+      courseOutline(),
+    ],
+    ["pickCourseFile", () => pickCourseFile(), "pick_course_file", {}, null],
+    ["cancelTask", () => cancelTask("task-1"), "cancel_task", { taskId: "task-1" }, null],
+    ["removeCourse", () => removeCourse("bio-101"), "remove_course", { courseId: "bio-101" }, null],
+    ["getCatalog", () => getCatalog(), "get_catalog", {}, { courses: [catalogEntry()] }],
+    [
+      "openCourseItem",
+      () => openCourseItem("bio-101", "week1/welcome.html", "Welcome"),
+      "open_course_item",
+      { courseId: "bio-101", path: "week1/welcome.html", title: "Welcome" },
+      null,
+    ],
+    [
+      "takePendingImports",
+      () => takePendingImports(),
+      "take_pending_imports",
+      {},
+      ["/tmp/a.carrel"],
+    ],
+  ] as const)("%s invokes %s with camelCase arguments", async (_, run, command, args, answer) => {
+    const calls = recordCalls({ [command]: answer });
+    await expect(run()).resolves.toEqual(answer);
+    expect(calls.map((c) => c.cmd)).toEqual([command]);
+    expect(calls[0]?.args ?? {}).toEqual(args);
+  });
+
+  it("importCourseFile passes path, fingerprint, task id and a progress channel", async () => {
+    const seen: TaskProgress[] = [];
+    let received: Record<string, unknown> = {};
+    mockIPC((cmd, args) => {
+      if (cmd !== "import_course_file") throw { code: "internal", message: cmd };
+      received = args as Record<string, unknown>;
+      const sender = new ProgressSender(args);
+      sender.send({ stage: "install", doneBytes: 10, totalBytes: 100 });
+      sender.send({ stage: "install", doneBytes: 100, totalBytes: 100 });
+      return importReport();
+    });
+    const report = await importCourseFile("/media/usb/bio.carrel", "SHA256:ab", "task-1", (p) =>
+      seen.push(p),
+    );
+    expect(report).toEqual(importReport());
+    expect(received).toMatchObject({
+      path: "/media/usb/bio.carrel",
+      confirmedFingerprint: "SHA256:ab",
+      taskId: "task-1",
+    });
+    // Serialised for Rust, the channel is a `__CHANNEL__:<id>` reference.
+    expect(JSON.stringify(received.onProgress)).toMatch(/^"__CHANNEL__:\d+"$/);
+    expect(seen).toEqual([
+      { stage: "install", doneBytes: 10, totalBytes: 100 },
+      { stage: "install", doneBytes: 100, totalBytes: 100 },
+    ]);
+  });
+
+  it("importCourseFile sends a null fingerprint when nothing was confirmed", async () => {
+    let received: Record<string, unknown> = {};
+    mockIPC((_, args) => {
+      received = args as Record<string, unknown>;
+      return importReport();
+    });
+    await importCourseFile("/x.carrel", null, "t", () => undefined);
+    expect(received).toHaveProperty("confirmedFingerprint", null);
+  });
+
+  it("downloadCourse passes course id, task id and a progress channel", async () => {
+    const seen: TaskProgress[] = [];
+    let received: Record<string, unknown> = {};
+    mockIPC((cmd, args) => {
+      if (cmd !== "download_course") throw { code: "internal", message: cmd };
+      received = args as Record<string, unknown>;
+      new ProgressSender(args).send({ stage: "download", doneBytes: 5, totalBytes: 9 });
+      return importReport({ courseId: "chem-101" });
+    });
+    await expect(downloadCourse("chem-101", "task-2", (p) => seen.push(p))).resolves.toMatchObject({
+      courseId: "chem-101",
+    });
+    expect(received).toMatchObject({ courseId: "chem-101", taskId: "task-2" });
+    expect(seen).toEqual([{ stage: "download", doneBytes: 5, totalBytes: 9 }]);
+  });
+
+  it("keeps the error's detail (the fingerprint of an untrusted publisher)", async () => {
+    mockIPC(() => {
+      throw {
+        code: "untrusted_publisher",
+        message: "This course is signed by Somebody, whom Carrel does not know.",
+        detail: "SHA256:feed",
+      };
+    });
+    const error = await importCourseFile("/x.carrel", null, "t", () => undefined).then(
+      () => null,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(BackendError);
+    expect((error as BackendError).code).toBe(ErrorCode.UntrustedPublisher);
+    expect((error as BackendError).detail).toBe("SHA256:feed");
+  });
+
+  it("rejects with a BackendError when there is no Tauri to make a channel with", async () => {
+    await expect(downloadCourse("c", "t", () => undefined)).rejects.toBeInstanceOf(BackendError);
+  });
+
+  it("names the error codes the Rust side sends", () => {
+    expect(ErrorCode).toMatchObject({
+      UntrustedPublisher: "untrusted_publisher",
+      PackageInvalid: "package_invalid",
+      Cancelled: "cancelled",
+      Offline: "offline",
+      NoSpace: "no_space",
+      NotInstalled: "not_installed",
+    });
+  });
+});
+
+describe("onCourseFilesDropped", () => {
+  it("hands over the paths of each course-files-dropped event", async () => {
+    mockIPC(() => null, { shouldMockEvents: true });
+    const seen: string[][] = [];
+    const unlisten = await onCourseFilesDropped((paths) => seen.push(paths));
+    expect(COURSE_FILES_DROPPED_EVENT).toBe("course-files-dropped");
+    await emit("course-files-dropped", { paths: ["/a.carrel", "/b.carrel"] });
+    await emit("server-status", onlineStatus());
+    expect(seen).toEqual([["/a.carrel", "/b.carrel"]]);
+    unlisten();
+    await emit("course-files-dropped", { paths: ["/c.carrel"] });
+    expect(seen).toHaveLength(1);
   });
 });

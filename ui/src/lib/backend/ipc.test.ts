@@ -58,6 +58,20 @@ describe("toBackendError", () => {
     const error = toBackendError({ code: "internal", message: "Restart Carrel." });
     expect(error.code).toBe("internal");
     expect(error.message).toBe("Restart Carrel.");
+    expect(error.detail).toBeNull();
+  });
+
+  it("keeps a command error's detail when it is a string", () => {
+    const error = toBackendError({
+      code: "untrusted_publisher",
+      message: "Unknown.",
+      detail: "SHA256:ab",
+    });
+    expect(error.detail).toBe("SHA256:ab");
+    expect(
+      toBackendError({ code: "offline", message: "Offline.", detail: null }).detail,
+    ).toBeNull();
+    expect(toBackendError({ code: "offline", message: "Offline.", detail: 7 }).detail).toBeNull();
   });
 
   it.each([

@@ -8,14 +8,19 @@ import type { CommandError } from "./bindings/CommandError";
 /** The code of every failure that did not come as a `{ code, message }` object. */
 export const UNKNOWN_ERROR = "unknown";
 
-/** A failed command, as the UI handles it. `message` is a sentence for the learner. */
+/**
+ * A failed command, as the UI handles it. `message` is a sentence for the learner; `detail` is data
+ * the UI needs to act on some codes (e.g. the publisher fingerprint of `untrusted_publisher`).
+ */
 export class BackendError extends Error {
   readonly code: string;
+  readonly detail: string | null;
 
-  constructor(code: string, message: string) {
+  constructor(code: string, message: string, detail: string | null = null) {
     super(message);
     this.name = "BackendError";
     this.code = code;
+    this.detail = detail;
   }
 }
 
@@ -28,7 +33,12 @@ function isCommandError(value: unknown): value is CommandError {
 /** Turns anything a command rejected with (or threw) into a BackendError. */
 export function toBackendError(reason: unknown): BackendError {
   if (reason instanceof BackendError) return reason;
-  if (isCommandError(reason)) return new BackendError(reason.code, reason.message);
+  if (isCommandError(reason)) {
+    // `detail` is absent from errors of older backends: treat that as no detail.
+    const raw: unknown = (reason as { detail?: unknown }).detail;
+    const detail = typeof raw === "string" ? raw : null;
+    return new BackendError(reason.code, reason.message, detail);
+  }
   if (typeof reason === "string" && reason.trim() !== "") {
     return new BackendError(UNKNOWN_ERROR, reason);
   }

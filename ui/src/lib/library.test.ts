@@ -1,0 +1,98 @@
+import { clearMocks } from "@tauri-apps/api/mocks";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { callsOf, deferred, fakeBackend } from "../test/backend";
+import { importReport } from "../test/fixtures";
+import { fileName, LibraryState, newTaskId } from "./library.svelte";
+
+afterEach(() => clearMocks());
+
+describe("fileName", () => {
+  it.each([
+    ["/media/usb/biology.carrel", "biology.carrel"],
+    ["C:\\Users\\Ama\\Downloads\\biology.carrel", "biology.carrel"],
+    ["biology.carrel", "biology.carrel"],
+    ["/media/usb/", "usb"],
+  ])("%s → %s", (path, name) => {
+    expect(fileName(path)).toBe(name);
+  });
+});
+
+describe("newTaskId", () => {
+  it("makes a different UUID each time", () => {
+    const ids = new Set(Array.from({ length: 50 }, () => newTaskId()));
+    expect(ids.size).toBe(50);
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+
+  it("works where crypto.randomUUID is unavailable (no secure context)", () => {
+    Object.defineProperty(crypto, "randomUUID", { value: undefined, configurable: true });
+    try {
+      expect(newTaskId()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    } finally {
+      // Uncovers the real method again (it lives on the prototype).
+      delete (crypto as { randomUUID?: unknown }).randomUUID;
+    }
+    expect(typeof crypto.randomUUID).toBe("function");
+  });
+});
+
+describe("LibraryState queue", () => {
+  it("holds later imports while the learner is asked about a publisher", async () => {
+    let first = true;
+    const later = deferred<unknown>();
+    const calls = fakeBackend({
+      import_course_file: (args) => {
+        const path = (args as { path: string }).path;
+        if (path === "/a.carrel" && first) {
+          first = false;
+          throw { code: "untrusted_publisher", message: "Unknown publisher.", detail: "SHA256:aa" };
+        }
+        return path === "/b.carrel" ? later.promise : importReport();
+      },
+      list_courses: () => [],
+    });
+    const library = new LibraryState();
+    library.importFiles(["/a.carrel", "/b.carrel"]);
+    await vi.waitFor(() => expect(library.trust).not.toBeNull());
+    expect(library.trust).toMatchObject({
+      path: "/a.carrel",
+      name: "a.carrel",
+      fingerprint: "SHA256:aa",
+    });
+    expect(callsOf(calls, "import_course_file").map((c) => c.args.path)).toEqual(["/a.carrel"]);
+
+    // The confirmed import goes first, then the one that waited.
+    library.acceptTrust();
+    await vi.waitFor(() => expect(callsOf(calls, "import_course_file")).toHaveLength(3));
+    expect(
+      callsOf(calls, "import_course_file").map((c) => [c.args.path, c.args.confirmedFingerprint]),
+    ).toEqual([
+      ["/a.carrel", null],
+      ["/a.carrel", "SHA256:aa"],
+      ["/b.carrel", null],
+    ]);
+    later.resolve(importReport({ title: "B" }));
+    await vi.waitFor(() => expect(library.task).toBeNull());
+    expect(library.message).toEqual({ kind: "success", text: "Installed B version 1.0.0." });
+  });
+
+  it("treats being offline during a download as information, not an error", async () => {
+    fakeBackend({
+      download_course: () => {
+        throw {
+          code: "offline",
+          message: "The course server went out of reach; the download continues next time.",
+          detail: null,
+        };
+      },
+    });
+    const library = new LibraryState();
+    library.download({ id: "chem-101", title: "Chemistry" });
+    await vi.waitFor(() => expect(library.task).toBeNull());
+    expect(library.message).toEqual({
+      kind: "info",
+      text: "The course server went out of reach; the download continues next time.",
+    });
+  });
+});
