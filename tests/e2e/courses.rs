@@ -237,3 +237,40 @@ async fn a_side_loaded_course_needs_the_publisher_confirmed_and_its_pages_cannot
     s.wait_for("#course-sample-course").await.unwrap();
     app.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_course_imports_from_a_file_and_opens_its_home_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = SecretKey::generate().unwrap();
+    let package = demo_package(dir.path(), &key);
+    let display = Display::ensure().unwrap();
+    let home = AppHome::new().unwrap();
+    let args = [package.display().to_string()];
+    let mut app = launch_with_args(&display, &home, None, &args, "demo-from-file").await;
+    let s = &mut app.session;
+
+    s.wait_for("#trust-dialog[open]").await.unwrap();
+    assert_eq!(
+        s.text("#trust-fingerprint").await.unwrap().trim(),
+        key.public_key().fingerprint().to_string()
+    );
+    s.click("#trust-accept").await.unwrap();
+    s.wait_for_attr("#library-message", "data-kind", "success")
+        .await
+        .unwrap();
+    s.screenshot("imported").await.unwrap();
+    s.click(&format!("#course-open-{DEMO_ID}")).await.unwrap();
+    s.wait_for("#course-home-open").await.unwrap();
+    s.click("#course-home-open").await.unwrap();
+    let main = s.switch_to_window_at(CONTENT).await.unwrap();
+    s.wait_until("document.querySelector('h1') !== null")
+        .await
+        .unwrap();
+    assert!(
+        !s.text("h1").await.unwrap().is_empty(),
+        "the course home page rendered"
+    );
+    s.screenshot("course-home").await.unwrap();
+    s.switch_to(main).await.unwrap();
+    app.finish().await;
+}
