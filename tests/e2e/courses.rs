@@ -171,6 +171,11 @@ async fn the_demo_course_installs_from_the_server_catalogue_opens_a_page_and_see
         (position - 42.0).abs() < 1.0,
         "the video seeked to 42 s through Range requests: {position}"
     );
+    let size = s
+        .eval("const v = document.querySelector('video'); return [v.videoWidth, v.videoHeight]")
+        .await
+        .unwrap();
+    assert_eq!(size, serde_json::json!([640, 360]), "the video track was decoded");
     s.screenshot("video-seeked").await.unwrap();
     s.switch_to(main).await.unwrap();
     app.finish().await;
