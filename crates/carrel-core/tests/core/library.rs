@@ -353,3 +353,68 @@ async fn the_content_scheme_serves_ranges_with_its_policy() {
     assert_eq!(other.status(), StatusCode::NOT_FOUND);
     world.server.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_media_server_answers_only_its_token_its_host_and_the_open_course() {
+    use carrel_core::library::media_server::{MediaServer, OpenCourse};
+    let world = World::new().await;
+    world.publish("1.0.0", 100_000).await;
+    world.install().await.unwrap();
+    let open = OpenCourse::default();
+    let media = MediaServer::start(world.library.clone(), open.clone())
+        .await
+        .unwrap();
+    let url = media.url_of(SAMPLE_COURSE_ID, "assets/video.webm");
+    let http = reqwest::Client::new();
+    let get = |url: String| {
+        let http = http.clone();
+        async move {
+            http.get(url)
+                .header("Range", "bytes=10-19")
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    assert_eq!(
+        get(url.clone()).await.status(),
+        403,
+        "no course is open yet"
+    );
+    open.set(Some(SAMPLE_COURSE_ID.to_owned()));
+    let response = get(url.clone()).await;
+    assert_eq!(response.status(), 206);
+    assert_eq!(response.headers()["content-type"], "video/webm");
+    let video = world
+        .library
+        .file(SAMPLE_COURSE_ID, "assets/video.webm")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        response.bytes().await.unwrap().as_ref(),
+        &std::fs::read(video.path).unwrap()[10..20]
+    );
+
+    let wrong_token = url.replacen(
+        &media.base(),
+        &format!("{}x/", media.base().trim_end_matches('/')),
+        1,
+    );
+    assert_eq!(
+        get(wrong_token).await.status(),
+        404,
+        "a guessed token gets nothing"
+    );
+    let other = media.url_of("another-course", "assets/video.webm");
+    assert_eq!(get(other).await.status(), 403, "only the open course");
+    // A page in a browser reaching this port by another name (DNS rebinding) is refused.
+    let rebound = http
+        .get(&url)
+        .header("Host", "attacker.example:80")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 421);
+    world.server.stop().await.unwrap();
+}
