@@ -702,3 +702,37 @@ fn a_corrupted_byte_in_the_middle_is_caught() {
     let error = refuse(&bytes, Limits::default());
     assert!(error.contains(&format!("“{}”", video.path)), "{error}");
 }
+
+#[test]
+fn an_entry_that_lies_about_its_size_is_caught_while_reading() {
+    // The zip headers and the signed manifest both say 5 bytes; the entry holds 64. The reader
+    // decompresses at most 5 + 1 bytes and refuses the file, whatever the headers claim.
+    let key = sample_key();
+    let real = vec![b'x'; 64];
+    let mut manifest = valid_parts(&[("page.html", &real)], &key).0;
+    manifest.files[0].size = 5;
+    let entries = signed_entries(&manifest.to_bytes(), &key, &[("page.html", &real)]);
+    let mut bytes = zip_of(&entries);
+    // Uncompressed size: local header offset 22, central header offset 24 (32-bit little-endian).
+    let mut i = 0;
+    while i + 46 < bytes.len() {
+        let at = match &bytes[i..i + 4] {
+            b"PK\x03\x04" => Some((22, 26, 30)),
+            b"PK\x01\x02" => Some((24, 28, 46)),
+            _ => None,
+        };
+        if let Some((size_at, name_len_at, name_at)) = at {
+            let name_len =
+                u16::from_le_bytes([bytes[i + name_len_at], bytes[i + name_len_at + 1]]) as usize;
+            if &bytes[i + name_at..i + name_at + name_len] == b"content/page.html" {
+                bytes[i + size_at..i + size_at + 4].copy_from_slice(&5u32.to_le_bytes());
+            }
+        }
+        i += 1;
+    }
+    let error = refuse(&bytes, Limits::default());
+    assert!(
+        error.contains("“page.html”") && (error.contains("larger") || error.contains("bytes but")),
+        "{error}"
+    );
+}
