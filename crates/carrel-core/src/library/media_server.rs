@@ -69,6 +69,7 @@ impl MediaServer {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
+                let _ = stream.set_nodelay(true);
                 let shared = shared.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |request: Request<Incoming>| {
