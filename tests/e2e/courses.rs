@@ -175,7 +175,11 @@ async fn the_demo_course_installs_from_the_server_catalogue_opens_a_page_and_see
         .eval("const v = document.querySelector('video'); return [v.videoWidth, v.videoHeight]")
         .await
         .unwrap();
-    assert_eq!(size, serde_json::json!([640, 360]), "the video track was decoded");
+    assert_eq!(
+        size,
+        serde_json::json!([640, 360]),
+        "the video track was decoded"
+    );
     s.screenshot("video-seeked").await.unwrap();
     s.switch_to(main).await.unwrap();
     app.finish().await;
