@@ -10,6 +10,8 @@
 //! - [`http`]: the one HTTP client every network call goes through.
 //! - [`library`]: the courses on this laptop — list, outline, import from a file or the server
 //!   (resumable, only new files on update), removal.
+//! - [`progress`]: the learner's progress as an append-only event log with derived summaries, in
+//!   a durable, migrated, self-checking SQLite file.
 //!
 //! Types that cross into the UI derive `ts_rs::TS`; the shell generates their TypeScript twins and a
 //! test fails when the committed ones are stale.
@@ -17,6 +19,7 @@
 pub mod connectivity;
 pub mod http;
 pub mod library;
+pub mod progress;
 pub mod settings;
 
 /// The version of this Carrel build.

@@ -1,0 +1,502 @@
+//! The progress database: what the learner has done, kept as an append-only event log.
+//!
+//! One SQLite file per profile. Every learner action (opened, progressed, completed, time on task,
+//! position in a page or video) is an event with a client-made UUIDv7 id; per-item summaries are
+//! derived from events by rules that do not depend on order — furthest progress, first completion,
+//! summed time, latest position — and updated in the same transaction as the insert. So an event
+//! recorded twice counts once, and merging another device's events later is a union that loses
+//! nothing to last-writer-wins.
+//!
+//! Durability: WAL with `synchronous = FULL`, so a write the UI calls saved survives a power cut;
+//! every write goes through [`ProgressDb::transact`]. [`ProgressDb::open_or_recover`] runs
+//! `quick_check`, and a file that fails it (or cannot be opened) is moved aside, never deleted, and
+//! replaced by the last [`ProgressDb::backup`] (`VACUUM INTO`), or by an empty database when there
+//! is none; the returned [`Recovery`] says which, for the learner. A file written by a newer Carrel
+//! is refused and left untouched. Migrations are an ordered, append-only list.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Serialize;
+use ts_rs::TS;
+
+/// Schema steps, in order. Never edit a step that has shipped; append a new one.
+const MIGRATIONS: &[&str] = &[include_str!("0001_progress.sql")];
+
+/// Why the progress database failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProgressError {
+    /// SQLite failed.
+    #[error("the progress database failed: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// Written by a newer Carrel; left untouched.
+    #[error(
+        "your progress was saved by a newer version of Carrel (database version {found}, this one knows {known}). Update Carrel to continue; nothing was changed"
+    )]
+    TooNew {
+        /// The file's schema version.
+        found: usize,
+        /// The newest this build knows.
+        known: usize,
+    },
+    /// A file operation (moving a damaged file aside, a backup) failed.
+    #[error("could not {operation} {path}: {source}")]
+    Io {
+        /// What.
+        operation: &'static str,
+        /// Where.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// What kind of learner action an event records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The item was opened.
+    Opened,
+    /// The learner got this far (`value`: fraction 0–1).
+    Progressed,
+    /// The item's completion rule was met.
+    Completed,
+    /// Time spent (`value`: seconds).
+    TimeOnTask,
+    /// Where the learner is in the item (`value` in `unit`).
+    Position,
+}
+
+impl EventKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Opened => "opened",
+            Self::Progressed => "progressed",
+            Self::Completed => "completed",
+            Self::TimeOnTask => "time_on_task",
+            Self::Position => "position",
+        }
+    }
+}
+
+/// One learner action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// UUIDv7, made on this device ([`new_event_id`]).
+    pub id: String,
+    /// Course.
+    pub course_id: String,
+    /// Item.
+    pub item_id: String,
+    /// What happened.
+    pub kind: EventKind,
+    /// When (unix ms).
+    pub at_ms: i64,
+    /// Its measure (see [`EventKind`]).
+    pub value: Option<f64>,
+    /// For positions: `seconds` or `fraction`.
+    pub unit: Option<String>,
+}
+
+/// Where a learner is in one item, derived from its events.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemProgress {
+    /// Item.
+    pub item_id: String,
+    /// First opened (unix ms).
+    #[ts(type = "number | null")]
+    pub first_opened_ms: Option<i64>,
+    /// Last opened.
+    #[ts(type = "number | null")]
+    pub last_opened_ms: Option<i64>,
+    /// Furthest progress, 0–1.
+    pub progress: f64,
+    /// First completed.
+    #[ts(type = "number | null")]
+    pub completed_ms: Option<i64>,
+    /// Seconds spent in all.
+    pub time_on_task_s: f64,
+    /// Latest position.
+    pub position: Option<f64>,
+    /// Its unit.
+    pub position_unit: Option<String>,
+}
+
+/// A course's progress, derived from its items'.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CourseProgress {
+    /// Items completed.
+    pub completed_items: u32,
+    /// Seconds spent in all.
+    pub time_on_task_s: f64,
+    /// When the learner last did anything (unix ms).
+    #[ts(type = "number | null")]
+    pub last_studied_ms: Option<i64>,
+    /// The item they last worked in: where "continue" goes.
+    pub last_item_id: Option<String>,
+}
+
+/// What opening had to do, to tell the learner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovery {
+    /// The file was fine.
+    None,
+    /// It was damaged; it was moved to `moved_to` and the backup from `backup_ms` restored.
+    RestoredFromBackup {
+        /// Where the damaged file is now.
+        moved_to: PathBuf,
+        /// When the restored backup was made (unix ms).
+        backup_ms: i64,
+    },
+    /// It was damaged and there was no backup; it was moved aside and progress starts empty.
+    StartedFresh {
+        /// Where the damaged file is now.
+        moved_to: PathBuf,
+    },
+}
+
+/// The progress database of one profile.
+pub struct ProgressDb {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for ProgressDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProgressDb")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+/// A new UUIDv7 for an event made now on this device.
+pub fn new_event_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+fn io(operation: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> ProgressError {
+    let path = path.to_owned();
+    move |source| ProgressError::Io {
+        operation,
+        path,
+        source,
+    }
+}
+
+impl ProgressDb {
+    /// Opens (creating) the database at `path` and migrates it. Refuses a newer one untouched.
+    pub fn open(path: &Path) -> Result<Self, ProgressError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io("create", dir))?;
+        }
+        let mut conn = Connection::open(path)?;
+        // Read the version before anything writes (WAL mode would): a newer file stays as it was.
+        let found: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        if found > MIGRATIONS.len() {
+            return Err(ProgressError::TooNew {
+                found,
+                known: MIGRATIONS.len(),
+            });
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        for (step, sql) in MIGRATIONS.iter().enumerate().skip(found) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", step + 1)?;
+            tx.commit()?;
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// Opens the database, recovering from a damaged file: it is moved aside (never deleted) and
+    /// the last backup restored, or an empty database started. A newer file is refused untouched.
+    pub fn open_or_recover(path: &Path) -> Result<(Self, Recovery), ProgressError> {
+        match Self::open(path).and_then(|db| db.quick_check().map(|ok| (db, ok))) {
+            Ok((db, true)) => return Ok((db, Recovery::None)),
+            Err(error @ ProgressError::TooNew { .. }) => return Err(error),
+            Err(ProgressError::Io { .. }) | Ok((_, false)) | Err(ProgressError::Db(_)) => {}
+        }
+        let moved_to = path.with_extension(format!("damaged-{}.sqlite3", now_ms()));
+        for suffix in ["", "-wal", "-shm"] {
+            let from = PathBuf::from(format!("{}{suffix}", path.display()));
+            if from.exists() {
+                let to = PathBuf::from(format!("{}{suffix}", moved_to.display()));
+                std::fs::rename(&from, &to).map_err(io("move aside", &from))?;
+            }
+        }
+        tracing::warn!(path = %path.display(), moved_to = %moved_to.display(), "damaged progress database moved aside");
+        let backup = backup_path(path);
+        if let Ok(metadata) = std::fs::metadata(&backup) {
+            std::fs::copy(&backup, path).map_err(io("restore", &backup))?;
+            let db = Self::open(path)?;
+            if db.quick_check()? {
+                let backup_ms = metadata
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_millis() as i64);
+                return Ok((
+                    db,
+                    Recovery::RestoredFromBackup {
+                        moved_to,
+                        backup_ms,
+                    },
+                ));
+            }
+            drop(db);
+            std::fs::remove_file(path).map_err(io("remove", path))?;
+        }
+        Ok((Self::open(path)?, Recovery::StartedFresh { moved_to }))
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `work` in one transaction: committed (durably) if it returns `Ok`, rolled back
+    /// otherwise. Every write goes through here.
+    pub fn transact<T>(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> Result<T, ProgressError>,
+    ) -> Result<T, ProgressError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let value = work(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// `PRAGMA quick_check` says the file is sound.
+    pub fn quick_check(&self) -> Result<bool, ProgressError> {
+        let result: String = self
+            .conn()
+            .query_row("PRAGMA quick_check", [], |row| row.get(0))?;
+        Ok(result == "ok")
+    }
+
+    /// Writes a consistent copy next to the database (`<file>.backup`), atomically replacing the
+    /// previous one.
+    pub fn backup(&self) -> Result<PathBuf, ProgressError> {
+        let backup = backup_path(&self.path);
+        let temp = backup.with_extension("backup-new");
+        let _ = std::fs::remove_file(&temp);
+        self.conn()
+            .execute("VACUUM INTO ?1", [temp.to_string_lossy()])?;
+        std::fs::rename(&temp, &backup).map_err(io("replace", &backup))?;
+        Ok(backup)
+    }
+
+    /// Records events (durably, in one transaction); events already recorded are ignored.
+    /// Returns how many were new.
+    pub fn record(&self, events: &[Event]) -> Result<usize, ProgressError> {
+        self.transact(|tx| {
+            let mut new = 0;
+            for event in events {
+                if insert_event(tx, event)? {
+                    apply_event(tx, event)?;
+                    new += 1;
+                }
+            }
+            Ok(new)
+        })
+    }
+
+    /// The progress of one item (all zero when it was never touched).
+    pub fn item(&self, course_id: &str, item_id: &str) -> Result<ItemProgress, ProgressError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare_cached(
+            "SELECT item_id, first_opened_ms, last_opened_ms, progress, completed_ms,
+                    time_on_task_s, position, position_unit
+             FROM item_summaries WHERE course_id = ?1 AND item_id = ?2",
+        )?;
+        let found = statement
+            .query_row(params![course_id, item_id], row_to_item)
+            .optional()?;
+        Ok(found.unwrap_or(ItemProgress {
+            item_id: item_id.to_owned(),
+            first_opened_ms: None,
+            last_opened_ms: None,
+            progress: 0.0,
+            completed_ms: None,
+            time_on_task_s: 0.0,
+            position: None,
+            position_unit: None,
+        }))
+    }
+
+    /// The progress of every touched item of a course.
+    pub fn items(&self, course_id: &str) -> Result<Vec<ItemProgress>, ProgressError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare_cached(
+            "SELECT item_id, first_opened_ms, last_opened_ms, progress, completed_ms,
+                    time_on_task_s, position, position_unit
+             FROM item_summaries WHERE course_id = ?1 ORDER BY item_id",
+        )?;
+        let rows = statement.query_map([course_id], row_to_item)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A course's progress.
+    pub fn course(&self, course_id: &str) -> Result<CourseProgress, ProgressError> {
+        let conn = self.conn();
+        let (completed, time): (u32, f64) = conn.query_row(
+            "SELECT COUNT(completed_ms), COALESCE(SUM(time_on_task_s), 0)
+             FROM item_summaries WHERE course_id = ?1",
+            [course_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        let last: Option<(String, i64)> = conn
+            .query_row(
+                "SELECT item_id, at_ms FROM events WHERE course_id = ?1
+                 ORDER BY at_ms DESC, id DESC LIMIT 1",
+                [course_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        Ok(CourseProgress {
+            completed_items: completed,
+            time_on_task_s: time,
+            last_studied_ms: last.as_ref().map(|(_, at)| *at),
+            last_item_id: last.map(|(item, _)| item),
+        })
+    }
+
+    /// Rebuilds every summary from the event log (after a merge, or to check the derivation).
+    pub fn rebuild_summaries(&self) -> Result<(), ProgressError> {
+        self.transact(|tx| {
+            tx.execute("DELETE FROM item_summaries", [])?;
+            let mut statement = tx
+                .prepare("SELECT id, course_id, item_id, kind, at_ms, value, detail FROM events")?;
+            let events = statement
+                .query_map([], |row| {
+                    let kind: String = row.get(3)?;
+                    Ok(Event {
+                        id: row.get(0)?,
+                        course_id: row.get(1)?,
+                        item_id: row.get(2)?,
+                        kind: match kind.as_str() {
+                            "opened" => EventKind::Opened,
+                            "progressed" => EventKind::Progressed,
+                            "completed" => EventKind::Completed,
+                            "time_on_task" => EventKind::TimeOnTask,
+                            _ => EventKind::Position,
+                        },
+                        at_ms: row.get(4)?,
+                        value: row.get(5)?,
+                        unit: row.get(6)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            for event in &events {
+                apply_event(tx, event)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+fn backup_path(path: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.backup", path.display()))
+}
+
+fn now_ms() -> i64 {
+    carrel_protocol::unix_time_ms() as i64
+}
+
+fn row_to_item(row: &rusqlite::Row<'_>) -> rusqlite::Result<ItemProgress> {
+    Ok(ItemProgress {
+        item_id: row.get(0)?,
+        first_opened_ms: row.get(1)?,
+        last_opened_ms: row.get(2)?,
+        progress: row.get(3)?,
+        completed_ms: row.get(4)?,
+        time_on_task_s: row.get(5)?,
+        position: row.get(6)?,
+        position_unit: row.get(7)?,
+    })
+}
+
+/// Inserts the event unless its id is already there; true when it was new.
+fn insert_event(tx: &Transaction<'_>, event: &Event) -> Result<bool, ProgressError> {
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO events (id, course_id, item_id, kind, at_ms, value, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
+        )?
+        .execute(params![
+            event.id,
+            event.course_id,
+            event.item_id,
+            event.kind.as_str(),
+            event.at_ms,
+            event.value,
+            event.unit
+        ])?;
+    Ok(inserted == 1)
+}
+
+/// Folds one event into its item's summary with order-independent rules: earliest and latest
+/// opening, furthest progress, first completion, summed time, latest position (ties broken by
+/// event id). Any order of the same events gives the same summary.
+fn apply_event(tx: &Transaction<'_>, event: &Event) -> Result<(), ProgressError> {
+    let (course, item, at) = (&event.course_id, &event.item_id, event.at_ms);
+    tx.prepare_cached(
+        "INSERT INTO item_summaries (course_id, item_id) VALUES (?1, ?2)
+         ON CONFLICT (course_id, item_id) DO NOTHING",
+    )?
+    .execute(params![course, item])?;
+    let value = event.value.filter(|v| v.is_finite()).unwrap_or(0.0);
+    match event.kind {
+        EventKind::Opened => tx
+            .prepare_cached(
+                "UPDATE item_summaries SET
+                    first_opened_ms = MIN(COALESCE(first_opened_ms, ?3), ?3),
+                    last_opened_ms = MAX(COALESCE(last_opened_ms, ?3), ?3)
+                 WHERE course_id = ?1 AND item_id = ?2",
+            )?
+            .execute(params![course, item, at])?,
+        EventKind::Progressed => tx
+            .prepare_cached(
+                "UPDATE item_summaries SET progress = MAX(progress, ?3)
+                 WHERE course_id = ?1 AND item_id = ?2",
+            )?
+            .execute(params![course, item, value.clamp(0.0, 1.0)])?,
+        EventKind::Completed => tx
+            .prepare_cached(
+                "UPDATE item_summaries SET
+                    completed_ms = MIN(COALESCE(completed_ms, ?3), ?3), progress = 1
+                 WHERE course_id = ?1 AND item_id = ?2",
+            )?
+            .execute(params![course, item, at])?,
+        EventKind::TimeOnTask => tx
+            .prepare_cached(
+                "UPDATE item_summaries SET time_on_task_s = time_on_task_s + ?3
+                 WHERE course_id = ?1 AND item_id = ?2",
+            )?
+            .execute(params![course, item, value.max(0.0)])?,
+        EventKind::Position => tx
+            .prepare_cached(
+                "UPDATE item_summaries SET
+                    position = ?4, position_unit = ?5, position_at_ms = ?3, position_event = ?6
+                 WHERE course_id = ?1 AND item_id = ?2
+                   AND (position_at_ms IS NULL OR position_at_ms < ?3
+                        OR (position_at_ms = ?3 AND position_event < ?6))",
+            )?
+            .execute(params![course, item, at, event.value, event.unit, event.id])?,
+    };
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
