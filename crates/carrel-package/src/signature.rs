@@ -79,6 +79,11 @@ pub struct PublicKey(ed25519_dalek::VerifyingKey);
 pub struct Fingerprint(String);
 
 impl Fingerprint {
+    /// A fingerprint from its text, as shown to and confirmed by a learner.
+    pub fn from_text(text: &str) -> Self {
+        Self(text.trim().to_owned())
+    }
+
     /// The fingerprint as `ab12-cd34-…` (8 groups of 4 hex digits).
     pub fn as_str(&self) -> &str {
         &self.0

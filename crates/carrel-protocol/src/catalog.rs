@@ -116,7 +116,7 @@ pub fn file_url(sha256: &str) -> String {
 
 /// Percent-encodes everything but RFC 3986 unreserved characters, so any text is one path segment.
 /// Course ids, versions and hashes are already made of unreserved characters and pass unchanged.
-fn encode_segment(text: &str) -> String {
+pub fn encode_segment(text: &str) -> String {
     use std::fmt::Write;
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {

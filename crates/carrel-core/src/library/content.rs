@@ -119,18 +119,10 @@ pub fn status(code: StatusCode) -> Response<Vec<u8>> {
 /// Percent-encodes each `/`-separated segment of `path` (everything but RFC 3986 unreserved
 /// characters), keeping the separators.
 pub fn encode_path(path: &str) -> String {
-    use std::fmt::Write;
-    let segment = |text: &str| {
-        text.bytes().fold(String::new(), |mut out, byte| {
-            if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-                out.push(char::from(byte));
-            } else {
-                let _ = write!(out, "%{byte:02X}");
-            }
-            out
-        })
-    };
-    path.split('/').map(segment).collect::<Vec<_>>().join("/")
+    path.split('/')
+        .map(carrel_protocol::catalog::encode_segment)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Decodes `%XX` in each segment of `path`; `None` for bad escapes, non-UTF-8, or an encoded

@@ -345,7 +345,7 @@ pub fn import_options<'a>(
 
 /// Trust built from a confirmed fingerprint (text from the UI).
 pub fn confirmed(fingerprint: Option<&str>) -> Option<Fingerprint> {
-    fingerprint.and_then(|text| serde_json::from_value(serde_json::Value::from(text)).ok())
+    fingerprint.map(Fingerprint::from_text)
 }
 
 fn summary(course: &InstalledCourse) -> CourseSummary {
