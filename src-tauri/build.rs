@@ -22,6 +22,9 @@ const COMMANDS: &[&str] = &[
     "cancel_task",
     "take_pending_imports",
     "open_course_item",
+    "open_course_home",
+    "mark_item_done",
+    "take_notices",
 ];
 
 fn main() {

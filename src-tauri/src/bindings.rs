@@ -36,6 +36,12 @@ pub fn generate() -> Result<Vec<(String, String)>, ExportError> {
         one::<carrel_core::library::CatalogView>(&cfg)?,
         one::<carrel_core::library::CatalogEntry>(&cfg)?,
         one::<carrel_core::library::CatalogState>(&cfg)?,
+        one::<carrel_core::progress::ItemProgress>(&cfg)?,
+        one::<carrel_core::study::CompletionRule>(&cfg)?,
+        one::<carrel_core::study::CourseStudy>(&cfg)?,
+        one::<carrel_core::study::ContinueAt>(&cfg)?,
+        one::<crate::events::ProgressChanged>(&cfg)?,
+        one::<crate::progress::Notice>(&cfg)?,
     ])
 }
 

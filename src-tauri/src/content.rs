@@ -15,9 +15,12 @@
 //! scheme; new windows are refused.
 
 use carrel_core::library::content::{self, decode_path, encode_path, status};
+use carrel_core::study;
+use carrel_package::manifest::ItemKind;
 use tauri::http::{Request, Response, StatusCode};
 use tauri::{AppHandle, Manager, Runtime, UriSchemeContext, UriSchemeResponder, WebviewUrl};
 
+use crate::events;
 use crate::state::AppState;
 
 /// The custom scheme course content is served on.
@@ -77,6 +80,9 @@ fn respond<R: Runtime>(
         tracing::warn!(label, "content request from another webview refused");
         return status(StatusCode::FORBIDDEN);
     }
+    if let Some(route) = request.uri().path().strip_prefix(APP_PREFIX) {
+        return app_route(app, &state, route, request);
+    }
     let Some((course, path)) = parse_path(request.uri().path()) else {
         return status(StatusCode::NOT_FOUND);
     };
@@ -97,28 +103,54 @@ fn respond<R: Runtime>(
     response
 }
 
-/// Shows `path` of `course_id` in the content window, creating it on first use.
+/// What the content window shows: a course file as it is, or one of the app's viewers for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The file itself (HTML pages).
+    File,
+    /// The media player (`viewer/media.html`).
+    Media,
+    /// The PDF viewer (`viewer/pdf.html`).
+    Pdf,
+}
+
+impl View {
+    /// How an item of `kind` is shown.
+    pub fn for_kind(kind: &ItemKind) -> Self {
+        match kind {
+            ItemKind::Video { .. } => Self::Media,
+            ItemKind::Pdf { .. } => Self::Pdf,
+            _ => Self::File,
+        }
+    }
+}
+
+/// The URL of `path` of `course_id` shown as `view`.
+pub fn view_url(course_id: &str, path: &str, view: View) -> String {
+    let viewer = match view {
+        View::File => return url_of(course_id, path),
+        View::Media => "media",
+        View::Pdf => "pdf",
+    };
+    format!(
+        "{}.carrel/viewer/{viewer}.html?path={}",
+        base_url(),
+        encode_path(path)
+    )
+}
+
+/// Shows `path` of `course_id` in the content window as `view`, creating the window on first
+/// use.
 pub fn open<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
     course_id: &str,
     path: &str,
+    view: View,
     title: &str,
 ) -> tauri::Result<()> {
     state.open_course().set(Some(course_id.to_owned()));
-    let is_media = state
-        .library()
-        .file(course_id, path)
-        .ok()
-        .flatten()
-        .is_some_and(|file| {
-            file.media_type.starts_with("video/") || file.media_type.starts_with("audio/")
-        });
-    // WebKitGTK cannot play media from a custom scheme (see carrel_core's media_server).
-    let url = match state.media_server() {
-        Some(media) if is_media => media.url_of(course_id, path),
-        _ => url_of(course_id, path),
-    };
+    let url = view_url(course_id, path, view);
     let parsed: tauri::Url = url
         .parse()
         .map_err(|_| tauri::Error::InvalidWebviewUrl("content"))?;
@@ -136,6 +168,7 @@ pub fn open<R: Runtime>(
         .title(title)
         .inner_size(1000.0, 760.0)
         .min_inner_size(480.0, 360.0)
+        .initialization_script(PAGE_SCRIPT)
         .on_navigation(move |url| {
             let inside = allowed.iter().any(|base| url.as_str().starts_with(base));
             if !inside {
@@ -149,6 +182,175 @@ pub fn open<R: Runtime>(
         })
         .build()?;
     Ok(())
+}
+
+/// Where the app's own routes live on the scheme. Course ids cannot start with a dot, so no
+/// course file is ever shadowed.
+const APP_PREFIX: &str = "/.carrel/";
+
+/// Run in every page of the content window before the page's own scripts: keeps the reading
+/// place and reports scrolling and time on task for course pages (not for the app's viewers,
+/// which report for themselves). See `study` in carrel-core for what reports may do.
+const PAGE_SCRIPT: &str = include_str!("content_page.js");
+
+/// Answers the app's routes: `item` (where the learner is in a file of the open course),
+/// `report` (progress from the window) and `viewer/…`, `pdfjs/…` (the app's bundled viewers).
+fn app_route<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    route: &str,
+    request: &Request<Vec<u8>>,
+) -> Response<Vec<u8>> {
+    let Some(course_id) = state.open_course().get() else {
+        return status(StatusCode::FORBIDDEN);
+    };
+    match (request.method().as_str(), route) {
+        ("GET", "item") => item_state(state, &course_id, request.uri().query().unwrap_or("")),
+        ("POST", "report") => report(app, state, &course_id, request.body()),
+        ("GET" | "HEAD", asset) if asset.starts_with("viewer/") || asset.starts_with("pdfjs/") => {
+            bundled(app, state, asset)
+        }
+        _ => status(StatusCode::NOT_FOUND),
+    }
+}
+
+/// `GET item?path=…`: the item showing that file, where the learner is in it, and where its
+/// media is served from.
+fn item_state(state: &AppState, course_id: &str, query: &str) -> Response<Vec<u8>> {
+    // A whole path in one query value: `/` arrives encoded. It is only compared with the
+    // manifest's paths, never used to read a file.
+    let Some(path) = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == "path")
+        .map(|(_, value)| value.into_owned())
+    else {
+        return status(StatusCode::BAD_REQUEST);
+    };
+    let manifest = match state.library().store().course(course_id) {
+        Ok(Some(course)) => course.manifest,
+        _ => return status(StatusCode::NOT_FOUND),
+    };
+    let Some(item) = study::item_for_path(&manifest, &path) else {
+        return status(StatusCode::NOT_FOUND);
+    };
+    let progress = state
+        .progress()
+        .db_blocking()
+        .ok()
+        .and_then(|db| db.item(course_id, &item.id).ok());
+    let media_url = |file: &str| match state.media_server() {
+        // WebKitGTK cannot play media from a custom scheme (see carrel_core's media_server).
+        Some(media) => media.url_of(course_id, file),
+        None => url_of(course_id, file),
+    };
+    let (media, captions, duration) = match &item.kind {
+        ItemKind::Video {
+            path,
+            captions,
+            duration_seconds,
+        } => (
+            Some(media_url(path)),
+            captions.as_deref().map(|c| url_of(course_id, c)),
+            *duration_seconds,
+        ),
+        _ => (None, None, None),
+    };
+    let pdf = matches!(item.kind, ItemKind::Pdf { .. }).then(|| url_of(course_id, &path));
+    let body = serde_json::json!({
+        "itemId": item.id,
+        "title": item.title,
+        "kind": item.kind.name(),
+        "rule": study::CompletionRule::for_kind(&item.kind),
+        "progress": progress,
+        "mediaUrl": media,
+        "captionsUrl": captions,
+        "pdfUrl": pdf,
+        "durationSeconds": duration,
+    });
+    json_response(StatusCode::OK, &body)
+}
+
+/// `POST report`: records what the window reports, durably, before answering.
+fn report<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    course_id: &str,
+    body: &[u8],
+) -> Response<Vec<u8>> {
+    const MAX_REPORT: usize = 4096;
+    if body.len() > MAX_REPORT {
+        return status(StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    let Ok(report) = serde_json::from_slice::<study::Report>(body) else {
+        return status(StatusCode::BAD_REQUEST);
+    };
+    let manifest = match state.library().store().course(course_id) {
+        Ok(Some(course)) => course.manifest,
+        _ => return status(StatusCode::NOT_FOUND),
+    };
+    let Ok(db) = state.progress().db_blocking() else {
+        return status(StatusCode::SERVICE_UNAVAILABLE);
+    };
+    let now = carrel_protocol::unix_time_ms() as i64;
+    match study::record_report(&db, &manifest, &report, now) {
+        Ok((item_id, progress)) => {
+            events::emit_progress(
+                app,
+                events::ProgressChanged {
+                    course_id: course_id.to_owned(),
+                    item_id,
+                    progress,
+                },
+            );
+            status(StatusCode::NO_CONTENT)
+        }
+        Err(study::ReportError::UnknownPath(_)) => status(StatusCode::NOT_FOUND),
+        Err(study::ReportError::Invalid(reason)) => {
+            tracing::debug!(reason, "content report refused");
+            status(StatusCode::BAD_REQUEST)
+        }
+        Err(study::ReportError::Progress(error)) => {
+            tracing::error!(%error, "progress not recorded");
+            status(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
+}
+
+/// The app's bundled viewer files (built into the UI bundle from `ui/public/`), with a policy
+/// that lets them load the open course's files and its media.
+fn bundled<R: Runtime>(app: &AppHandle<R>, state: &AppState, asset: &str) -> Response<Vec<u8>> {
+    if asset
+        .split('/')
+        .any(|segment| segment == ".." || segment.is_empty())
+    {
+        return status(StatusCode::NOT_FOUND);
+    }
+    let Some(found) = app.asset_resolver().get(asset.to_owned()) else {
+        return status(StatusCode::NOT_FOUND);
+    };
+    let media = state.media_server().map(|m| m.origin()).unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+         media-src 'self' blob: {media}; connect-src 'self'; worker-src 'self' blob:; \
+         font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; \
+         frame-ancestors 'none'"
+    );
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("Content-Type", found.mime_type)
+        .header("Content-Security-Policy", policy)
+        .header("X-Content-Type-Options", "nosniff")
+        .header("Cache-Control", "no-cache")
+        .body(found.bytes)
+        .unwrap_or_else(|_| status(StatusCode::INTERNAL_SERVER_ERROR))
+}
+
+fn json_response(code: StatusCode, body: &serde_json::Value) -> Response<Vec<u8>> {
+    Response::builder()
+        .status(code)
+        .header("Content-Type", "application/json")
+        .header("Cache-Control", "no-store")
+        .body(body.to_string().into_bytes())
+        .unwrap_or_else(|_| status(StatusCode::INTERNAL_SERVER_ERROR))
 }
 
 #[cfg(test)]

@@ -49,7 +49,7 @@ impl CommandError {
 }
 
 /// Library errors read as clauses ("the package entry … is …"); the learner reads a sentence.
-fn sentence(message: String) -> String {
+pub fn sentence(message: String) -> String {
     let mut chars = message.chars();
     let Some(first) = chars.next() else {
         return message;
@@ -83,6 +83,10 @@ pub mod codes {
     pub const NOT_INSTALLED: &str = "not_installed";
     /// Anything else.
     pub const INTERNAL: &str = "internal";
+    /// The progress database cannot be used (newer Carrel, another process, unreadable).
+    pub const PROGRESS_UNAVAILABLE: &str = "progress_unavailable";
+    /// The item cannot be completed that way (its rule is not "mark done").
+    pub const NOT_MARKABLE: &str = "not_markable";
 }
 
 #[cfg(test)]

@@ -7,6 +7,29 @@ pub const SERVER_STATUS: &str = "server-status";
 /// Files dropped on the main window (payload [`DroppedFiles`]); the UI imports the `.carrel` ones.
 pub const COURSE_FILES_DROPPED: &str = "course-files-dropped";
 
+/// The learner's progress in an item changed (payload [`ProgressChanged`]).
+pub const PROGRESS_CHANGED: &str = "progress-changed";
+
+/// Payload of [`PROGRESS_CHANGED`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgressChanged {
+    /// The course.
+    pub course_id: String,
+    /// The item.
+    pub item_id: String,
+    /// Its progress now.
+    pub progress: carrel_core::progress::ItemProgress,
+}
+
+/// Tells the main window an item's progress changed.
+pub fn emit_progress<R: tauri::Runtime>(app: &tauri::AppHandle<R>, payload: ProgressChanged) {
+    use tauri::Emitter;
+    if let Err(error) = app.emit_to("main", PROGRESS_CHANGED, payload) {
+        tracing::warn!(%error, "cannot tell the UI about progress");
+    }
+}
+
 /// Payload of [`COURSE_FILES_DROPPED`].
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct DroppedFiles {

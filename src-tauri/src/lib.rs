@@ -16,12 +16,27 @@ pub mod commands;
 pub mod content;
 pub mod error;
 pub mod events;
+pub mod progress;
 pub mod state;
 
 /// Starts the app and blocks until it quits.
 pub fn run() {
     init_logging();
     let app = tauri::Builder::default()
+        // First, so a second launch hands over and exits before anything else starts. The
+        // progress database's lock is the hard guarantee where the plugin cannot work (no D-Bus).
+        .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            focus_main_window(app);
+            let packages: Vec<std::path::PathBuf> = args
+                .iter()
+                .skip(1)
+                .map(std::path::PathBuf::from)
+                .filter(|path| state::is_course_package(path))
+                .collect();
+            if !packages.is_empty() {
+                events::emit_dropped_files(app, &packages);
+            }
+        }))
         .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_updater::Builder::new().build())
         .plugin(tauri_plugin_dialog::init())
@@ -54,6 +69,9 @@ pub fn run() {
             commands::courses::cancel_task,
             commands::courses::take_pending_imports,
             commands::courses::open_course_item,
+            commands::courses::open_course_home,
+            commands::courses::mark_item_done,
+            commands::courses::take_notices,
         ])
         .build(tauri::generate_context!());
     match app {
@@ -62,6 +80,17 @@ pub fn run() {
             tracing::error!(%error, "Carrel could not start");
             eprintln!("Carrel could not start: {error}");
             std::process::exit(1);
+        }
+    }
+}
+
+/// Brings the main window to the front (a second launch of Carrel lands here).
+fn focus_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        if let Err(error) = window.set_focus() {
+            tracing::warn!(%error, "cannot focus the main window");
         }
     }
 }

@@ -18,6 +18,7 @@ use tauri_plugin_store::StoreExt;
 
 use crate::error::{CommandError, codes};
 use crate::events;
+use crate::progress::ProgressService;
 
 /// The settings file, in the app's data folder (managed by tauri-plugin-store).
 pub const SETTINGS_FILE: &str = "settings.json";
@@ -38,6 +39,7 @@ pub struct AppState {
     pending_imports: Mutex<Vec<PathBuf>>,
     open_course: OpenCourse,
     media: Option<MediaServer>,
+    progress: Arc<ProgressService>,
 }
 
 impl AppState {
@@ -62,6 +64,7 @@ impl AppState {
             data_dir = %data_dir.display(),
             "Carrel starting"
         );
+        let progress = ProgressService::start(&data_dir);
         let client = HttpClient::new()?;
         let http = client.clone();
         let library_dir = library::library_dir(&data_dir);
@@ -102,7 +105,13 @@ impl AppState {
             pending_imports: Mutex::new(pending_imports_from_args()),
             open_course,
             media,
+            progress,
         })
+    }
+
+    /// The learner's progress database.
+    pub fn progress(&self) -> &ProgressService {
+        &self.progress
     }
 
     /// The HTTP client.
@@ -253,8 +262,13 @@ fn pending_imports_from_args() -> Vec<PathBuf> {
     std::env::args_os()
         .skip(1)
         .map(PathBuf::from)
-        .filter(|path| path.extension().is_some_and(|ext| ext == "carrel") && path.is_file())
+        .filter(|path| is_course_package(path))
         .collect()
+}
+
+/// A `.carrel` file that exists.
+pub fn is_course_package(path: &std::path::Path) -> bool {
+    path.extension().is_some_and(|ext| ext == "carrel") && path.is_file()
 }
 
 fn settings_error(error: tauri_plugin_store::Error) -> CommandError {

@@ -10,17 +10,29 @@ use super::{Running, launch_with_args};
 use carrel_e2e::{AppHome, Display};
 use carrel_server::testing::LoopbackServer;
 
-const DEMO_ID: &str = "ilo-migrant-workers-rights";
+pub(crate) const DEMO_ID: &str = "ilo-migrant-workers-rights";
 
 /// The base of content URLs on Linux.
-const CONTENT: &str = "carrel-content://localhost/";
+pub(crate) const CONTENT: &str = "carrel-content://localhost/";
 
 /// Builds the demo course in `courses/demo` into a package signed by `key`.
-fn demo_package(dir: &Path, key: &SecretKey) -> PathBuf {
+pub(crate) fn demo_package(dir: &Path, key: &SecretKey) -> PathBuf {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("courses/demo");
     let out = dir.join("demo.carrel");
     carrel_package::source::build(&source, key, &out).expect("the demo course builds");
     out
+}
+
+/// A real carrel-server in `dir` with the demo course published (signed by a new key).
+pub(crate) async fn serve_demo(dir: &Path) -> LoopbackServer {
+    let key = SecretKey::generate().unwrap();
+    let package = demo_package(dir, &key);
+    let server = LoopbackServer::start(dir).await.unwrap();
+    let storage = carrel_server::Storage::open(server.db()).unwrap();
+    carrel_server::publish_package(&storage, server.data(), &package)
+        .await
+        .expect("the demo course publishes");
+    server
 }
 
 /// A small course whose page runs a script that tries to reach Carrel's commands every way a
@@ -79,13 +91,7 @@ mark("ran", "yes");
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_course_installs_from_the_server_catalogue_opens_a_page_and_seeks_in_the_video() {
     let dir = tempfile::tempdir().unwrap();
-    let key = SecretKey::generate().unwrap();
-    let package = demo_package(dir.path(), &key);
-    let server = LoopbackServer::start(dir.path()).await.unwrap();
-    let storage = carrel_server::Storage::open(server.db()).unwrap();
-    carrel_server::publish_package(&storage, server.data(), &package)
-        .await
-        .expect("the demo course publishes");
+    let server = serve_demo(dir.path()).await;
 
     let display = Display::ensure().unwrap();
     let home = AppHome::new().unwrap();
@@ -142,9 +148,9 @@ async fn the_demo_course_installs_from_the_server_catalogue_opens_a_page_and_see
 
     s.switch_to(main.clone()).await.unwrap();
     s.click("#item-open-b1-m1-framework-video").await.unwrap();
-    // Media comes from the app's loopback media server on Linux (WebKitGTK cannot play media
-    // from a custom scheme), so match the path, not the scheme.
-    s.switch_to_window_at(&format!("/{DEMO_ID}/assets/framework-at-a-glance.webm"))
+    // The app's player shows it; the media itself comes from the loopback media server on Linux
+    // (WebKitGTK cannot play media from a custom scheme).
+    s.switch_to_window_at("viewer/media.html?path=assets/framework-at-a-glance.webm")
         .await
         .unwrap();
     let ready = s.wait_until("(() => { const v = document.querySelector('video'); return !!v && v.readyState >= 1 && v.duration > 60; })()")

@@ -32,6 +32,7 @@ impl Running {
 }
 
 mod courses;
+mod study;
 
 /// Launches the app with `server_url` in `CARREL_SERVER_URL` (unless `None`) and `home` as its
 /// data home, and waits until the shell has rendered.

@@ -4,7 +4,7 @@ import { emit } from "@tauri-apps/api/event";
 import type { InvokeArgs } from "@tauri-apps/api/core";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import App from "./App.svelte";
 import { AppState } from "./lib/app-state.svelte";
 import { appInfo, checkingStatus, offlineStatus, onlineStatus, SERVER } from "./test/fixtures";
@@ -19,7 +19,8 @@ type Handler = (args: InvokeArgs | undefined) => unknown;
 function backend(handlers: Record<string, Handler>): void {
   mockIPC(
     (cmd, args) => {
-      const handler = handlers[cmd];
+      // Notices are tested on their own; elsewhere there are none.
+      const handler = handlers[cmd] ?? (cmd === "take_notices" ? () => [] : undefined);
       if (!handler) throw { code: "internal", message: `unexpected ${cmd}` };
       return handler(args);
     },
@@ -139,6 +140,71 @@ describe("the shell", () => {
     fail = false;
     await fireEvent.click(screen.getByRole("button", { name: "Try again" }));
     await waitFor(() => expect(document.body.dataset.ready).toBe("true"));
+  });
+});
+
+describe("notices about the learner's progress", () => {
+  const RESTORED = {
+    code: "progress_restored",
+    message: "Your progress file was damaged. Carrel restored it from this morning's backup.",
+  };
+  const UNAVAILABLE = {
+    code: "progress_unavailable",
+    message: "Carrel cannot save your progress right now.",
+  };
+
+  it("shows each notice once at start as an alert, and takes them once", async () => {
+    let taken = 0;
+    await renderReady({
+      take_notices: () => {
+        taken += 1;
+        return [RESTORED, UNAVAILABLE];
+      },
+    });
+    await waitFor(() => expect(document.getElementById("notice-progress_restored")).not.toBeNull());
+    const restored = byId("notice-progress_restored");
+    expect(restored.getAttribute("role")).toBe("alert");
+    expect(restored.textContent).toContain(RESTORED.message);
+    expect(byId("notice-progress_unavailable").textContent).toContain(UNAVAILABLE.message);
+    expect(restored.closest("main")?.id, "at the top of the main area").toBe("main");
+    expect(screen.getAllByRole("alert")).toHaveLength(2);
+
+    // Moving between screens neither loses nor repeats them.
+    await fireEvent.click(byId("nav-settings"));
+    expect(screen.getAllByRole("alert")).toHaveLength(2);
+    expect(taken).toBe(1);
+  });
+
+  it("dismisses a notice; focus moves to the next one, then to the screen's heading", async () => {
+    await renderReady({ take_notices: () => [RESTORED, UNAVAILABLE] });
+    await waitFor(() => expect(document.getElementById("notice-progress_restored")).not.toBeNull());
+    const dismiss = byId("notice-dismiss-progress_restored");
+    expect(dismiss.tagName).toBe("BUTTON");
+    expect(dismiss.textContent?.trim()).toBe("Dismiss");
+
+    dismiss.focus();
+    await fireEvent.click(dismiss);
+    await waitFor(() => expect(document.getElementById("notice-progress_restored")).toBeNull());
+    expect(byId("notice-progress_unavailable")).toBeTruthy();
+    await waitFor(() =>
+      expect(document.activeElement).toBe(byId("notice-dismiss-progress_unavailable")),
+    );
+
+    await fireEvent.click(byId("notice-dismiss-progress_unavailable"));
+    await waitFor(() => expect(screen.queryAllByRole("alert")).toHaveLength(0));
+    await waitFor(() => expect(document.activeElement).toBe(byId("screen-library-title")));
+  });
+
+  it("starts as usual, quietly, when the notices cannot be taken", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    await renderReady({
+      take_notices: () => {
+        throw { code: "internal", message: "No notices today." };
+      },
+    });
+    await waitFor(() => expect(warn).toHaveBeenCalled());
+    expect(screen.queryAllByRole("alert")).toHaveLength(0);
+    expect(byId("screen-library")).toBeTruthy();
   });
 });
 

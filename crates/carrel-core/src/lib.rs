@@ -12,6 +12,10 @@
 //!   (resumable, only new files on update), removal.
 //! - [`progress`]: the learner's progress as an append-only event log with derived summaries, in
 //!   a durable, migrated, self-checking SQLite file.
+//! - [`study`]: completion rules per item kind, reports from the content window turned into
+//!   progress, and the outline and library with the learner's progress, "continue" and "next".
+//! - [`plan`]: the weekly plan — what to do this week, what is due, ahead or behind.
+//! - [`search`]: offline full-text search across every downloaded course.
 //!
 //! Types that cross into the UI derive `ts_rs::TS`; the shell generates their TypeScript twins and a
 //! test fails when the committed ones are stale.
@@ -19,8 +23,11 @@
 pub mod connectivity;
 pub mod http;
 pub mod library;
+pub mod plan;
 pub mod progress;
+pub mod search;
 pub mod settings;
+pub mod study;
 
 /// The version of this Carrel build.
 pub const CARREL_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -7,29 +7,42 @@ use carrel_core::library::download::{self, DownloadError};
 use carrel_core::library::{
     self, CatalogView, CourseOutline, CourseSummary, ImportReport, TaskProgress,
 };
+use carrel_core::progress::ProgressError;
+use carrel_core::study;
+use carrel_package::manifest::{Item, ItemKind, Manifest};
 use carrel_package::store::{ImportError, StoreError, Trust};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
 use crate::content;
 use crate::error::{CommandError, codes};
+use crate::progress::Notice;
 use crate::state::AppState;
 
-/// Every course on this laptop.
+/// Every course on this laptop, with the learner's progress in each.
 #[tauri::command]
 pub async fn list_courses(state: State<'_, AppState>) -> Result<Vec<CourseSummary>, CommandError> {
     let library = state.library();
-    blocking(move || library.list().map_err(store_error)).await
+    let courses = blocking(move || library.list().map_err(store_error)).await?;
+    // The library still lists when progress cannot be read; the learner is told once, elsewhere.
+    let Ok(db) = state.progress().db().await else {
+        return Ok(courses);
+    };
+    blocking(move || study::decorate_summaries(courses, &db).map_err(progress_error)).await
 }
 
-/// The outline of one installed course.
+/// The outline of one installed course, with the learner's progress, "continue" and "next".
 #[tauri::command]
 pub async fn get_course_outline(
     state: State<'_, AppState>,
     course_id: String,
 ) -> Result<CourseOutline, CommandError> {
     let library = state.library();
-    blocking(move || library.outline(&course_id).map_err(store_error)).await
+    let outline = blocking(move || library.outline(&course_id).map_err(store_error)).await?;
+    let Ok(db) = state.progress().db().await else {
+        return Ok(outline);
+    };
+    blocking(move || study::decorate_outline(outline, &db).map_err(progress_error)).await
 }
 
 /// Removes a course's files from this laptop.
@@ -169,28 +182,149 @@ pub fn take_pending_imports(state: State<'_, AppState>) -> Vec<String> {
         .collect()
 }
 
-/// Opens a file of an installed course in the isolated content window.
+/// Opens an item of an installed course in the isolated content window, at the learner's place,
+/// and records that it was opened.
 #[tauri::command]
-pub fn open_course_item<R: Runtime>(
+pub async fn open_course_item<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     course_id: String,
-    path: String,
-    title: String,
+    item_id: String,
 ) -> Result<(), CommandError> {
-    let exists = state
-        .library()
-        .file(&course_id, &path)
-        .map_err(store_error)?
-        .is_some();
-    if !exists {
+    let manifest = manifest_of(&state, &course_id)?;
+    let item = find_item(&manifest, &item_id)?;
+    let shown = matches!(
+        item.kind,
+        ItemKind::Page { .. } | ItemKind::Pdf { .. } | ItemKind::Video { .. }
+    );
+    let (true, Some(&path)) = (shown, item.kind.paths().first()) else {
         return Err(CommandError::new(
             codes::NOT_INSTALLED,
-            "This part of the course is not on this computer. Import or download the course again.",
+            "This item is not shown in Carrel's reader.",
+        ));
+    };
+    let view = content::View::for_kind(&item.kind);
+    ensure_file(&state, &course_id, path)?;
+    let db = state.progress().db().await;
+    if let Ok(db) = db {
+        let (course, item) = (course_id.clone(), item_id.clone());
+        blocking(move || {
+            study::record_opened(&db, &course, &item, now_ms()).map_err(progress_error)
+        })
+        .await?;
+    }
+    content::open(&app, &state, &course_id, path, view, &item.title)
+        .map_err(|error| CommandError::internal("The course content could not be opened", error))
+}
+
+/// Opens the course's home page (its description) in the content window.
+#[tauri::command]
+pub fn open_course_home<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    course_id: String,
+) -> Result<(), CommandError> {
+    let manifest = manifest_of(&state, &course_id)?;
+    let Some(path) = manifest.course.description.clone() else {
+        return Err(CommandError::new(
+            codes::NOT_INSTALLED,
+            "This course has no home page.",
+        ));
+    };
+    ensure_file(&state, &course_id, &path)?;
+    content::open(
+        &app,
+        &state,
+        &course_id,
+        &path,
+        content::View::File,
+        &manifest.course.title,
+    )
+    .map_err(|error| CommandError::internal("The course content could not be opened", error))
+}
+
+/// Marks an item done that counts as done when the learner says so (a webinar attended, a forum
+/// visited, an external activity finished).
+#[tauri::command]
+pub async fn mark_item_done(
+    state: State<'_, AppState>,
+    course_id: String,
+    item_id: String,
+) -> Result<(), CommandError> {
+    let manifest = manifest_of(&state, &course_id)?;
+    let item = find_item(&manifest, &item_id)?;
+    if !study::CompletionRule::for_kind(&item.kind).is_marked_by_learner() {
+        return Err(CommandError::new(
+            codes::NOT_MARKABLE,
+            "This item is completed by doing it, not by marking it done.",
         ));
     }
-    content::open(&app, &state, &course_id, &path, &title)
-        .map_err(|error| CommandError::internal("The course content could not be opened", error))
+    let db = state.progress().db().await?;
+    blocking(move || {
+        study::record_completed(&db, &course_id, &item_id, now_ms()).map_err(progress_error)
+    })
+    .await
+}
+
+/// What the learner must be told about their progress since the app started (a restored
+/// backup, a database that cannot be used).
+#[tauri::command]
+pub async fn take_notices(state: State<'_, AppState>) -> Result<Vec<Notice>, CommandError> {
+    // Wait for the database to open, so a recovery is known before the first screen settles.
+    let _ = state.progress().wait().await;
+    Ok(state.progress().take_notices())
+}
+
+fn manifest_of(state: &AppState, course_id: &str) -> Result<Manifest, CommandError> {
+    state
+        .library()
+        .store()
+        .course(course_id)
+        .map_err(store_error)?
+        .map(|course| course.manifest)
+        .ok_or_else(|| {
+            CommandError::new(
+                codes::NOT_INSTALLED,
+                "This course is not on this computer. Import or download it again.",
+            )
+        })
+}
+
+fn ensure_file(state: &AppState, course_id: &str, path: &str) -> Result<(), CommandError> {
+    let exists = state
+        .library()
+        .file(course_id, path)
+        .map_err(store_error)?
+        .is_some();
+    if exists {
+        Ok(())
+    } else {
+        Err(CommandError::new(
+            codes::NOT_INSTALLED,
+            "This part of the course is not on this computer. Import or download the course again.",
+        ))
+    }
+}
+
+fn find_item<'a>(manifest: &'a Manifest, item_id: &str) -> Result<&'a Item, CommandError> {
+    manifest
+        .items()
+        .map(|(_, _, item)| item)
+        .find(|item| item.id == item_id)
+        .ok_or_else(|| {
+            CommandError::new(
+                codes::NOT_INSTALLED,
+                "This item is not in the installed version of the course. Reopen the course.",
+            )
+        })
+}
+
+fn now_ms() -> i64 {
+    carrel_protocol::unix_time_ms() as i64
+}
+
+fn progress_error(error: ProgressError) -> CommandError {
+    CommandError::internal("Your progress could not be read or saved", error)
 }
 
 async fn blocking<T: Send + 'static>(

@@ -10,9 +10,11 @@ import {
   onCourseFilesDropped,
   onServerStatus,
   setServerUrl,
+  takeNotices,
   takePendingImports,
   toBackendError,
   type AppInfo,
+  type Notice,
   type ServerStatus,
   type UnlistenFn,
 } from "./backend";
@@ -43,6 +45,8 @@ export class AppState {
   currentCourseId: string | null = $state(null);
   /** Installed courses, the catalogue, and the running import or download. */
   readonly library = new LibraryState();
+  /** What the learner must be told once about their progress, until they dismiss it. */
+  notices: Notice[] = $state([]);
 
   /** Info and status are loaded: the shell can render. */
   readonly loaded: boolean = $derived(this.info !== null && this.status !== null);
@@ -50,13 +54,14 @@ export class AppState {
   #unlisten: UnlistenFn | null = null;
   #unlistenDrops: UnlistenFn | null = null;
   #pendingImportsTaken = false;
+  #noticesTaken = false;
   #statusEvents = 0;
   #starting: Promise<void> | null = null;
 
   /**
    * Subscribes to server status and dropped-file events, then loads info and status, then imports
-   * the package files named on the command line. Never rejects: a failure is kept in `loadError`,
-   * and calling start() again retries.
+   * the package files named on the command line and takes the notices to show. Never rejects: a
+   * failure is kept in `loadError`, and calling start() again retries.
    */
   start(): Promise<void> {
     this.#starting ??= this.#start().finally(() => {
@@ -83,7 +88,28 @@ export class AppState {
       this.loadError = toBackendError(reason);
       return;
     }
-    await this.#importPending();
+    await Promise.all([this.#importPending(), this.#takeNotices()]);
+  }
+
+  /** What happened to the learner's progress before this start (a file restored…), once. */
+  async #takeNotices(): Promise<void> {
+    if (this.#noticesTaken) return;
+    this.#noticesTaken = true;
+    try {
+      const notices = await takeNotices();
+      // One banner per code: its id is the code.
+      const seen = new Set(this.notices.map((notice) => notice.code));
+      const fresh = notices.filter((notice) => !seen.has(notice.code) && seen.add(notice.code));
+      this.notices = [...this.notices, ...fresh];
+    } catch (reason) {
+      // Only a message lost; the learner can study as usual.
+      console.warn("Carrel could not take the progress notices:", toBackendError(reason).message);
+    }
+  }
+
+  /** The learner read the notice `code`: it goes. */
+  dismissNotice(code: string): void {
+    this.notices = this.notices.filter((notice) => notice.code !== code);
   }
 
   /** `carrel course.carrel`: imports the files given on the command line, once. */

@@ -21,7 +21,8 @@ function backend(handlers: Record<string, Handler>): string[] {
   mockIPC(
     (cmd, args) => {
       seen.push(cmd);
-      const handler = handlers[cmd];
+      // Notices are tested on their own; elsewhere there are none.
+      const handler = handlers[cmd] ?? (cmd === "take_notices" ? () => [] : undefined);
       if (!handler) throw { code: "internal", message: `unexpected ${cmd}` };
       return handler(args);
     },
@@ -186,6 +187,51 @@ describe("AppState courses", () => {
     await emit("course-files-dropped", { paths: ["/tmp/a.carrel"] });
     expect(seen).not.toContain("import_course_file");
     expect(s.library.task).toBeNull();
+  });
+});
+
+describe("AppState notices", () => {
+  const RESTORED = { code: "progress_restored", message: "Restored from a backup." };
+
+  it("takes the notices once, after loading, and forgets each one dismissed", async () => {
+    const seen = backend({
+      get_app_info: () => appInfo(),
+      get_server_status: () => onlineStatus(),
+      take_pending_imports: () => [],
+      take_notices: () => [RESTORED, { code: "progress_reset", message: "Started afresh." }],
+    });
+    const s = newState();
+    await s.start();
+    await s.start();
+    expect(seen.filter((cmd) => cmd === "take_notices")).toHaveLength(1);
+    expect(s.notices.map((notice) => notice.code)).toEqual(["progress_restored", "progress_reset"]);
+    s.dismissNotice("progress_restored");
+    expect(s.notices.map((notice) => notice.code)).toEqual(["progress_reset"]);
+  });
+
+  it("keeps one notice per code, since the code names its banner", async () => {
+    backend({
+      get_app_info: () => appInfo(),
+      get_server_status: () => onlineStatus(),
+      take_pending_imports: () => [],
+      take_notices: () => [RESTORED, { ...RESTORED, message: "Again." }],
+    });
+    const s = newState();
+    await s.start();
+    expect(s.notices).toEqual([RESTORED]);
+  });
+
+  it("does not take notices before the shell could load", async () => {
+    const seen = backend({
+      get_app_info: () => {
+        throw { code: "internal", message: "Reading settings failed." };
+      },
+      get_server_status: () => onlineStatus(),
+    });
+    const s = newState();
+    await s.start();
+    expect(seen).not.toContain("take_notices");
+    expect(s.notices).toEqual([]);
   });
 });
 

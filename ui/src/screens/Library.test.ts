@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import App from "../App.svelte";
 import { AppState } from "../lib/app-state.svelte";
 import type { CourseSummary } from "../lib/backend";
-import { formatDateRange } from "../lib/i18n/units";
+import { formatDateRange, formatDay } from "../lib/i18n/units";
 import {
   callsOf,
   deferred,
@@ -21,6 +21,7 @@ import {
 import {
   appInfo,
   catalogEntry,
+  courseOutline,
   courseSummary,
   importReport,
   offlineStatus,
@@ -56,6 +57,7 @@ async function renderLibrary(handlers: Record<string, Handler> = {}) {
     get_app_info: () => appInfo(),
     get_server_status: () => onlineStatus(),
     take_pending_imports: () => [],
+    take_notices: () => [],
     list_courses: () => [],
     get_catalog: () => ({ courses: [] }),
     ...handlers,
@@ -135,6 +137,49 @@ describe("installed courses", () => {
     );
     // A course without dates says nothing about dates.
     expect(byId("course-hist-200").textContent).not.toContain("Dates");
+  });
+
+  it("shows how far the learner is in each course and when they last studied it", async () => {
+    const lastStudiedMs = Date.UTC(2026, 2, 4, 16, 30, 0);
+    await renderLibrary({
+      list_courses: () => [
+        courseSummary({ completedItems: 3, lastStudiedMs }),
+        courseSummary({ id: "hist-200", title: "Modern History", itemCount: 1 }),
+      ],
+    });
+    await waitFor(() => expect(document.getElementById("course-bio-101")).not.toBeNull());
+    const progress = byId("course-progress-bio-101");
+    expect(progress.textContent?.trim()).toBe("3 of 24 items done");
+    expect(progress.dataset.completed).toBe("3");
+    expect(progress.dataset.total).toBe("24");
+    expect(progress.getAttribute("aria-valuenow")).toBe("3");
+    expect(progress.getAttribute("aria-valuemax")).toBe("24");
+    expect(
+      screen.getByRole("progressbar", { name: "Progress in Introduction to Biology" }),
+    ).toBe(progress);
+    expect(progress.querySelector("progress")?.value).toBe(3);
+    expect(byId("course-last-studied-bio-101").textContent?.trim()).toBe(
+      `Last studied ${formatDay(lastStudiedMs)}`,
+    );
+
+    // Never studied: nothing done, and nothing said about when.
+    expect(byId("course-progress-hist-200").textContent?.trim()).toBe("0 of 1 item done");
+    expect(document.getElementById("course-last-studied-hist-200")).toBeNull();
+  });
+
+  it("reads the courses again when the Library is shown again, with the progress made", async () => {
+    const list = changingList(
+      [courseSummary()],
+      [courseSummary({ completedItems: 5, lastStudiedMs: Date.UTC(2026, 2, 4) })],
+    );
+    await renderLibrary({ list_courses: list.handler, get_course_outline: () => courseOutline() });
+    await waitFor(() => expect(document.getElementById("course-open-bio-101")).not.toBeNull());
+    expect(byId("course-progress-bio-101").dataset.completed).toBe("0");
+    await fireEvent.click(byId("course-open-bio-101"));
+    list.installed();
+    await fireEvent.click(byId("nav-library"));
+    await waitFor(() => expect(byId("course-progress-bio-101").dataset.completed).toBe("5"));
+    expect(byId("course-last-studied-bio-101")).toBeTruthy();
   });
 
   it("shows the empty state when no course is installed", async () => {

@@ -2,8 +2,10 @@
 import type { AppInfo } from "../lib/backend/bindings/AppInfo";
 import type { CatalogEntry } from "../lib/backend/bindings/CatalogEntry";
 import type { CourseOutline } from "../lib/backend/bindings/CourseOutline";
+import type { CourseStudy } from "../lib/backend/bindings/CourseStudy";
 import type { CourseSummary } from "../lib/backend/bindings/CourseSummary";
 import type { ImportReport } from "../lib/backend/bindings/ImportReport";
+import type { ItemProgress } from "../lib/backend/bindings/ItemProgress";
 import type { ServerStatus } from "../lib/backend/bindings/ServerStatus";
 
 export const SERVER = "http://127.0.0.1:7878";
@@ -66,6 +68,8 @@ export function courseSummary(overrides: Partial<CourseSummary> = {}): CourseSum
     installedAt: Date.UTC(2026, 0, 10, 8, 0, 0),
     itemCount: 24,
     estimatedHours: 30,
+    completedItems: 0,
+    lastStudiedMs: null,
     ...overrides,
   };
 }
@@ -93,6 +97,8 @@ export function courseOutline(overrides: Partial<CourseOutline> = {}): CourseOut
                 kind: "page",
                 minutes: 5,
                 path: "week1/welcome.html",
+                rule: { rule: "readToEnd" },
+                progress: null,
               },
               {
                 id: "i-video",
@@ -100,8 +106,18 @@ export function courseOutline(overrides: Partial<CourseOutline> = {}): CourseOut
                 kind: "video",
                 minutes: 12,
                 path: "week1/cell.mp4",
+                rule: { rule: "watched", percent: 90 },
+                progress: null,
               },
-              { id: "i-quiz", title: "Cells quiz", kind: "quiz", minutes: 15, path: null },
+              {
+                id: "i-quiz",
+                title: "Cells quiz",
+                kind: "quiz",
+                minutes: 15,
+                path: null,
+                rule: { rule: "submitted" },
+                progress: null,
+              },
             ],
           },
         ],
@@ -123,6 +139,8 @@ export function courseOutline(overrides: Partial<CourseOutline> = {}): CourseOut
                 kind: "pdf",
                 minutes: null,
                 path: "week2/helix.pdf",
+                rule: { rule: "allPagesSeen" },
+                progress: null,
               },
               {
                 id: "i-forum",
@@ -130,12 +148,43 @@ export function courseOutline(overrides: Partial<CourseOutline> = {}): CourseOut
                 kind: "forum",
                 minutes: null,
                 path: null,
+                rule: { rule: "markedDone" },
+                progress: null,
               },
             ],
           },
         ],
       },
     ],
+    study: courseStudy(),
+    ...overrides,
+  };
+}
+
+/** A course nobody has studied yet: nothing done, nothing to continue, the first item next. */
+export function courseStudy(overrides: Partial<CourseStudy> = {}): CourseStudy {
+  return {
+    completedItems: 0,
+    totalItems: 5,
+    timeOnTaskS: 0,
+    lastStudiedMs: null,
+    continueAt: null,
+    nextItemId: "i-intro",
+    ...overrides,
+  };
+}
+
+/** Progress in an item: opened, part of the way through, not done. */
+export function itemProgress(itemId: string, overrides: Partial<ItemProgress> = {}): ItemProgress {
+  return {
+    itemId,
+    firstOpenedMs: Date.UTC(2026, 1, 3, 10, 0, 0),
+    lastOpenedMs: Date.UTC(2026, 1, 3, 10, 20, 0),
+    progress: 0.45,
+    completedMs: null,
+    timeOnTaskS: 600,
+    position: null,
+    positionUnit: null,
     ...overrides,
   };
 }

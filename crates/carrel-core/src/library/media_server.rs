@@ -107,9 +107,14 @@ impl MediaServer {
         )
     }
 
+    /// The server's origin (`http://127.0.0.1:<port>`), for content policies.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
     /// The prefix of every URL this server answers.
     pub fn base(&self) -> String {
-        format!("http://{}/{}/", self.addr, self.token)
+        format!("{}/{}/", self.origin(), self.token)
     }
 }
 

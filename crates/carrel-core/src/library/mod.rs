@@ -55,10 +55,15 @@ pub struct CourseSummary {
     pub item_count: u32,
     /// Estimated study hours.
     pub estimated_hours: Option<u32>,
+    /// Items the learner has completed (filled from progress by [`crate::study`]).
+    pub completed_items: u32,
+    /// When the learner last studied it (unix ms; filled by [`crate::study`]).
+    #[ts(type = "number | null")]
+    pub last_studied_ms: Option<i64>,
 }
 
 /// A course's outline, for the Course screen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct CourseOutline {
     /// The course.
@@ -69,10 +74,12 @@ pub struct CourseOutline {
     pub certificate_rule: Option<String>,
     /// Blocks in order.
     pub blocks: Vec<OutlineBlock>,
+    /// The learner's progress, continue and next (filled by [`crate::study`]).
+    pub study: Option<crate::study::CourseStudy>,
 }
 
 /// A block of the outline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct OutlineBlock {
     /// Stable id.
@@ -88,7 +95,7 @@ pub struct OutlineBlock {
 }
 
 /// A module of the outline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct OutlineModule {
     /// Stable id.
@@ -102,7 +109,7 @@ pub struct OutlineModule {
 }
 
 /// An item of the outline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct OutlineItem {
     /// Stable id.
@@ -115,6 +122,10 @@ pub struct OutlineItem {
     pub minutes: Option<u32>,
     /// The content file it opens, if it is one the content view shows.
     pub path: Option<String>,
+    /// How it counts as done.
+    pub rule: crate::study::CompletionRule,
+    /// The learner's progress in it, if they have touched it (filled by [`crate::study`]).
+    pub progress: Option<crate::progress::ItemProgress>,
 }
 
 /// The result of an import, for the UI.
@@ -293,7 +304,7 @@ impl Library {
             .store
             .course(course_id)?
             .ok_or_else(|| StoreError::NotInstalled(course_id.to_owned()))?;
-        Ok(outline(&course))
+        Ok(outline_of(&course))
     }
 
     /// A file of an installed course, for the content view.
@@ -364,10 +375,13 @@ fn summary(course: &InstalledCourse) -> CourseSummary {
         installed_at: course.installed_at,
         item_count: course.manifest.items().count() as u32,
         estimated_hours: c.estimated_hours,
+        completed_items: 0,
+        last_studied_ms: None,
     }
 }
 
-fn outline(course: &InstalledCourse) -> CourseOutline {
+/// The outline of an installed course (without progress).
+pub fn outline_of(course: &InstalledCourse) -> CourseOutline {
     let manifest: &Manifest = &course.manifest;
     CourseOutline {
         course: summary(course),
@@ -397,12 +411,15 @@ fn outline(course: &InstalledCourse) -> CourseOutline {
                                 kind: item.kind.name().to_owned(),
                                 minutes: item.minutes,
                                 path: viewable_path(&item.kind),
+                                rule: crate::study::CompletionRule::for_kind(&item.kind),
+                                progress: None,
                             })
                             .collect(),
                     })
                     .collect(),
             })
             .collect(),
+        study: None,
     }
 }
 

@@ -22,7 +22,10 @@ use serde::Serialize;
 use ts_rs::TS;
 
 /// Schema steps, in order. Never edit a step that has shipped; append a new one.
-const MIGRATIONS: &[&str] = &[include_str!("0001_progress.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("0001_progress.sql"),
+    include_str!("0002_watched.sql"),
+];
 
 /// Why the progress database failed.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +42,14 @@ pub enum ProgressError {
         found: usize,
         /// The newest this build knows.
         known: usize,
+    },
+    /// Another Carrel process holds this profile.
+    #[error(
+        "Carrel is already running with this profile ({path}); switch to its window, or close it and start Carrel again"
+    )]
+    InUse {
+        /// The profile's lock file.
+        path: PathBuf,
     },
     /// A file operation (moving a damaged file aside, a backup) failed.
     #[error("could not {operation} {path}: {source}")]
@@ -66,6 +77,8 @@ pub enum EventKind {
     TimeOnTask,
     /// Where the learner is in the item (`value` in `unit`).
     Position,
+    /// A span of a video or audio was played (`value` from, `end` to, in seconds).
+    Watched,
 }
 
 impl EventKind {
@@ -76,6 +89,7 @@ impl EventKind {
             Self::Completed => "completed",
             Self::TimeOnTask => "time_on_task",
             Self::Position => "position",
+            Self::Watched => "watched",
         }
     }
 }
@@ -95,8 +109,10 @@ pub struct Event {
     pub at_ms: i64,
     /// Its measure (see [`EventKind`]).
     pub value: Option<f64>,
-    /// For positions: `seconds` or `fraction`.
+    /// For positions: `seconds`, `fraction` or `page`.
     pub unit: Option<String>,
+    /// For watched spans: where the span ends (seconds).
+    pub end: Option<f64>,
 }
 
 /// Where a learner is in one item, derived from its events.
@@ -172,6 +188,36 @@ impl std::fmt::Debug for ProgressDb {
     }
 }
 
+/// One process owns a profile's database: this lock, held for as long as the process runs,
+/// makes a second one fail with [`ProgressError::InUse`] instead of writing beside it. The OS
+/// releases it when the process ends, however it ends.
+#[derive(Debug)]
+pub struct ProfileLock {
+    _file: std::fs::File,
+}
+
+impl ProfileLock {
+    /// Takes the lock file `path` (creating it), or says who has it.
+    pub fn acquire(path: &Path) -> Result<Self, ProgressError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io("create", dir))?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(io("open", path))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(ProgressError::InUse {
+                path: path.to_owned(),
+            }),
+            Err(std::fs::TryLockError::Error(error)) => Err(io("lock", path)(error)),
+        }
+    }
+}
+
 /// A new UUIDv7 for an event made now on this device.
 pub fn new_event_id() -> String {
     uuid::Uuid::now_v7().to_string()
@@ -222,7 +268,9 @@ impl ProgressDb {
     pub fn open_or_recover(path: &Path) -> Result<(Self, Recovery), ProgressError> {
         match Self::open(path).and_then(|db| db.quick_check().map(|ok| (db, ok))) {
             Ok((db, true)) => return Ok((db, Recovery::None)),
-            Err(error @ ProgressError::TooNew { .. }) => return Err(error),
+            Err(error @ (ProgressError::TooNew { .. } | ProgressError::InUse { .. })) => {
+                return Err(error);
+            }
             Err(ProgressError::Io { .. }) | Ok((_, false)) | Err(ProgressError::Db(_)) => {}
         }
         let moved_to = path.with_extension(format!("damaged-{}.sqlite3", now_ms()));
@@ -266,14 +314,14 @@ impl ProgressDb {
 
     /// Runs `work` in one transaction: committed (durably) if it returns `Ok`, rolled back
     /// otherwise. Every write goes through here.
-    pub fn transact<T>(
+    pub fn transact<T, E: From<ProgressError>>(
         &self,
-        work: impl FnOnce(&Transaction<'_>) -> Result<T, ProgressError>,
-    ) -> Result<T, ProgressError> {
+        work: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction().map_err(ProgressError::from)?;
         let value = work(&tx)?;
-        tx.commit()?;
+        tx.commit().map_err(ProgressError::from)?;
         Ok(value)
     }
 
@@ -300,16 +348,16 @@ impl ProgressDb {
     /// Records events (durably, in one transaction); events already recorded are ignored.
     /// Returns how many were new.
     pub fn record(&self, events: &[Event]) -> Result<usize, ProgressError> {
-        self.transact(|tx| {
-            let mut new = 0;
-            for event in events {
-                if insert_event(tx, event)? {
-                    apply_event(tx, event)?;
-                    new += 1;
-                }
-            }
-            Ok(new)
-        })
+        self.transact(|tx| record_in(tx, events))
+    }
+
+    /// The spans of an item's media the learner played, `(from, to)` in seconds, in any order.
+    pub fn watched(
+        &self,
+        course_id: &str,
+        item_id: &str,
+    ) -> Result<Vec<(f64, f64)>, ProgressError> {
+        self.transact(|tx| watched_in(tx, course_id, item_id))
     }
 
     /// The progress of one item (all zero when it was never touched).
@@ -376,8 +424,9 @@ impl ProgressDb {
     pub fn rebuild_summaries(&self) -> Result<(), ProgressError> {
         self.transact(|tx| {
             tx.execute("DELETE FROM item_summaries", [])?;
-            let mut statement = tx
-                .prepare("SELECT id, course_id, item_id, kind, at_ms, value, detail FROM events")?;
+            let mut statement = tx.prepare(
+                "SELECT id, course_id, item_id, kind, at_ms, value, detail, value_end FROM events",
+            )?;
             let events = statement
                 .query_map([], |row| {
                     let kind: String = row.get(3)?;
@@ -390,11 +439,13 @@ impl ProgressDb {
                             "progressed" => EventKind::Progressed,
                             "completed" => EventKind::Completed,
                             "time_on_task" => EventKind::TimeOnTask,
+                            "watched" => EventKind::Watched,
                             _ => EventKind::Position,
                         },
                         at_ms: row.get(4)?,
                         value: row.get(5)?,
                         unit: row.get(6)?,
+                        end: row.get(7)?,
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -427,12 +478,59 @@ fn row_to_item(row: &rusqlite::Row<'_>) -> rusqlite::Result<ItemProgress> {
     })
 }
 
+/// Records `events` inside a transaction the caller holds; returns how many were new.
+pub(crate) fn record_in(tx: &Transaction<'_>, events: &[Event]) -> Result<usize, ProgressError> {
+    let mut new = 0;
+    for event in events {
+        if insert_event(tx, event)? {
+            apply_event(tx, event)?;
+            new += 1;
+        }
+    }
+    Ok(new)
+}
+
+/// [`ProgressDb::watched`] inside a transaction the caller holds.
+pub(crate) fn watched_in(
+    tx: &Transaction<'_>,
+    course_id: &str,
+    item_id: &str,
+) -> Result<Vec<(f64, f64)>, ProgressError> {
+    let mut statement = tx.prepare_cached(
+        "SELECT value, value_end FROM events
+         WHERE course_id = ?1 AND item_id = ?2 AND kind = 'watched'",
+    )?;
+    let spans = statement.query_map(params![course_id, item_id], |row| {
+        Ok((
+            row.get::<_, Option<f64>>(0)?.unwrap_or(0.0),
+            row.get::<_, Option<f64>>(1)?.unwrap_or(0.0),
+        ))
+    })?;
+    Ok(spans.collect::<Result<_, _>>()?)
+}
+
+/// Whether the item already has a completion, inside a transaction the caller holds.
+pub(crate) fn completed_in(
+    tx: &Transaction<'_>,
+    course_id: &str,
+    item_id: &str,
+) -> Result<bool, ProgressError> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT completed_ms IS NOT NULL FROM item_summaries
+             WHERE course_id = ?1 AND item_id = ?2",
+        )?
+        .query_row(params![course_id, item_id], |row| row.get(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
 /// Inserts the event unless its id is already there; true when it was new.
 fn insert_event(tx: &Transaction<'_>, event: &Event) -> Result<bool, ProgressError> {
     let inserted = tx
         .prepare_cached(
-            "INSERT INTO events (id, course_id, item_id, kind, at_ms, value, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO events (id, course_id, item_id, kind, at_ms, value, detail, value_end)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO NOTHING",
         )?
         .execute(params![
             event.id,
@@ -441,7 +539,8 @@ fn insert_event(tx: &Transaction<'_>, event: &Event) -> Result<bool, ProgressErr
             event.kind.as_str(),
             event.at_ms,
             event.value,
-            event.unit
+            event.unit,
+            event.end
         ])?;
     Ok(inserted == 1)
 }
@@ -494,6 +593,9 @@ fn apply_event(tx: &Transaction<'_>, event: &Event) -> Result<(), ProgressError>
                         OR (position_at_ms = ?3 AND position_event < ?6))",
             )?
             .execute(params![course, item, at, event.value, event.unit, event.id])?,
+        // Spans are read back whole ([`ProgressDb::watched`]); the progress they amount to arrives
+        // as a `progressed` event recorded with them.
+        EventKind::Watched => 0,
     };
     Ok(())
 }

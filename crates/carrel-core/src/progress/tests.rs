@@ -13,6 +13,7 @@ fn event(item: &str, kind: EventKind, at_ms: i64, value: Option<f64>) -> Event {
         at_ms,
         value,
         unit: (kind == EventKind::Position).then(|| "seconds".into()),
+        end: (kind == EventKind::Watched).then(|| value.unwrap_or(0.0) + 5.0),
     }
 }
 
@@ -67,6 +68,7 @@ fn arb_event() -> impl Strategy<Value = Event> {
             EventKind::Completed,
             EventKind::TimeOnTask,
             EventKind::Position,
+            EventKind::Watched,
         ]),
         0i64..50,
         0u32..100,
@@ -75,7 +77,9 @@ fn arb_event() -> impl Strategy<Value = Event> {
             // Whole seconds and hundredths: sums are exact in any order.
             let value = match kind {
                 EventKind::Progressed => Some(f64::from(value) / 100.0),
-                EventKind::TimeOnTask | EventKind::Position => Some(f64::from(value)),
+                EventKind::TimeOnTask | EventKind::Position | EventKind::Watched => {
+                    Some(f64::from(value))
+                }
                 _ => None,
             };
             event(item, kind, at, value)
@@ -258,4 +262,17 @@ fn a_failed_transaction_leaves_nothing() {
     });
     assert!(result.is_err());
     assert_eq!(db.course("course").unwrap().last_item_id, None);
+}
+
+#[test]
+fn one_process_at_a_time_owns_the_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("progress.lock");
+    let first = ProfileLock::acquire(&path).unwrap();
+    assert!(matches!(
+        ProfileLock::acquire(&path),
+        Err(ProgressError::InUse { .. })
+    ));
+    drop(first);
+    ProfileLock::acquire(&path).expect("free again once the owner is gone");
 }

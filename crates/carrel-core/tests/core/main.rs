@@ -16,6 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 mod library;
+mod progress_kill;
 
 /// A real carrel-server with its own SQLite file on a loopback port.
 struct RunningServer {

@@ -8,9 +8,11 @@ import {
   courseOutline,
   courseSummary,
   importReport,
+  itemProgress,
   offlineStatus,
   onlineStatus,
 } from "../../test/fixtures";
+import type { ProgressChanged } from "./bindings/ProgressChanged";
 import type { ServerStatus } from "./bindings/ServerStatus";
 import type { TaskProgress } from "./bindings/TaskProgress";
 import {
@@ -26,13 +28,18 @@ import {
   getServerStatus,
   importCourseFile,
   listCourses,
+  markItemDone,
   onCourseFilesDropped,
+  onProgressChanged,
   onServerStatus,
+  openCourseHome,
   openCourseItem,
   pickCourseFile,
+  PROGRESS_CHANGED_EVENT,
   removeCourse,
   SERVER_STATUS_EVENT,
   setServerUrl,
+  takeNotices,
   takePendingImports,
 } from "./index";
 
@@ -144,10 +151,31 @@ describe("course command wrappers", () => {
     ["getCatalog", () => getCatalog(), "get_catalog", {}, { courses: [catalogEntry()] }],
     [
       "openCourseItem",
-      () => openCourseItem("bio-101", "week1/welcome.html", "Welcome"),
+      () => openCourseItem("bio-101", "i-intro"),
       "open_course_item",
-      { courseId: "bio-101", path: "week1/welcome.html", title: "Welcome" },
+      { courseId: "bio-101", itemId: "i-intro" },
       null,
+    ],
+    [
+      "openCourseHome",
+      () => openCourseHome("bio-101"),
+      "open_course_home",
+      { courseId: "bio-101" },
+      null,
+    ],
+    [
+      "markItemDone",
+      () => markItemDone("bio-101", "i-forum"),
+      "mark_item_done",
+      { courseId: "bio-101", itemId: "i-forum" },
+      null,
+    ],
+    [
+      "takeNotices",
+      () => takeNotices(),
+      "take_notices",
+      {},
+      [{ code: "progress_restored", message: "Your progress was restored from a backup." }],
     ],
     [
       "takePendingImports",
@@ -246,7 +274,25 @@ describe("course command wrappers", () => {
       Offline: "offline",
       NoSpace: "no_space",
       NotInstalled: "not_installed",
+      ProgressUnavailable: "progress_unavailable",
+      NotMarkable: "not_markable",
     });
+  });
+
+  it("markItemDone rejects with not_markable for an item done by doing it", async () => {
+    mockIPC(() => {
+      throw {
+        code: "not_markable",
+        message: "This item is completed by doing it, not by marking it done.",
+        detail: null,
+      };
+    });
+    const error = await markItemDone("bio-101", "i-intro").then(
+      () => null,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(BackendError);
+    expect((error as BackendError).code).toBe(ErrorCode.NotMarkable);
   });
 });
 
@@ -262,5 +308,31 @@ describe("onCourseFilesDropped", () => {
     unlisten();
     await emit("course-files-dropped", { paths: ["/c.carrel"] });
     expect(seen).toHaveLength(1);
+  });
+});
+
+describe("onProgressChanged", () => {
+  it("hands over the payload of each progress-changed event, until unlistened", async () => {
+    mockIPC(() => null, { shouldMockEvents: true });
+    const seen: ProgressChanged[] = [];
+    const unlisten = await onProgressChanged((change) => seen.push(change));
+    expect(PROGRESS_CHANGED_EVENT, "the event name src-tauri/src/events.rs emits").toBe(
+      "progress-changed",
+    );
+    const change: ProgressChanged = {
+      courseId: "bio-101",
+      itemId: "i-video",
+      progress: itemProgress("i-video", { position: 83, positionUnit: "seconds" }),
+    };
+    await emit("progress-changed", change);
+    await emit("server-status", onlineStatus());
+    expect(seen).toEqual([change]);
+    unlisten();
+    await emit("progress-changed", change);
+    expect(seen).toHaveLength(1);
+  });
+
+  it("rejects with a BackendError when events are unavailable", async () => {
+    await expect(onProgressChanged(() => undefined)).rejects.toBeInstanceOf(BackendError);
   });
 });

@@ -8,6 +8,8 @@ import type { CourseOutline } from "./bindings/CourseOutline";
 import type { CourseSummary } from "./bindings/CourseSummary";
 import type { DroppedFiles } from "./bindings/DroppedFiles";
 import type { ImportReport } from "./bindings/ImportReport";
+import type { Notice } from "./bindings/Notice";
+import type { ProgressChanged } from "./bindings/ProgressChanged";
 import type { ServerStatus } from "./bindings/ServerStatus";
 import type { TaskProgress } from "./bindings/TaskProgress";
 import { call, toBackendError } from "./ipc";
@@ -31,6 +33,10 @@ export const ErrorCode = {
   NoSpace: "no_space",
   /** The course is not on this computer (or not in the catalogue). */
   NotInstalled: "not_installed",
+  /** The learner's progress cannot be read or saved (damaged, or in use by a newer Carrel). */
+  ProgressUnavailable: "progress_unavailable",
+  /** The item is completed by doing it, not by marking it done. */
+  NotMarkable: "not_markable",
   Internal: "internal",
   Unknown: "unknown",
 } as const;
@@ -135,9 +141,46 @@ export function getCatalog(): Promise<CatalogView> {
   return call<CatalogView>("get_catalog");
 }
 
-/** Opens `path` of an installed course in the isolated content window, titled `title`. */
-export function openCourseItem(courseId: string, path: string, title: string): Promise<void> {
-  return call<void>("open_course_item", { courseId, path, title });
+/**
+ * Opens an item of an installed course in the isolated content window, at the learner's saved
+ * place, and records that it was opened. Rejects with `not_installed` (no such item, or one the
+ * content window does not show).
+ */
+export function openCourseItem(courseId: string, itemId: string): Promise<void> {
+  return call<void>("open_course_item", { courseId, itemId });
+}
+
+/** Opens the course's home page in the content window; rejects with `not_installed`. */
+export function openCourseHome(courseId: string): Promise<void> {
+  return call<void>("open_course_home", { courseId });
+}
+
+/**
+ * Records an item as done because the learner says so (a webinar attended, a forum visited).
+ * Only for items whose rule is `markedDone`: others reject with `not_markable`. Also rejects with
+ * `progress_unavailable`, `not_installed`.
+ */
+export function markItemDone(courseId: string, itemId: string): Promise<void> {
+  return call<void>("mark_item_done", { courseId, itemId });
+}
+
+/** What the learner must be told once about their progress (a damaged file restored…). */
+export function takeNotices(): Promise<Notice[]> {
+  return call<Notice[]>("take_notices");
+}
+
+/** Name of the event carrying each change of an item's progress, recorded by the content window. */
+export const PROGRESS_CHANGED_EVENT = "progress-changed";
+
+/** Calls `handler` with each progress change; rejects only with BackendError. */
+export async function onProgressChanged(
+  handler: (change: ProgressChanged) => void,
+): Promise<UnlistenFn> {
+  try {
+    return await listen<ProgressChanged>(PROGRESS_CHANGED_EVENT, (event) => handler(event.payload));
+  } catch (reason) {
+    throw toBackendError(reason);
+  }
 }
 
 /** Package files named on the command line (`carrel course.carrel`), handed over once. */

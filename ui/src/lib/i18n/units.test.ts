@@ -1,6 +1,16 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { en } from "./en";
-import { formatByteProgress, formatBytes, formatDate, formatDateRange, plural } from "./units";
+import {
+  formatByteProgress,
+  formatBytes,
+  formatClock,
+  formatDate,
+  formatDateRange,
+  formatDay,
+  formatDuration,
+  formatPercent,
+  plural,
+} from "./units";
 
 const enGB = { locale: "en-GB" };
 
@@ -83,5 +93,65 @@ describe("plural", () => {
     expect(plural(0, forms, enGB)).toBe("0 items");
     expect(plural(24, forms, enGB)).toBe("24 items");
     expect(plural(1200, forms, enGB)).toBe("1,200 items");
+  });
+});
+
+describe("formatDay", () => {
+  it("gives the day of an instant in the learner's time zone", () => {
+    const lateEvening = Date.UTC(2026, 0, 15, 23, 30, 0);
+    expect(formatDay(lateEvening, { locale: "en-GB", timeZone: "UTC" })).toBe("15 Jan 2026");
+    // Already the next morning in Kiritimati (UTC+14).
+    expect(formatDay(lateEvening, { locale: "en-GB", timeZone: "Pacific/Kiritimati" })).toBe(
+      "16 Jan 2026",
+    );
+  });
+});
+
+describe("formatPercent", () => {
+  it.each([
+    [0, "0%"],
+    [0.45, "45%"],
+    [0.29, "29%"],
+    [0.996, "99%"],
+    [1, "100%"],
+    [1.5, "100%"],
+    [-0.2, "0%"],
+    [Number.NaN, "0%"],
+  ])("%d is %s, never rounded up to a share not reached", (share, text) => {
+    expect(formatPercent(share, enGB)).toBe(text);
+  });
+
+  it("follows the locale's way of writing percentages", () => {
+    // French puts a (narrow, by ICU version) no-break space before the sign.
+    expect(formatPercent(0.4, { locale: "fr-FR" })).toMatch(/^40\s%$/);
+  });
+});
+
+describe("formatClock", () => {
+  it.each([
+    [0, "0:00"],
+    [5, "0:05"],
+    [83, "1:23"],
+    [83.9, "1:23"],
+    [600, "10:00"],
+    [3_723, "1:02:03"],
+    [-4, "0:00"],
+  ])("%d s is %s", (seconds, text) => {
+    expect(formatClock(seconds)).toBe(text);
+  });
+});
+
+describe("formatDuration", () => {
+  it.each([
+    [0, null],
+    [-3, null],
+    [20, "less than a minute"],
+    [60, "1 min"],
+    [2_700, "45 min"],
+    [3_600, "1 h"],
+    [3_900, "1 h 5 min"],
+    [45_000, "12 h 30 min"],
+  ])("%d s is %s", (seconds, text) => {
+    expect(formatDuration(seconds, enGB)).toBe(text);
   });
 });

@@ -120,3 +120,63 @@ export function plural(
   const template = rule === "one" ? forms.one : forms.other;
   return format(template, { count: count.toLocaleString(options.locale) });
 }
+
+/** Options for an instant (a moment, not a calendar day): shown in the learner's time zone. */
+export interface InstantOptions extends LocaleOptions {
+  /** An IANA time zone; the computer's own when absent. For tests. */
+  timeZone?: string;
+}
+
+/** The day of an instant (unix ms) in the learner's time zone and format, e.g. "15 Jan 2026". */
+export function formatDay(ms: number, options: InstantOptions = {}): string {
+  return new Date(ms).toLocaleDateString(options.locale, {
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    timeZone: options.timeZone,
+  });
+}
+
+/**
+ * A share (0–1) as a whole percentage in the learner's format: "45%". Rounded down, so a share
+ * not quite reached (0.996 of a page) never reads as 100%.
+ */
+export function formatPercent(share: number, options: LocaleOptions = {}): string {
+  const safe = Number.isFinite(share) ? Math.min(Math.max(share, 0), 1) : 0;
+  // Scaled first so binary fractions (0.29 * 100 = 28.999…) do not lose a point.
+  const whole = Math.floor(Math.round(safe * 10_000) / 100);
+  return (whole / 100).toLocaleString(options.locale, { style: "percent" });
+}
+
+/** A place in a video or audio as a player shows it: "1:23", "1:02:03". */
+export function formatClock(seconds: number): string {
+  const total = Number.isFinite(seconds) && seconds > 0 ? Math.floor(seconds) : 0;
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const secs = String(total % 60).padStart(2, "0");
+  if (hours > 0) return `${hours}:${String(minutes).padStart(2, "0")}:${secs}`;
+  return `${minutes}:${secs}`;
+}
+
+/**
+ * Time spent, in hours and minutes: "2 h 5 min", "45 min", "3 h", or "less than a minute";
+ * null for none at all.
+ */
+export function formatDuration(
+  seconds: number,
+  options: LocaleOptions = {},
+  messages: Messages = t,
+): string | null {
+  if (!Number.isFinite(seconds) || seconds <= 0) return null;
+  const totalMinutes = Math.floor(seconds / 60);
+  if (totalMinutes === 0) return messages.durationUnderMinute;
+  const hours = Math.floor(totalMinutes / 60);
+  const minutes = totalMinutes % 60;
+  const values = {
+    hours: hours.toLocaleString(options.locale),
+    minutes: minutes.toLocaleString(options.locale),
+  };
+  if (hours === 0) return format(messages.durationMinutes, values);
+  if (minutes === 0) return format(messages.durationHours, values);
+  return format(messages.durationHoursMinutes, values);
+}

@@ -55,4 +55,12 @@ itemCount: number,
 /**
  * Estimated study hours.
  */
-estimatedHours: number | null, };
+estimatedHours: number | null, 
+/**
+ * Items the learner has completed (filled from progress by [`crate::study`]).
+ */
+completedItems: number, 
+/**
+ * When the learner last studied it (unix ms; filled by [`crate::study`]).
+ */
+lastStudiedMs: number | null, };

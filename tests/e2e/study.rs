@@ -1,0 +1,198 @@
+//! Studying across a restart: read a page, watch part of the video, quit Carrel, start it again —
+//! progress, the reading place, the video position and "continue" are exactly where they were.
+
+use super::courses::{CONTENT, DEMO_ID, serve_demo};
+use super::launch_with_args;
+use carrel_e2e::{AppHome, Display, Session};
+
+const PAGE: &str = "b1-m2-migrant-conventions";
+const VIDEO: &str = "b1-m1-framework-video";
+const PLAYER: &str = "viewer/media.html?path=assets/framework-at-a-glance.webm";
+
+/// The reading place of the page shown: the top of the view as a fraction of the page.
+const PLACE: &str = "const e = document.scrollingElement; return e.scrollTop / e.scrollHeight;";
+
+async fn open_course(s: &Session) {
+    s.click("#nav-library").await.unwrap();
+    s.wait_for(&format!("#course-open-{DEMO_ID}"))
+        .await
+        .unwrap();
+    s.click(&format!("#course-open-{DEMO_ID}")).await.unwrap();
+    s.wait_for("#outline").await.unwrap();
+}
+
+/// Waits until the player has loaded the video and moved to the learner's place.
+async fn player_ready(s: &mut Session) {
+    let ready = s
+        .wait_until("document.documentElement.dataset.carrelReady === 'true'")
+        .await;
+    if let Err(error) = ready {
+        let state = s
+            .eval(
+                "const v = document.querySelector('video'); return { url: location.href, \
+                 status: document.getElementById('status').textContent, src: v.currentSrc, \
+                 network: v.networkState, ready: v.readyState, error: v.error && v.error.code }",
+            )
+            .await
+            .unwrap_or_default();
+        s.screenshot("player-not-ready").await.unwrap();
+        panic!("the player did not get ready: {error}; state {state}");
+    }
+}
+
+fn number(value: serde_json::Value) -> f64 {
+    value
+        .as_f64()
+        .unwrap_or_else(|| panic!("not a number: {value}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_position_and_continue_survive_quitting_the_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_demo(dir.path()).await;
+    let display = Display::ensure().unwrap();
+    let home = AppHome::new().unwrap();
+    let url = server.url();
+
+    // First run: install, read a page to its end, leave it half-way up, watch part of the video.
+    let mut app = launch_with_args(&display, &home, Some(&url), &[], "study-first-run").await;
+    let s = &mut app.session;
+    s.click("#nav-library").await.unwrap();
+    s.wait_for(&format!("#catalog-download-{DEMO_ID}"))
+        .await
+        .unwrap();
+    s.click(&format!("#catalog-download-{DEMO_ID}"))
+        .await
+        .unwrap();
+    s.wait_for(&format!("#course-open-{DEMO_ID}"))
+        .await
+        .unwrap();
+    open_course(s).await;
+    s.wait_for("#course-start").await.unwrap();
+    s.wait_for_attr(&format!("#item-state-{PAGE}"), "data-state", "not-started")
+        .await
+        .unwrap();
+
+    s.click(&format!("#item-open-{PAGE}")).await.unwrap();
+    let main = s.switch_to_window_at(CONTENT).await.unwrap();
+    s.wait_until("document.documentElement.dataset.carrelReady === 'true'")
+        .await
+        .unwrap();
+    s.eval("window.scrollTo(0, document.scrollingElement.scrollHeight); return true;")
+        .await
+        .unwrap();
+    s.switch_to(main.clone()).await.unwrap();
+    s.wait_for_attr(&format!("#item-state-{PAGE}"), "data-state", "done")
+        .await
+        .unwrap();
+    s.switch_to_window_at(CONTENT).await.unwrap();
+    s.eval("window.scrollTo(0, document.scrollingElement.scrollHeight * 0.37); return true;")
+        .await
+        .unwrap();
+    let place = number(s.eval(PLACE).await.unwrap());
+    assert!(place > 0.2 && place < 0.5, "scrolled half-way up: {place}");
+    s.screenshot("page-read").await.unwrap();
+    s.switch_to(main.clone()).await.unwrap();
+    // The place is recorded once the outline says the page was last worked in (continue).
+    s.wait_for_attr("#course-continue", "data-item", PAGE)
+        .await
+        .unwrap();
+
+    s.click(&format!("#item-open-{VIDEO}")).await.unwrap();
+    s.switch_to_window_at(PLAYER).await.unwrap();
+    player_ready(s).await;
+    // Jump to 20 s and play about two seconds, muted (no user gesture under WebDriver).
+    let stopped = number(
+        s.eval_async(
+            "const done = arguments[arguments.length - 1];
+             const v = document.querySelector('video');
+             v.muted = true;
+             v.addEventListener('seeked', () => {
+               v.play().then(() => setTimeout(() => {
+                 v.addEventListener('pause', () => setTimeout(() => done(v.currentTime), 300), { once: true });
+                 v.pause();
+               }, 2000), (e) => done('play failed: ' + e));
+             }, { once: true });
+             v.currentTime = 20;",
+        )
+        .await
+        .unwrap(),
+    );
+    assert!(
+        stopped > 20.5 && stopped < 30.0,
+        "played from 20 s: {stopped}"
+    );
+    s.screenshot("video-paused").await.unwrap();
+    s.switch_to(main.clone()).await.unwrap();
+    s.wait_for_attr("#course-continue", "data-item", VIDEO)
+        .await
+        .unwrap();
+    s.wait_for_attr(
+        &format!("#item-position-{VIDEO}"),
+        "data-seconds",
+        &stopped.to_string(),
+    )
+    .await
+    .unwrap();
+    s.wait_for_attr(&format!("#item-state-{VIDEO}"), "data-state", "started")
+        .await
+        .unwrap();
+    s.screenshot("outline-before-quit").await.unwrap();
+    app.finish().await;
+
+    // Second run, same profile: everything is where it was.
+    let mut app = launch_with_args(&display, &home, Some(&url), &[], "study-second-run").await;
+    let s = &mut app.session;
+    open_course(s).await;
+    s.wait_for_attr(&format!("#item-state-{PAGE}"), "data-state", "done")
+        .await
+        .unwrap();
+    s.wait_for_attr(&format!("#item-state-{VIDEO}"), "data-state", "started")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.attr("#course-continue", "data-item").await.unwrap(),
+        Some(VIDEO.to_owned()),
+        "continue goes to the video"
+    );
+    assert_eq!(
+        s.attr(&format!("#item-position-{VIDEO}"), "data-seconds")
+            .await
+            .unwrap(),
+        Some(stopped.to_string()),
+        "the video position is the one recorded before quitting"
+    );
+    let progress = s.attr("#course-progress", "data-completed").await.unwrap();
+    assert_eq!(progress.as_deref(), Some("1"), "one item done");
+    s.screenshot("outline-after-restart").await.unwrap();
+
+    s.click("#course-continue").await.unwrap();
+    let main = s.switch_to_window_at(PLAYER).await.unwrap();
+    player_ready(s).await;
+    let resumed = number(
+        s.eval("return document.querySelector('video').currentTime")
+            .await
+            .unwrap(),
+    );
+    assert!(
+        (resumed - stopped).abs() < 0.05,
+        "continue resumed the video at {resumed}, stopped at {stopped}"
+    );
+    s.screenshot("video-resumed").await.unwrap();
+
+    s.switch_to(main).await.unwrap();
+    s.click(&format!("#item-open-{PAGE}")).await.unwrap();
+    s.switch_to_window_at(&format!("{DEMO_ID}/pages/"))
+        .await
+        .unwrap();
+    s.wait_until("document.documentElement.dataset.carrelReady === 'true'")
+        .await
+        .unwrap();
+    let restored = number(s.eval(PLACE).await.unwrap());
+    assert!(
+        (restored - place).abs() < 0.005,
+        "the page opened at its reading place: {restored}, left at {place}"
+    );
+    s.screenshot("page-restored").await.unwrap();
+    app.finish().await;
+}
