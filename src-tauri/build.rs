@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "get_server_status",
     "check_server_now",
     "set_server_url",
+    "mark_interactive",
     "list_courses",
     "get_course_outline",
     "remove_course",
@@ -25,6 +26,13 @@ const COMMANDS: &[&str] = &[
     "open_course_home",
     "mark_item_done",
     "take_notices",
+    "repair_course",
+    "open_course_file",
+    "get_study_settings",
+    "set_weekly_hours",
+    "get_study_plan",
+    "get_dashboard",
+    "search_courses",
 ];
 
 fn main() {

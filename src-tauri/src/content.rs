@@ -147,10 +147,11 @@ pub fn open<R: Runtime>(
     course_id: &str,
     path: &str,
     view: View,
+    fragment: Option<&str>,
     title: &str,
 ) -> tauri::Result<()> {
     state.open_course().set(Some(course_id.to_owned()));
-    let url = view_url(course_id, path, view);
+    let url = view_url(course_id, path, view) + fragment.unwrap_or("");
     let parsed: tauri::Url = url
         .parse()
         .map_err(|_| tauri::Error::InvalidWebviewUrl("content"))?;

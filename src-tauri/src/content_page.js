@@ -51,13 +51,38 @@
     timer = setTimeout(reportScroll, 300);
   };
 
+  // A search hit opens the page at a heading: `#<id>` (the browser scrolls there itself) or
+  // `#carrel-heading-<n>`, the n-th of the page's h1–h3 (for headings without an id).
+  const goToHeading = () => {
+    const match = /^#carrel-heading-(\d+)$/.exec(location.hash);
+    if (!match) return false;
+    const heading = document.querySelectorAll("h1, h2, h3")[Number(match[1])];
+    if (!heading) return false;
+    heading.scrollIntoView({ block: "start" });
+    heading.setAttribute("tabindex", "-1");
+    heading.focus({ preventScroll: true });
+    return true;
+  };
+  window.addEventListener("hashchange", () => {
+    goToHeading();
+    reportScroll();
+  });
+
   const restore = async () => {
+    if (location.hash) {
+      // Opened at a place (a search hit, a link): that place wins over the saved one.
+      goToHeading();
+      ready = true;
+      document.documentElement.dataset.carrelReady = "true";
+      reportScroll();
+      return;
+    }
     try {
       const answer = await fetch(`${base}.carrel/item?path=${encodeURIComponent(path)}`);
       if (answer.ok) {
         const item = await answer.json();
         const p = item.progress;
-        if (p && p.positionUnit === "fraction" && p.position > 0 && !location.hash) {
+        if (p && p.positionUnit === "fraction" && p.position > 0) {
           const el = document.scrollingElement || document.documentElement;
           window.scrollTo(0, p.position * el.scrollHeight);
         }

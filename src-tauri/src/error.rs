@@ -85,6 +85,16 @@ pub mod codes {
     pub const INTERNAL: &str = "internal";
     /// The progress database cannot be used (newer Carrel, another process, unreadable).
     pub const PROGRESS_UNAVAILABLE: &str = "progress_unavailable";
+    /// Files of an installed course are missing or damaged; `detail` is the course id to repair.
+    pub const CONTENT_DAMAGED: &str = "content_damaged";
+    /// A course file of a type Carrel will not hand to other applications.
+    pub const FILE_TYPE_REFUSED: &str = "file_type_refused";
+    /// No application opened a course file.
+    pub const NO_APPLICATION: &str = "no_application";
+    /// The search index cannot be used.
+    pub const SEARCH_UNAVAILABLE: &str = "search_unavailable";
+    /// Weekly study hours out of range.
+    pub const INVALID_WEEKLY_HOURS: &str = "invalid_weekly_hours";
     /// The item cannot be completed that way (its rule is not "mark done").
     pub const NOT_MARKABLE: &str = "not_markable";
 }

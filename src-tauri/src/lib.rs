@@ -21,6 +21,7 @@ pub mod state;
 
 /// Starts the app and blocks until it quits.
 pub fn run() {
+    let _ = commands::app::STARTED.set(std::time::Instant::now());
     init_logging();
     let app = tauri::Builder::default()
         // First, so a second launch hands over and exits before anything else starts. The
@@ -40,6 +41,9 @@ pub fn run() {
         .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_updater::Builder::new().build())
         .plugin(tauri_plugin_dialog::init())
+        // Used from Rust only (course files after the learner confirms); no webview is granted
+        // any opener permission.
+        .plugin(tauri_plugin_opener::init())
         .register_asynchronous_uri_scheme_protocol(content::SCHEME, content::handle)
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event
@@ -57,6 +61,7 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::app::get_app_info,
             commands::app::set_server_url,
+            commands::app::mark_interactive,
             commands::server::get_server_status,
             commands::server::check_server_now,
             commands::courses::list_courses,
@@ -72,6 +77,13 @@ pub fn run() {
             commands::courses::open_course_home,
             commands::courses::mark_item_done,
             commands::courses::take_notices,
+            commands::courses::repair_course,
+            commands::courses::open_course_file,
+            commands::study::get_study_settings,
+            commands::study::set_weekly_hours,
+            commands::study::get_study_plan,
+            commands::study::get_dashboard,
+            commands::study::search_courses,
         ])
         .build(tauri::generate_context!());
     match app {

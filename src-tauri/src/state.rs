@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use carrel_core::library::media_server::{MediaServer, OpenCourse};
 use carrel_core::library::{self, Library};
+use carrel_core::search::{self, SearchIndex};
 use carrel_package::store::Cancel;
 
 use carrel_core::connectivity::Monitor;
@@ -40,6 +41,7 @@ pub struct AppState {
     open_course: OpenCourse,
     media: Option<MediaServer>,
     progress: Arc<ProgressService>,
+    search: Option<Arc<SearchIndex>>,
 }
 
 impl AppState {
@@ -75,6 +77,7 @@ impl AppState {
             )
         })?;
         let library = Arc::new(library);
+        let search = open_search(&data_dir, &library);
         let open_course = OpenCourse::default();
         let media = if cfg!(target_os = "linux") {
             let (library, open) = (library.clone(), open_course.clone());
@@ -106,12 +109,31 @@ impl AppState {
             open_course,
             media,
             progress,
+            search,
         })
     }
 
     /// The learner's progress database.
     pub fn progress(&self) -> &ProgressService {
         &self.progress
+    }
+
+    /// The full-text index of the installed courses (none if it could not be opened).
+    pub fn search(&self) -> Option<Arc<SearchIndex>> {
+        self.search.clone()
+    }
+
+    /// Re-indexes a course after it was installed, updated or repaired, in the background.
+    pub fn reindex(&self, course_id: &str) {
+        let (Some(index), library) = (self.search(), self.library()) else {
+            return;
+        };
+        let course_id = course_id.to_owned();
+        tauri::async_runtime::spawn_blocking(move || {
+            if let Err(error) = search::index_installed(&library, &index, &course_id) {
+                tracing::warn!(%error, course_id, "course not indexed for search");
+            }
+        });
     }
 
     /// The HTTP client.
@@ -256,6 +278,34 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
+
+/// The search index in the data folder: rebuilt when damaged (it is derived from the courses),
+/// caught up with the installed courses in the background.
+fn open_search(data_dir: &std::path::Path, library: &Arc<Library>) -> Option<Arc<SearchIndex>> {
+    let path = data_dir.join(SEARCH_FILE);
+    let index = match SearchIndex::open_or_rebuild(&path) {
+        Ok((index, recovery)) => {
+            if recovery != search::Recovery::None {
+                tracing::warn!(?recovery, "search index rebuilt");
+            }
+            Arc::new(index)
+        }
+        Err(error) => {
+            tracing::error!(%error, "no search: the index cannot be opened");
+            return None;
+        }
+    };
+    let (catching, library) = (index.clone(), library.clone());
+    tauri::async_runtime::spawn_blocking(move || match search::catch_up(&library, &catching) {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(count, "courses indexed for search"),
+        Err(error) => tracing::warn!(%error, "search index not caught up"),
+    });
+    Some(index)
+}
+
+/// The search index file, in the data folder.
+pub const SEARCH_FILE: &str = "search.sqlite3";
 
 /// `carrel course.carrel …`: package files named on the command line.
 fn pending_imports_from_args() -> Vec<PathBuf> {

@@ -35,6 +35,20 @@ pub(crate) async fn serve_demo(dir: &Path) -> LoopbackServer {
     server
 }
 
+/// Downloads the demo course from the Library's catalogue and waits until it is installed.
+pub(crate) async fn download_demo(s: &carrel_e2e::Session) {
+    s.click("#nav-library").await.unwrap();
+    s.wait_for(&format!("#catalog-download-{DEMO_ID}"))
+        .await
+        .unwrap();
+    s.click(&format!("#catalog-download-{DEMO_ID}"))
+        .await
+        .unwrap();
+    s.wait_for(&format!("#course-open-{DEMO_ID}"))
+        .await
+        .unwrap();
+}
+
 /// A small course whose page runs a script that tries to reach Carrel's commands every way a
 /// page can, and records what happened on `<body>`.
 fn probe_package(dir: &Path) -> PathBuf {

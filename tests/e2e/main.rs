@@ -32,6 +32,8 @@ impl Running {
 }
 
 mod courses;
+mod pdf;
+mod search;
 mod study;
 
 /// Launches the app with `server_url` in `CARREL_SERVER_URL` (unless `None`) and `home` as its
@@ -115,7 +117,24 @@ async fn navigation_reaches_every_screen() {
     let mut app = launch(&display, &home, Some(&server.url()), "navigation").await;
     let s = &mut app.session;
 
-    for screen in ["course", "outbox", "settings", "library"] {
+    // The app opens on the dashboard.
+    s.wait_for("#screen-dashboard h1").await.unwrap();
+    assert_eq!(
+        s.attr("#nav-dashboard", "aria-current")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("page"),
+        "Home is where Carrel opens"
+    );
+    for screen in [
+        "search",
+        "course",
+        "outbox",
+        "settings",
+        "library",
+        "dashboard",
+    ] {
         s.click(&format!("#nav-{screen}")).await.unwrap();
         s.wait_for(&format!("#screen-{screen} h1")).await.unwrap();
         assert_eq!(
@@ -126,7 +145,14 @@ async fn navigation_reaches_every_screen() {
             Some("page"),
             "the active destination is announced to screen readers"
         );
-        for other in ["library", "course", "outbox", "settings"] {
+        for other in [
+            "dashboard",
+            "search",
+            "library",
+            "course",
+            "outbox",
+            "settings",
+        ] {
             if other != screen {
                 assert!(
                     !s.exists(&format!("#screen-{other}")).await.unwrap(),

@@ -1,7 +1,7 @@
 //! Studying across a restart: read a page, watch part of the video, quit Carrel, start it again —
 //! progress, the reading place, the video position and "continue" are exactly where they were.
 
-use super::courses::{CONTENT, DEMO_ID, serve_demo};
+use super::courses::{CONTENT, DEMO_ID, download_demo, serve_demo};
 use super::launch_with_args;
 use carrel_e2e::{AppHome, Display, Session};
 
@@ -57,16 +57,7 @@ async fn progress_position_and_continue_survive_quitting_the_app() {
     // First run: install, read a page to its end, leave it half-way up, watch part of the video.
     let mut app = launch_with_args(&display, &home, Some(&url), &[], "study-first-run").await;
     let s = &mut app.session;
-    s.click("#nav-library").await.unwrap();
-    s.wait_for(&format!("#catalog-download-{DEMO_ID}"))
-        .await
-        .unwrap();
-    s.click(&format!("#catalog-download-{DEMO_ID}"))
-        .await
-        .unwrap();
-    s.wait_for(&format!("#course-open-{DEMO_ID}"))
-        .await
-        .unwrap();
+    download_demo(s).await;
     open_course(s).await;
     s.wait_for("#course-start").await.unwrap();
     s.wait_for_attr(&format!("#item-state-{PAGE}"), "data-state", "not-started")

@@ -7,7 +7,15 @@ import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/sv
 import { afterEach, describe, expect, it, vi } from "vitest";
 import App from "./App.svelte";
 import { AppState } from "./lib/app-state.svelte";
-import { appInfo, checkingStatus, offlineStatus, onlineStatus, SERVER } from "./test/fixtures";
+import {
+  appInfo,
+  checkingStatus,
+  dashboard,
+  offlineStatus,
+  onlineStatus,
+  SERVER,
+  studySettings,
+} from "./test/fixtures";
 
 afterEach(() => {
   cleanup(); // unmount (and unlisten) while the fake backend is still there
@@ -35,6 +43,8 @@ async function renderReady(handlers: Record<string, Handler>) {
     take_pending_imports: () => [],
     list_courses: () => [],
     get_catalog: () => ({ courses: [] }),
+    get_dashboard: () => dashboard(),
+    get_study_settings: () => studySettings(),
     ...handlers,
   });
   const result = render(App, { shell: new AppState() });
@@ -54,18 +64,21 @@ describe("the shell", () => {
     backend({
       get_app_info: () => appInfo(),
       get_server_status: () => new Promise((resolve) => (answer = resolve)),
+      take_pending_imports: () => [],
+      get_dashboard: () => dashboard(),
     });
     render(App, { shell: new AppState() });
     expect(screen.getByRole("status").textContent).toBe("Starting Carrel…");
     expect(document.body.dataset.ready).toBeUndefined();
-    expect(document.getElementById("nav-library")).toBeNull();
+    expect(document.getElementById("nav-dashboard")).toBeNull();
 
     await waitFor(() => expect(answer).not.toBeNull());
     expect(document.body.dataset.ready).toBeUndefined();
     answer!(onlineStatus());
     await waitFor(() => expect(document.body.dataset.ready).toBe("true"));
-    expect(byId("nav-library")).toBeTruthy();
-    expect(byId("screen-library").querySelector("h1")?.textContent).toBe("Your courses");
+    expect(byId("nav-dashboard").getAttribute("aria-current"), "Carrel opens on Home").toBe("page");
+    expect(byId("screen-dashboard").querySelector("h1")?.textContent).toBe("Your week");
+    expect(document.getElementById("screen-library")).toBeNull();
   });
 
   it("shows the version, the server, and its state in a polite status region", async () => {
@@ -97,20 +110,29 @@ describe("the shell", () => {
     expect(byId("server-state").textContent).toBe("Checking…");
   });
 
-  it("navigates between the four screens, one at a time, focusing each heading", async () => {
+  it("navigates between the six screens, one at a time, focusing each heading", async () => {
     await renderReady({});
     const nav = screen.getByRole("navigation", { name: "Main" });
-    expect(nav.querySelectorAll("button")).toHaveLength(4);
-    expect(byId("nav-library").getAttribute("aria-current")).toBe("page");
+    const buttons = nav.querySelectorAll("button");
+    expect(buttons).toHaveLength(6);
+    expect(buttons[0]?.id, "Home comes first").toBe("nav-dashboard");
+    expect(buttons[0]?.textContent?.trim()).toBe("Home");
+    expect(buttons[1]?.id, "Search comes after Home, before the Library").toBe("nav-search");
+    expect(buttons[1]?.textContent?.trim()).toBe("Search");
+    expect(byId("nav-dashboard").getAttribute("aria-current")).toBe("page");
 
-    for (const name of ["course", "outbox", "settings", "library"]) {
+    const screens = ["dashboard", "search", "library", "course", "outbox", "settings"];
+    for (const name of ["search", "library", "course", "outbox", "settings", "dashboard"]) {
       await fireEvent.click(byId(`nav-${name}`));
       const root = byId(`screen-${name}`);
       const heading = root.querySelector("h1");
       expect(heading?.textContent?.trim()).not.toBe("");
-      expect(document.activeElement).toBe(heading);
+      expect(
+        document.activeElement,
+        "focus goes to the new screen's heading, or to Search's field, where the learner types",
+      ).toBe(name === "search" ? byId("search-input") : heading);
       expect(root.closest("main")).not.toBeNull();
-      for (const other of ["library", "course", "outbox", "settings"]) {
+      for (const other of screens) {
         expect(byId(`nav-${other}`).getAttribute("aria-current")).toBe(
           other === name ? "page" : null,
         );
@@ -192,7 +214,7 @@ describe("notices about the learner's progress", () => {
 
     await fireEvent.click(byId("notice-dismiss-progress_unavailable"));
     await waitFor(() => expect(screen.queryAllByRole("alert")).toHaveLength(0));
-    await waitFor(() => expect(document.activeElement).toBe(byId("screen-library-title")));
+    await waitFor(() => expect(document.activeElement).toBe(byId("screen-dashboard-title")));
   });
 
   it("starts as usual, quietly, when the notices cannot be taken", async () => {
@@ -204,7 +226,7 @@ describe("notices about the learner's progress", () => {
     });
     await waitFor(() => expect(warn).toHaveBeenCalled());
     expect(screen.queryAllByRole("alert")).toHaveLength(0);
-    expect(byId("screen-library")).toBeTruthy();
+    expect(byId("screen-dashboard")).toBeTruthy();
   });
 });
 
@@ -265,5 +287,125 @@ describe("Settings", () => {
     await fireEvent.click(byId("nav-settings"));
     await fireEvent.click(byId("settings-check-now"));
     await waitFor(() => expect(byId("server-state").dataset.state).toBe("offline"));
+  });
+});
+
+describe("Settings: study", () => {
+  it("shows the weekly hours and the computer's time zone", async () => {
+    await renderReady({
+      get_study_settings: () => studySettings({ weeklyHours: 7.5, timeZone: "Europe/Zurich" }),
+    });
+    await fireEvent.click(byId("nav-settings"));
+    await waitFor(() => expect(document.getElementById("settings-weekly-hours")).not.toBeNull());
+    const input = byId("settings-weekly-hours") as HTMLInputElement;
+    expect(input.type).toBe("number");
+    expect(input.step).toBe("0.5");
+    expect(input.value).toBe("7.5");
+    expect(screen.getByLabelText("Hours a week for study")).toBe(input);
+    expect(input.getAttribute("aria-describedby")).toBe("settings-weekly-hours-hint");
+    expect(input.hasAttribute("aria-invalid")).toBe(false);
+    expect(byId("settings-time-zone").textContent?.trim()).toBe(
+      "Weeks and deadlines use your computer's time zone: Europe/Zurich",
+    );
+  });
+
+  it("shows the backend's error inline on the field, then confirms hours it accepts", async () => {
+    const sent: unknown[] = [];
+    await renderReady({
+      set_weekly_hours: (args) => {
+        sent.push(args);
+        const hours = (args as { hours: number }).hours;
+        if (hours > 80) {
+          throw {
+            code: "invalid_weekly_hours",
+            message: "Enter between 0.5 and 80 hours a week.",
+            detail: null,
+          };
+        }
+        return studySettings({ weeklyHours: hours });
+      },
+    });
+    await fireEvent.click(byId("nav-settings"));
+    await waitFor(() => expect(document.getElementById("settings-weekly-hours")).not.toBeNull());
+    const input = byId("settings-weekly-hours") as HTMLInputElement;
+
+    await fireEvent.input(input, { target: { value: "100" } });
+    await fireEvent.click(byId("settings-weekly-hours-save"));
+    await waitFor(() =>
+      expect(document.getElementById("settings-weekly-hours-error")).not.toBeNull(),
+    );
+    expect(byId("settings-weekly-hours-error").textContent).toBe(
+      "Enter between 0.5 and 80 hours a week.",
+    );
+    expect(input.getAttribute("aria-invalid")).toBe("true");
+    expect(input.getAttribute("aria-describedby")?.split(" ")).toEqual([
+      "settings-weekly-hours-hint",
+      "settings-weekly-hours-error",
+    ]);
+    expect(document.activeElement).toBe(input);
+    expect(byId("settings-weekly-hours-saved").textContent).toBe("");
+
+    await fireEvent.input(input, { target: { value: "8" } });
+    await fireEvent.click(byId("settings-weekly-hours-save"));
+    await waitFor(() => expect(document.getElementById("settings-weekly-hours-error")).toBeNull());
+    expect(input.hasAttribute("aria-invalid")).toBe(false);
+    expect(byId("settings-weekly-hours-saved").textContent).toBe(
+      "Saved. Your plans now use 8 hours a week.",
+    );
+    expect(byId("settings-weekly-hours-saved").getAttribute("role")).toBe("status");
+    expect(sent).toEqual([{ hours: 100 }, { hours: 8 }]);
+  });
+
+  it("asks for a number without bothering the backend when the field is empty", async () => {
+    const sent: unknown[] = [];
+    await renderReady({
+      set_weekly_hours: (args) => {
+        sent.push(args);
+        return studySettings();
+      },
+    });
+    await fireEvent.click(byId("nav-settings"));
+    await waitFor(() => expect(document.getElementById("settings-weekly-hours")).not.toBeNull());
+    const input = byId("settings-weekly-hours") as HTMLInputElement;
+    await fireEvent.input(input, { target: { value: "" } });
+    await fireEvent.click(byId("settings-weekly-hours-save"));
+    await waitFor(() =>
+      expect(document.getElementById("settings-weekly-hours-error")).not.toBeNull(),
+    );
+    expect(byId("settings-weekly-hours-error").textContent).toBe(
+      "Enter a number of hours, for example 6.",
+    );
+    expect(input.getAttribute("aria-invalid")).toBe("true");
+    expect(sent).toEqual([]);
+  });
+
+  it("shows a failure to save that is not about the value without marking the field", async () => {
+    await renderReady({
+      set_weekly_hours: () => {
+        throw { code: "internal", message: "Your settings could not be saved.", detail: null };
+      },
+    });
+    await fireEvent.click(byId("nav-settings"));
+    await waitFor(() => expect(document.getElementById("settings-weekly-hours")).not.toBeNull());
+    await fireEvent.click(byId("settings-weekly-hours-save"));
+    await waitFor(() =>
+      expect(document.getElementById("settings-weekly-hours-error")).not.toBeNull(),
+    );
+    expect(byId("settings-weekly-hours-error").textContent).toBe(
+      "Your settings could not be saved.",
+    );
+    expect(byId("settings-weekly-hours").hasAttribute("aria-invalid")).toBe(false);
+  });
+
+  it("says why the study settings could not be read", async () => {
+    await renderReady({
+      get_study_settings: () => {
+        throw { code: "internal", message: "Your settings could not be read.", detail: null };
+      },
+    });
+    await fireEvent.click(byId("nav-settings"));
+    await waitFor(() => expect(document.getElementById("settings-study-error")).not.toBeNull());
+    expect(byId("settings-study-error").textContent).toBe("Your settings could not be read.");
+    expect(document.getElementById("settings-weekly-hours")).toBeNull();
   });
 });

@@ -79,10 +79,24 @@ impl Session {
             .await?)
     }
 
-    /// Clicks the element matching `css`.
+    /// Clicks the element matching `css`, waiting for it to appear. A click that fails because
+    /// the UI re-rendered the element between finding and clicking it (a list reloading) is
+    /// tried again, as a person would click again, until [`WAIT`] has passed.
     pub async fn click(&self, css: &str) -> anyhow::Result<()> {
-        self.client.find(Locator::Css(css)).await?.click().await?;
-        Ok(())
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let attempt = async {
+                self.client.find(Locator::Css(css)).await?.click().await?;
+                anyhow::Ok(())
+            };
+            match attempt.await {
+                Ok(()) => return Ok(()),
+                Err(error) if tokio::time::Instant::now() >= deadline => {
+                    return Err(error.context(format!("clicking {css}")));
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
     }
 
     /// Replaces the value of the input matching `css` with `text`, as typed keys.

@@ -49,3 +49,21 @@ pub fn set_server_url<R: Runtime>(
     state.set_server_url(&app, &url)?;
     Ok(app_info(&state))
 }
+
+/// When the process started, for [`mark_interactive`].
+pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// The UI says its first screen is interactive (its data loaded and shown). Logged once per run
+/// with the time since the process started: the figure users can quote and the cold-start
+/// benchmark reads (`interactive` in the log).
+#[tauri::command]
+pub fn mark_interactive(screen: String) {
+    static MARKED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if MARKED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
+    let elapsed_ms = STARTED
+        .get()
+        .map_or(0, |started| started.elapsed().as_millis());
+    tracing::info!(screen, elapsed_ms, "interactive");
+}

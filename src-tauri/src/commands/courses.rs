@@ -52,7 +52,17 @@ pub async fn remove_course(
     course_id: String,
 ) -> Result<(), CommandError> {
     let library = state.library();
-    blocking(move || library.remove(&course_id).map_err(store_error)).await
+    let index = state.search();
+    blocking(move || {
+        library.remove(&course_id).map_err(store_error)?;
+        if let Some(index) = index
+            && let Err(error) = index.remove_course(&course_id)
+        {
+            tracing::warn!(%error, course_id, "course left in the search index");
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Shows the system's open-file dialog for a course package; `None` when the learner cancels.
@@ -104,6 +114,9 @@ pub async fn import_course_file(
     })
     .await;
     drop(task);
+    if let Ok(report) = &report {
+        state.reindex(&report.course_id);
+    }
     report
 }
 
@@ -129,6 +142,77 @@ pub async fn download_course(
     on_progress: Channel<TaskProgress>,
 ) -> Result<ImportReport, CommandError> {
     let task = state.start_task(&task_id);
+    let result = install_from_server(&state, &course_id, task.cancel(), on_progress).await;
+    drop(task);
+    if result.is_ok() {
+        state.reindex(&course_id);
+    }
+    result
+}
+
+/// Checks every file of an installed course (size and SHA-256) and downloads again only those
+/// missing or damaged. Nothing else is touched; the learner's progress is not involved.
+#[tauri::command]
+pub async fn repair_course(
+    state: State<'_, AppState>,
+    course_id: String,
+    task_id: String,
+    on_progress: Channel<TaskProgress>,
+) -> Result<RepairReport, CommandError> {
+    let task = state.start_task(&task_id);
+    let library = state.library();
+    let id = course_id.clone();
+    let damaged =
+        blocking(move || library.store().check_course(&id, true).map_err(store_error)).await?;
+    if damaged.is_empty() {
+        return Ok(RepairReport {
+            damaged_files: Vec::new(),
+            new_bytes: 0,
+        });
+    }
+    tracing::warn!(
+        course_id,
+        files = damaged.len(),
+        "repairing damaged course files"
+    );
+    let report = install_from_server(&state, &course_id, task.cancel(), on_progress)
+        .await
+        .map_err(|error| {
+            if error.code == codes::OFFLINE {
+                CommandError::new(
+                    codes::OFFLINE,
+                    "The course server cannot be reached. Connect and repair again, or import \
+                     the course package file again.",
+                )
+            } else {
+                error
+            }
+        })?;
+    drop(task);
+    state.reindex(&course_id);
+    Ok(RepairReport {
+        damaged_files: damaged,
+        new_bytes: report.new_bytes,
+    })
+}
+
+/// What a repair did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RepairReport {
+    /// The files that were missing or damaged (now downloaded again).
+    pub damaged_files: Vec<String>,
+    /// Bytes downloaded.
+    #[ts(type = "number")]
+    pub new_bytes: u64,
+}
+
+async fn install_from_server(
+    state: &AppState,
+    course_id: &str,
+    cancel: carrel_package::store::Cancel,
+    on_progress: Channel<TaskProgress>,
+) -> Result<ImportReport, CommandError> {
     let server = state.server().url;
     let catalog = download::fetch_catalog(state.http(), &server)
         .await
@@ -147,21 +231,17 @@ pub async fn download_course(
     let progress = Arc::new(move |p: TaskProgress| {
         let _ = on_progress.send(p);
     });
-    let result = download::install_from_server(
+    download::install_from_server(
         state.library(),
         state.http(),
         &server,
         &catalog,
         &course,
         &state.downloads_dir(),
-        download::Task {
-            progress,
-            cancel: task.cancel(),
-        },
+        download::Task { progress, cancel },
     )
-    .await;
-    drop(task);
-    result.map_err(download_error)
+    .await
+    .map_err(download_error)
 }
 
 /// Stops a running import or download.
@@ -182,14 +262,40 @@ pub fn take_pending_imports(state: State<'_, AppState>) -> Vec<String> {
         .collect()
 }
 
-/// Opens an item of an installed course in the isolated content window, at the learner's place,
-/// and records that it was opened.
+/// A place inside a page to open at (a search hit): the heading's id, or its position among the
+/// page's `h1`–`h3` headings when it has none.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Place {
+    /// The heading's `id`.
+    pub anchor: Option<String>,
+    /// Its position among `h1, h2, h3` (0-based).
+    pub heading_index: Option<u32>,
+}
+
+impl Place {
+    /// The URL fragment that takes the page there (see `content_page.js`).
+    fn fragment(&self) -> Option<String> {
+        match (&self.anchor, self.heading_index) {
+            (Some(anchor), _) if !anchor.is_empty() => Some(format!(
+                "#{}",
+                url::form_urlencoded::byte_serialize(anchor.as_bytes()).collect::<String>()
+            )),
+            (_, Some(index)) => Some(format!("#carrel-heading-{index}")),
+            _ => None,
+        }
+    }
+}
+
+/// Opens an item of an installed course in the isolated content window — at the learner's place,
+/// or at `place` (a search hit) — and records that it was opened.
 #[tauri::command]
 pub async fn open_course_item<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     course_id: String,
     item_id: String,
+    place: Option<Place>,
 ) -> Result<(), CommandError> {
     let manifest = manifest_of(&state, &course_id)?;
     let item = find_item(&manifest, &item_id)?;
@@ -204,7 +310,21 @@ pub async fn open_course_item<R: Runtime>(
         ));
     };
     let view = content::View::for_kind(&item.kind);
-    ensure_file(&state, &course_id, path)?;
+    let damaged = state
+        .library()
+        .damaged_files(&course_id, &item.kind.paths())
+        .map_err(store_error)?;
+    if !damaged.is_empty() {
+        return Err(CommandError::new(
+            codes::CONTENT_DAMAGED,
+            format!(
+                "This part of the course is missing or damaged on this computer ({}). Repair the \
+                 course to download only the files it needs again.",
+                damaged.join(", ")
+            ),
+        )
+        .with_detail(course_id));
+    }
     let db = state.progress().db().await;
     if let Ok(db) = db {
         let (course, item) = (course_id.clone(), item_id.clone());
@@ -213,9 +333,91 @@ pub async fn open_course_item<R: Runtime>(
         })
         .await?;
     }
-    content::open(&app, &state, &course_id, path, view, &item.title)
-        .map_err(|error| CommandError::internal("The course content could not be opened", error))
+    let fragment = place.as_ref().and_then(Place::fragment);
+    content::open(
+        &app,
+        &state,
+        &course_id,
+        path,
+        view,
+        fragment.as_deref(),
+        &item.title,
+    )
+    .map_err(|error| CommandError::internal("The course content could not be opened", error))
 }
+
+/// Opens a downloadable file of a course with the system's application for its type (the UI has
+/// asked the learner first), and records the item as done. The file is copied out of the store
+/// into `opened/<course>/` in the data folder; types that could run code are refused.
+#[tauri::command]
+pub async fn open_course_file<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    course_id: String,
+    item_id: String,
+) -> Result<(), CommandError> {
+    use tauri_plugin_opener::OpenerExt;
+    let manifest = manifest_of(&state, &course_id)?;
+    let item = find_item(&manifest, &item_id)?;
+    let ItemKind::File { path } = &item.kind else {
+        return Err(CommandError::new(
+            codes::NOT_INSTALLED,
+            "This item is not a file to open with another application.",
+        ));
+    };
+    let name = path.rsplit('/').next().unwrap_or(path).to_owned();
+    if !study::openable_with_app(path) {
+        return Err(CommandError::new(
+            codes::FILE_TYPE_REFUSED,
+            format!(
+                "Carrel does not open “{name}” with another application: files of this type can \
+                 run programs on your computer. Ask your course team for another format."
+            ),
+        ));
+    }
+    let library = state.library();
+    let dir = state.data_dir().join(OPENED_DIR);
+    let (course, file) = (course_id.clone(), path.clone());
+    let exported = blocking(move || {
+        if !library
+            .damaged_files(&course, &[&file])
+            .map_err(store_error)?
+            .is_empty()
+        {
+            return Err(CommandError::new(
+                codes::CONTENT_DAMAGED,
+                "This file is missing or damaged on this computer. Repair the course to download \
+                 it again.",
+            )
+            .with_detail(course));
+        }
+        library
+            .export_file(&course, &file, &dir)
+            .map_err(store_error)
+    })
+    .await?;
+    app.opener()
+        .open_path(exported.to_string_lossy(), None::<&str>)
+        .map_err(|error| {
+            tracing::warn!(%error, file = %exported.display(), "no application opened the file");
+            CommandError::new(
+                codes::NO_APPLICATION,
+                format!(
+                    "No application on this computer opened “{name}”. Install one for this type \
+                     of file; the file is at {}.",
+                    exported.display()
+                ),
+            )
+        })?;
+    let db = state.progress().db().await?;
+    blocking(move || {
+        study::record_completed(&db, &course_id, &item_id, now_ms()).map_err(progress_error)
+    })
+    .await
+}
+
+/// Where course files handed to other applications are copied, in the data folder.
+pub const OPENED_DIR: &str = "opened";
 
 /// Opens the course's home page (its description) in the content window.
 #[tauri::command]
@@ -238,6 +440,7 @@ pub fn open_course_home<R: Runtime>(
         &course_id,
         &path,
         content::View::File,
+        None,
         &manifest.course.title,
     )
     .map_err(|error| CommandError::internal("The course content could not be opened", error))

@@ -5,3 +5,4 @@
 pub mod app;
 pub mod courses;
 pub mod server;
+pub mod study;

@@ -20,8 +20,8 @@ import {
 } from "./backend";
 import { LibraryState } from "./library.svelte";
 
-/** The destinations of the main navigation, in order. */
-export const SCREENS = ["library", "course", "outbox", "settings"] as const;
+/** The destinations of the main navigation, in order; the first is the one Carrel opens on. */
+export const SCREENS = ["dashboard", "search", "library", "course", "outbox", "settings"] as const;
 export type Screen = (typeof SCREENS)[number];
 
 export function isScreen(value: string): value is Screen {
@@ -33,8 +33,8 @@ export class AppState {
   info: AppInfo | null = $state(null);
   /** The latest server status; null until loaded. */
   status: ServerStatus | null = $state(null);
-  /** The screen shown. */
-  screen: Screen = $state("library");
+  /** The screen shown: the Dashboard at start. */
+  screen: Screen = $state("dashboard");
   /** Why loading the shell failed, if it did. */
   loadError: BackendError | null = $state(null);
   /** A check asked for by the learner is running. */

@@ -114,14 +114,14 @@ describe("AppState.start", () => {
 });
 
 describe("AppState navigation", () => {
-  it("starts on the Library and moves between the four screens", () => {
+  it("starts on the Dashboard and moves between the six screens", () => {
     const s = newState();
-    expect(s.screen).toBe("library");
+    expect(s.screen, "Carrel opens on the Dashboard").toBe("dashboard");
     for (const screen of SCREENS) {
       s.navigate(screen);
       expect(s.screen).toBe(screen);
     }
-    expect(SCREENS).toEqual(["library", "course", "outbox", "settings"]);
+    expect(SCREENS).toEqual(["dashboard", "search", "library", "course", "outbox", "settings"]);
   });
 
   it("recognises screen names", () => {

@@ -1,5 +1,6 @@
 // The Library's state: the installed courses, the course server's catalogue, and the one long task
-// (an import or a download) at a time with its progress, the trust question and the last message.
+// (an import, a download or a repair) at a time with its progress, the trust question and the last
+// message.
 // It lives with the shell, not the screen, so a download keeps its progress while the learner
 // looks at another screen. Files dropped on the window and files named on the command line queue
 // here and run one after the other.
@@ -12,14 +13,18 @@ import {
   listCourses,
   pickCourseFile,
   removeCourse,
+  repairCourse,
   toBackendError,
   type BackendError,
   type CatalogEntry,
   type CourseSummary,
   type ImportReport,
+  type ProgressHandler,
+  type RepairReport,
   type TaskProgress,
 } from "./backend";
 import { format, t } from "./i18n";
+import { formatByteProgress, formatBytes, plural } from "./i18n/units";
 
 /** What the live message region says, and how it says it. */
 export interface LibraryMessage {
@@ -27,11 +32,13 @@ export interface LibraryMessage {
   text: string;
 }
 
-/** The running import or download. */
+/** The running import, download or repair. */
 export interface RunningTask {
   /** The id given to the backend, for cancel_task. */
   id: string;
-  kind: "import" | "download";
+  kind: "import" | "download" | "repair";
+  /** The course a download or repair is about; null for an import. */
+  courseId: string | null;
   /** The latest progress; before the first report, the expected stage with zero totals. */
   progress: TaskProgress;
   /** Cancel was asked for; the task has not stopped yet. */
@@ -49,9 +56,19 @@ export interface TrustQuestion {
   message: string;
 }
 
-type Job =
+/** How a repair ended, for the screen showing the course. */
+export interface RepairOutcome {
+  courseId: string;
+  message: LibraryMessage;
+  /** The files may still be damaged (offline, cancelled…): Repair is worth offering again. */
+  failed: boolean;
+}
+
+type InstallJob =
   | { kind: "import"; path: string; confirmedFingerprint: string | null }
   | { kind: "download"; courseId: string; title: string };
+type RepairJob = { kind: "repair"; courseId: string; title: string };
+type Job = InstallJob | RepairJob;
 
 /** The last part of a path, for messages: "/media/usb/biology.carrel" → "biology.carrel". */
 export function fileName(path: string): string {
@@ -93,9 +110,12 @@ export class LibraryState {
   message: LibraryMessage | null = $state(null);
   /**
    * The last finished task, once the lists are refreshed after it: `courseId` is set when it
-   * installed a course. The screen uses it to put focus back when the button pressed went away.
+   * installed or repaired a course. The screen uses it to put focus back when the button pressed
+   * went away.
    */
-  finished: { courseId: string | null } | null = $state(null);
+  finished: { courseId: string | null; kind: RunningTask["kind"] } | null = $state(null);
+  /** How the last repair ended; the Course screen says it for the course it shows. */
+  repaired: RepairOutcome | null = $state(null);
 
   /** A task runs or waits for the learner: new ones queue. */
   readonly busy: boolean = $derived(this.task !== null || this.trust !== null);
@@ -179,6 +199,15 @@ export class LibraryState {
     this.#next();
   }
 
+  /**
+   * Checks every file of an installed course and downloads again those missing or damaged. The
+   * result is said in `message` and `repaired`.
+   */
+  repair(course: Pick<CourseSummary, "id" | "title">): void {
+    this.#queue.push({ kind: "repair", courseId: course.id, title: course.title });
+    this.#next();
+  }
+
   /** Asks the running task to stop; it then ends with the backend's `cancelled` message. */
   async cancel(): Promise<void> {
     const task = this.task;
@@ -239,13 +268,27 @@ export class LibraryState {
     this.task = {
       id,
       kind: job.kind,
+      courseId: job.kind === "import" ? null : job.courseId,
       progress: {
-        stage: job.kind === "download" ? "download" : "install",
+        stage: job.kind === "import" ? "install" : "download",
         doneBytes: 0,
         totalBytes: 0,
       },
       cancelling: false,
     };
+    const onProgress = (progress: TaskProgress) => {
+      if (this.task?.id === id) this.task.progress = progress;
+    };
+    try {
+      if (job.kind === "repair") await this.#repair(job, id, onProgress);
+      else await this.#install(job, id, onProgress);
+    } finally {
+      if (this.task?.id === id) this.task = null;
+      this.#next();
+    }
+  }
+
+  async #install(job: InstallJob, id: string, onProgress: ProgressHandler): Promise<void> {
     this.message = {
       kind: "info",
       text:
@@ -255,9 +298,6 @@ export class LibraryState {
     };
     const installedVersion = (courseId: string) =>
       this.courses?.find((course) => course.id === courseId)?.version ?? null;
-    const onProgress = (progress: TaskProgress) => {
-      if (this.task?.id === id) this.task.progress = progress;
-    };
     try {
       const report =
         job.kind === "import"
@@ -269,7 +309,7 @@ export class LibraryState {
       };
       this.task = null;
       await this.#refreshAfterChange();
-      this.finished = { courseId: report.courseId };
+      this.finished = { courseId: report.courseId, kind: job.kind };
     } catch (reason) {
       this.task = null;
       const error = toBackendError(reason);
@@ -288,15 +328,37 @@ export class LibraryState {
         };
       } else {
         this.message = { kind: calmCodes.has(error.code) ? "info" : "error", text: error.message };
-        this.finished = { courseId: null };
+        this.finished = { courseId: null, kind: job.kind };
       }
-    } finally {
-      if (this.task?.id === id) this.task = null;
-      this.#next();
     }
   }
 
-  /** After an install or removal: the list changed, and so did the catalogue's states. */
+  async #repair(job: RepairJob, id: string, onProgress: ProgressHandler): Promise<void> {
+    this.message = { kind: "info", text: format(t.taskRepairStarted, { title: job.title }) };
+    let report: RepairReport | null = null;
+    let outcome: RepairOutcome;
+    try {
+      report = await repairCourse(job.courseId, id, onProgress);
+      outcome = {
+        courseId: job.courseId,
+        message: { kind: "success", text: describeRepair(report) },
+        failed: false,
+      };
+    } catch (reason) {
+      const error = toBackendError(reason);
+      // Unlike a download that can resume, a repair the network stopped leaves the course damaged.
+      const kind = error.code === ErrorCode.Cancelled ? "info" : "error";
+      outcome = { courseId: job.courseId, message: { kind, text: error.message }, failed: true };
+    }
+    this.task = null;
+    this.message = outcome.message;
+    this.repaired = outcome;
+    // Files came from the server's copy of the course, which may be a newer version.
+    if (report !== null && report.damagedFiles.length > 0) await this.#refreshAfterChange();
+    this.finished = { courseId: job.courseId, kind: "repair" };
+  }
+
+  /** After an install, repair or removal: the list changed, and so did the catalogue's states. */
   async #refreshAfterChange(): Promise<void> {
     const reloads = [this.refreshCourses()];
     if (this.catalog !== null || this.catalogError !== null) reloads.push(this.loadCatalog());
@@ -306,6 +368,32 @@ export class LibraryState {
 
 /** Codes that are no failure of Carrel's: the learner cancelled, or the network is away. */
 const calmCodes: ReadonlySet<string> = new Set([ErrorCode.Cancelled, ErrorCode.Offline]);
+
+/**
+ * What a repair did: "All files of this course are fine.", or "Repaired: 2 files downloaded again
+ * (3.1 MB)."
+ */
+export function describeRepair(report: RepairReport): string {
+  const count = report.damagedFiles.length;
+  if (count === 0) return t.repairAllFine;
+  const forms = { one: t.repairDoneOne, other: t.repairDoneOther };
+  // plural() fills {count} and leaves {size} for format().
+  return format(plural(count, forms), { size: formatBytes(report.newBytes) });
+}
+
+/**
+ * What a running task is doing, for its progress label: "Downloading… 12.3 of 40.1 MB". A repair
+ * first checks every file, with nothing to count yet.
+ */
+export function describeTask(task: Pick<RunningTask, "kind" | "progress">): string {
+  const { stage, doneBytes, totalBytes } = task.progress;
+  if (totalBytes <= 0) {
+    if (task.kind === "repair" && stage === "download") return t.taskChecking;
+    return stage === "download" ? t.taskDownloadingStarting : t.taskInstallingStarting;
+  }
+  const template = stage === "download" ? t.taskDownloading : t.taskInstalling;
+  return format(template, formatByteProgress(doneBytes, totalBytes));
+}
 
 function successText(report: ImportReport, previousVersion: string | null): string {
   const values = { title: report.title, version: report.version };

@@ -1,8 +1,15 @@
 import { clearMocks } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { callsOf, deferred, fakeBackend } from "../test/backend";
-import { importReport } from "../test/fixtures";
-import { fileName, LibraryState, newTaskId } from "./library.svelte";
+import { importReport, repairReport } from "../test/fixtures";
+import { formatBytes } from "./i18n/units";
+import {
+  describeRepair,
+  describeTask,
+  fileName,
+  LibraryState,
+  newTaskId,
+} from "./library.svelte";
 
 afterEach(() => clearMocks());
 
@@ -94,5 +101,65 @@ describe("LibraryState queue", () => {
       kind: "info",
       text: "The course server went out of reach; the download continues next time.",
     });
+  });
+});
+
+describe("describeRepair", () => {
+  it("says all is fine when no file was damaged", () => {
+    expect(describeRepair(repairReport())).toBe("All files of this course are fine.");
+  });
+
+  it.each([
+    [["a.html"], 512_000, "Repaired: 1 file downloaded again"],
+    [["a.html", "b.mp4"], 48_300_000, "Repaired: 2 files downloaded again"],
+  ])("counts the files and the bytes downloaded again: %j", (damagedFiles, newBytes, words) => {
+    expect(describeRepair(repairReport({ damagedFiles, newBytes }))).toBe(
+      `${words} (${formatBytes(newBytes)}).`,
+    );
+  });
+});
+
+describe("describeTask", () => {
+  it.each([
+    ["repair", "download", 0, 0, "Checking files…"],
+    ["download", "download", 0, 0, "Downloading…"],
+    ["import", "install", 0, 0, "Installing…"],
+    ["repair", "install", 0, 0, "Installing…"],
+  ] as const)("%s at %s with no totals: %s", (kind, stage, doneBytes, totalBytes, text) => {
+    expect(describeTask({ kind, progress: { stage, doneBytes, totalBytes } })).toBe(text);
+  });
+
+  it("counts bytes in the unit of the total once there is one", () => {
+    const text = describeTask({
+      kind: "repair",
+      progress: { stage: "download", doneBytes: 12_300_000, totalBytes: 40_100_000 },
+    });
+    expect(text).toMatch(/^Downloading… 12[.,]3 of 40[.,]1 MB$/);
+  });
+});
+
+describe("LibraryState repair", () => {
+  it("runs after the task before it, and says how it ended in `repaired`", async () => {
+    const download = deferred<unknown>();
+    const calls = fakeBackend({
+      download_course: () => download.promise,
+      repair_course: () => repairReport(),
+      list_courses: () => [],
+    });
+    const library = new LibraryState();
+    library.download({ id: "chem-101", title: "Chemistry" });
+    library.repair({ id: "bio-101", title: "Biology" });
+    await vi.waitFor(() => expect(library.task?.kind).toBe("download"));
+    expect(callsOf(calls, "repair_course"), "one task at a time").toHaveLength(0);
+
+    download.resolve(importReport({ courseId: "chem-101", title: "Chemistry" }));
+    await vi.waitFor(() => expect(library.repaired).not.toBeNull());
+    expect(callsOf(calls, "repair_course").map((c) => c.args.courseId)).toEqual(["bio-101"]);
+    expect(library.repaired).toEqual({
+      courseId: "bio-101",
+      message: { kind: "success", text: "All files of this course are fine." },
+      failed: false,
+    });
+    expect(library.task).toBeNull();
   });
 });

@@ -2,12 +2,14 @@ import { describe, expect, it } from "vitest";
 import { courseOutline, courseStudy, itemProgress } from "../test/fixtures";
 import type { CompletionRule } from "./backend";
 import {
+  canOpenWithApp,
   describeItemState,
   describeItemsDone,
   describePlace,
   describeRule,
   describeStoppedAt,
   itemState,
+  kindLabel,
   outlineItems,
   startItem,
 } from "./study";
@@ -122,5 +124,36 @@ describe("startItem", () => {
   it("is nothing when no item can be shown", () => {
     const unshown = items.map((item) => ({ ...item, path: null }));
     expect(startItem(unshown, courseStudy())).toBeNull();
+  });
+});
+
+describe("canOpenWithApp", () => {
+  it.each([
+    ["file", true],
+    ["page", false],
+    ["pdf", false],
+    ["video", false],
+    ["quiz", false],
+    ["external", false],
+  ])("%s → %s", (kind, expected) => {
+    expect(canOpenWithApp({ kind })).toBe(expected);
+  });
+});
+
+describe("kindLabel", () => {
+  it.each([
+    ["page", "Page"],
+    ["pdf", "PDF"],
+    ["video", "Video"],
+    ["quiz", "Quiz"],
+    ["assignment", "Assignment"],
+    ["webinar", "Webinar"],
+    ["forum", "Forum"],
+    ["external", "Link"],
+    ["file", "File"],
+    ["hologram", "Activity"],
+    ["toString", "Activity"],
+  ])("%s is “%s”", (kind, word) => {
+    expect(kindLabel(kind)).toBe(word);
   });
 });

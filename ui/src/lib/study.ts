@@ -119,9 +119,35 @@ export function outlineItems(outline: Pick<CourseOutline, "blocks">): OutlineIte
   return outline.blocks.flatMap((block) => block.modules.flatMap((module) => module.items));
 }
 
+const KIND_LABELS: Record<string, keyof Messages> = {
+  page: "kindPage",
+  pdf: "kindPdf",
+  video: "kindVideo",
+  file: "kindFile",
+  quiz: "kindQuiz",
+  assignment: "kindAssignment",
+  webinar: "kindWebinar",
+  forum: "kindForum",
+  external: "kindExternal",
+};
+
+/** An item's kind as a word ("Page", "Quiz"); "Activity" for a kind this UI does not know. */
+export function kindLabel(kind: string, messages: Messages = t): string {
+  const key = Object.hasOwn(KIND_LABELS, kind) ? KIND_LABELS[kind] : undefined;
+  return key === undefined ? messages.kindOther : messages[key];
+}
+
 /** Whether the content window can show an item (it has a file), so Open makes sense. */
 export function canOpen(item: Pick<OutlineItem, "path">): boolean {
   return item.path !== null;
+}
+
+/**
+ * Whether an item is a file the learner opens with another application of their computer (a
+ * spreadsheet, a data set), after Carrel asks them.
+ */
+export function canOpenWithApp(item: Pick<OutlineItem, "kind">): boolean {
+  return item.kind === "file";
 }
 
 /**

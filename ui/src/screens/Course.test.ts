@@ -7,16 +7,26 @@ import App from "../App.svelte";
 import { AppState } from "../lib/app-state.svelte";
 import type { CourseOutline } from "../lib/backend";
 import { emit } from "@tauri-apps/api/event";
-import type { CompletionRule, OutlineItem, ProgressChanged } from "../lib/backend";
-import { formatDateRange } from "../lib/i18n/units";
-import { callsOf, deferred, fakeBackend, type Handler } from "../test/backend";
+import type { CompletionRule, OutlineItem, ProgressChanged, WeeklyPlan } from "../lib/backend";
+import { formatBytes, formatDateRange, formatLongDate, formatWeekDates } from "../lib/i18n/units";
+import { describePlanTime } from "../lib/plan";
+import { callsOf, deferred, fakeBackend, ProgressSender, type Handler } from "../test/backend";
 import {
   appInfo,
   courseOutline,
   courseStudy,
   courseSummary,
+  dashboard,
+  ESSAY_DUE,
+  fileItem,
+  finishedPlan,
   itemProgress,
+  LEARNER_ZONE,
+  notStartedPlan,
   onlineStatus,
+  QUIZ_DUE,
+  repairReport,
+  weeklyPlan,
 } from "../test/fixtures";
 
 afterEach(() => {
@@ -30,6 +40,7 @@ function byId(id: string): HTMLElement {
   return element;
 }
 
+/** The shell, loaded, showing the Library, where courses are opened from. */
 async function renderShell(handlers: Record<string, Handler> = {}) {
   const calls = fakeBackend({
     get_app_info: () => appInfo(),
@@ -38,11 +49,14 @@ async function renderShell(handlers: Record<string, Handler> = {}) {
     take_notices: () => [],
     list_courses: () => [courseSummary()],
     get_catalog: () => ({ courses: [] }),
+    get_dashboard: () => dashboard(),
+    get_study_plan: () => weeklyPlan(),
     ...handlers,
   });
   const shell = new AppState();
   render(App, { shell });
   await waitFor(() => expect(document.body.dataset.ready).toBe("true"));
+  await fireEvent.click(byId("nav-library"));
   return { calls, shell };
 }
 
@@ -196,7 +210,8 @@ describe("the Course screen", () => {
     expect(byId("item-i-quiz").textContent).toContain("Quiz");
     expect(byId("item-i-forum").textContent).toContain("Forum");
     expect(byId("screen-course").textContent?.toLowerCase()).not.toContain("coming soon");
-    expect(screen.getByRole("button", { name: "Open Inside a cell" })).toBe(
+    // The plan's "This week" may offer the same item: the outline has its own button.
+    expect(within(byId("outline")).getByRole("button", { name: "Open Inside a cell" })).toBe(
       byId("item-open-i-video"),
     );
   });
@@ -218,6 +233,7 @@ describe("the Course screen", () => {
     expect(callsOf(calls, "open_course_item")[0]?.args).toEqual({
       courseId: "bio-101",
       itemId: "i-video",
+      place: null,
     });
     expect(byId("course-message").hasAttribute("data-kind")).toBe(false);
     // Opening is recorded by the backend; the outline is read again to show it.
@@ -306,7 +322,11 @@ describe("studying a course", () => {
 
       await fireEvent.click(button);
       await waitFor(() => expect(callsOf(calls, "open_course_item")).toHaveLength(1));
-      expect(callsOf(calls, "open_course_item")[0]?.args).toEqual({ courseId: "bio-101", itemId });
+      expect(callsOf(calls, "open_course_item")[0]?.args).toEqual({
+        courseId: "bio-101",
+        itemId,
+        place: null,
+      });
     },
   );
 
@@ -333,6 +353,7 @@ describe("studying a course", () => {
     expect(callsOf(calls, "open_course_item")[0]?.args).toEqual({
       courseId: "bio-101",
       itemId: "i-intro",
+      place: null,
     });
   });
 
@@ -370,6 +391,7 @@ describe("studying a course", () => {
     expect(callsOf(calls, "open_course_item")[0]?.args).toEqual({
       courseId: "bio-101",
       itemId: "i-reading",
+      place: null,
     });
   });
 
@@ -589,5 +611,535 @@ describe("studying a course", () => {
     expect(byId("course-message").textContent?.trim()).toBe("Progress is unavailable.");
     expect(byId("outline")).toBeTruthy();
     expect(warn).not.toHaveBeenCalled();
+  });
+});
+
+describe("the course's week plan", () => {
+  /** The course opened with `plan` as its weekly plan. */
+  async function renderPlan(
+    plan: WeeklyPlan = weeklyPlan(),
+    handlers: Record<string, Handler> = {},
+  ) {
+    const rendered = await renderCourse(courseOutline(), {
+      get_study_plan: () => plan,
+      ...handlers,
+    });
+    await waitFor(() => expect(document.getElementById("course-plan-phase")).not.toBeNull());
+    return rendered;
+  }
+
+  function text(id: string): string {
+    return byId(id).textContent?.replace(/\s+/g, " ").trim() ?? "";
+  }
+
+  it("reads the plan of the course shown, and says the week, pace and workload", async () => {
+    const { calls } = await renderPlan();
+    expect(callsOf(calls, "get_study_plan").map((call) => call.args)).toEqual([
+      { courseId: "bio-101" },
+    ]);
+    const section = byId("course-plan");
+    expect(within(section).getByRole("heading", { level: 2 }).textContent).toBe("This week");
+    expect(text("course-plan-phase")).toBe("Week 2 of 3");
+    expect(byId("course-plan-phase").dataset.phase).toBe("running");
+    expect(byId("course-pace").dataset.status).toBe("behind");
+    expect(text("course-pace")).toBe("2 h 10 min behind");
+    expect(byId("course-workload").dataset.fits).toBe("true");
+    expect(text("course-workload")).toBe("About 1 h 30 min a week will finish the course.");
+  });
+
+  it.each([
+    ["ahead", 45, "45 min ahead"],
+    ["onTrack", 10, "On track"],
+  ] as const)("says the pace %s as “%s”", async (status, differenceMinutes, words) => {
+    await renderPlan(weeklyPlan({ pace: { ...weeklyPlan().pace, status, differenceMinutes } }));
+    expect(byId("course-pace").dataset.status).toBe(status);
+    expect(text("course-pace")).toBe(words);
+  });
+
+  it("says what to plan when the weekly hours will not finish the course in time", async () => {
+    await renderPlan(
+      weeklyPlan({
+        workload: {
+          weeklyMinutes: 360,
+          remainingMinutes: 2_400,
+          remainingWeeks: 3,
+          capacityMinutes: 1_080,
+          suggestedWeeklyMinutes: 800,
+          fits: false,
+        },
+      }),
+    );
+    expect(byId("course-workload").dataset.fits).toBe("false");
+    expect(text("course-workload")).toBe(
+      "At 6 h a week the remaining 40 h will not fit in 3 weeks; plan 13 h 30 min a week.",
+    );
+  });
+
+  it.each<[string, WeeklyPlan, string]>([
+    ["notStarted", notStartedPlan(), `Starts ${formatLongDate("2026-02-02")}`],
+    [
+      "notStarted",
+      notStartedPlan({ anchor: "preview" }),
+      "Your weeks start when you start studying.",
+    ],
+    ["finished", finishedPlan(), "Finished"],
+  ])("says where the course is in time: %s, “%s”", async (phase, plan, words) => {
+    await renderPlan(plan);
+    expect(byId("course-plan").dataset.phase).toBe(phase);
+    expect(text("course-plan-phase")).toBe(words);
+    expect(document.getElementById("course-todo"), "no week to do yet, or any more").toBeNull();
+  });
+
+  it("lists what remains after the course ended as overdue, and that it did not fit", async () => {
+    await renderPlan(finishedPlan());
+    expect(byId("course-overdue").querySelectorAll(":scope > li")).toHaveLength(5);
+    expect(byId("course-workload").dataset.fits).toBe("false");
+    expect(text("course-workload")).toBe("The course has ended with 2 h 7 min of work not done.");
+  });
+
+  it("lists this week's items to do, opening those the content window shows", async () => {
+    const { calls } = await renderPlan(weeklyPlan(), { open_course_item: () => null });
+    const todo = byId("course-todo");
+    expect(Array.from(todo.querySelectorAll(":scope > li"), (item) => item.id)).toEqual([
+      "course-plan-item-i-reading",
+      "course-plan-item-i-forum",
+      "course-plan-item-i-essay",
+    ]);
+    expect(text("course-plan-item-i-reading")).toContain("20 min");
+    const open = within(todo).getByRole("button", { name: "Open Reading: the double helix" });
+    expect(open.id).toBe("course-plan-open-i-reading");
+    await fireEvent.click(open);
+    await waitFor(() => expect(callsOf(calls, "open_course_item")).toHaveLength(1));
+    expect(callsOf(calls, "open_course_item")[0]?.args).toEqual({
+      courseId: "bio-101",
+      itemId: "i-reading",
+      place: null,
+    });
+    // Opening is recorded: the plan is read again with the outline.
+    await waitFor(() => expect(callsOf(calls, "get_study_plan")).toHaveLength(2));
+  });
+
+  it("takes the learner to an item Open cannot show, in the outline", async () => {
+    const { calls } = await renderPlan();
+    const show = byId("course-plan-open-i-forum");
+    expect(show.textContent?.trim()).toBe("Show in outline");
+    expect(show.getAttribute("aria-label")).toBe("Show in outline: Discuss: heredity");
+    await fireEvent.click(show);
+    expect(document.activeElement).toBe(byId("item-i-forum"));
+    expect(callsOf(calls, "open_course_item")).toHaveLength(0);
+  });
+
+  it("flags overdue items with the week they were planned in", async () => {
+    await renderPlan();
+    const overdue = byId("course-overdue");
+    const items = Array.from(overdue.querySelectorAll(":scope > li")) as HTMLElement[];
+    expect(items.map((item) => item.id)).toEqual([
+      "course-plan-item-i-video",
+      "course-plan-item-i-quiz",
+    ]);
+    expect(items.every((item) => item.dataset.overdue === "true")).toBe(true);
+    expect(items[0]?.textContent).toContain("Overdue since week 1");
+    expect(byId("course-todo").querySelector("[data-overdue]")).toBeNull();
+  });
+
+  it("shows deadlines on the learner's clock, and on the team's when it differs", async () => {
+    await renderPlan();
+    const quiz = describePlanTime(QUIZ_DUE, LEARNER_ZONE);
+    expect(text("course-deadline-i-quiz")).toContain(`Due ${quiz.local}`);
+    expect(text("course-deadline-i-quiz")).toContain(`(${quiz.inZone!})`);
+    expect(quiz.inZone).toContain("Europe/Zurich");
+    const essay = byId("course-deadline-i-essay");
+    expect(essay.textContent).toContain(describePlanTime(ESSAY_DUE, LEARNER_ZONE).local);
+    expect(essay.querySelector(".other-zone")).toBeNull();
+  });
+
+  it("shows this week's live sessions with their start on the learner's clock", async () => {
+    await renderPlan();
+    const session = byId("course-session-s-1");
+    const starts = weeklyPlan().thisWeek.sessions[0]!.starts;
+    expect(session.dataset.atMs).toBe(String(starts.atMs));
+    expect(session.textContent).toContain("Live Q&A");
+    expect(session.querySelector("time")?.getAttribute("datetime")).toBe("2026-02-12T01:00:00");
+    expect(session.textContent).toContain(describePlanTime(starts, LEARNER_ZONE).local);
+    expect(session.textContent).toContain("Europe/Zurich");
+    expect(session.textContent).toContain("1 h long");
+  });
+
+  it("lists every week behind an All weeks disclosure", async () => {
+    await renderPlan();
+    const weeks = byId("course-weeks");
+    expect(weeks.tagName).toBe("DETAILS");
+    expect(weeks.hasAttribute("open"), "closed until the learner opens it").toBe(false);
+    expect(weeks.querySelector("summary")?.textContent?.trim()).toBe("All weeks");
+    const entries = Array.from(weeks.querySelectorAll("li[id^='course-week-']")).filter((e) =>
+      /^course-week-\d+$/.test(e.id),
+    ) as HTMLElement[];
+    expect(entries.map((entry) => entry.id)).toEqual([
+      "course-week-1",
+      "course-week-2",
+      "course-week-3",
+    ]);
+    expect(entries.map((entry) => entry.dataset.current ?? null)).toEqual([null, "true", null]);
+
+    const first = entries[0]!;
+    expect(first.querySelector("h3")?.textContent?.trim()).toBe(
+      `Week 1: ${formatWeekDates("2026-02-02", "2026-02-08")}`,
+    );
+    expect(text("course-week-planned-1")).toBe("Planned: 32 min");
+    expect(byId("course-week-time-1").dataset.seconds).toBe("3900");
+    expect(text("course-week-time-1")).toBe("Time spent: 1 h 5 min");
+    expect(byId("course-week-item-i-intro").dataset.done).toBe("true");
+    expect(text("course-week-item-i-intro")).toContain("Done:");
+    expect(byId("course-week-item-i-video").dataset.done).toBe("false");
+    expect(text("course-week-item-i-video")).toContain("To do:");
+    expect(first.contains(byId("course-week-item-i-quiz"))).toBe(true);
+
+    expect(text("course-week-planned-2")).toBe("Planned: 1 h 40 min");
+    expect(text("course-week-time-2")).toBe("No time recorded");
+    expect(text("course-week-planned-3")).toBe("Nothing planned");
+  });
+
+  it("reads the plan again when the content window records progress in this course", async () => {
+    let answer = weeklyPlan();
+    const { calls } = await renderPlan(weeklyPlan(), { get_study_plan: () => answer });
+    const pace = { ...weeklyPlan().pace, status: "onTrack" as const, differenceMinutes: 0 };
+    answer = weeklyPlan({ pace });
+    await emit("progress-changed", {
+      courseId: "bio-101",
+      itemId: "i-reading",
+      progress: itemProgress("i-reading"),
+    } satisfies ProgressChanged);
+    await waitFor(() => expect(byId("course-pace").dataset.status).toBe("onTrack"));
+    expect(callsOf(calls, "get_study_plan")).toHaveLength(2);
+
+    await emit("progress-changed", {
+      courseId: "chem-101",
+      itemId: "i-atoms",
+      progress: itemProgress("i-atoms"),
+    } satisfies ProgressChanged);
+    await settle();
+    expect(callsOf(calls, "get_study_plan"), "not for another course").toHaveLength(2);
+  });
+
+  it("says why there is no plan, and still shows the outline", async () => {
+    await renderCourse(courseOutline(), {
+      get_study_plan: () => {
+        throw { code: "progress_unavailable", message: "Progress is unavailable.", detail: null };
+      },
+    });
+    await waitFor(() => expect(document.getElementById("course-plan-error")).not.toBeNull());
+    expect(text("course-plan-error")).toBe("Progress is unavailable.");
+    expect(document.getElementById("course-pace")).toBeNull();
+    expect(byId("outline")).toBeTruthy();
+  });
+});
+
+/** The course with a spreadsheet to open with another application, last in its first module. */
+function withFile(file: OutlineItem = fileItem()): CourseOutline {
+  const outline = courseOutline();
+  outline.blocks[0]!.modules[0]!.items.push(file);
+  return outline;
+}
+
+function isOpen(id: string): boolean {
+  return document.getElementById(id)?.hasAttribute("open") ?? false;
+}
+
+/** What the backend says when an item's files are missing or damaged on disk. */
+const DAMAGED = {
+  code: "content_damaged",
+  message:
+    "This part of the course is missing or damaged on this computer (week1/cell.mp4). Repair the course to download only the files it needs again.",
+  detail: "bio-101",
+};
+
+describe("opening a file with another application", () => {
+  it("offers it for files only, with a label naming the item", async () => {
+    await renderCourse(withFile());
+    const button = byId("item-open-file-i-data");
+    expect(button.tagName).toBe("BUTTON");
+    expect(button.textContent?.trim()).toBe("Open with another app");
+    expect(
+      screen.getByRole("button", { name: "Open Cell counts (spreadsheet) with another app" }),
+    ).toBe(button);
+    expect(
+      document.getElementById("item-open-i-data"),
+      "the content window shows no files",
+    ).toBeNull();
+    expect(document.getElementById("item-open-file-i-intro")).toBeNull();
+    expect(document.getElementById("item-open-file-i-reading")).toBeNull();
+  });
+
+  it("asks first; Don't open and Escape open nothing and give focus back", async () => {
+    const { calls } = await renderCourse(withFile(), { open_course_file: () => null });
+    const button = byId("item-open-file-i-data");
+    button.focus();
+    await fireEvent.click(button);
+
+    expect(isOpen("open-file-dialog")).toBe(true);
+    const dialog = byId("open-file-dialog");
+    expect(dialog.getAttribute("aria-labelledby")).toBe("open-file-title");
+    expect(byId("open-file-body").textContent?.trim()).toBe(
+      "“Cell counts (spreadsheet)” will open in another application on this computer. Carrel copies it into its data folder first; the course's copy stays unchanged.",
+    );
+    expect(document.activeElement, "the safe choice has focus first").toBe(
+      byId("open-file-cancel"),
+    );
+
+    await fireEvent.click(byId("open-file-cancel"));
+    expect(isOpen("open-file-dialog")).toBe(false);
+    expect(document.activeElement).toBe(button);
+
+    await fireEvent.click(button);
+    await fireEvent.keyDown(byId("open-file-cancel"), { key: "Escape" });
+    expect(isOpen("open-file-dialog")).toBe(false);
+    await settle();
+    expect(callsOf(calls, "open_course_file")).toHaveLength(0);
+    expect(callsOf(calls, "get_course_outline"), "nothing changed to read again").toHaveLength(1);
+  });
+
+  it("opens the file with open_course_file on confirmation, then shows it done", async () => {
+    const done = withFile(
+      fileItem({ progress: itemProgress("i-data", { progress: 1, completedMs: DONE_MS }) }),
+    );
+    let opened = false;
+    const { calls } = await renderCourse(withFile(), {
+      get_course_outline: () => (opened ? done : withFile()),
+      open_course_file: () => {
+        opened = true;
+        return null;
+      },
+    });
+    const button = byId("item-open-file-i-data");
+    button.focus();
+    await fireEvent.click(button);
+    await fireEvent.click(byId("open-file-confirm"));
+
+    await waitFor(() => expect(callsOf(calls, "open_course_file")).toHaveLength(1));
+    expect(callsOf(calls, "open_course_file")[0]?.args).toEqual({
+      courseId: "bio-101",
+      itemId: "i-data",
+    });
+    expect(callsOf(calls, "open_course_item"), "not the content window").toHaveLength(0);
+    await waitFor(() => expect(byId("item-state-i-data").dataset.state).toBe("done"));
+    expect(callsOf(calls, "get_course_outline")).toHaveLength(2);
+    expect(isOpen("open-file-dialog")).toBe(false);
+    expect(document.activeElement).toBe(byId("item-open-file-i-data"));
+    await waitFor(() =>
+      expect(byId("course-message").textContent?.trim()).toBe(
+        "Opened Cell counts (spreadsheet) in another application.",
+      ),
+    );
+    expect(byId("course-message").hasAttribute("data-kind")).toBe(false);
+  });
+
+  it.each([
+    [
+      "file_type_refused",
+      "Carrel does not open “setup.exe” with another application: files of this type can run programs on your computer. Ask your course team for another format.",
+    ],
+    [
+      "no_application",
+      "No application on this computer opened “counts.ods”. Install one for this type of file; the file is at /home/learner/.local/share/org.carrel.desktop/opened/bio-101/counts.ods.",
+    ],
+  ])("says why it could not open the file (%s)", async (code, text) => {
+    const { calls } = await renderCourse(withFile(), {
+      open_course_file: () => {
+        throw { code, message: text, detail: null };
+      },
+    });
+    await fireEvent.click(byId("item-open-file-i-data"));
+    await fireEvent.click(byId("open-file-confirm"));
+    await waitFor(() => expect(byId("course-message").dataset.kind).toBe("error"));
+    expect(byId("course-message").textContent?.trim()).toBe(text);
+    expect(isOpen("open-file-dialog")).toBe(false);
+    expect(document.getElementById("course-repair"), "nothing to repair").toBeNull();
+    expect(callsOf(calls, "get_course_outline")).toHaveLength(1);
+    expect(byId("item-state-i-data").dataset.state).toBe("not-started");
+  });
+
+  it("offers Repair when the file is missing or damaged", async () => {
+    await renderCourse(withFile(), {
+      open_course_file: () => {
+        throw { ...DAMAGED, message: "This file is missing or damaged on this computer." };
+      },
+    });
+    await fireEvent.click(byId("item-open-file-i-data"));
+    await fireEvent.click(byId("open-file-confirm"));
+    await waitFor(() => expect(document.getElementById("course-repair")).not.toBeNull());
+    expect(byId("course-message").dataset.kind).toBe("error");
+    expect(byId("course-message").textContent?.trim()).toBe(
+      "This file is missing or damaged on this computer.",
+    );
+  });
+});
+
+describe("repairing a course", () => {
+  /** A repair_course that hands each call's arguments, progress sender and answer to the test. */
+  function pendingRepairs() {
+    const runs: {
+      args: Record<string, unknown>;
+      progress: ProgressSender;
+      answer: ReturnType<typeof deferred>;
+    }[] = [];
+    const handler: Handler = (args) => {
+      const answer = deferred<unknown>();
+      runs.push({
+        args: args as Record<string, unknown>,
+        progress: new ProgressSender(args),
+        answer,
+      });
+      return answer.promise;
+    };
+    return { runs, handler };
+  }
+
+  /** The course shown, the video's files damaged: Open failed and Repair is offered. */
+  async function renderDamaged(handlers: Record<string, Handler> = {}) {
+    const rendered = await renderCourse(courseOutline(), {
+      open_course_item: () => {
+        throw DAMAGED;
+      },
+      cancel_task: () => null,
+      ...handlers,
+    });
+    byId("item-open-i-video").focus();
+    await fireEvent.click(byId("item-open-i-video"));
+    await waitFor(() => expect(document.getElementById("course-repair")).not.toBeNull());
+    return rendered;
+  }
+
+  it("offers Repair when an item's files are damaged, and takes focus to it", async () => {
+    const { calls } = await renderDamaged();
+    expect(byId("course-message").dataset.kind).toBe("error");
+    expect(byId("course-message").textContent?.trim()).toBe(DAMAGED.message);
+    const repair = byId("course-repair");
+    expect(repair.tagName).toBe("BUTTON");
+    expect(repair.textContent?.trim()).toBe("Repair");
+    expect(repair.getAttribute("aria-describedby"), "says why it is offered").toBe(
+      "course-message",
+    );
+    await waitFor(() => expect(document.activeElement).toBe(repair));
+    expect(callsOf(calls, "repair_course"), "nothing runs before the learner asks").toHaveLength(0);
+  });
+
+  it("offers no Repair for other failures", async () => {
+    await renderCourse(courseOutline(), {
+      open_course_item: () => {
+        throw { code: "not_installed", message: "This item is not shown in Carrel's reader." };
+      },
+    });
+    await fireEvent.click(byId("item-open-i-video"));
+    await waitFor(() => expect(byId("course-message").dataset.kind).toBe("error"));
+    expect(document.getElementById("course-repair")).toBeNull();
+  });
+
+  it("repairs with repair_course, shows progress from the channel, then says all is fine", async () => {
+    const repairs = pendingRepairs();
+    const { calls } = await renderDamaged({ repair_course: repairs.handler });
+    await fireEvent.click(byId("course-repair"));
+
+    await waitFor(() => expect(repairs.runs).toHaveLength(1));
+    const run = repairs.runs[0]!;
+    expect(run.args).toMatchObject({ courseId: "bio-101" });
+    expect(typeof run.args.taskId).toBe("string");
+    expect(run.args.taskId).not.toBe("");
+    // Checking comes first, with nothing to count: an indeterminate bar and Cancel, focused.
+    await waitFor(() => expect(document.getElementById("course-repair-label")).not.toBeNull());
+    expect(byId("course-repair-label").textContent?.trim()).toBe("Checking files…");
+    expect(byId("course-repair-progress").hasAttribute("value")).toBe(false);
+    expect(document.getElementById("course-repair"), "the progress line replaces it").toBeNull();
+    await waitFor(() => expect(document.activeElement).toBe(byId("course-repair-cancel")));
+
+    run.progress.send({ stage: "download", doneBytes: 1_200_000, totalBytes: 3_400_000 });
+    await waitFor(() => expect(byId("course-repair-progress").dataset.done).toBe("1200000"));
+    expect(byId("course-repair-label").textContent?.trim()).toMatch(
+      /^Downloading… 1[.,]2 of 3[.,]4 MB$/,
+    );
+    const bar = byId("course-repair-progress") as HTMLProgressElement;
+    expect(bar.value).toBe(1_200_000);
+    expect(bar.max).toBe(3_400_000);
+    expect(bar.getAttribute("aria-labelledby")).toBe("course-repair-label");
+
+    run.answer.resolve(repairReport());
+    await waitFor(() => expect(byId("course-message").dataset.kind).toBe("success"));
+    expect(byId("course-message").textContent?.trim()).toBe("All files of this course are fine.");
+    expect(document.getElementById("course-repair-progress")).toBeNull();
+    expect(document.getElementById("course-repair"), "nothing left to repair").toBeNull();
+    // Not opened again by itself: the learner opens it, from where focus waits.
+    await settle();
+    expect(callsOf(calls, "open_course_item")).toHaveLength(1);
+    expect(document.activeElement).toBe(byId("item-open-i-video"));
+  });
+
+  it.each([
+    [["week1/cell.mp4"], 2_400_000, "1 file"],
+    [["week1/cell.mp4", "week1/welcome.html", "week2/helix.pdf"], 12_300_000, "3 files"],
+  ])("says how many files it downloaded again: %j", async (damagedFiles, newBytes, files) => {
+    await renderDamaged({ repair_course: () => repairReport({ damagedFiles, newBytes }) });
+    await fireEvent.click(byId("course-repair"));
+    await waitFor(() => expect(byId("course-message").dataset.kind).toBe("success"));
+    expect(byId("course-message").textContent?.trim()).toBe(
+      `Repaired: ${files} downloaded again (${formatBytes(newBytes)}).`,
+    );
+    expect(byId("course-message").textContent).toMatch(/\(\d+[.,]\d MB\)/);
+  });
+
+  it("says why when the course server is out of reach, and offers Repair again", async () => {
+    const offline = {
+      code: "offline",
+      message:
+        "The course server cannot be reached. Connect and repair again, or import the course package file again.",
+      detail: null,
+    };
+    const { calls } = await renderDamaged({
+      repair_course: () => {
+        throw offline;
+      },
+    });
+    await fireEvent.click(byId("course-repair"));
+    await waitFor(() => expect(byId("course-message").textContent?.trim()).toBe(offline.message));
+    expect(byId("course-message").dataset.kind).toBe("error");
+    await waitFor(() => expect(document.getElementById("course-repair")).not.toBeNull());
+    expect(callsOf(calls, "repair_course")).toHaveLength(1);
+    expect(callsOf(calls, "open_course_item")).toHaveLength(1);
+  });
+
+  it("cancels the repair with cancel_task and the same task id", async () => {
+    const repairs = pendingRepairs();
+    const { calls } = await renderDamaged({ repair_course: repairs.handler });
+    await fireEvent.click(byId("course-repair"));
+    await waitFor(() => expect(document.getElementById("course-repair-cancel")).not.toBeNull());
+    const taskId = repairs.runs[0]?.args.taskId;
+
+    await fireEvent.click(byId("course-repair-cancel"));
+    await waitFor(() => expect(callsOf(calls, "cancel_task")).toHaveLength(1));
+    expect(callsOf(calls, "cancel_task")[0]?.args).toEqual({ taskId });
+    expect(byId("course-repair-cancel").textContent?.trim()).toBe("Cancelling…");
+    await fireEvent.click(byId("course-repair-cancel"));
+    expect(callsOf(calls, "cancel_task"), "asked once").toHaveLength(1);
+
+    repairs.runs[0]?.answer.reject({
+      code: "cancelled",
+      message: "Download cancelled.",
+      detail: null,
+    });
+    await waitFor(() => expect(document.getElementById("course-repair-progress")).toBeNull());
+    expect(byId("course-message").dataset.kind).toBe("info");
+    expect(byId("course-message").textContent?.trim()).toBe("Download cancelled.");
+    // The files are still damaged: Repair stays on offer, and takes the focus Cancel had.
+    await waitFor(() => expect(document.activeElement).toBe(byId("course-repair")));
+  });
+
+  it("shows the progress of a repair started in the Library", async () => {
+    const repairs = pendingRepairs();
+    const { shell } = await renderCourse(courseOutline(), { repair_course: repairs.handler });
+    shell.library.repair({ id: "bio-101", title: "Introduction to Biology" });
+    await waitFor(() => expect(document.getElementById("course-repair-label")).not.toBeNull());
+    expect(byId("course-repair-label").textContent?.trim()).toBe("Checking files…");
+    repairs.runs[0]?.answer.resolve(repairReport());
+    await waitFor(() =>
+      expect(byId("course-message").textContent?.trim()).toBe("All files of this course are fine."),
+    );
   });
 });

@@ -23,9 +23,11 @@ import {
   catalogEntry,
   courseOutline,
   courseSummary,
+  dashboard,
   importReport,
   offlineStatus,
   onlineStatus,
+  repairReport,
 } from "../test/fixtures";
 
 afterEach(() => {
@@ -51,7 +53,10 @@ function isOpen(id: string): boolean {
   return document.getElementById(id)?.hasAttribute("open") ?? false;
 }
 
-/** The shell, loaded, showing the Library, with a fake backend answering `handlers` first. */
+/**
+ * The shell, loaded, showing the Library (reached from the Dashboard it opens on), with a fake
+ * backend answering `handlers` first.
+ */
 async function renderLibrary(handlers: Record<string, Handler> = {}) {
   const calls = fakeBackend({
     get_app_info: () => appInfo(),
@@ -60,11 +65,14 @@ async function renderLibrary(handlers: Record<string, Handler> = {}) {
     take_notices: () => [],
     list_courses: () => [],
     get_catalog: () => ({ courses: [] }),
+    get_dashboard: () => dashboard({ courses: [], completedItems: 0, totalItems: 0 }),
     ...handlers,
   });
   const shell = new AppState();
   render(App, { shell });
   await waitFor(() => expect(document.body.dataset.ready).toBe("true"));
+  // Command-line imports show the Library by themselves.
+  if (shell.screen !== "library") await fireEvent.click(byId("nav-library"));
   await waitFor(() => expect(callsOf(calls, "list_courses").length).toBeGreaterThan(0));
   return { calls, shell };
 }
@@ -748,5 +756,128 @@ describe("removing a course", () => {
     await waitFor(() => expect(messageRegion().dataset.kind).toBe("error"));
     expect(messageRegion().textContent?.trim()).toBe("The course files could not be deleted.");
     expect(document.getElementById("course-bio-101")).not.toBeNull();
+  });
+});
+
+describe("checking and repairing a course's files", () => {
+  /** A repair_course that hands each call's arguments, progress sender and answer to the test. */
+  function pendingRepairs() {
+    const runs: {
+      args: Record<string, unknown>;
+      progress: ProgressSender;
+      answer: ReturnType<typeof deferred>;
+    }[] = [];
+    const handler: Handler = (args) => {
+      const answer = deferred<unknown>();
+      runs.push({
+        args: args as Record<string, unknown>,
+        progress: new ProgressSender(args),
+        answer,
+      });
+      return answer.promise;
+    };
+    return { runs, handler };
+  }
+
+  async function renderWithCourse(handlers: Record<string, Handler> = {}) {
+    const rendered = await renderLibrary({
+      list_courses: () => [courseSummary()],
+      cancel_task: () => null,
+      ...handlers,
+    });
+    await waitFor(() => expect(document.getElementById("course-repair-bio-101")).not.toBeNull());
+    return rendered;
+  }
+
+  it("repairs from the course's card, with progress from the channel, then says what it did", async () => {
+    const repairs = pendingRepairs();
+    const { calls } = await renderWithCourse({ repair_course: repairs.handler });
+    const button = byId("course-repair-bio-101");
+    expect(button.textContent?.trim()).toBe("Check and repair files");
+    expect(
+      screen.getByRole("button", { name: "Check and repair the files of Introduction to Biology" }),
+    ).toBe(button);
+    button.focus();
+    await fireEvent.click(button);
+
+    await waitFor(() => expect(repairs.runs).toHaveLength(1));
+    const run = repairs.runs[0]!;
+    expect(run.args).toMatchObject({ courseId: "bio-101" });
+    expect(typeof run.args.taskId).toBe("string");
+    expect(run.args.taskId).not.toBe("");
+    await waitFor(() => expect(document.getElementById("task-progress")).not.toBeNull());
+    expect(byId("task-label").textContent?.trim()).toBe("Checking files…");
+    expect(messageRegion().dataset.kind).toBe("info");
+    expect(messageRegion().textContent?.trim()).toBe(
+      "Checking the files of Introduction to Biology…",
+    );
+    // One task at a time: repairing again, importing and downloading wait.
+    expect(button.getAttribute("aria-disabled")).toBe("true");
+    expect(byId("library-import-file").getAttribute("aria-disabled")).toBe("true");
+    await fireEvent.click(button);
+    expect(callsOf(calls, "repair_course")).toHaveLength(1);
+
+    run.progress.send({ stage: "download", doneBytes: 1_000_000, totalBytes: 3_100_000 });
+    await waitFor(() =>
+      expect(byId("task-label").textContent).toMatch(/^Downloading… 1[.,]0 of 3[.,]1 MB$/),
+    );
+    const listLoads = callsOf(calls, "list_courses").length;
+    run.answer.resolve(
+      repairReport({ damagedFiles: ["week1/cell.mp4", "week2/helix.pdf"], newBytes: 3_100_000 }),
+    );
+    await waitFor(() => expect(messageRegion().dataset.kind).toBe("success"));
+    expect(messageRegion().textContent?.trim()).toMatch(
+      /^Repaired: 2 files downloaded again \(3[.,]1 MB\)\.$/,
+    );
+    expect(document.getElementById("task-progress")).toBeNull();
+    expect(button.hasAttribute("aria-disabled")).toBe(false);
+    // The files came from the server's copy of the course: the list is read again.
+    await waitFor(() => expect(callsOf(calls, "list_courses").length).toBe(listLoads + 1));
+  });
+
+  it("says so when every file was fine, and downloads nothing", async () => {
+    const { calls } = await renderWithCourse({ repair_course: () => repairReport() });
+    const listLoads = callsOf(calls, "list_courses").length;
+    await fireEvent.click(byId("course-repair-bio-101"));
+    await waitFor(() => expect(messageRegion().dataset.kind).toBe("success"));
+    expect(messageRegion().textContent?.trim()).toBe("All files of this course are fine.");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(callsOf(calls, "list_courses"), "nothing changed").toHaveLength(listLoads);
+  });
+
+  it("shows the backend's sentence as an error when the course server is out of reach", async () => {
+    const message =
+      "The course server cannot be reached. Connect and repair again, or import the course package file again.";
+    await renderWithCourse({
+      repair_course: () => {
+        throw { code: "offline", message, detail: null };
+      },
+    });
+    await fireEvent.click(byId("course-repair-bio-101"));
+    await waitFor(() => expect(messageRegion().dataset.kind).toBe("error"));
+    expect(messageRegion().textContent?.trim()).toBe(message);
+  });
+
+  it("cancels the repair with cancel_task and the same task id, then focus returns to the card", async () => {
+    const repairs = pendingRepairs();
+    const { calls } = await renderWithCourse({ repair_course: repairs.handler });
+    await fireEvent.click(byId("course-repair-bio-101"));
+    await waitFor(() => expect(document.getElementById("task-cancel")).not.toBeNull());
+    byId("task-cancel").focus();
+    await fireEvent.click(byId("task-cancel"));
+    await waitFor(() => expect(callsOf(calls, "cancel_task")).toHaveLength(1));
+    expect(callsOf(calls, "cancel_task")[0]?.args).toEqual({
+      taskId: repairs.runs[0]?.args.taskId,
+    });
+
+    repairs.runs[0]?.answer.reject({
+      code: "cancelled",
+      message: "Download cancelled.",
+      detail: null,
+    });
+    await waitFor(() => expect(document.getElementById("task-progress")).toBeNull());
+    expect(messageRegion().dataset.kind).toBe("info");
+    expect(messageRegion().textContent?.trim()).toBe("Download cancelled.");
+    await waitFor(() => expect(document.activeElement).toBe(byId("course-repair-bio-101")));
   });
 });

@@ -312,6 +312,85 @@ impl Library {
         self.store.file(course_id, path)
     }
 
+    /// Which of `paths` of an installed course are missing or of the wrong size on disk (a quick
+    /// check before showing them; [`Store::check_course`] does the deep one).
+    pub fn damaged_files(
+        &self,
+        course_id: &str,
+        paths: &[&str],
+    ) -> Result<Vec<String>, StoreError> {
+        let mut damaged = Vec::new();
+        for path in paths {
+            let sound = self.store.file(course_id, path)?.is_some_and(|file| {
+                std::fs::metadata(&file.path)
+                    .is_ok_and(|meta| meta.is_file() && meta.len() == file.size)
+            });
+            if !sound {
+                damaged.push((*path).to_owned());
+            }
+        }
+        Ok(damaged)
+    }
+
+    /// Copies a file of an installed course to `<dir>/<course_id>/<its file name>` for another
+    /// application to open, and returns where. A copy already there with the course's content
+    /// is reused. One that differs — the learner edited it in that application — is their work
+    /// and is never overwritten: the course's file goes beside it as `<name> (2).<ext>` (or the
+    /// next free number). Copies are written to a temporary file and renamed, so an application
+    /// never sees half a file.
+    pub fn export_file(
+        &self,
+        course_id: &str,
+        path: &str,
+        dir: &Path,
+    ) -> Result<PathBuf, StoreError> {
+        let file = self
+            .store
+            .file(course_id, path)?
+            .ok_or_else(|| StoreError::NotInstalled(format!("{course_id}/{path}")))?;
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let (stem, ext) = match name.rsplit_once('.') {
+            Some((stem, ext)) if !stem.is_empty() => (stem, format!(".{ext}")),
+            _ => (name, String::new()),
+        };
+        let folder = dir.join(course_id);
+        let io = |operation: &'static str, at: &Path| {
+            let at = at.to_owned();
+            move |source| StoreError::Io {
+                operation,
+                path: at,
+                source,
+            }
+        };
+        std::fs::create_dir_all(&folder).map_err(io("create", &folder))?;
+        for n in 1..=1000 {
+            let candidate = if n == 1 {
+                folder.join(name)
+            } else {
+                folder.join(format!("{stem} ({n}){ext}"))
+            };
+            match std::fs::File::open(&candidate) {
+                Ok(mut existing) => {
+                    let same = carrel_package::pack::hash_reader(&mut existing)
+                        .is_ok_and(|(size, sha256)| size == file.size && sha256 == file.sha256);
+                    if same {
+                        return Ok(candidate);
+                    }
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                    let temp = folder.join(format!(".{name}.part"));
+                    std::fs::copy(&file.path, &temp).map_err(io("copy", &temp))?;
+                    std::fs::rename(&temp, &candidate).map_err(io("create", &candidate))?;
+                    return Ok(candidate);
+                }
+                Err(error) => return Err(io("open", &candidate)(error)),
+            }
+        }
+        Err(io("find a free name in", &folder)(std::io::Error::other(
+            "too many edited copies",
+        )))
+    }
+
     /// Removes a course and the files only it used.
     pub fn remove(&self, course_id: &str) -> Result<(), StoreError> {
         self.store.remove_course(course_id)

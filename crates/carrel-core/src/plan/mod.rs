@@ -80,6 +80,7 @@
 mod calendar;
 mod frame;
 mod input;
+mod installed;
 mod output;
 pub mod pace;
 mod schedule;
@@ -101,6 +102,7 @@ pub use input::{
     Learner, LearnerProgress, PlanBlock, PlanCourse, PlanDeadline, PlanItem, PlanItemKind,
     PlanModule, PlanSession, TimeOnTask, default_minutes,
 };
+pub use installed::{InstalledPlanError, learner_progress, plan_installed};
 pub use output::{
     Pace, PaceStatus, PlanAnchor, PlanPhase, PlanTime, PlanWeek, PlannedItem, ThisWeek,
     WeekDeadline, WeekSession, WeekTimeOnTask, WeeklyPlan, Workload,

@@ -351,6 +351,17 @@ impl ProgressDb {
         self.transact(|tx| record_in(tx, events))
     }
 
+    /// Every time-on-task event of a course, as `(at_ms, seconds)`.
+    pub fn time_on_task(&self, course_id: &str) -> Result<Vec<(i64, f64)>, ProgressError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare_cached(
+            "SELECT at_ms, COALESCE(value, 0) FROM events
+             WHERE course_id = ?1 AND kind = 'time_on_task'",
+        )?;
+        let rows = statement.query_map([course_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The spans of an item's media the learner played, `(from, to)` in seconds, in any order.
     pub fn watched(
         &self,

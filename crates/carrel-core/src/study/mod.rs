@@ -38,6 +38,8 @@ pub const WATCHED_PERCENT: u8 = 90;
 pub const READ_TO_END: f64 = 0.98;
 /// The most seconds of time on task one report may add (reports come every 15 s).
 pub const MAX_ACTIVE_SECONDS: f64 = 60.0;
+/// The most pages a PDF report may name.
+const MAX_PAGES: u32 = 100_000;
 /// The longest media Carrel accepts a duration for (24 h).
 const MAX_DURATION_SECONDS: f64 = 86_400.0;
 
@@ -109,14 +111,15 @@ pub enum Report {
         /// Bottom of the view (0–1).
         seen: f64,
     },
-    /// A PDF: the page shown and how many distinct pages have been on screen.
+    /// A PDF: the page shown and the pages that came on screen since the last report. Pages seen
+    /// are kept as spans like media, so pages read over several sessions add up.
     Pages {
         /// The PDF's path.
         path: String,
         /// The page shown (1-based).
         page: u32,
-        /// Pages seen so far.
-        seen: u32,
+        /// Pages (1-based) newly on screen.
+        seen: Vec<u32>,
         /// Pages in the document.
         pages: u32,
     },
@@ -174,6 +177,21 @@ pub enum ReportError {
     Progress(#[from] ProgressError),
 }
 
+/// File types a course may hand to the system's applications: documents, data, images, audio
+/// and video. Anything that could run (programs, scripts, shortcuts, web pages) is refused,
+/// whatever the package says.
+const OPENABLE_EXTENSIONS: &[&str] = &[
+    "pdf", "txt", "csv", "tsv", "rtf", "odt", "ods", "odp", "doc", "docx", "xls", "xlsx", "ppt",
+    "pptx", "epub", "png", "jpg", "jpeg", "gif", "webp", "svg", "mp3", "ogg", "oga", "m4a", "wav",
+    "mp4", "webm", "ogv", "zip",
+];
+
+/// Whether a course file may be opened with the system's application for its type.
+pub fn openable_with_app(path: &str) -> bool {
+    path.rsplit_once('.')
+        .is_some_and(|(_, ext)| OPENABLE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()))
+}
+
 /// The item of `manifest` whose main file is `path`.
 pub fn item_for_path<'a>(manifest: &'a Manifest, path: &str) -> Option<&'a Item> {
     manifest
@@ -228,16 +246,25 @@ pub fn record_report(
             Report::Pages {
                 page, seen, pages, ..
             } => {
-                if *pages == 0 || page > pages || seen > pages || *page == 0 {
+                let valid = |p: &u32| (1..=*pages).contains(p);
+                if *pages > MAX_PAGES || !valid(page) || !seen.iter().all(valid) {
                     return Err(ReportError::Invalid("page numbers out of range"));
                 }
-                let seen = f64::from(*seen) / f64::from(*pages);
+                // Page n is the span (n - 1, n) of a document `pages` long.
+                let spans: Vec<Event> = seen
+                    .iter()
+                    .map(|p| Event {
+                        end: Some(f64::from(*p)),
+                        ..event(EventKind::Watched, Some(f64::from(*p) - 1.0))
+                    })
+                    .collect();
+                let share = covered(tx, course_id, &item.id, &spans, f64::from(*pages))?;
                 (
                     vec![
                         position(f64::from(*page), "page"),
-                        event(EventKind::Progressed, Some(seen)),
+                        event(EventKind::Progressed, Some(share)),
                     ],
-                    Some(seen),
+                    Some(share),
                 )
             }
             Report::Played {
@@ -252,9 +279,7 @@ pub fn record_report(
                     end: Some(to),
                     ..event(EventKind::Watched, Some(from))
                 };
-                progress::record_in(tx, std::slice::from_ref(&watched))?;
-                let spans = progress::watched_in(tx, course_id, &item.id)?;
-                let share = (union_length(&spans) / duration).min(1.0);
+                let share = covered(tx, course_id, &item.id, &[watched], duration)?;
                 (
                     vec![
                         position(to, "seconds"),
@@ -321,6 +346,20 @@ fn simple_event(course_id: &str, item_id: &str, kind: EventKind, at_ms: i64) -> 
         unit: None,
         end: None,
     }
+}
+
+/// Records `spans` (watched events) and returns the share of `length` all the item's spans now
+/// cover.
+fn covered(
+    tx: &rusqlite::Transaction<'_>,
+    course_id: &str,
+    item_id: &str,
+    spans: &[Event],
+    length: f64,
+) -> Result<f64, ProgressError> {
+    progress::record_in(tx, spans)?;
+    let all = progress::watched_in(tx, course_id, item_id)?;
+    Ok((union_length(&all) / length).min(1.0))
 }
 
 /// The total length covered by `spans` (overlaps counted once).

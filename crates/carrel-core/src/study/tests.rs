@@ -118,23 +118,34 @@ fn a_page_is_done_when_read_to_the_end_and_keeps_its_place() {
 }
 
 #[test]
-fn a_pdf_is_done_when_every_page_was_seen() {
+fn a_pdf_is_done_when_every_page_was_seen_over_any_number_of_sessions() {
     let (_dir, db) = db();
     let m = manifest();
-    let pages = |page, seen| Report::Pages {
+    let pages = |page, seen: &[u32]| Report::Pages {
         path: "docs/reading.pdf".into(),
         page,
-        seen,
+        seen: seen.to_vec(),
         pages: 5,
     };
-    let (_, progress) = record_report(&db, &m, &pages(5, 4), 1).unwrap();
+    let (_, progress) = record_report(&db, &m, &pages(3, &[1, 2, 3]), 1).unwrap();
+    assert_eq!((progress.progress, progress.completed_ms), (0.6, None));
+    assert_eq!(progress.position, Some(3.0));
+    // Another session: page 3 again and page 5; page 4 still unseen.
+    let (_, progress) = record_report(&db, &m, &pages(5, &[3, 5]), 2).unwrap();
     assert_eq!((progress.progress, progress.completed_ms), (0.8, None));
-    assert_eq!(progress.position, Some(5.0));
-    let (_, progress) = record_report(&db, &m, &pages(3, 5), 2).unwrap();
-    assert_eq!(progress.completed_ms, Some(2));
+    let (_, progress) = record_report(&db, &m, &pages(4, &[4]), 3).unwrap();
+    assert_eq!(
+        progress.completed_ms,
+        Some(3),
+        "every page has been on screen"
+    );
     assert_eq!(progress.position_unit.as_deref(), Some("page"));
     assert!(matches!(
-        record_report(&db, &m, &pages(6, 5), 3),
+        record_report(&db, &m, &pages(6, &[]), 4),
+        Err(ReportError::Invalid(_))
+    ));
+    assert!(matches!(
+        record_report(&db, &m, &pages(1, &[0]), 4),
         Err(ReportError::Invalid(_))
     ));
 }
@@ -279,4 +290,30 @@ fn unions_of_spans_count_overlaps_once() {
         union_length(&[(5.0, 5.0), (7.0, 3.0), (f64::NAN, 1.0)]),
         0.0
     );
+}
+
+#[test]
+fn only_documents_and_media_open_with_other_applications() {
+    for ok in [
+        "data/table.csv",
+        "docs/Brief.DOCX",
+        "a/b/c.pdf",
+        "media/x.webm",
+    ] {
+        assert!(openable_with_app(ok), "{ok}");
+    }
+    for refused in [
+        "tools/setup.exe",
+        "run.sh",
+        "start.desktop",
+        "page.html",
+        "script.js",
+        "x.pdf.exe",
+        "noextension",
+        "macro.docm",
+        "shortcut.lnk",
+        "app.AppImage",
+    ] {
+        assert!(!openable_with_app(refused), "{refused}");
+    }
 }

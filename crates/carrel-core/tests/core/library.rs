@@ -256,6 +256,108 @@ async fn an_update_fetches_only_the_files_that_changed() {
 }
 
 #[tokio::test]
+async fn a_damaged_file_is_found_and_only_it_is_downloaded_again() {
+    let world = World::new().await;
+    world.publish("1.0.0", 500_000).await;
+    world.install().await.unwrap();
+    let store = world.library.store();
+    let video = store
+        .file(SAMPLE_COURSE_ID, "assets/video.webm")
+        .unwrap()
+        .expect("the sample course has a video");
+    let mut bytes = std::fs::read(&video.path).unwrap();
+    bytes[10] ^= 0x55;
+    std::fs::write(&video.path, &bytes).unwrap();
+    assert_eq!(
+        world
+            .library
+            .damaged_files(SAMPLE_COURSE_ID, &["assets/video.webm"])
+            .unwrap(),
+        Vec::<String>::new(),
+        "the quick check sees sizes only"
+    );
+    assert_eq!(
+        store.check_course(SAMPLE_COURSE_ID, true).unwrap(),
+        vec!["assets/video.webm".to_owned()]
+    );
+    assert_eq!(
+        world
+            .library
+            .damaged_files(SAMPLE_COURSE_ID, &["assets/video.webm"])
+            .unwrap(),
+        vec!["assets/video.webm".to_owned()],
+        "once found, the item says so before it is shown"
+    );
+
+    let report = world.install().await.unwrap();
+    assert_eq!(report.version, "1.0.0");
+    assert_eq!(
+        report.new_bytes, video.size,
+        "only the damaged file came again"
+    );
+    assert_eq!(sha256_of(&video.path), video.sha256);
+    assert!(
+        store
+            .check_course(SAMPLE_COURSE_ID, true)
+            .unwrap()
+            .is_empty()
+    );
+    world.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_file_handed_to_another_application_is_a_whole_copy_outside_the_store() {
+    let world = World::new().await;
+    world.publish("1.0.0", 1000).await;
+    world.install().await.unwrap();
+    let out = world.dir.path().join("opened");
+    let stored = world
+        .library
+        .file(SAMPLE_COURSE_ID, "assets/video.webm")
+        .unwrap()
+        .unwrap();
+    let copy = world
+        .library
+        .export_file(SAMPLE_COURSE_ID, "assets/video.webm", &out)
+        .unwrap();
+    assert_eq!(copy, out.join(SAMPLE_COURSE_ID).join("video.webm"));
+    assert_eq!(sha256_of(&copy), stored.sha256);
+    assert_eq!(
+        world
+            .library
+            .export_file(SAMPLE_COURSE_ID, "assets/video.webm", &out)
+            .unwrap(),
+        copy,
+        "an intact copy is reused"
+    );
+    // Edited in the other application: the learner's version is kept, the course's goes beside.
+    std::fs::write(&copy, b"my notes").unwrap();
+    let again = world
+        .library
+        .export_file(SAMPLE_COURSE_ID, "assets/video.webm", &out)
+        .unwrap();
+    assert_eq!(again, out.join(SAMPLE_COURSE_ID).join("video (2).webm"));
+    assert_eq!(sha256_of(&again), stored.sha256);
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        b"my notes",
+        "the edited copy is untouched"
+    );
+    assert_eq!(
+        sha256_of(&stored.path),
+        stored.sha256,
+        "the store's copy is untouched"
+    );
+    assert!(
+        world
+            .library
+            .export_file(SAMPLE_COURSE_ID, "assets/none.csv", &out)
+            .is_err()
+    );
+    world.server.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn the_content_scheme_serves_ranges_with_its_policy() {
     use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
     let world = World::new().await;

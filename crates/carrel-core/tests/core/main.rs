@@ -16,7 +16,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 mod library;
+mod plan;
 mod progress_kill;
+mod search;
 
 /// A real carrel-server with its own SQLite file on a loopback port.
 struct RunningServer {

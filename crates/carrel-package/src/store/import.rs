@@ -322,6 +322,10 @@ impl Store {
         if let Some(installed) = &installed
             && installed.manifest.course.version == course.version
             && installed.manifest == *manifest
+            && manifest
+                .files
+                .iter()
+                .all(|file| self.has_object(&file.sha256))
         {
             return Ok(outcome(manifest, 0, manifest.files.len(), true));
         }

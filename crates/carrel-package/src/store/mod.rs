@@ -261,6 +261,45 @@ impl Store {
         Ok(out)
     }
 
+    /// Checks the files of an installed course on disk and returns the paths of those missing or
+    /// damaged: a wrong size always, a wrong SHA-256 too when `deep`. A damaged object is a
+    /// corrupt copy of signed content, not the learner's work: it is removed so that the next
+    /// install of the course (from the server, or the package file again) fetches it afresh.
+    /// Only the listed files are touched; the course stays installed.
+    pub fn check_course(&self, course_id: &str, deep: bool) -> Result<Vec<String>, StoreError> {
+        let files: Vec<(String, String, u64)> = {
+            let conn = self.conn();
+            let mut statement = conn.prepare_cached(
+                "SELECT path, sha256, size FROM course_files WHERE course_id = ?1 ORDER BY path",
+            )?;
+            statement
+                .query_map([course_id], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get::<_, i64>(2)? as u64))
+                })?
+                .collect::<Result<_, _>>()?
+        };
+        if files.is_empty() && self.course(course_id)?.is_none() {
+            return Err(StoreError::NotInstalled(course_id.to_owned()));
+        }
+        let mut damaged = Vec::new();
+        for (path, sha256, size) in files {
+            let object = self.object_path(&sha256);
+            let sound = match std::fs::metadata(&object) {
+                Ok(meta) if meta.is_file() && meta.len() == size => {
+                    !deep || hash_file(&object).is_ok_and(|found| found == sha256)
+                }
+                _ => false,
+            };
+            if !sound {
+                if object.exists() {
+                    std::fs::remove_file(&object).map_err(io_error("remove", &object))?;
+                }
+                damaged.push(path);
+            }
+        }
+        Ok(damaged)
+    }
+
     /// Removes leftover staging folders and every object no installed course references.
     pub fn collect_garbage(&self) -> Result<(), StoreError> {
         // Hold the index lock throughout so no import moves objects in meanwhile.
@@ -290,6 +329,11 @@ impl Store {
         }
         Ok(())
     }
+}
+
+fn hash_file(path: &Path) -> io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    Ok(crate::pack::hash_reader(&mut file)?.1)
 }
 
 fn row_to_course(row: &rusqlite::Row<'_>) -> rusqlite::Result<InstalledCourse> {

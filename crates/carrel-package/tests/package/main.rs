@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 
 use carrel_package::manifest::{CONTENT_PREFIX, MANIFEST_ENTRY, Manifest};
 use carrel_package::signature::SIGNATURE_ENTRY;
-use carrel_package::store::{Cancel, ImportError, ImportOptions, Progress, Store, Trust};
+use carrel_package::store::{
+    Cancel, ImportError, ImportOptions, Progress, Store, StoreError, Trust,
+};
 use carrel_package::testing::{SAMPLE_COURSE_ID, other_key, sample_key, write_sample_source};
 use carrel_package::{Limits, PackageArchive, SecretKey, source};
 use zip::write::SimpleFileOptions;
@@ -174,6 +176,63 @@ fn an_update_writes_only_new_files_and_keeps_item_ids() {
 
     let error = store.import_file(&v1.path, &trusting_sample()).unwrap_err();
     assert!(matches!(error, ImportError::Downgrade { .. }), "{error}");
+}
+
+#[test]
+fn missing_and_damaged_files_are_found_and_repaired_alone() {
+    let v1 = build("1.0.0", 300_000, &sample_key());
+    let root = tempfile::tempdir().unwrap();
+    let store = Store::open(root.path()).unwrap();
+    store.import_file(&v1.path, &trusting_sample()).unwrap();
+    assert_eq!(
+        store.check_course(SAMPLE_COURSE_ID, true).unwrap(),
+        Vec::<String>::new()
+    );
+
+    let mut files = v1.manifest.files.clone();
+    files.sort_by_key(|f| std::cmp::Reverse(f.size));
+    let (video, page) = (&files[0], &files[1]);
+    // One file gone, one with a flipped byte (same size: only a deep check sees it).
+    std::fs::remove_file(store.object_path(&page.sha256)).unwrap();
+    let object = store.object_path(&video.sha256);
+    let mut bytes = std::fs::read(&object).unwrap();
+    bytes[1000] ^= 0xff;
+    std::fs::write(&object, &bytes).unwrap();
+
+    assert_eq!(
+        store.check_course(SAMPLE_COURSE_ID, false).unwrap(),
+        vec![page.path.clone()],
+        "a quick check sees the missing file"
+    );
+    let mut damaged = store.check_course(SAMPLE_COURSE_ID, true).unwrap();
+    damaged.sort();
+    let mut expected = vec![page.path.clone(), video.path.clone()];
+    expected.sort();
+    assert_eq!(damaged, expected, "a deep check sees the flipped byte");
+    assert!(
+        store.course(SAMPLE_COURSE_ID).unwrap().is_some(),
+        "the course stays installed"
+    );
+
+    // The same package again fetches exactly those two files.
+    let outcome = store.import_file(&v1.path, &trusting_sample()).unwrap();
+    assert!(!outcome.already_installed);
+    assert_eq!(outcome.new_bytes, video.size + page.size);
+    assert_eq!(
+        store.check_course(SAMPLE_COURSE_ID, true).unwrap(),
+        Vec::<String>::new()
+    );
+    assert!(
+        store
+            .import_file(&v1.path, &trusting_sample())
+            .unwrap()
+            .already_installed,
+        "once whole, the same version is already installed"
+    );
+    assert!(matches!(
+        store.check_course("not-here", false),
+        Err(StoreError::NotInstalled(_))
+    ));
 }
 
 #[test]

@@ -7,10 +7,14 @@ import {
   catalogEntry,
   courseOutline,
   courseSummary,
+  dashboard,
   importReport,
   itemProgress,
   offlineStatus,
   onlineStatus,
+  searchHit,
+  studySettings,
+  weeklyPlan,
 } from "../../test/fixtures";
 import type { ProgressChanged } from "./bindings/ProgressChanged";
 import type { ServerStatus } from "./bindings/ServerStatus";
@@ -25,20 +29,28 @@ import {
   getAppInfo,
   getCatalog,
   getCourseOutline,
+  getDashboard,
+  markInteractive,
   getServerStatus,
+  getStudyPlan,
+  getStudySettings,
   importCourseFile,
   listCourses,
   markItemDone,
   onCourseFilesDropped,
   onProgressChanged,
   onServerStatus,
+  openCourseFile,
   openCourseHome,
   openCourseItem,
   pickCourseFile,
   PROGRESS_CHANGED_EVENT,
   removeCourse,
+  repairCourse,
+  searchCourses,
   SERVER_STATUS_EVENT,
   setServerUrl,
+  setWeeklyHours,
   takeNotices,
   takePendingImports,
 } from "./index";
@@ -153,7 +165,35 @@ describe("course command wrappers", () => {
       "openCourseItem",
       () => openCourseItem("bio-101", "i-intro"),
       "open_course_item",
-      { courseId: "bio-101", itemId: "i-intro" },
+      { courseId: "bio-101", itemId: "i-intro", place: null },
+      null,
+    ],
+    [
+      "openCourseItem at a place",
+      () => openCourseItem("bio-101", "i-intro", { anchor: "mitosis", headingIndex: 2 }),
+      "open_course_item",
+      { courseId: "bio-101", itemId: "i-intro", place: { anchor: "mitosis", headingIndex: 2 } },
+      null,
+    ],
+    [
+      "searchCourses",
+      () => searchCourses("cell wall", null),
+      "search_courses",
+      { query: "cell wall", courseId: null },
+      [searchHit()],
+    ],
+    [
+      "searchCourses in one course",
+      () => searchCourses("cell", "bio-101"),
+      "search_courses",
+      { query: "cell", courseId: "bio-101" },
+      [],
+    ],
+    [
+      "openCourseFile",
+      () => openCourseFile("bio-101", "i-data"),
+      "open_course_file",
+      { courseId: "bio-101", itemId: "i-data" },
       null,
     ],
     [
@@ -183,6 +223,29 @@ describe("course command wrappers", () => {
       "take_pending_imports",
       {},
       ["/tmp/a.carrel"],
+    ],
+    ["getStudySettings", () => getStudySettings(), "get_study_settings", {}, studySettings()],
+    [
+      "setWeeklyHours",
+      () => setWeeklyHours(7.5),
+      "set_weekly_hours",
+      { hours: 7.5 },
+      studySettings({ weeklyHours: 7.5 }),
+    ],
+    [
+      "getStudyPlan",
+      () => getStudyPlan("bio-101"),
+      "get_study_plan",
+      { courseId: "bio-101" },
+      weeklyPlan(),
+    ],
+    ["getDashboard", () => getDashboard(), "get_dashboard", {}, dashboard()],
+    [
+      "markInteractive",
+      () => markInteractive("dashboard"),
+      "mark_interactive",
+      { screen: "dashboard" },
+      null,
     ],
   ] as const)("%s invokes %s with camelCase arguments", async (_, run, command, args, answer) => {
     const calls = recordCalls({ [command]: answer });
@@ -245,6 +308,39 @@ describe("course command wrappers", () => {
     expect(seen).toEqual([{ stage: "download", doneBytes: 5, totalBytes: 9 }]);
   });
 
+  it("repairCourse passes course id, task id and a progress channel; resolves with the report", async () => {
+    const seen: TaskProgress[] = [];
+    let received: Record<string, unknown> = {};
+    const report = { damagedFiles: ["week1/cell.mp4"], newBytes: 2_400_000 };
+    mockIPC((cmd, args) => {
+      if (cmd !== "repair_course") throw { code: "internal", message: cmd };
+      received = args as Record<string, unknown>;
+      new ProgressSender(args).send({ stage: "download", doneBytes: 1, totalBytes: 2 });
+      return report;
+    });
+    await expect(repairCourse("bio-101", "task-3", (p) => seen.push(p))).resolves.toEqual(report);
+    expect(received).toMatchObject({ courseId: "bio-101", taskId: "task-3" });
+    expect(JSON.stringify(received.onProgress)).toMatch(/^"__CHANNEL__:\d+"$/);
+    expect(seen).toEqual([{ stage: "download", doneBytes: 1, totalBytes: 2 }]);
+  });
+
+  it("keeps the course id of content_damaged as its detail, for repairing", async () => {
+    mockIPC(() => {
+      throw {
+        code: "content_damaged",
+        message: "This part of the course is missing or damaged on this computer (week1/cell.mp4).",
+        detail: "bio-101",
+      };
+    });
+    const error = await openCourseItem("bio-101", "i-video").then(
+      () => null,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(BackendError);
+    expect((error as BackendError).code).toBe(ErrorCode.ContentDamaged);
+    expect((error as BackendError).detail).toBe("bio-101");
+  });
+
   it("keeps the error's detail (the fingerprint of an untrusted publisher)", async () => {
     mockIPC(() => {
       throw {
@@ -276,7 +372,28 @@ describe("course command wrappers", () => {
       NotInstalled: "not_installed",
       ProgressUnavailable: "progress_unavailable",
       NotMarkable: "not_markable",
+      InvalidWeeklyHours: "invalid_weekly_hours",
+      ContentDamaged: "content_damaged",
+      FileTypeRefused: "file_type_refused",
+      NoApplication: "no_application",
     });
+  });
+
+  it("setWeeklyHours rejects with invalid_weekly_hours and the backend's sentence", async () => {
+    mockIPC(() => {
+      throw {
+        code: "invalid_weekly_hours",
+        message: "Enter between 0.5 and 80 hours a week.",
+        detail: null,
+      };
+    });
+    const error = await setWeeklyHours(100).then(
+      () => null,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(BackendError);
+    expect((error as BackendError).code).toBe(ErrorCode.InvalidWeeklyHours);
+    expect((error as BackendError).message).toBe("Enter between 0.5 and 80 hours a week.");
   });
 
   it("markItemDone rejects with not_markable for an item done by doing it", async () => {

@@ -6,12 +6,18 @@ import type { AppInfo } from "./bindings/AppInfo";
 import type { CatalogView } from "./bindings/CatalogView";
 import type { CourseOutline } from "./bindings/CourseOutline";
 import type { CourseSummary } from "./bindings/CourseSummary";
+import type { Dashboard } from "./bindings/Dashboard";
 import type { DroppedFiles } from "./bindings/DroppedFiles";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { Notice } from "./bindings/Notice";
+import type { Place } from "./bindings/Place";
 import type { ProgressChanged } from "./bindings/ProgressChanged";
+import type { RepairReport } from "./bindings/RepairReport";
+import type { SearchHit } from "./bindings/SearchHit";
 import type { ServerStatus } from "./bindings/ServerStatus";
+import type { StudySettings } from "./bindings/StudySettings";
 import type { TaskProgress } from "./bindings/TaskProgress";
+import type { WeeklyPlan } from "./bindings/WeeklyPlan";
 import { call, toBackendError } from "./ipc";
 
 export type { UnlistenFn };
@@ -37,6 +43,19 @@ export const ErrorCode = {
   ProgressUnavailable: "progress_unavailable",
   /** The item is completed by doing it, not by marking it done. */
   NotMarkable: "not_markable",
+  /** Weekly study hours outside the accepted range; the message says the range. */
+  InvalidWeeklyHours: "invalid_weekly_hours",
+  /**
+   * Files of the course are missing or damaged on disk (the message names them); `detail` is the
+   * course's id, to repair it.
+   */
+  ContentDamaged: "content_damaged",
+  /** A file of a type that could run programs: Carrel does not open it with another application. */
+  FileTypeRefused: "file_type_refused",
+  /** No application on this computer opened the file; the message says where the file is. */
+  NoApplication: "no_application",
+  /** The search index cannot be read or built; the courses themselves are fine. */
+  SearchUnavailable: "search_unavailable",
   Internal: "internal",
   Unknown: "unknown",
 } as const;
@@ -126,7 +145,22 @@ export function downloadCourse(
   return callWithProgress<ImportReport>("download_course", { courseId, taskId }, onProgress);
 }
 
-/** Asks the running import or download `taskId` to stop; it then rejects with `cancelled`. */
+/**
+ * Checks every file of an installed course (SHA-256) and downloads again from the course server
+ * only those missing or damaged; `damagedFiles` is empty when all were fine. `taskId` names the
+ * task for `cancelTask`. Rejects with `offline`, `cancelled`, `package_invalid`, `not_installed`.
+ */
+export function repairCourse(
+  courseId: string,
+  taskId: string,
+  onProgress: ProgressHandler,
+): Promise<RepairReport> {
+  return callWithProgress<RepairReport>("repair_course", { courseId, taskId }, onProgress);
+}
+
+/**
+ * Asks the running import, download or repair `taskId` to stop; it then rejects with `cancelled`.
+ */
 export function cancelTask(taskId: string): Promise<void> {
   return call<void>("cancel_task", { taskId });
 }
@@ -142,12 +176,27 @@ export function getCatalog(): Promise<CatalogView> {
 }
 
 /**
- * Opens an item of an installed course in the isolated content window, at the learner's saved
- * place, and records that it was opened. Rejects with `not_installed` (no such item, or one the
- * content window does not show).
+ * Opens an item of an installed course in the isolated content window, at `place` (a search hit's
+ * heading) or else at the learner's saved place, and records that it was opened. Rejects with
+ * `not_installed` (no such item, or one the content window does not show), `content_damaged` (its
+ * files are missing or damaged on disk; detail: the course id).
  */
-export function openCourseItem(courseId: string, itemId: string): Promise<void> {
-  return call<void>("open_course_item", { courseId, itemId });
+export function openCourseItem(
+  courseId: string,
+  itemId: string,
+  place: Place | null = null,
+): Promise<void> {
+  return call<void>("open_course_item", { courseId, itemId, place });
+}
+
+/**
+ * Opens an item of kind `file` with the computer's application for its type (ask the learner
+ * first), after copying it out of the course, and records the item done. Rejects with
+ * `file_type_refused` (a type that could run programs), `no_application` (the message says where
+ * the file is), `content_damaged` (detail: the course id), `not_installed`.
+ */
+export function openCourseFile(courseId: string, itemId: string): Promise<void> {
+  return call<void>("open_course_file", { courseId, itemId });
 }
 
 /** Opens the course's home page in the content window; rejects with `not_installed`. */
@@ -162,6 +211,15 @@ export function openCourseHome(courseId: string): Promise<void> {
  */
 export function markItemDone(courseId: string, itemId: string): Promise<void> {
   return call<void>("mark_item_done", { courseId, itemId });
+}
+
+/**
+ * Searches the text of the installed courses (all, or only `courseId`): at most 50 pages, best
+ * first, each with the section that matched best. Any text is accepted; an empty query finds
+ * nothing. Rejects with `search_unavailable`.
+ */
+export function searchCourses(query: string, courseId: string | null): Promise<SearchHit[]> {
+  return call<SearchHit[]>("search_courses", { query, courseId });
 }
 
 /** What the learner must be told once about their progress (a damaged file restored…). */
@@ -181,6 +239,40 @@ export async function onProgressChanged(
   } catch (reason) {
     throw toBackendError(reason);
   }
+}
+
+/** The learner's study settings: hours a week, and the time zone plans are made in. */
+export function getStudySettings(): Promise<StudySettings> {
+  return call<StudySettings>("get_study_settings");
+}
+
+/**
+ * Saves the hours a week the learner sets aside for study; resolves with the updated settings.
+ * Rejects with `invalid_weekly_hours` (the message says the accepted range).
+ */
+export function setWeeklyHours(hours: number): Promise<StudySettings> {
+  return call<StudySettings>("set_weekly_hours", { hours });
+}
+
+/**
+ * The weekly plan of an installed course as of now: this week's work, deadlines, pace, workload
+ * and every week. Rejects with `not_installed`, `progress_unavailable`.
+ */
+export function getStudyPlan(courseId: string): Promise<WeeklyPlan> {
+  return call<WeeklyPlan>("get_study_plan", { courseId });
+}
+
+/**
+ * Every installed course with its weekly plan (the most recently studied first), overall
+ * completion, and the settings the plans were made with.
+ */
+export function getDashboard(): Promise<Dashboard> {
+  return call<Dashboard>("get_dashboard");
+}
+
+/** Tells the shell the first screen has loaded its data and rendered (logged once, timed). */
+export function markInteractive(screen: string): Promise<void> {
+  return call<void>("mark_interactive", { screen });
 }
 
 /** Package files named on the command line (`carrel course.carrel`), handed over once. */

@@ -6,9 +6,13 @@ import {
   formatClock,
   formatDate,
   formatDateRange,
+  formatDateTime,
   formatDay,
   formatDuration,
+  formatLongDate,
+  formatMinutes,
   formatPercent,
+  formatWeekDates,
   plural,
 } from "./units";
 
@@ -153,5 +157,86 @@ describe("formatDuration", () => {
     [45_000, "12 h 30 min"],
   ])("%d s is %s", (seconds, text) => {
     expect(formatDuration(seconds, enGB)).toBe(text);
+  });
+});
+
+describe("formatMinutes", () => {
+  it.each([
+    [0, "0 min"],
+    [-5, "0 min"],
+    [Number.NaN, "0 min"],
+    [0.5, "0 min"],
+    [1, "1 min"],
+    [45, "45 min"],
+    [45.9, "45 min"],
+    [60, "1 h"],
+    [130, "2 h 10 min"],
+    [2_400, "40 h"],
+  ])("%d min is %s", (minutes, text) => {
+    expect(formatMinutes(minutes, enGB)).toBe(text);
+  });
+});
+
+describe("formatLongDate", () => {
+  it("says the weekday, day and month", () => {
+    expect(formatLongDate("2027-02-15", enGB)).toBe("Monday 15 February");
+    expect(formatLongDate("2027-02-15", { locale: "en-US" })).toBe("Monday, February 15");
+  });
+
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it.each(["America/Los_Angeles", "Pacific/Kiritimati"])(
+    "never moves the day in the time zone %s",
+    (timeZone) => {
+      vi.stubEnv("TZ", timeZone);
+      expect(formatLongDate("2026-03-01", enGB)).toBe("Sunday 1 March");
+    },
+  );
+
+  it("returns text that is not an ISO date as it is", () => {
+    expect(formatLongDate("soon", enGB)).toBe("soon");
+  });
+});
+
+describe("formatWeekDates", () => {
+  // ICU puts thin spaces around the dash; compare with plain spaces.
+  const plain = (text: string) => text.replace(/\s/g, " ");
+
+  it("gives Monday to Sunday as one range, saying month and year once when shared", () => {
+    expect(plain(formatWeekDates("2026-02-09", "2026-02-15", enGB))).toBe("9 – 15 Feb 2026");
+    expect(plain(formatWeekDates("2026-02-23", "2026-03-01", enGB))).toBe("23 Feb – 1 Mar 2026");
+    expect(plain(formatWeekDates("2026-12-28", "2027-01-03", enGB))).toBe(
+      "28 Dec 2026 – 3 Jan 2027",
+    );
+  });
+
+  it("falls back to both dates as they are when they are not a range", () => {
+    expect(formatWeekDates("2026-02-15", "2026-02-09", enGB)).toBe("2026-02-15 to 2026-02-09");
+    expect(formatWeekDates("x", "2026-02-09", enGB)).toBe("x to 2026-02-09");
+  });
+});
+
+describe("formatDateTime", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it("shows the wall clock given, with the weekday", () => {
+    expect(formatDateTime("2027-03-29T05:59:00", enGB)).toBe("Mon 29 Mar, 05:59");
+    expect(formatDateTime("2027-03-28T23:59:59.5", enGB)).toBe("Sun 28 Mar, 23:59");
+    expect(formatDateTime("2027-03-29T17:30", enGB)).toBe("Mon 29 Mar, 17:30");
+  });
+
+  it("does not convert the wall clock to the computer's time zone", () => {
+    // The backend already put it on the right clock; a conversion would move it by hours.
+    vi.stubEnv("TZ", "Pacific/Kiritimati");
+    expect(formatDateTime("2027-03-28T23:59:00", enGB)).toBe("Sun 28 Mar, 23:59");
+  });
+
+  it("returns text that is not a civil date-time as it is", () => {
+    expect(formatDateTime("2027-03-29T05:59:00Z", enGB)).toBe("2027-03-29T05:59:00Z");
+    expect(formatDateTime("tomorrow", enGB)).toBe("tomorrow");
   });
 });

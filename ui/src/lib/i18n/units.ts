@@ -180,3 +180,109 @@ export function formatDuration(
   if (minutes === 0) return format(messages.durationHours, values);
   return format(messages.durationHoursMinutes, values);
 }
+
+/**
+ * A number of minutes as a duration, as for time spent: "2 h 10 min", "45 min", "3 h"; "0 min"
+ * for none (or less than a minute), so a plan can say it.
+ */
+export function formatMinutes(
+  minutes: number,
+  options: LocaleOptions = {},
+  messages: Messages = t,
+): string {
+  const whole = Number.isFinite(minutes) && minutes >= 1 ? Math.floor(minutes) : 0;
+  // formatDuration says something for every positive whole minute, and nothing for none.
+  return (
+    formatDuration(whole * 60, options, messages) ??
+    format(messages.durationMinutes, { minutes: (0).toLocaleString(options.locale) })
+  );
+}
+
+/** Parses an ISO calendar date ("2026-02-09") as UTC midnight, so no zone moves it; else null. */
+function civilDate(iso: string): Date | null {
+  const match = ISO_DATE.exec(iso);
+  if (!match) return null;
+  const [, year, month, day] = match;
+  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+const CIVIL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/;
+
+/**
+ * Parses a civil date and time ("2027-03-29T05:59:00", a wall clock with no zone) as if it were
+ * UTC, so formatting it in UTC shows that very wall clock; else null.
+ */
+function civilDateTime(iso: string): Date | null {
+  const match = CIVIL_DATE_TIME.exec(iso);
+  if (!match) return null;
+  const [, year, month, day, hour, minute, second] = match;
+  const date = new Date(
+    Date.UTC(
+      Number(year),
+      Number(month) - 1,
+      Number(day),
+      Number(hour),
+      Number(minute),
+      Number(second ?? 0),
+    ),
+  );
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/**
+ * A calendar date with its weekday, for when something starts: "Monday 15 February". Like
+ * formatDate, a day is never moved by a time zone. Text that is not an ISO date is returned as it
+ * is.
+ */
+export function formatLongDate(iso: string, options: LocaleOptions = {}): string {
+  const date = civilDate(iso);
+  if (!date) return iso;
+  return date.toLocaleDateString(options.locale, {
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    timeZone: "UTC",
+  });
+}
+
+/**
+ * The days of a week, Monday to Sunday (ISO calendar dates), as one range in the learner's
+ * format: "9–15 Feb 2026", "23 Feb – 1 Mar 2026". Falls back to the two dates as they are.
+ */
+export function formatWeekDates(
+  monday: string,
+  sunday: string,
+  options: LocaleOptions = {},
+  messages: Messages = t,
+): string {
+  const from = civilDate(monday);
+  const to = civilDate(sunday);
+  if (!from || !to || to < from) {
+    return format(messages.datesRange, { starts: monday, ends: sunday });
+  }
+  return new Intl.DateTimeFormat(options.locale, {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    timeZone: "UTC",
+  }).formatRange(from, to);
+}
+
+/**
+ * A wall-clock date and time (a civil ISO date-time such as "2027-03-29T05:59:00", already on the
+ * clock it is to be read on) in the learner's format: "Mon 29 Mar, 05:59". It is not converted to
+ * any time zone. Text that is not a civil date-time is returned as it is.
+ */
+export function formatDateTime(civil: string, options: LocaleOptions = {}): string {
+  const date = civilDateTime(civil);
+  if (!date) return civil;
+  return date.toLocaleString(options.locale, {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZone: "UTC",
+  });
+}
