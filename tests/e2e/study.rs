@@ -187,3 +187,90 @@ async fn progress_position_and_continue_survive_quitting_the_app() {
     s.screenshot("page-restored").await.unwrap();
     app.finish().await;
 }
+
+/// `kill -9` of the real app while its content window is recording progress, three times: after
+/// each kill the progress database passes `integrity_check`, needs no recovery, and holds the
+/// last report the app had acknowledged before the kill.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_of_the_app_while_it_records_keeps_every_acknowledged_report() {
+    use carrel_core::progress::{ProgressDb, ProgressError, Recovery};
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_demo(dir.path()).await;
+    let display = Display::ensure().unwrap();
+    let home = AppHome::new().unwrap();
+    let url = server.url();
+    let db_path = home.path().join("data/org.carrel.desktop/progress.sqlite3");
+
+    for trial in 0..3 {
+        let scenario = format!("kill-9-{trial}");
+        let mut app = launch_with_args(&display, &home, Some(&url), &[], &scenario).await;
+        let s = &mut app.session;
+        if trial == 0 {
+            download_demo(s).await;
+        }
+        open_course(s).await;
+        s.click(&format!("#item-open-{PAGE}")).await.unwrap();
+        s.switch_to_window_at(CONTENT).await.unwrap();
+        s.wait_until("document.documentElement.dataset.carrelReady === 'true'")
+            .await
+            .unwrap();
+        // Reports as fast as the app takes them, through the same route the page's own script
+        // uses; each acknowledged position is remembered in the page.
+        s.eval(&format!(
+            "window.__acked = null;
+             const path = 'pages/{PAGE}.html';
+             (async () => {{
+               for (let k = 1; ; k++) {{
+                 const position = {trial} + k / 1e6;
+                 const answer = await fetch('/.carrel/report', {{
+                   method: 'POST', headers: {{ 'Content-Type': 'application/json' }},
+                   body: JSON.stringify({{ kind: 'scrolled', path, position: position / 10, seen: 0.5 }}),
+                 }});
+                 if (answer.ok) window.__acked = position / 10;
+               }}
+             }})();
+             return true;"
+        ))
+        .await
+        .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(700 + 300 * trial)).await;
+        let acked = s.eval("return window.__acked").await.unwrap();
+        let acked = acked
+            .as_f64()
+            .unwrap_or_else(|| panic!("trial {trial}: no report was acknowledged: {acked}"));
+        let pid = carrel_e2e::procs::find_descendant_running(
+            app._driver.pid(),
+            std::path::Path::new(super::APP),
+        )
+        .expect("the app's process");
+        // SIGKILL: no destructor, no shutdown, like pulling the plug on the process.
+        let killed = std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let _ = app.session.close().await;
+        drop(app._driver);
+
+        let (db, recovery) = ProgressDb::open_or_recover(&db_path).unwrap();
+        assert_eq!(recovery, Recovery::None, "trial {trial}");
+        let (integrity, found): (String, i64) = db
+            .transact(|tx| {
+                let integrity = tx.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+                let found = tx.query_row(
+                    "SELECT COUNT(*) FROM events WHERE item_id = ?1 AND kind = 'position'
+                     AND abs(value - ?2) < 1e-12",
+                    (PAGE, acked),
+                    |row| row.get(0),
+                )?;
+                Ok::<_, ProgressError>((integrity, found))
+            })
+            .unwrap();
+        assert_eq!(integrity, "ok", "trial {trial}");
+        assert_eq!(
+            found, 1,
+            "trial {trial}: the last acknowledged position ({acked}) is in the database"
+        );
+    }
+}
