@@ -49,6 +49,16 @@ pub(crate) async fn download_demo(s: &carrel_e2e::Session) {
         .unwrap();
 }
 
+/// Opens the installed demo course's outline from the Library.
+pub(crate) async fn open_demo(s: &carrel_e2e::Session) {
+    s.click("#nav-library").await.unwrap();
+    s.wait_for(&format!("#course-open-{DEMO_ID}"))
+        .await
+        .unwrap();
+    s.click(&format!("#course-open-{DEMO_ID}")).await.unwrap();
+    s.wait_for("#outline").await.unwrap();
+}
+
 /// A small course whose page runs a script that tries to reach Carrel's commands every way a
 /// page can, and records what happened on `<body>`.
 fn probe_package(dir: &Path) -> PathBuf {

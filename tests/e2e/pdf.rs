@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use carrel_package::testing::{other_key, write_sample_source};
 
-use super::courses::{CONTENT, DEMO_ID, download_demo, serve_demo};
+use super::courses::{CONTENT, download_demo, open_demo, serve_demo};
 use super::launch_with_args;
 use carrel_e2e::{AppHome, Display, Session};
 
@@ -30,15 +30,6 @@ const PAGE_ONE_PIXELS: &str = "
       if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) inked++;
     }
     return { width: canvas.width, height: canvas.height, inked };";
-
-async fn open_course(s: &Session) {
-    s.click("#nav-library").await.unwrap();
-    s.wait_for(&format!("#course-open-{DEMO_ID}"))
-        .await
-        .unwrap();
-    s.click(&format!("#course-open-{DEMO_ID}")).await.unwrap();
-    s.wait_for("#outline").await.unwrap();
-}
 
 /// Waits until the viewer has loaded the PDF, drawn the page it opened at and scrolled there.
 async fn viewer_ready(s: &mut Session) {
@@ -111,7 +102,7 @@ async fn a_pdf_is_done_once_every_page_was_seen_and_reopens_at_the_last_page_sho
     let mut app = launch_with_args(&display, &home, Some(&url), &[], "pdf-first-run").await;
     let s = &mut app.session;
     download_demo(s).await;
-    open_course(s).await;
+    open_demo(s).await;
     s.wait_for_attr(&format!("#item-state-{PDF}"), "data-state", "not-started")
         .await
         .unwrap();
@@ -233,7 +224,7 @@ async fn a_pdf_is_done_once_every_page_was_seen_and_reopens_at_the_last_page_sho
     // Second run, same profile: continue reopens the PDF at the last page shown.
     let mut app = launch_with_args(&display, &home, Some(&url), &[], "pdf-second-run").await;
     let s = &mut app.session;
-    open_course(s).await;
+    open_demo(s).await;
     s.wait_for_attr(&format!("#item-state-{PDF}"), "data-state", "done")
         .await
         .expect("done survives quitting the app");

@@ -1,7 +1,7 @@
 //! Studying across a restart: read a page, watch part of the video, quit Carrel, start it again —
 //! progress, the reading place, the video position and "continue" are exactly where they were.
 
-use super::courses::{CONTENT, DEMO_ID, download_demo, serve_demo};
+use super::courses::{CONTENT, DEMO_ID, download_demo, open_demo, serve_demo};
 use super::launch_with_args;
 use carrel_e2e::{AppHome, Display, Session};
 
@@ -11,15 +11,6 @@ const PLAYER: &str = "viewer/media.html?path=assets/framework-at-a-glance.webm";
 
 /// The reading place of the page shown: the top of the view as a fraction of the page.
 const PLACE: &str = "const e = document.scrollingElement; return e.scrollTop / e.scrollHeight;";
-
-async fn open_course(s: &Session) {
-    s.click("#nav-library").await.unwrap();
-    s.wait_for(&format!("#course-open-{DEMO_ID}"))
-        .await
-        .unwrap();
-    s.click(&format!("#course-open-{DEMO_ID}")).await.unwrap();
-    s.wait_for("#outline").await.unwrap();
-}
 
 /// Waits until the player has loaded the video and moved to the learner's place.
 async fn player_ready(s: &mut Session) {
@@ -58,7 +49,7 @@ async fn progress_position_and_continue_survive_quitting_the_app() {
     let mut app = launch_with_args(&display, &home, Some(&url), &[], "study-first-run").await;
     let s = &mut app.session;
     download_demo(s).await;
-    open_course(s).await;
+    open_demo(s).await;
     s.wait_for("#course-start").await.unwrap();
     s.wait_for_attr(&format!("#item-state-{PAGE}"), "data-state", "not-started")
         .await
@@ -134,7 +125,7 @@ async fn progress_position_and_continue_survive_quitting_the_app() {
     // Second run, same profile: everything is where it was.
     let mut app = launch_with_args(&display, &home, Some(&url), &[], "study-second-run").await;
     let s = &mut app.session;
-    open_course(s).await;
+    open_demo(s).await;
     s.wait_for_attr(&format!("#item-state-{PAGE}"), "data-state", "done")
         .await
         .unwrap();
@@ -209,7 +200,7 @@ async fn kill_9_of_the_app_while_it_records_keeps_every_acknowledged_report() {
         if trial == 0 {
             download_demo(s).await;
         }
-        open_course(s).await;
+        open_demo(s).await;
         s.click(&format!("#item-open-{PAGE}")).await.unwrap();
         s.switch_to_window_at(CONTENT).await.unwrap();
         s.wait_until("document.documentElement.dataset.carrelReady === 'true'")

@@ -1,7 +1,8 @@
 //! `kill -9` while progress is being recorded: the database passes `integrity_check` and holds
 //! every event whose write returned before the kill.
 //!
-//! The writer is this test binary run again as a child (its ignored `writer` test): it records
+//! The writer is this test binary run again as a child (this same test, with the database path in
+//! its environment): it records
 //! events through [`ProgressDb::record`] — the same transaction path the app's reports take —
 //! and prints each event id only after the write returned, as the app answers the content window
 //! only after the commit. The parent kills it with SIGKILL at a random moment, reopens the file
@@ -15,46 +16,12 @@ use carrel_core::progress::{Event, EventKind, ProgressDb, Recovery, new_event_id
 
 const PATH_ENV: &str = "CARREL_KILL_WRITER_DB";
 
-/// Not a test on its own: the child the kill test runs and kills.
-#[test]
-#[ignore = "run by kill_9_while_recording_loses_no_acknowledged_event as its child"]
-fn writer() {
-    let path = std::env::var(PATH_ENV).expect("run by the kill test");
-    let db = ProgressDb::open(std::path::Path::new(&path)).unwrap();
-    let mut out = std::io::stdout().lock();
-    for n in 0u64.. {
-        let kinds = [
-            EventKind::Opened,
-            EventKind::Position,
-            EventKind::Progressed,
-            EventKind::TimeOnTask,
-            EventKind::Watched,
-        ];
-        let events: Vec<Event> = (0..3)
-            .map(|i| {
-                let kind = kinds[((n + i) % 5) as usize];
-                Event {
-                    id: new_event_id(),
-                    course_id: "course".into(),
-                    item_id: format!("item-{}", n % 7),
-                    kind,
-                    at_ms: n as i64,
-                    value: Some((n % 100) as f64 / 100.0),
-                    unit: (kind == EventKind::Position).then(|| "seconds".into()),
-                    end: (kind == EventKind::Watched).then_some(1.0 + n as f64),
-                }
-            })
-            .collect();
-        db.record(&events).unwrap();
-        for event in &events {
-            writeln!(out, "{}", event.id).unwrap();
-        }
-        out.flush().unwrap();
-    }
-}
-
 #[test]
 fn kill_9_while_recording_loses_no_acknowledged_event() {
+    // Run again as the child (with the database path in the environment), this test writes.
+    if let Ok(path) = std::env::var(PATH_ENV) {
+        write_until_killed(&path);
+    }
     let trials: u64 = std::env::var("CARREL_KILL_TRIALS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -70,8 +37,7 @@ fn kill_9_while_recording_loses_no_acknowledged_event() {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "progress_kill::writer",
-                "--ignored",
+                "progress_kill::kill_9_while_recording_loses_no_acknowledged_event",
                 "--nocapture",
             ])
             .args(["--test-threads", "1", "-q"])
@@ -148,4 +114,40 @@ fn kill_9_while_recording_loses_no_acknowledged_event() {
         "kill -9 trials: {trials}, {} acknowledged events all present",
         acknowledged.len()
     );
+}
+
+/// The child's work: records events until it is killed.
+fn write_until_killed(path: &str) -> ! {
+    let db = ProgressDb::open(std::path::Path::new(&path)).unwrap();
+    let mut out = std::io::stdout().lock();
+    for n in 0u64.. {
+        let kinds = [
+            EventKind::Opened,
+            EventKind::Position,
+            EventKind::Progressed,
+            EventKind::TimeOnTask,
+            EventKind::Watched,
+        ];
+        let events: Vec<Event> = (0..3)
+            .map(|i| {
+                let kind = kinds[((n + i) % 5) as usize];
+                Event {
+                    id: new_event_id(),
+                    course_id: "course".into(),
+                    item_id: format!("item-{}", n % 7),
+                    kind,
+                    at_ms: n as i64,
+                    value: Some((n % 100) as f64 / 100.0),
+                    unit: (kind == EventKind::Position).then(|| "seconds".into()),
+                    end: (kind == EventKind::Watched).then_some(1.0 + n as f64),
+                }
+            })
+            .collect();
+        db.record(&events).unwrap();
+        for event in &events {
+            writeln!(out, "{}", event.id).unwrap();
+        }
+        out.flush().unwrap();
+    }
+    unreachable!("the writer loops until it is killed")
 }
