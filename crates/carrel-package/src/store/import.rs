@@ -7,11 +7,12 @@
 //!    version the course needs, and free disk space for the files not already stored;
 //! 2. new files streamed into `staging/<n>/<hash>`, verified as they are read, then made durable
 //!    (one `syncfs` on Linux, one `fsync` per file elsewhere);
-//! 3. with the index locked: staged files renamed into `objects/`, then one transaction that
-//!    switches the course to the new version;
+//! 3. with the index locked: every quiz and assignment definition parsed and checked (a package
+//!    whose activities the app could not run is refused whole), staged files renamed into
+//!    `objects/`, then one transaction that switches the course to the new version;
 //! 4. the staging folder and objects no longer referenced removed.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -19,10 +20,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rusqlite::params;
+use serde::de::DeserializeOwned;
 
 use super::{Store, StoreError, io_error, now_ms};
+use crate::activity::{AssignmentDefinition, QuizDefinition, QuizMode};
 use crate::archive::{ArchiveError, Limits, PackageArchive, read_verified};
-use crate::manifest::{FileEntry, Manifest, parse_version};
+use crate::manifest::{FileEntry, ItemKind, Manifest, is_valid_id, parse_version};
 use crate::signature::{Fingerprint, PackageSignature, PublicKey};
 
 /// Why a course could not be installed. Nothing of it is left on disk or in the index.
@@ -86,6 +89,23 @@ pub enum ImportError {
         needed: u64,
         /// MB free.
         available: u64,
+    },
+    /// A quiz or assignment definition of the package does not parse or is not valid: the
+    /// signature is sound, but the course team published something the app cannot run.
+    #[error(
+        "the package is broken: the {kind} “{title}” ({path}) is not valid: {reason}. Nothing was installed; ask the course team for a corrected package."
+    )]
+    Definition {
+        /// "quiz" or "assignment".
+        kind: &'static str,
+        /// The item's id.
+        item: String,
+        /// The item's title.
+        title: String,
+        /// The definition file.
+        path: String,
+        /// What is wrong, in words.
+        reason: String,
     },
     /// The learner cancelled.
     #[error("the import was cancelled; nothing was installed")]
@@ -189,6 +209,9 @@ const CHUNK: usize = 256 * 1024;
 /// empties the buffer (measured: a 256 KiB buffer read a 1 GB, 5,000-file package 3.5 times over).
 /// Large reads bypass it.
 const READ_BUFFER: usize = 32 * 1024;
+/// The largest quiz or assignment definition read: a thousand-question quiz is well under 1 MB,
+/// and a hostile package must not make the app parse gigabytes of JSON.
+pub const MAX_DEFINITION_BYTES: u64 = 8 * 1024 * 1024;
 
 impl Store {
     /// Installs the course in the package file at `path`.
@@ -439,6 +462,7 @@ impl Store {
 
         // From here to the commit, hold the index so garbage collection cannot run in between.
         let mut conn = self.conn();
+        self.check_definitions(manifest, staging, missing)?;
         let mut shards = HashSet::new();
         for sha256 in &staged {
             let path = staging.join(sha256);
@@ -486,6 +510,104 @@ impl Store {
         .map_err(StoreError::from)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(done_bytes)
+    }
+}
+
+impl Store {
+    /// Parses and checks every quiz and assignment definition the manifest's items name, as the
+    /// pack tool does when it builds them. A file just staged is read from `staging`; one the
+    /// store already had is read from `objects/` (unchanged files are not staged again). Called
+    /// with the index locked and before anything moves into the store, so a refusal leaves the
+    /// store as it was.
+    fn check_definitions(
+        &self,
+        manifest: &Manifest,
+        staging: &Path,
+        missing: &HashSet<&str>,
+    ) -> Result<(), ImportError> {
+        type Check = fn(&[u8], &HashMap<&str, &FileEntry>) -> Result<(), String>;
+        let files: HashMap<&str, &FileEntry> = manifest
+            .files
+            .iter()
+            .map(|file| (file.path.as_str(), file))
+            .collect();
+        // Items may share a file: read and check each once.
+        let mut checked = HashSet::new();
+        for (_, _, item) in manifest.items() {
+            let (kind, path, check): (&'static str, &String, Check) = match &item.kind {
+                ItemKind::Quiz { path } => ("quiz", path, check_quiz),
+                ItemKind::Assignment { path } => ("assignment", path, check_assignment),
+                _ => continue,
+            };
+            if !checked.insert((kind, path.as_str())) {
+                continue;
+            }
+            let fail = |reason: String| ImportError::Definition {
+                kind,
+                item: item.id.clone(),
+                title: item.title.clone(),
+                path: path.clone(),
+                reason,
+            };
+            // A valid manifest lists every path its items name; checked again all the same.
+            let Some(file) = files.get(path.as_str()) else {
+                return Err(fail("the package does not contain it".into()));
+            };
+            if file.size > MAX_DEFINITION_BYTES {
+                return Err(fail(format!(
+                    "it is {} bytes, more than the {MAX_DEFINITION_BYTES} a definition may have",
+                    file.size
+                )));
+            }
+            let source = if missing.contains(file.sha256.as_str()) {
+                staging.join(&file.sha256)
+            } else {
+                self.object_path(&file.sha256)
+            };
+            let bytes = std::fs::read(&source).map_err(io_error("read", &source))?;
+            check(&bytes, &files).map_err(fail)?;
+        }
+        Ok(())
+    }
+}
+
+/// A practice quiz carries its full key (feedback is offline); a graded one has none to check.
+fn check_quiz(bytes: &[u8], _files: &HashMap<&str, &FileEntry>) -> Result<(), String> {
+    let quiz: QuizDefinition = parse_definition(bytes)?;
+    check_definition_id(&quiz.id)?;
+    quiz.validate(quiz.mode == QuizMode::Practice)
+        .map_err(|error| error.problem)
+}
+
+/// An assignment's brief is shown from the package, so it must be one of its files.
+fn check_assignment(bytes: &[u8], files: &HashMap<&str, &FileEntry>) -> Result<(), String> {
+    let assignment: AssignmentDefinition = parse_definition(bytes)?;
+    check_definition_id(&assignment.id)?;
+    assignment.validate().map_err(|error| error.problem)?;
+    if !files.contains_key(assignment.instructions.as_str()) {
+        return Err(format!(
+            "its instructions “{}” are not a file of the package",
+            assignment.instructions
+        ));
+    }
+    Ok(())
+}
+
+fn parse_definition<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(bytes).map_err(|error| match error.classify() {
+        serde_json::error::Category::Data => error.to_string(),
+        _ => format!("it is not well-formed JSON ({error})"),
+    })
+}
+
+/// The pack tool does not tie a definition's id to its item's; it only has to be a valid id.
+fn check_definition_id(id: &str) -> Result<(), String> {
+    if is_valid_id(id) {
+        Ok(())
+    } else {
+        Err(format!(
+            "its id “{id}” is not valid: use 1 to 64 lowercase letters, digits and dashes, starting with a letter or digit"
+        ))
     }
 }
 

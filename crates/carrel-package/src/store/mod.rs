@@ -27,7 +27,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::manifest::{Manifest, is_sha256_hex};
 use crate::signature::{Fingerprint, PublicKey};
 
-pub use import::{Cancel, ImportError, ImportOptions, ImportOutcome, Progress, Trust, check_space};
+pub use import::{
+    Cancel, ImportError, ImportOptions, ImportOutcome, MAX_DEFINITION_BYTES, Progress, Trust,
+    check_space,
+};
 
 const DB_FILE: &str = "store.sqlite3";
 const OBJECTS: &str = "objects";

@@ -17,6 +17,8 @@ use carrel_package::{Limits, PackageArchive, SecretKey, source};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
+mod definitions;
+
 /// A built sample package and the folder it lives in.
 struct Built {
     _dir: tempfile::TempDir,
