@@ -33,6 +33,23 @@ const COMMANDS: &[&str] = &[
     "get_study_plan",
     "get_dashboard",
     "search_courses",
+    "get_quiz",
+    "start_quiz_attempt",
+    "get_quiz_attempt",
+    "save_quiz_answer",
+    "check_quiz_answer",
+    "submit_quiz_attempt",
+    "get_assignment",
+    "save_assignment_draft",
+    "get_draft_version",
+    "restore_draft_version",
+    "pick_attachments",
+    "add_attachments",
+    "remove_attachment",
+    "submit_assignment",
+    "list_outbox",
+    "get_submission",
+    "open_assignment_brief",
 ];
 
 fn main() {

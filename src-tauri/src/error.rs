@@ -97,6 +97,20 @@ pub mod codes {
     pub const INVALID_WEEKLY_HOURS: &str = "invalid_weekly_hours";
     /// The item cannot be completed that way (its rule is not "mark done").
     pub const NOT_MARKABLE: &str = "not_markable";
+    /// A quiz that is not open (yet, or any more) or has no attempts left; the message says which.
+    pub const QUIZ_UNAVAILABLE: &str = "quiz_unavailable";
+    /// The attempt's time ran out; it was submitted with the answers saved until then.
+    pub const TIME_UP: &str = "time_up";
+    /// Already submitted; nothing changed. It is in the Outbox.
+    pub const ALREADY_SUBMITTED: &str = "already_submitted";
+    /// An answer that cannot be saved or checked (locked, not fitting the question).
+    pub const ANSWER_REFUSED: &str = "answer_refused";
+    /// A file that cannot be attached (type, size, count, unreadable); the draft is unchanged.
+    pub const ATTACHMENT_REFUSED: &str = "attachment_refused";
+    /// The draft changed after the learner reviewed it; review again.
+    pub const DRAFT_CHANGED: &str = "draft_changed";
+    /// Not ready to submit (declaration, group, nothing written); the message says what.
+    pub const NOT_READY: &str = "not_ready";
 }
 
 #[cfg(test)]

@@ -10,6 +10,17 @@ pub const COURSE_FILES_DROPPED: &str = "course-files-dropped";
 /// The learner's progress in an item changed (payload [`ProgressChanged`]).
 pub const PROGRESS_CHANGED: &str = "progress-changed";
 
+/// A submission entered the outbox or changed state (no payload): the Outbox re-reads it.
+pub const OUTBOX_CHANGED: &str = "outbox-changed";
+
+/// Tells the main window the outbox changed.
+pub fn emit_outbox_changed<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+    use tauri::Emitter;
+    if let Err(error) = app.emit_to("main", OUTBOX_CHANGED, ()) {
+        tracing::warn!(%error, "cannot tell the UI about the outbox");
+    }
+}
+
 /// Payload of [`PROGRESS_CHANGED`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]

@@ -84,6 +84,23 @@ pub fn run() {
             commands::study::get_study_plan,
             commands::study::get_dashboard,
             commands::study::search_courses,
+            commands::assess::get_quiz,
+            commands::assess::start_quiz_attempt,
+            commands::assess::get_quiz_attempt,
+            commands::assess::save_quiz_answer,
+            commands::assess::check_quiz_answer,
+            commands::assess::submit_quiz_attempt,
+            commands::assess::get_assignment,
+            commands::assess::save_assignment_draft,
+            commands::assess::get_draft_version,
+            commands::assess::restore_draft_version,
+            commands::assess::pick_attachments,
+            commands::assess::add_attachments,
+            commands::assess::remove_attachment,
+            commands::assess::submit_assignment,
+            commands::assess::list_outbox,
+            commands::assess::get_submission,
+            commands::assess::open_assignment_brief,
         ])
         .build(tauri::generate_context!());
     match app {

@@ -146,6 +146,11 @@ impl AppState {
         self.library.clone()
     }
 
+    /// The store of files attached to assignment drafts.
+    pub fn attachments(&self) -> carrel_core::assess::attachments::AttachmentStore {
+        carrel_core::assess::attachments::AttachmentStore::new(self.data_dir.join("attachments"))
+    }
+
     /// Where partial downloads are kept until they finish.
     pub fn downloads_dir(&self) -> PathBuf {
         self.data_dir.join("downloads")

@@ -23,16 +23,64 @@ pub(crate) fn demo_package(dir: &Path, key: &SecretKey) -> PathBuf {
     out
 }
 
+/// The demo course with its quizzes open now: a copy of `courses/demo` whose quizzes opened a year
+/// ago and close in a year (the real course runs from February 2027), built and signed by `key`.
+pub(crate) fn demo_package_open_now(dir: &Path, key: &SecretKey) -> PathBuf {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("courses/demo");
+    let copy = dir.join("demo-open-now");
+    copy_tree(&source, &copy);
+    let now = jiff::Timestamp::now();
+    let year = jiff::SignedDuration::from_hours(24 * 365);
+    for entry in std::fs::read_dir(copy.join("quizzes")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let shifted: Vec<String> = text
+            .lines()
+            .map(|line| {
+                if line.starts_with("opens = ") {
+                    format!("opens = \"{}\"", now - year)
+                } else if line.starts_with("closes = ") {
+                    format!("closes = \"{}\"", now + year)
+                } else {
+                    line.to_owned()
+                }
+            })
+            .collect();
+        std::fs::write(&path, shifted.join("\n")).unwrap();
+    }
+    let out = dir.join("demo-open-now.carrel");
+    carrel_package::source::build(&copy, key, &out).expect("the demo course builds");
+    out
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A real carrel-server in `dir` with `package` published.
+pub(crate) async fn serve_package(dir: &Path, package: &Path) -> LoopbackServer {
+    let server = LoopbackServer::start(dir).await.unwrap();
+    let storage = carrel_server::Storage::open(server.db()).unwrap();
+    carrel_server::publish_package(&storage, server.data(), package)
+        .await
+        .expect("the course publishes");
+    server
+}
+
 /// A real carrel-server in `dir` with the demo course published (signed by a new key).
 pub(crate) async fn serve_demo(dir: &Path) -> LoopbackServer {
     let key = SecretKey::generate().unwrap();
     let package = demo_package(dir, &key);
-    let server = LoopbackServer::start(dir).await.unwrap();
-    let storage = carrel_server::Storage::open(server.db()).unwrap();
-    carrel_server::publish_package(&storage, server.data(), &package)
-        .await
-        .expect("the demo course publishes");
-    server
+    serve_package(dir, &package).await
 }
 
 /// Downloads the demo course from the Library's catalogue and waits until it is installed.

@@ -29,8 +29,22 @@ impl Running {
             .await
             .expect("the WebDriver session closes");
     }
+
+    /// SIGKILL to the app's process: no destructor, no shutdown, like pulling the plug.
+    async fn kill_9(self) {
+        let pid = carrel_e2e::procs::find_descendant_running(self._driver.pid(), Path::new(APP))
+            .expect("the app's process");
+        let killed = std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let _ = self.session.close().await;
+        drop(self._driver);
+    }
 }
 
+mod assess;
 mod courses;
 mod pdf;
 mod search;

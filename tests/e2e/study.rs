@@ -230,19 +230,7 @@ async fn kill_9_of_the_app_while_it_records_keeps_every_acknowledged_report() {
         let acked = acked
             .as_f64()
             .unwrap_or_else(|| panic!("trial {trial}: no report was acknowledged: {acked}"));
-        let pid = carrel_e2e::procs::find_descendant_running(
-            app._driver.pid(),
-            std::path::Path::new(super::APP),
-        )
-        .expect("the app's process");
-        // SIGKILL: no destructor, no shutdown, like pulling the plug on the process.
-        let killed = std::process::Command::new("kill")
-            .args(["-9", &pid.to_string()])
-            .status()
-            .unwrap();
-        assert!(killed.success());
-        let _ = app.session.close().await;
-        drop(app._driver);
+        app.kill_9().await;
 
         let (db, recovery) = ProgressDb::open_or_recover(&db_path).unwrap();
         assert_eq!(recovery, Recovery::None, "trial {trial}");

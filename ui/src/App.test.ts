@@ -142,7 +142,7 @@ describe("the shell", () => {
   });
 
   it("shows the Outbox's empty state", async () => {
-    await renderReady({});
+    await renderReady({ list_outbox: () => [] });
     await fireEvent.click(byId("nav-outbox"));
     expect(byId("screen-outbox").textContent).toContain("Nothing waiting to be sent.");
   });

@@ -45,6 +45,10 @@ pub struct ServerStatus {
     /// When the check finished, milliseconds since the Unix epoch; `None` while checking.
     #[ts(type = "number | null")]
     pub checked_at_ms: Option<u64>,
+    /// The server's clock minus this computer's, in milliseconds, from the server's `Date`
+    /// header (±1 s); recorded with quiz attempts so the server can judge their times.
+    #[ts(type = "number | null")]
+    pub clock_offset_ms: Option<i64>,
     /// For people: why the server is offline, or `None` when online.
     pub detail: Option<String>,
 }
@@ -57,6 +61,7 @@ impl ServerStatus {
             state: ConnectionState::Checking,
             server_version: None,
             checked_at_ms: None,
+            clock_offset_ms: None,
             detail: None,
         }
     }
@@ -67,6 +72,7 @@ impl ServerStatus {
             state: ConnectionState::Offline,
             server_version: None,
             checked_at_ms: Some(unix_time_ms()),
+            clock_offset_ms: None,
             detail: Some(detail),
         }
     }
@@ -74,11 +80,13 @@ impl ServerStatus {
 
 /// Checks once whether a Carrel course server answers at `url`.
 pub async fn probe(client: &HttpClient, url: &ServerUrl) -> ServerStatus {
+    let sent_ms = unix_time_ms();
     let response = match client.inner().get(url.join(HEALTH_PATH)).send().await {
         Ok(response) => response,
         Err(error) => return ServerStatus::offline(url, describe_send_error(client, url, &error)),
     };
     let status = response.status();
+    let clock_offset_ms = clock_offset(response.headers(), sent_ms, unix_time_ms());
     let health: Health = match response.json().await {
         Ok(health) => health,
         Err(_) => {
@@ -119,8 +127,20 @@ pub async fn probe(client: &HttpClient, url: &ServerUrl) -> ServerStatus {
         state: ConnectionState::Online,
         server_version: Some(health.server_version),
         checked_at_ms: Some(unix_time_ms()),
+        clock_offset_ms,
         detail: None,
     }
+}
+
+/// The server's clock minus ours: its `Date` (whole seconds, so taken as the middle of that
+/// second) against the middle of the request.
+fn clock_offset(headers: &http::HeaderMap, sent_ms: u64, received_ms: u64) -> Option<i64> {
+    let date = headers.get(http::header::DATE)?.to_str().ok()?;
+    let server = jiff::fmt::rfc2822::DateTimeParser::new()
+        .parse_timestamp(date)
+        .ok()?;
+    let local = (sent_ms + received_ms) / 2;
+    Some(server.as_millisecond() + 500 - local as i64)
 }
 
 fn describe_send_error(client: &HttpClient, url: &ServerUrl, error: &reqwest::Error) -> String {

@@ -20,6 +20,7 @@
 //! Types that cross into the UI derive `ts_rs::TS`; the shell generates their TypeScript twins and a
 //! test fails when the committed ones are stale.
 
+pub mod assess;
 pub mod connectivity;
 pub mod http;
 pub mod library;

@@ -12,6 +12,7 @@
 
 pub mod display;
 pub mod driver;
+pub mod file_dialog;
 pub mod procs;
 pub mod session;
 

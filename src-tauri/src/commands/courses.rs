@@ -70,21 +70,47 @@ pub async fn remove_course(
 pub async fn pick_course_file<R: Runtime>(
     app: AppHandle<R>,
 ) -> Result<Option<String>, CommandError> {
+    let picked = pick_files(
+        &app,
+        "Import a Carrel course",
+        ("Carrel course package", &["carrel"]),
+        false,
+    )
+    .await?;
+    Ok(picked.into_iter().next())
+}
+
+/// Shows the system's open-file dialog titled `title`, offering `filter` (a name and extensions;
+/// none: any file), for one file or several; the paths picked, none when the learner cancels.
+pub(crate) async fn pick_files<R: Runtime>(
+    app: &AppHandle<R>,
+    title: &str,
+    filter: (&str, &[&str]),
+    multiple: bool,
+) -> Result<Vec<String>, CommandError> {
     use tauri_plugin_dialog::DialogExt;
     let (sender, receiver) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title("Import a Carrel course")
-        .add_filter("Carrel course package", &["carrel"])
-        .pick_file(move |path| {
-            let _ = sender.send(path);
+    let mut dialog = app.dialog().file().set_title(title);
+    if !filter.1.is_empty() {
+        dialog = dialog.add_filter(filter.0, filter.1);
+    }
+    if multiple {
+        dialog.pick_files(move |paths| {
+            let _ = sender.send(paths.unwrap_or_default());
         });
+    } else {
+        dialog.pick_file(move |path| {
+            let _ = sender.send(path.into_iter().collect());
+        });
+    }
     let picked = receiver
         .await
         .map_err(|error| CommandError::internal("The file dialog closed unexpectedly", error))?;
     Ok(picked
-        .and_then(|path| path.into_path().ok())
-        .map(|path| path.display().to_string()))
+        .into_iter()
+        .filter_map(|path| path.into_path().ok())
+        .map(|path| path.display().to_string())
+        .collect())
 }
 
 /// Installs the package file at `path`, reporting progress on `on_progress`. After an
@@ -522,15 +548,15 @@ fn find_item<'a>(manifest: &'a Manifest, item_id: &str) -> Result<&'a Item, Comm
         })
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     carrel_protocol::unix_time_ms() as i64
 }
 
-fn progress_error(error: ProgressError) -> CommandError {
+pub(crate) fn progress_error(error: ProgressError) -> CommandError {
     CommandError::internal("Your progress could not be read or saved", error)
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, CommandError> + Send + 'static,
 ) -> Result<T, CommandError> {
     tauri::async_runtime::spawn_blocking(work)
@@ -538,7 +564,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(|error| CommandError::internal("A background task failed", error))?
 }
 
-fn store_error(error: StoreError) -> CommandError {
+pub(crate) fn store_error(error: StoreError) -> CommandError {
     match error {
         StoreError::NotInstalled(_) => CommandError::new(codes::NOT_INSTALLED, error.to_string()),
         other => CommandError::internal("The course library could not be read", other),

@@ -3,6 +3,7 @@
 //! `src-tauri/capabilities/main.json` (unit tests in `lib.rs` check both).
 
 pub mod app;
+pub mod assess;
 pub mod courses;
 pub mod server;
 pub mod study;

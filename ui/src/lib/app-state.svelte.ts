@@ -7,18 +7,23 @@ import {
   ErrorCode,
   getAppInfo,
   getServerStatus,
+  listOutbox,
   onCourseFilesDropped,
+  onOutboxChanged,
   onServerStatus,
+  openCourseItem,
   setServerUrl,
   takeNotices,
   takePendingImports,
   toBackendError,
   type AppInfo,
   type Notice,
+  type OutboxEntry,
+  type Place,
   type ServerStatus,
   type UnlistenFn,
 } from "./backend";
-import { LibraryState } from "./library.svelte";
+import { isCoursePackage, LibraryState } from "./library.svelte";
 
 /** The destinations of the main navigation, in order; the first is the one Carrel opens on. */
 export const SCREENS = ["dashboard", "search", "library", "course", "outbox", "settings"] as const;
@@ -26,6 +31,24 @@ export type Screen = (typeof SCREENS)[number];
 
 export function isScreen(value: string): value is Screen {
   return (SCREENS as readonly string[]).includes(value);
+}
+
+/**
+ * A quiz or assignment shown in the Course screen instead of the outline (the content window does
+ * not show them). `attemptId`: a quiz attempt to review, opened from the Outbox.
+ */
+export type Assessment =
+  | { kind: "quiz"; courseId: string; itemId: string; attemptId: string | null }
+  | { kind: "assignment"; courseId: string; itemId: string };
+
+/** Item kinds Carrel shows in its own window, not in the content window. */
+export function isAssessmentKind(kind: string | null | undefined): kind is "quiz" | "assignment" {
+  return kind === "quiz" || kind === "assignment";
+}
+
+/** Outbox states of a submission the server has not received yet. */
+export function isUnsent(entry: Pick<OutboxEntry, "state">): boolean {
+  return entry.state === "queued" || entry.state === "sending" || entry.state === "needs_attention";
 }
 
 export class AppState {
@@ -48,11 +71,25 @@ export class AppState {
   /** What the learner must be told once about their progress, until they dismiss it. */
   notices: Notice[] = $state([]);
 
+  /** The quiz or assignment the Course screen shows; null: its outline. */
+  assessment: Assessment | null = $state(null);
+  /** Every submission, newest first; null until loaded (or when it cannot be read). */
+  outbox: OutboxEntry[] | null = $state(null);
+  /** Submissions not yet received by the server: the Outbox's badge. */
+  readonly unsentCount: number = $derived(this.outbox?.filter(isUnsent).length ?? 0);
+  /**
+   * While the assignment editor shows: takes the files dropped on the window that are not course
+   * packages (those still go to the Library).
+   */
+  dropTarget: ((paths: string[]) => void) | null = null;
+
   /** Info and status are loaded: the shell can render. */
   readonly loaded: boolean = $derived(this.info !== null && this.status !== null);
 
   #unlisten: UnlistenFn | null = null;
   #unlistenDrops: UnlistenFn | null = null;
+  #unlistenOutbox: UnlistenFn | null = null;
+  #outboxRequest = 0;
   #pendingImportsTaken = false;
   #noticesTaken = false;
   #statusEvents = 0;
@@ -79,6 +116,7 @@ export class AppState {
         this.status = status;
       });
       this.#unlistenDrops ??= await onCourseFilesDropped((paths) => this.importDropped(paths));
+      this.#unlistenOutbox ??= await onOutboxChanged(() => void this.refreshOutbox());
       const eventsBefore = this.#statusEvents;
       const [info, status] = await Promise.all([getAppInfo(), getServerStatus()]);
       this.info = info;
@@ -88,7 +126,18 @@ export class AppState {
       this.loadError = toBackendError(reason);
       return;
     }
-    await Promise.all([this.#importPending(), this.#takeNotices()]);
+    await Promise.all([this.#importPending(), this.#takeNotices(), this.refreshOutbox()]);
+  }
+
+  /** Reads the outbox again. Never rejects: when it cannot be read, the last list stays. */
+  async refreshOutbox(): Promise<void> {
+    const current = ++this.#outboxRequest;
+    try {
+      const entries = await listOutbox();
+      if (current === this.#outboxRequest) this.outbox = entries;
+    } catch {
+      // The Outbox screen says why when the learner opens it; the badge keeps its last count.
+    }
   }
 
   /** What happened to the learner's progress before this start (a file restored…), once. */
@@ -133,17 +182,65 @@ export class AppState {
     this.library.importFiles(paths);
   }
 
-  /** Files dropped on the window: the course packages among them are imported (see Library). */
+  /**
+   * Files dropped on the window: the course packages among them are imported (see Library). While
+   * the assignment editor shows, the other files are attached to its draft instead.
+   */
   importDropped(paths: readonly string[]): void {
     if (paths.length === 0) return;
+    const target = this.dropTarget;
+    if (target) {
+      const others = paths.filter((path) => !isCoursePackage(path));
+      if (others.length > 0) target(others);
+      const packages = paths.filter(isCoursePackage);
+      if (packages.length > 0) this.importFiles(packages);
+      return;
+    }
     this.navigate("library");
     this.library.importDropped(paths);
   }
 
-  /** Shows the Course screen for `courseId`. */
+  /** Shows the Course screen for `courseId`, with its outline. */
   openCourse(courseId: string): void {
     this.currentCourseId = courseId;
+    this.assessment = null;
     this.navigate("course");
+  }
+
+  /**
+   * Opens an item where it is shown: a quiz or assignment in Carrel's own view (in the Course
+   * screen), anything else in the content window (at `place`, else the learner's place). `kind`
+   * null: not known (a search hit, always a page). Rejects with the content window's BackendError.
+   */
+  async openItem(
+    courseId: string,
+    itemId: string,
+    kind: string | null,
+    place: Place | null = null,
+  ): Promise<void> {
+    if (isAssessmentKind(kind)) {
+      this.currentCourseId = courseId;
+      this.assessment =
+        kind === "quiz"
+          ? { kind, courseId, itemId, attemptId: null }
+          : { kind, courseId, itemId };
+      // Not navigate(): from the Course screen, that would go back to the outline.
+      this.screen = "course";
+      return;
+    }
+    await openCourseItem(courseId, itemId, place);
+  }
+
+  /** Shows the review of a quiz attempt (from the Outbox). */
+  openQuizAttempt(courseId: string, itemId: string, attemptId: string): void {
+    this.currentCourseId = courseId;
+    this.assessment = { kind: "quiz", courseId, itemId, attemptId };
+    this.screen = "course";
+  }
+
+  /** Back from a quiz or assignment to the course's outline. */
+  closeAssessment(): void {
+    this.assessment = null;
   }
 
   /** Removes an installed course (after the learner confirmed); closes it if it was open. */
@@ -155,9 +252,10 @@ export class AppState {
 
   /** Stops listening to the backend (tests, hot reload). */
   stop(): void {
-    const unlisteners = [this.#unlisten, this.#unlistenDrops];
+    const unlisteners = [this.#unlisten, this.#unlistenDrops, this.#unlistenOutbox];
     this.#unlisten = null;
     this.#unlistenDrops = null;
+    this.#unlistenOutbox = null;
     for (const unlisten of unlisteners) {
       if (!unlisten) continue;
       try {
@@ -169,7 +267,9 @@ export class AppState {
     }
   }
 
+  /** Shows `screen`; "Course" again while a quiz or assignment shows goes back to the outline. */
   navigate(screen: Screen): void {
+    if (screen === "course" && this.screen === "course") this.assessment = null;
     this.screen = screen;
   }
 

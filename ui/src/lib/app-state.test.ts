@@ -323,3 +323,31 @@ describe("AppState.saveServerUrl", () => {
     expect(s.info?.serverUrlSource).toBe("environment");
   });
 });
+
+describe("AppState.openItem", () => {
+  it("shows quizzes and assignments in the Course screen, without the content window", async () => {
+    const seen = backend({});
+    const s = newState();
+    await s.openItem("bio-101", "i-quiz", "quiz");
+    expect(s.screen).toBe("course");
+    expect(s.currentCourseId).toBe("bio-101");
+    expect(s.assessment).toEqual({ kind: "quiz", courseId: "bio-101", itemId: "i-quiz", attemptId: null });
+    await s.openItem("bio-101", "i-essay", "assignment");
+    expect(s.assessment).toEqual({ kind: "assignment", courseId: "bio-101", itemId: "i-essay" });
+    expect(seen).not.toContain("open_course_item");
+    // Course again in the navigation: back to the outline.
+    s.navigate("course");
+    expect(s.assessment).toBeNull();
+  });
+
+  it("opens anything else in the content window, at the place given", async () => {
+    const args: unknown[] = [];
+    backend({ open_course_item: (given) => void args.push(given) });
+    const s = newState();
+    await s.openItem("bio-101", "i-intro", "page", { anchor: "a", headingIndex: 1 });
+    expect(args).toEqual([
+      { courseId: "bio-101", itemId: "i-intro", place: { anchor: "a", headingIndex: 1 } },
+    ]);
+    expect(s.assessment).toBeNull();
+  });
+});

@@ -19,10 +19,19 @@ import {
   type LocaleOptions,
 } from "./i18n/units";
 
-/** Kinds the content window shows, so a planned item of that kind has an Open button. */
-const OPENABLE_KINDS: ReadonlySet<PlanItemKind> = new Set(["page", "pdf", "video"]);
+/**
+ * Kinds Open can show, so a planned item of that kind has an Open button: those the content window
+ * shows, and quizzes and assignments, which Carrel shows in its own window.
+ */
+const OPENABLE_KINDS: ReadonlySet<PlanItemKind> = new Set([
+  "page",
+  "pdf",
+  "video",
+  "quiz",
+  "assignment",
+]);
 
-/** Whether "Open" can show a planned item in the content window (pages, PDFs and videos). */
+/** Whether "Open" can show a planned item (pages, PDFs, videos, quizzes, assignments). */
 export function canOpenKind(kind: PlanItemKind): boolean {
   return OPENABLE_KINDS.has(kind);
 }

@@ -137,9 +137,17 @@ export function kindLabel(kind: string, messages: Messages = t): string {
   return key === undefined ? messages.kindOther : messages[key];
 }
 
-/** Whether the content window can show an item (it has a file), so Open makes sense. */
+/** Whether the content window can show an item (it has a file). */
 export function canOpen(item: Pick<OutlineItem, "path">): boolean {
   return item.path !== null;
+}
+
+/**
+ * Whether Open makes sense for an item: the content window can show it, or it is a quiz or an
+ * assignment, which Carrel shows in its own view.
+ */
+export function canOpenItem(item: Pick<OutlineItem, "path" | "kind">): boolean {
+  return canOpen(item) || item.kind === "quiz" || item.kind === "assignment";
 }
 
 /**

@@ -28,6 +28,7 @@ import {
   repairReport,
   weeklyPlan,
 } from "../test/fixtures";
+import { quizState } from "../test/assess-fixtures";
 
 afterEach(() => {
   cleanup();
@@ -200,12 +201,12 @@ describe("the Course screen", () => {
     }
   });
 
-  it("offers Open only for items the content window can show; the others show their kind", async () => {
+  it("offers Open for items Carrel can show (content, quizzes, assignments); the others show their kind", async () => {
     await renderCourse();
     expect(byId("item-open-i-intro").textContent?.trim()).toBe("Open");
     expect(byId("item-open-i-video")).toBeTruthy();
     expect(byId("item-open-i-reading")).toBeTruthy();
-    expect(document.getElementById("item-open-i-quiz")).toBeNull();
+    expect(byId("item-open-i-quiz"), "a quiz opens in Carrel's own view").toBeTruthy();
     expect(document.getElementById("item-open-i-forum")).toBeNull();
     expect(byId("item-i-quiz").textContent).toContain("Quiz");
     expect(byId("item-i-forum").textContent).toContain("Forum");
@@ -370,11 +371,34 @@ describe("studying a course", () => {
   });
 
   it("says what is up next; an item Carrel cannot show is named, not a button", async () => {
-    await renderCourse(studiedOutline());
+    const outline = studiedOutline();
+    await renderCourse({ ...outline, study: { ...outline.study!, nextItemId: "i-forum" } });
     const next = byId("course-next");
     expect(next.tagName).toBe("P");
-    expect(next.dataset.item).toBe("i-quiz");
-    expect(next.textContent?.trim()).toBe("Up next: Cells quiz");
+    expect(next.dataset.item).toBe("i-forum");
+    expect(next.textContent?.trim()).toBe("Up next: Discuss: heredity");
+  });
+
+  it("opens a quiz up next in Carrel's own view, not the content window", async () => {
+    const { calls, shell } = await renderCourse(studiedOutline(), {
+      get_quiz: () => quizState(),
+    });
+    const next = byId("course-next");
+    expect(next.tagName).toBe("BUTTON");
+    await fireEvent.click(next);
+    await waitFor(() => expect(document.getElementById("quiz-view")).not.toBeNull());
+    expect(shell.assessment).toEqual({
+      kind: "quiz",
+      courseId: "bio-101",
+      itemId: "i-quiz",
+      attemptId: null,
+    });
+    expect(callsOf(calls, "open_course_item")).toHaveLength(0);
+    expect(callsOf(calls, "get_quiz")[0]?.args).toEqual({ courseId: "bio-101", itemId: "i-quiz" });
+    // The way back is the first thing, and takes the learner back to the outline.
+    await fireEvent.click(byId("assessment-back"));
+    await waitFor(() => expect(document.getElementById("outline")).not.toBeNull());
+    expect(shell.assessment).toBeNull();
   });
 
   it("opens the next item from Up next when Carrel can show it", async () => {

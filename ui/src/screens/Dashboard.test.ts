@@ -199,7 +199,7 @@ describe("the Dashboard", () => {
     expect(byId("dashboard-course-bio-101").textContent).toContain("and 2 more items");
   });
 
-  it("offers Open for pages, PDFs and videos, and Open in course for the others", async () => {
+  it("offers Open for pages, PDFs, videos, quizzes and assignments, and Open in course for the others", async () => {
     await renderDashboard();
     const todo = byId("dashboard-todo-bio-101");
     expect(within(todo).getByRole("button", { name: "Open Reading: the double helix" })).toBe(
@@ -208,7 +208,8 @@ describe("the Dashboard", () => {
     expect(text("dashboard-course-bio-101-open-i-reading")).toBe("Open");
     expect(text("dashboard-course-bio-101-open-i-forum")).toBe("Open in course");
     expect(
-      within(todo).getByRole("button", { name: "Open in course: Essay: a cell of your choice" }),
+      within(todo).getByRole("button", { name: "Open Essay: a cell of your choice" }),
+      "an assignment opens in Carrel's own view",
     ).toBe(byId("dashboard-course-bio-101-open-i-essay"));
     expect(text("dashboard-course-bio-101-open-i-video"), "a video opens").toBe("Open");
   });

@@ -35,6 +35,7 @@ export function onlineStatus(overrides: Partial<ServerStatus> = {}): ServerStatu
     state: "online",
     serverVersion: "0.1.0",
     checkedAtMs: Date.UTC(2026, 0, 15, 9, 30, 5),
+    clockOffsetMs: null,
     detail: null,
     ...overrides,
   };
@@ -46,6 +47,7 @@ export function offlineStatus(overrides: Partial<ServerStatus> = {}): ServerStat
     state: "offline",
     serverVersion: null,
     checkedAtMs: Date.UTC(2026, 0, 15, 9, 31, 0),
+    clockOffsetMs: null,
     detail: `No course server answers at ${SERVER}. You may be offline, or the server is down; Carrel will try again.`,
     ...overrides,
   };
@@ -57,6 +59,7 @@ export function checkingStatus(overrides: Partial<ServerStatus> = {}): ServerSta
     state: "checking",
     serverVersion: null,
     checkedAtMs: null,
+    clockOffsetMs: null,
     detail: null,
     ...overrides,
   };

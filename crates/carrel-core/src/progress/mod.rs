@@ -25,6 +25,7 @@ use ts_rs::TS;
 const MIGRATIONS: &[&str] = &[
     include_str!("0001_progress.sql"),
     include_str!("0002_watched.sql"),
+    include_str!("0003_assessments.sql"),
 ];
 
 /// Why the progress database failed.

@@ -238,7 +238,7 @@ pub(crate) fn folded_start(word: &str) -> (Option<char>, Option<char>) {
 }
 
 /// Appends lower-case `c` without its accent; ligatures become two letters.
-fn push_folded(c: char, out: &mut String) {
+pub(crate) fn push_folded(c: char, out: &mut String) {
     let plain = match c {
         'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'ǎ' => 'a',
         'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => 'c',

@@ -34,7 +34,7 @@
 //! Markdown, whose headings have no ids). The first `hit` part of the snippet is the text to find
 //! within that section. Results are one per page: its best-ranked section.
 
-mod analyze;
+pub(crate) mod analyze;
 mod extract;
 mod installed;
 mod query;

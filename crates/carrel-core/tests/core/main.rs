@@ -15,10 +15,39 @@ use carrel_server::testing::LoopbackServer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+mod assess;
+mod assess_kill;
+mod kill;
 mod library;
 mod plan;
 mod progress_kill;
 mod search;
+
+/// The demo course's id.
+const DEMO: &str = "ilo-migrant-workers-rights";
+
+/// The real demo course built from `courses/demo`, signed with a fresh key and installed into a
+/// library in `dir`.
+fn demo_library(dir: &std::path::Path) -> carrel_core::library::Library {
+    let key = carrel_package::SecretKey::generate().unwrap();
+    let package = dir.join("demo.carrel");
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../courses/demo");
+    carrel_package::source::build(&source, &key, &package).unwrap();
+    let library = carrel_core::library::Library::open(&dir.join("library")).unwrap();
+    let trust = carrel_package::store::Trust {
+        vouched: Vec::new(),
+        confirmed: Some(key.public_key().fingerprint()),
+    };
+    library
+        .import_file(
+            &package,
+            trust,
+            &|_| {},
+            carrel_package::store::Cancel::default(),
+        )
+        .unwrap();
+    library
+}
 
 /// A real carrel-server with its own SQLite file on a loopback port.
 struct RunningServer {

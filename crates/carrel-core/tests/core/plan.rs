@@ -2,14 +2,12 @@
 //! in a real progress database: deadlines come from its quiz and assignment files, time on task
 //! and completions from the event log.
 
-use carrel_core::library::Library;
 use carrel_core::plan::{Learner, PlanPhase, plan_installed};
 use carrel_core::progress::{Event, EventKind, ProgressDb, new_event_id};
-use carrel_package::store::{Cancel, Trust};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-const DEMO: &str = "ilo-migrant-workers-rights";
+use crate::{DEMO, demo_library};
 
 fn event(item: &str, kind: EventKind, at: &str, value: Option<f64>) -> Event {
     Event {
@@ -27,18 +25,7 @@ fn event(item: &str, kind: EventKind, at: &str, value: Option<f64>) -> Event {
 #[test]
 fn the_demo_course_plan_has_its_deadlines_progress_and_local_weeks() {
     let dir = tempfile::tempdir().unwrap();
-    let key = carrel_package::SecretKey::generate().unwrap();
-    let package = dir.path().join("demo.carrel");
-    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../courses/demo");
-    carrel_package::source::build(&source, &key, &package).unwrap();
-    let library = Library::open(&dir.path().join("library")).unwrap();
-    let trust = Trust {
-        vouched: Vec::new(),
-        confirmed: Some(key.public_key().fingerprint()),
-    };
-    library
-        .import_file(&package, trust, &|_| {}, Cancel::default())
-        .unwrap();
+    let library = demo_library(dir.path());
     let db = ProgressDb::open(&dir.path().join("progress.sqlite3")).unwrap();
     db.record(&[
         // Sunday 21 Feb 2027, 23:30 in Zurich (22:30 UTC): week 1 there, week 2 in Manila.

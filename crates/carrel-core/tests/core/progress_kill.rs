@@ -1,84 +1,28 @@
 //! `kill -9` while progress is being recorded: the database passes `integrity_check` and holds
 //! every event whose write returned before the kill.
 //!
-//! The writer is this test binary run again as a child (this same test, with the database path in
-//! its environment): it records
-//! events through [`ProgressDb::record`] — the same transaction path the app's reports take —
-//! and prints each event id only after the write returned, as the app answers the content window
-//! only after the commit. The parent kills it with SIGKILL at a random moment, reopens the file
-//! and checks. `CARREL_KILL_TRIALS` sets the number of trials (default 12).
+//! The writer (see [`crate::kill`]) records events through [`ProgressDb::record`] — the same
+//! transaction path the app's reports take — and acknowledges each event id after the write
+//! returned. After each kill the parent reopens the file and checks.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::collections::HashSet;
 
 use carrel_core::progress::{Event, EventKind, ProgressDb, Recovery, new_event_id};
 
-const PATH_ENV: &str = "CARREL_KILL_WRITER_DB";
+use crate::kill;
 
 #[test]
 fn kill_9_while_recording_loses_no_acknowledged_event() {
     // Run again as the child (with the database path in the environment), this test writes.
-    if let Ok(path) = std::env::var(PATH_ENV) {
+    if let Some(path) = kill::writer_path() {
         write_until_killed(&path);
     }
-    let trials: u64 = std::env::var("CARREL_KILL_TRIALS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(12);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("progress.sqlite3");
     let mut acknowledged: Vec<String> = Vec::new();
-    let mut seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos() as u64;
-    for trial in 0..trials {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "progress_kill::kill_9_while_recording_loses_no_acknowledged_event",
-                "--nocapture",
-            ])
-            .args(["--test-threads", "1", "-q"])
-            .env(PATH_ENV, &path)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        // Kill between 50 and 300 ms after the first acknowledged write.
-        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-        let delay = Duration::from_millis(50 + (seed >> 33) % 250);
-        let (first_tx, first_rx) = std::sync::mpsc::channel();
-        let reader = std::thread::spawn(move || {
-            let mut ids = Vec::new();
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                // libtest's own lines ("running 1 test") are not event ids.
-                if line.len() == 36 && line.chars().filter(|c| *c == '-').count() == 4 {
-                    if ids.is_empty() {
-                        let _ = first_tx.send(());
-                    }
-                    ids.push(line);
-                }
-            }
-            ids
-        });
-        // The clock starts at the first acknowledged write, however slow the start was.
-        let started = Instant::now();
-        let first = first_rx.recv_timeout(Duration::from_secs(60));
-        std::thread::sleep(delay);
-        child.kill().unwrap();
-        child.wait().unwrap();
-        let ids = reader.join().unwrap();
-        assert!(
-            first.is_ok() && !ids.is_empty(),
-            "trial {trial}: the writer acknowledged nothing in {:?}",
-            started.elapsed()
-        );
+    let test = "progress_kill::kill_9_while_recording_loses_no_acknowledged_event";
+    kill::kill_trials(test, &path, |trial, ids| {
         acknowledged.extend(ids);
-
         let (db, recovery) = ProgressDb::open_or_recover(&path).unwrap();
         assert_eq!(
             recovery,
@@ -96,7 +40,7 @@ fn kill_9_while_recording_loses_no_acknowledged_event() {
             })
             .unwrap();
         assert_eq!(integrity, "ok", "trial {trial}");
-        let stored: std::collections::HashSet<String> = stored.into_iter().collect();
+        let stored: HashSet<String> = stored.into_iter().collect();
         let missing = acknowledged
             .iter()
             .filter(|id| !stored.contains(*id))
@@ -109,9 +53,10 @@ fn kill_9_while_recording_loses_no_acknowledged_event() {
         let before = db.items("course").unwrap();
         db.rebuild_summaries().unwrap();
         assert_eq!(before, db.items("course").unwrap(), "trial {trial}");
-    }
+    });
     eprintln!(
-        "kill -9 trials: {trials}, {} acknowledged events all present",
+        "kill -9 trials: {}, {} acknowledged events all present",
+        kill::trials(),
         acknowledged.len()
     );
 }
@@ -145,9 +90,8 @@ fn write_until_killed(path: &str) -> ! {
             .collect();
         db.record(&events).unwrap();
         for event in &events {
-            writeln!(out, "{}", event.id).unwrap();
+            kill::ack(&mut out, format_args!("{}", event.id));
         }
-        out.flush().unwrap();
     }
     unreachable!("the writer loops until it is killed")
 }

@@ -2,31 +2,13 @@
 //! by another form of a word, placed at its heading; re-indexed after a reinstall, forgotten
 //! after removal.
 
-use carrel_core::library::Library;
+use crate::{DEMO, demo_library};
 use carrel_core::search::{SearchIndex, catch_up, index_installed};
-use carrel_package::store::{Cancel, Trust};
-
-const DEMO: &str = "ilo-migrant-workers-rights";
 
 #[test]
 fn the_demo_course_is_found_at_its_heading_and_kept_in_step_with_the_library() {
     let dir = tempfile::tempdir().unwrap();
-    let key = carrel_package::SecretKey::generate().unwrap();
-    let package = dir.path().join("demo.carrel");
-    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../courses/demo");
-    carrel_package::source::build(&source, &key, &package).unwrap();
-    let library = Library::open(&dir.path().join("library")).unwrap();
-    library
-        .import_file(
-            &package,
-            Trust {
-                vouched: Vec::new(),
-                confirmed: Some(key.public_key().fingerprint()),
-            },
-            &|_| {},
-            Cancel::default(),
-        )
-        .unwrap();
+    let library = demo_library(dir.path());
     let index = SearchIndex::open(&dir.path().join("search.sqlite3")).unwrap();
 
     assert_eq!(

@@ -53,7 +53,34 @@ import {
   setWeeklyHours,
   takeNotices,
   takePendingImports,
+  addAttachments,
+  checkQuizAnswer,
+  getAssignment,
+  getDraftVersion,
+  getQuiz,
+  getQuizAttempt,
+  getSubmission,
+  listOutbox,
+  onOutboxChanged,
+  openAssignmentBrief,
+  OUTBOX_CHANGED_EVENT,
+  pickAttachments,
+  removeAttachment,
+  restoreDraftVersion,
+  saveAssignmentDraft,
+  saveQuizAnswer,
+  startQuizAttempt,
+  submitAssignment,
+  submitQuizAttempt,
 } from "./index";
+import {
+  assignmentState,
+  attemptView,
+  draft,
+  outboxEntry,
+  quizState,
+  quizSubmissionDetail,
+} from "../../test/assess-fixtures";
 
 afterEach(() => clearMocks());
 
@@ -451,5 +478,163 @@ describe("onProgressChanged", () => {
 
   it("rejects with a BackendError when events are unavailable", async () => {
     await expect(onProgressChanged(() => undefined)).rejects.toBeInstanceOf(BackendError);
+  });
+});
+
+describe("assessment command wrappers", () => {
+  const quiz = { courseId: "bio-101", itemId: "i-quiz" };
+  const essay = { courseId: "bio-101", itemId: "i-essay" };
+  const answer = { type: "single_choice", choice: "b" } as const;
+  const entry = outboxEntry();
+  const assignment = assignmentState();
+
+  it.each<[string, () => Promise<unknown>, string, Record<string, unknown> | undefined, unknown]>([
+    ["getQuiz", () => getQuiz("bio-101", "i-quiz"), "get_quiz", quiz, quizState()],
+    [
+      "startQuizAttempt",
+      () => startQuizAttempt("bio-101", "i-quiz"),
+      "start_quiz_attempt",
+      quiz,
+      attemptView(),
+    ],
+    [
+      "getQuizAttempt",
+      () => getQuizAttempt("bio-101", "i-quiz", "att-1"),
+      "get_quiz_attempt",
+      { ...quiz, attemptId: "att-1" },
+      attemptView(),
+    ],
+    [
+      "saveQuizAnswer",
+      () => saveQuizAnswer("bio-101", "i-quiz", "att-1", "q1", answer),
+      "save_quiz_answer",
+      { ...quiz, attemptId: "att-1", questionId: "q1", answer },
+      { savedMs: 5 },
+    ],
+    [
+      "checkQuizAnswer",
+      () => checkQuizAnswer("bio-101", "i-quiz", "att-1", "q1"),
+      "check_quiz_answer",
+      { ...quiz, attemptId: "att-1", questionId: "q1" },
+      { grade: { questionId: "q1", points: 1, score: 1, verdict: "correct" }, feedback: null, key: null },
+    ],
+    [
+      "submitQuizAttempt",
+      () => submitQuizAttempt("bio-101", "i-quiz", "att-1"),
+      "submit_quiz_attempt",
+      { ...quiz, attemptId: "att-1" },
+      entry,
+    ],
+    ["getAssignment", () => getAssignment("bio-101", "i-essay"), "get_assignment", essay, assignment],
+    [
+      "saveAssignmentDraft",
+      () =>
+        saveAssignmentDraft("bio-101", "i-essay", { text: "Hi", groupName: null, declared: true }),
+      "save_assignment_draft",
+      { ...essay, edit: { text: "Hi", groupName: null, declared: true } },
+      draft(),
+    ],
+    [
+      "getDraftVersion",
+      () => getDraftVersion("bio-101", "i-essay", 7),
+      "get_draft_version",
+      { ...essay, versionId: 7 },
+      "Old text",
+    ],
+    [
+      "restoreDraftVersion",
+      () => restoreDraftVersion("bio-101", "i-essay", 7),
+      "restore_draft_version",
+      { ...essay, versionId: 7 },
+      draft(),
+    ],
+    ["pickAttachments", () => pickAttachments("bio-101", "i-essay"), "pick_attachments", essay, ["/a.pdf"]],
+    [
+      "addAttachments",
+      () => addAttachments("bio-101", "i-essay", ["/a.pdf"]),
+      "add_attachments",
+      { ...essay, paths: ["/a.pdf"] },
+      { added: [], refused: [] },
+    ],
+    [
+      "removeAttachment",
+      () => removeAttachment("bio-101", "i-essay", "abc"),
+      "remove_attachment",
+      { ...essay, sha256: "abc" },
+      draft(),
+    ],
+    [
+      "submitAssignment",
+      () => submitAssignment("bio-101", "i-essay", 3),
+      "submit_assignment",
+      { ...essay, revision: 3 },
+      entry,
+    ],
+    ["listOutbox", () => listOutbox(), "list_outbox", undefined, [entry]],
+    ["getSubmission", () => getSubmission("sub-1"), "get_submission", { id: "sub-1" }, quizSubmissionDetail()],
+    [
+      "openAssignmentBrief",
+      () => openAssignmentBrief("bio-101", "i-essay"),
+      "open_assignment_brief",
+      essay,
+      null,
+    ],
+  ])("%s invokes %s with its arguments", async (_name, run, cmd, args, answerValue) => {
+    const calls = recordCalls({ [cmd]: answerValue });
+    await expect(run()).resolves.toEqual(answerValue);
+    expect(calls).toEqual([{ cmd, args: args ?? {} }]);
+  });
+
+  it("rejects with the backend's code and message", async () => {
+    mockIPC(() => {
+      throw { code: "draft_changed", message: "The draft changed since you reviewed it." };
+    });
+    const failure = submitAssignment("bio-101", "i-essay", 2);
+    await expect(failure).rejects.toBeInstanceOf(BackendError);
+    await expect(failure).rejects.toMatchObject({
+      code: ErrorCode.DraftChanged,
+      message: "The draft changed since you reviewed it.",
+    });
+  });
+
+  it("names every new error code the backend sends", () => {
+    expect([
+      ErrorCode.QuizUnavailable,
+      ErrorCode.TimeUp,
+      ErrorCode.AlreadySubmitted,
+      ErrorCode.AnswerRefused,
+      ErrorCode.AttachmentRefused,
+      ErrorCode.DraftChanged,
+      ErrorCode.NotReady,
+    ]).toEqual([
+      "quiz_unavailable",
+      "time_up",
+      "already_submitted",
+      "answer_refused",
+      "attachment_refused",
+      "draft_changed",
+      "not_ready",
+    ]);
+  });
+});
+
+describe("onOutboxChanged", () => {
+  it("calls the handler on each outbox-changed event, until unlistened", async () => {
+    mockIPC(() => null, { shouldMockEvents: true });
+    let seen = 0;
+    const unlisten = await onOutboxChanged(() => (seen += 1));
+    expect(OUTBOX_CHANGED_EVENT, "the event name src-tauri/src/events.rs emits").toBe(
+      "outbox-changed",
+    );
+    await emit("outbox-changed");
+    await emit("server-status", onlineStatus());
+    expect(seen).toBe(1);
+    unlisten();
+    await emit("outbox-changed");
+    expect(seen).toBe(1);
+  });
+
+  it("rejects with a BackendError when events are unavailable", async () => {
+    await expect(onOutboxChanged(() => undefined)).rejects.toBeInstanceOf(BackendError);
   });
 });

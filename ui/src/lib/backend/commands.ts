@@ -2,20 +2,31 @@
 // names match src-tauri/src/commands/ and src-tauri/src/events.rs.
 import { Channel } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { Answer } from "./bindings/Answer";
 import type { AppInfo } from "./bindings/AppInfo";
+import type { AssignmentState } from "./bindings/AssignmentState";
+import type { AttachReport } from "./bindings/AttachReport";
+import type { AttemptView } from "./bindings/AttemptView";
 import type { CatalogView } from "./bindings/CatalogView";
 import type { CourseOutline } from "./bindings/CourseOutline";
 import type { CourseSummary } from "./bindings/CourseSummary";
 import type { Dashboard } from "./bindings/Dashboard";
+import type { Draft } from "./bindings/Draft";
+import type { DraftEdit } from "./bindings/DraftEdit";
 import type { DroppedFiles } from "./bindings/DroppedFiles";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { Notice } from "./bindings/Notice";
+import type { OutboxEntry } from "./bindings/OutboxEntry";
 import type { Place } from "./bindings/Place";
 import type { ProgressChanged } from "./bindings/ProgressChanged";
+import type { QuestionFeedback } from "./bindings/QuestionFeedback";
+import type { QuizState } from "./bindings/QuizState";
 import type { RepairReport } from "./bindings/RepairReport";
+import type { Saved } from "./bindings/Saved";
 import type { SearchHit } from "./bindings/SearchHit";
 import type { ServerStatus } from "./bindings/ServerStatus";
 import type { StudySettings } from "./bindings/StudySettings";
+import type { SubmissionDetail } from "./bindings/SubmissionDetail";
 import type { TaskProgress } from "./bindings/TaskProgress";
 import type { WeeklyPlan } from "./bindings/WeeklyPlan";
 import { call, toBackendError } from "./ipc";
@@ -56,6 +67,20 @@ export const ErrorCode = {
   NoApplication: "no_application",
   /** The search index cannot be read or built; the courses themselves are fine. */
   SearchUnavailable: "search_unavailable",
+  /** A quiz cannot be started now (not yet open, closed, no attempts left); the message says why. */
+  QuizUnavailable: "quiz_unavailable",
+  /** The attempt's time is up: the backend submitted what was saved until then. */
+  TimeUp: "time_up",
+  /** The attempt was already submitted. */
+  AlreadySubmitted: "already_submitted",
+  /** An answer cannot be saved or checked (already checked, malformed, not a practice quiz…). */
+  AnswerRefused: "answer_refused",
+  /** A file cannot be attached (type, size, count); the message says which and why. */
+  AttachmentRefused: "attachment_refused",
+  /** The draft changed since the learner reviewed it: review again before submitting. */
+  DraftChanged: "draft_changed",
+  /** The work cannot be submitted yet (declaration, words, group…), or not again. */
+  NotReady: "not_ready",
   Internal: "internal",
   Unknown: "unknown",
 } as const;
@@ -291,6 +316,154 @@ export async function onCourseFilesDropped(
     return await listen<DroppedFiles>(COURSE_FILES_DROPPED_EVENT, (event) =>
       handler(event.payload.paths),
     );
+  } catch (reason) {
+    throw toBackendError(reason);
+  }
+}
+
+/** A quiz's settings, availability and the learner's attempts. */
+export function getQuiz(courseId: string, itemId: string): Promise<QuizState> {
+  return call<QuizState>("get_quiz", { courseId, itemId });
+}
+
+/**
+ * Starts an attempt, or resolves with the one in progress. Rejects with `quiz_unavailable` (the
+ * message says why).
+ */
+export function startQuizAttempt(courseId: string, itemId: string): Promise<AttemptView> {
+  return call<AttemptView>("start_quiz_attempt", { courseId, itemId });
+}
+
+/** An attempt, to resume it or, once submitted, to review it. */
+export function getQuizAttempt(
+  courseId: string,
+  itemId: string,
+  attemptId: string,
+): Promise<AttemptView> {
+  return call<AttemptView>("get_quiz_attempt", { courseId, itemId, attemptId });
+}
+
+/**
+ * Saves one answer durably; resolves when it is on disk. Rejects with `answer_refused`,
+ * `time_up`, `already_submitted`.
+ */
+export function saveQuizAnswer(
+  courseId: string,
+  itemId: string,
+  attemptId: string,
+  questionId: string,
+  answer: Answer,
+): Promise<Saved> {
+  return call<Saved>("save_quiz_answer", { courseId, itemId, attemptId, questionId, answer });
+}
+
+/**
+ * Practice quizzes: the feedback on a saved answer, which is then locked. Rejects with
+ * `answer_refused` (unanswered, already checked, not a practice quiz), `time_up`.
+ */
+export function checkQuizAnswer(
+  courseId: string,
+  itemId: string,
+  attemptId: string,
+  questionId: string,
+): Promise<QuestionFeedback> {
+  return call<QuestionFeedback>("check_quiz_answer", { courseId, itemId, attemptId, questionId });
+}
+
+/** Submits an attempt into the outbox, once; rejects with `already_submitted` after that. */
+export function submitQuizAttempt(
+  courseId: string,
+  itemId: string,
+  attemptId: string,
+): Promise<OutboxEntry> {
+  return call<OutboxEntry>("submit_quiz_attempt", { courseId, itemId, attemptId });
+}
+
+/** An assignment with the learner's draft, attachments, versions and submissions. */
+export function getAssignment(courseId: string, itemId: string): Promise<AssignmentState> {
+  return call<AssignmentState>("get_assignment", { courseId, itemId });
+}
+
+/** Saves the draft durably; resolves with it (its new revision). */
+export function saveAssignmentDraft(
+  courseId: string,
+  itemId: string,
+  edit: DraftEdit,
+): Promise<Draft> {
+  return call<Draft>("save_assignment_draft", { courseId, itemId, edit });
+}
+
+/** The full text of an earlier version of the draft. */
+export function getDraftVersion(
+  courseId: string,
+  itemId: string,
+  versionId: number,
+): Promise<string> {
+  return call<string>("get_draft_version", { courseId, itemId, versionId });
+}
+
+/** Makes an earlier version the draft again; the current text is kept among the versions. */
+export function restoreDraftVersion(
+  courseId: string,
+  itemId: string,
+  versionId: number,
+): Promise<Draft> {
+  return call<Draft>("restore_draft_version", { courseId, itemId, versionId });
+}
+
+/** Shows the system's dialog to choose files to attach; resolves with none if cancelled. */
+export function pickAttachments(courseId: string, itemId: string): Promise<string[]> {
+  return call<string[]>("pick_attachments", { courseId, itemId });
+}
+
+/** Attaches files to the draft, each checked on its own: the refused ones say why. */
+export function addAttachments(
+  courseId: string,
+  itemId: string,
+  paths: readonly string[],
+): Promise<AttachReport> {
+  return call<AttachReport>("add_attachments", { courseId, itemId, paths: [...paths] });
+}
+
+/** Takes an attachment (by its SHA-256) off the draft. */
+export function removeAttachment(courseId: string, itemId: string, sha256: string): Promise<Draft> {
+  return call<Draft>("remove_attachment", { courseId, itemId, sha256 });
+}
+
+/**
+ * Submits draft `revision` (the one the learner reviewed) into the outbox. Rejects with
+ * `draft_changed` (review again), `not_ready` (the message says what is missing).
+ */
+export function submitAssignment(
+  courseId: string,
+  itemId: string,
+  revision: number,
+): Promise<OutboxEntry> {
+  return call<OutboxEntry>("submit_assignment", { courseId, itemId, revision });
+}
+
+/** Every submission, newest first. */
+export function listOutbox(): Promise<OutboxEntry[]> {
+  return call<OutboxEntry[]>("list_outbox");
+}
+
+/** A submission with exactly what it submitted. */
+export function getSubmission(id: string): Promise<SubmissionDetail> {
+  return call<SubmissionDetail>("get_submission", { id });
+}
+
+/** Opens an assignment's brief (a page of the course) in the content window. */
+export function openAssignmentBrief(courseId: string, itemId: string): Promise<void> {
+  return call<void>("open_assignment_brief", { courseId, itemId });
+}
+
+/** Name of the event sent after every submission and every change of a submission's state. */
+export const OUTBOX_CHANGED_EVENT = "outbox-changed";
+
+/** Calls `handler` whenever the outbox changes; rejects only with BackendError. */
+export async function onOutboxChanged(handler: () => void): Promise<UnlistenFn> {
+  try {
+    return await listen<null>(OUTBOX_CHANGED_EVENT, () => handler());
   } catch (reason) {
     throw toBackendError(reason);
   }

@@ -22,6 +22,11 @@ serverVersion: string | null,
  */
 checkedAtMs: number | null, 
 /**
+ * The server's clock minus this computer's, in milliseconds, from the server's `Date`
+ * header (±1 s); recorded with quiz attempts so the server can judge their times.
+ */
+clockOffsetMs: number | null, 
+/**
  * For people: why the server is offline, or `None` when online.
  */
 detail: string | null, };

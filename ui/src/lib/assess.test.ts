@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { questions } from "../test/assess-fixtures";
+import {
+  describeOutboxState,
+  describeVersion,
+  describeWordCount,
+  formatCountdown,
+  isAnswered,
+  shortSha,
+  summarizeAnswer,
+} from "./assess";
+
+const [single, multiple, truth, matching, ordering] = questions();
+
+describe("summarizeAnswer", () => {
+  it("uses the question's texts", () => {
+    expect(summarizeAnswer({ type: "single_choice", choice: "b" }, single!)).toBe("Mitochondrion");
+    expect(summarizeAnswer({ type: "multiple_response", choices: ["a", "b"] }, multiple!)).toBe(
+      "Cell wall; Chloroplast",
+    );
+    expect(summarizeAnswer({ type: "true_false", value: false }, truth!)).toBe("False");
+    expect(summarizeAnswer({ type: "matching", matches: { p1: "p1" } }, matching!)).toBe(
+      "Ribosome → Makes proteins",
+    );
+    expect(summarizeAnswer({ type: "ordering", order: ["y", "x"] }, ordering!)).toBe(
+      "Prophase, Metaphase",
+    );
+  });
+
+  it("falls back to ids without the question, and says when there is no answer", () => {
+    expect(summarizeAnswer({ type: "single_choice", choice: "b" })).toBe("b");
+    expect(summarizeAnswer(null)).toBe("No answer");
+    expect(summarizeAnswer({ type: "essay", text: "  " })).toBe("No answer");
+  });
+});
+
+describe("isAnswered", () => {
+  it("treats empty text and selections as unanswered", () => {
+    expect(isAnswered({ type: "short_answer", text: "" })).toBe(false);
+    expect(isAnswered({ type: "multiple_response", choices: [] })).toBe(false);
+    expect(isAnswered({ type: "true_false", value: false })).toBe(true);
+  });
+});
+
+describe("describing submissions", () => {
+  it("explains each outbox state in plain words", () => {
+    expect(describeOutboxState("queued").meaning).toBe(
+      "Waiting to be sent — it will go when you're online.",
+    );
+    expect(describeOutboxState("needs_attention").label).toBe("Needs attention");
+  });
+
+  it("names attempts and versions", () => {
+    expect(describeVersion({ kind: "quiz", version: 2 })).toBe("Attempt 2");
+    expect(describeVersion({ kind: "assignment", version: 2 })).toBe("Version 2");
+  });
+
+  it("shortens a SHA-256", () => {
+    expect(shortSha("0123456789abcdef")).toBe("0123456789ab…");
+  });
+});
+
+describe("formatCountdown and describeWordCount", () => {
+  it("formats time left, never negative", () => {
+    expect(formatCountdown(20 * 60_000)).toBe("20:00");
+    expect(formatCountdown(3_723_000)).toBe("1:02:03");
+    expect(formatCountdown(-5)).toBe("0:00");
+  });
+
+  it("says the words and the limits asked", () => {
+    expect(describeWordCount(1234, 1500, 2500)).toBe("1,234 words · 1,500–2,500 asked");
+    expect(describeWordCount(1, null, null)).toBe("1 word");
+    expect(describeWordCount(3, 5, null)).toBe("3 words · at least 5 asked");
+  });
+});

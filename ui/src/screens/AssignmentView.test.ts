@@ -1,0 +1,307 @@
+// The assignment editor against a fake backend.
+import { emit } from "@tauri-apps/api/event";
+import { clearMocks } from "@tauri-apps/api/mocks";
+import { cleanup, fireEvent, render, waitFor } from "@testing-library/svelte";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { AppState } from "../lib/app-state.svelte";
+import type { AssignmentState, DraftEdit } from "../lib/backend";
+import { assignmentState, draft, NOW_MS, outboxEntry } from "../test/assess-fixtures";
+import { callsOf, deferred, fakeBackend, type Handler } from "../test/backend";
+import { appInfo, onlineStatus } from "../test/fixtures";
+import AssignmentView from "./AssignmentView.svelte";
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+  vi.useRealTimers();
+});
+
+function byId(id: string): HTMLElement {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`#${id} is not in the page`);
+  return element;
+}
+
+const FILE = { sha256: "f".repeat(64), name: "figure.pdf", size: 120_000 };
+
+async function renderEditor(handlers: Record<string, Handler> = {}, state: AssignmentState = assignmentState()) {
+  let current = state;
+  const calls = fakeBackend({
+    get_assignment: () => current,
+    save_assignment_draft: (args) => {
+      const edit = (args as { edit: DraftEdit }).edit;
+      const saved = draft({ ...edit, revision: current.draft.revision + 1, updatedMs: NOW_MS });
+      current = { ...current, draft: saved };
+      return saved;
+    },
+    ...handlers,
+  });
+  const shell = new AppState();
+  render(AssignmentView, { shell, courseId: "bio-101", itemId: "i-essay" });
+  await waitFor(() => expect(document.getElementById("draft-text")).not.toBeNull());
+  return { calls, shell, set: (next: AssignmentState) => (current = next) };
+}
+
+describe("the assignment editor", () => {
+  it("shows what is asked: individual work, due date in both zones, length and file limits", async () => {
+    await renderEditor();
+    const view = byId("assignment-view");
+    expect(view.textContent).toContain("Individual work");
+    expect(byId("assignment-due").textContent).toContain("Europe/Zurich");
+    expect(byId("assignment-due").textContent).toContain("your time");
+    expect(view.textContent).toContain("3–2500 words");
+    expect(byId("attachments-limits").textContent).toBe("0 of 3 files, up to 20.0 MB each; pdf, docx");
+    expect((byId("draft-text") as HTMLTextAreaElement).value).toBe("My essay about cells.");
+  });
+
+  it("counts words as the backend does, with the limits asked", async () => {
+    await renderEditor();
+    await fireEvent.input(byId("draft-text"), { target: { value: "It's a well-known cell." } });
+    expect(byId("draft-words").textContent?.trim()).toBe("4 words · 3–2,500 asked");
+  });
+
+  it("autosaves after a pause, once, and says when it saved", async () => {
+    const { calls } = await renderEditor();
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const area = byId("draft-text");
+    await fireEvent.input(area, { target: { value: "First" } });
+    await fireEvent.input(area, { target: { value: "First words" } });
+    expect(byId("draft-save-state").dataset.state).toBe("saving");
+    await vi.advanceTimersByTimeAsync(900);
+    expect(callsOf(calls, "save_assignment_draft")).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(200);
+    vi.useRealTimers();
+    await waitFor(() => expect(byId("draft-save-state").dataset.state).toBe("saved"));
+    expect(callsOf(calls, "save_assignment_draft")).toHaveLength(1);
+    expect(callsOf(calls, "save_assignment_draft")[0]?.args).toEqual({
+      courseId: "bio-101",
+      itemId: "i-essay",
+      edit: { text: "First words", groupName: null, declared: false },
+    });
+    expect(byId("draft-save-state").textContent).toContain("Saved");
+  });
+
+  it("saves on leaving the field, and on the window being hidden", async () => {
+    const { calls } = await renderEditor();
+    await fireEvent.input(byId("draft-text"), { target: { value: "Blurred" } });
+    await fireEvent.blur(byId("draft-text"));
+    await waitFor(() => expect(callsOf(calls, "save_assignment_draft")).toHaveLength(1));
+    await fireEvent.input(byId("draft-text"), { target: { value: "Hidden" } });
+    Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
+    document.dispatchEvent(new Event("visibilitychange"));
+    await waitFor(() => expect(callsOf(calls, "save_assignment_draft")).toHaveLength(2));
+    Object.defineProperty(document, "visibilityState", { value: "visible", configurable: true });
+    expect(callsOf(calls, "save_assignment_draft")[1]?.args.edit).toMatchObject({ text: "Hidden" });
+  });
+
+  it("shows a failed save and keeps the text", async () => {
+    await renderEditor({
+      save_assignment_draft: () => {
+        throw { code: "progress_unavailable", message: "The disk is full." };
+      },
+    });
+    await fireEvent.input(byId("draft-text"), { target: { value: "Keep me" } });
+    await fireEvent.blur(byId("draft-text"));
+    await waitFor(() => expect(byId("draft-save-state").dataset.state).toBe("error"));
+    expect(byId("draft-save-state").textContent).toContain("The disk is full.");
+    expect((byId("draft-text") as HTMLTextAreaElement).value).toBe("Keep me");
+  });
+
+  it("switches Write and Preview with the arrow keys, rendering Markdown safely", async () => {
+    await renderEditor();
+    await fireEvent.input(byId("draft-text"), { target: { value: "**bold** <script>x</script>" } });
+    const write = byId("draft-tab-write");
+    expect(write.getAttribute("aria-selected")).toBe("true");
+    await fireEvent.keyDown(write, { key: "ArrowRight" });
+    await waitFor(() => expect(byId("draft-tab-preview").getAttribute("aria-selected")).toBe("true"));
+    expect(document.activeElement).toBe(byId("draft-tab-preview"));
+    const preview = byId("draft-panel-preview");
+    expect(preview.hidden).toBe(false);
+    expect(preview.querySelector("strong")?.textContent).toBe("bold");
+    expect(preview.querySelector("script")).toBeNull();
+    expect(byId("draft-panel-write").hidden).toBe(true);
+  });
+
+  it("adds picked files, lists refused ones with their message, and removes", async () => {
+    let attached = [] as (typeof FILE)[];
+    const { calls } = await renderEditor({
+      pick_attachments: () => ["/home/me/figure.pdf", "/home/me/run.exe"],
+      add_attachments: () => {
+        attached = [FILE];
+        return { added: [FILE], refused: [{ path: "/home/me/run.exe", message: "run.exe: this type is not accepted." }] };
+      },
+      get_assignment: () => assignmentState({ attachments: attached }),
+      remove_attachment: () => {
+        attached = [];
+        return draft();
+      },
+    });
+    await fireEvent.click(byId("add-attachments"));
+    await waitFor(() => expect(document.querySelector(`.attachment[data-sha256="${FILE.sha256}"]`)).not.toBeNull());
+    expect(callsOf(calls, "add_attachments")[0]?.args).toEqual({
+      courseId: "bio-101",
+      itemId: "i-essay",
+      paths: ["/home/me/figure.pdf", "/home/me/run.exe"],
+    });
+    expect(byId("attachments-refused").textContent).toContain("run.exe: this type is not accepted.");
+    expect(byId("attachments-limits").textContent).toContain("1 of 3 files");
+    const row = document.querySelector<HTMLElement>(`.attachment[data-sha256="${FILE.sha256}"]`)!;
+    await fireEvent.click(row.querySelector("button")!);
+    await waitFor(() => expect(document.querySelector(".attachment")).toBeNull());
+    expect(callsOf(calls, "remove_attachment")[0]?.args).toEqual({
+      courseId: "bio-101",
+      itemId: "i-essay",
+      sha256: FILE.sha256,
+    });
+  });
+
+  it("attaches nothing when the dialog is cancelled", async () => {
+    const { calls } = await renderEditor({ pick_attachments: () => [] });
+    await fireEvent.click(byId("add-attachments"));
+    await waitFor(() => expect(callsOf(calls, "pick_attachments")).toHaveLength(1));
+    expect(callsOf(calls, "add_attachments")).toHaveLength(0);
+  });
+
+  it("requires the declaration before the review, saying so", async () => {
+    const { calls } = await renderEditor({}, assignmentState({ declaration: "This is **my own** work." }));
+    expect(byId("declaration-text").querySelector("strong")?.textContent).toBe("my own");
+    await fireEvent.click(byId("assignment-submit"));
+    await waitFor(() => expect(document.getElementById("declaration-missing")).not.toBeNull());
+    expect(byId("declaration-missing").textContent).toBe("Confirm the declaration to submit.");
+    expect(document.activeElement).toBe(byId("declaration"));
+    await fireEvent.click(byId("declaration"));
+    await waitFor(() => expect(callsOf(calls, "save_assignment_draft")).toHaveLength(1));
+    expect(callsOf(calls, "save_assignment_draft")[0]?.args.edit).toMatchObject({ declared: true });
+    expect(document.getElementById("declaration-missing")).toBeNull();
+  });
+
+  it("reviews exactly what will be sent and submits that revision", async () => {
+    const submit = deferred<unknown>();
+    const { calls, set } = await renderEditor(
+      { submit_assignment: () => submit.promise },
+      assignmentState({ group: true, attachments: [FILE], draft: draft({ groupName: "Team A" }) }),
+    );
+    expect((byId("group-name") as HTMLInputElement).value).toBe("Team A");
+    await fireEvent.click(byId("assignment-submit"));
+    await waitFor(() => expect(byId("assignment-review").hasAttribute("open")).toBe(true));
+    expect(byId("review-revision").textContent).toBe("Draft revision 3");
+    expect(byId("review-text").textContent).toContain("My essay about cells.");
+    expect(byId("review-words").textContent).toBe("4");
+    expect(byId("review-attachments").textContent).toContain("figure.pdf");
+    expect(byId("review-group").textContent).toBe("Team A");
+    await fireEvent.click(byId("confirm-submit"));
+    expect((byId("confirm-submit") as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.click(byId("confirm-submit"));
+    expect(callsOf(calls, "submit_assignment")).toHaveLength(1);
+    expect(callsOf(calls, "submit_assignment")[0]?.args).toEqual({
+      courseId: "bio-101",
+      itemId: "i-essay",
+      revision: 3,
+    });
+    set(assignmentState({ group: true, submissions: [outboxEntry({ kind: "assignment", state: "queued" })] }));
+    submit.resolve(outboxEntry({ kind: "assignment" }));
+    await waitFor(() => expect(document.querySelector('.submission[data-outbox-state="queued"]')).not.toBeNull());
+    expect((byId("draft-text") as HTMLTextAreaElement).value, "submitting never clears the draft").toBe(
+      "My essay about cells.",
+    );
+    expect(byId("assignment-submit").textContent?.trim()).toBe("Review and resubmit");
+  });
+
+  it("explains a draft that changed since the review, and reviews the new revision", async () => {
+    let tries = 0;
+    const { calls, set } = await renderEditor({
+      submit_assignment: () => {
+        tries += 1;
+        if (tries === 1) {
+          set(assignmentState({ draft: draft({ text: "Changed elsewhere.", revision: 5 }) }));
+          throw { code: "draft_changed", message: "The draft changed." };
+        }
+        return outboxEntry({ kind: "assignment" });
+      },
+    });
+    await fireEvent.click(byId("assignment-submit"));
+    await waitFor(() => expect(byId("assignment-review").hasAttribute("open")).toBe(true));
+    await fireEvent.click(byId("confirm-submit"));
+    await waitFor(() => expect(document.getElementById("review-draft-changed")).not.toBeNull());
+    expect(byId("review-revision").textContent).toBe("Draft revision 5");
+    expect(byId("review-text").textContent).toContain("Changed elsewhere.");
+    await fireEvent.click(byId("confirm-submit"));
+    await waitFor(() => expect(callsOf(calls, "submit_assignment")).toHaveLength(2));
+    expect(callsOf(calls, "submit_assignment")[1]?.args.revision).toBe(5);
+  });
+
+  it("shows why it is not ready", async () => {
+    await renderEditor({
+      submit_assignment: () => {
+        throw { code: "not_ready", message: "Write at least 3 words." };
+      },
+    });
+    await fireEvent.click(byId("assignment-submit"));
+    await waitFor(() => expect(byId("assignment-review").hasAttribute("open")).toBe(true));
+    await fireEvent.click(byId("confirm-submit"));
+    await waitFor(() => expect(document.getElementById("review-error")).not.toBeNull());
+    expect(byId("review-error").textContent).toBe("Write at least 3 words.");
+  });
+
+  it("says when it cannot be submitted again, and disables Submit", async () => {
+    await renderEditor(
+      {},
+      assignmentState({ resubmission: false, submissions: [outboxEntry({ kind: "assignment", state: "received" })] }),
+    );
+    expect(byId("assignment-no-resubmission").textContent).toContain("cannot be submitted again");
+    expect((byId("assignment-submit") as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it("views and restores an earlier version, after asking", async () => {
+    const version = { id: 7, savedMs: NOW_MS - 3_600_000, words: 2, preview: "Old text" };
+    const { calls } = await renderEditor(
+      {
+        get_draft_version: () => "Old text, in full.",
+        restore_draft_version: () => draft({ text: "Old text, in full.", revision: 4 }),
+      },
+      assignmentState({ versions: [version] }),
+    );
+    const row = document.querySelector<HTMLElement>('.version[data-version-id="7"]')!;
+    await fireEvent.click(row.querySelector(".version-view")!);
+    await waitFor(() => expect(document.getElementById("version-text")?.textContent).toBe("Old text, in full."));
+    expect(callsOf(calls, "get_draft_version")[0]?.args).toEqual({ courseId: "bio-101", itemId: "i-essay", versionId: 7 });
+    await fireEvent.keyDown(byId("version-dialog"), { key: "Escape" });
+    await fireEvent.click(row.querySelector(".version-restore")!);
+    await waitFor(() => expect(byId("restore-dialog").hasAttribute("open")).toBe(true));
+    expect(byId("restore-dialog").textContent).toContain("The current text is kept in the versions");
+    expect(callsOf(calls, "restore_draft_version")).toHaveLength(0);
+    await fireEvent.click(byId("restore-dialog-confirm"));
+    await waitFor(() => expect((byId("draft-text") as HTMLTextAreaElement).value).toBe("Old text, in full."));
+    expect(callsOf(calls, "restore_draft_version")[0]?.args).toEqual({ courseId: "bio-101", itemId: "i-essay", versionId: 7 });
+  });
+});
+
+describe("files dropped on the window", () => {
+  it("attach to the draft while the editor shows; course packages still go to the Library", async () => {
+    const calls = fakeBackend({
+      get_app_info: () => appInfo(),
+      get_server_status: () => onlineStatus(),
+      take_pending_imports: () => [],
+      take_notices: () => [],
+      list_outbox: () => [],
+      get_assignment: () => assignmentState(),
+      add_attachments: () => ({ added: [], refused: [] }),
+      list_courses: () => [],
+      get_catalog: () => ({ courses: [] }),
+      import_course_file: () => new Promise(() => undefined),
+    });
+    const shell = new AppState();
+    await shell.start();
+    render(AssignmentView, { shell, courseId: "bio-101", itemId: "i-essay" });
+    await waitFor(() => expect(document.getElementById("draft-text")).not.toBeNull());
+    await emit("course-files-dropped", { paths: ["/tmp/notes.pdf", "/tmp/Biology.carrel"] });
+    await waitFor(() => expect(callsOf(calls, "add_attachments")).toHaveLength(1));
+    expect(callsOf(calls, "add_attachments")[0]?.args.paths).toEqual(["/tmp/notes.pdf"]);
+    await waitFor(() => expect(callsOf(calls, "import_course_file")).toHaveLength(1));
+    expect(callsOf(calls, "import_course_file")[0]?.args.path).toBe("/tmp/Biology.carrel");
+    expect(shell.screen).toBe("library");
+    cleanup();
+    expect(shell.dropTarget, "the editor gone, drops go to the Library again").toBeNull();
+    shell.stop();
+  });
+});
