@@ -149,7 +149,7 @@ async fn one_in_outbox(s: &mut Session, home: &AppHome, kind: &str) -> serde_jso
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_block_quiz_survives_a_kill_mid_attempt_resumes_and_is_submitted_once() {
     let World {
-        dir: _,
+        dir: _dir,
         _server,
         display,
         home,

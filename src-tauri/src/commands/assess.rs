@@ -43,8 +43,10 @@ fn assess_error(error: AssessError) -> CommandError {
     CommandError::new(code, message)
 }
 
-/// Runs `work` with the progress database and the installed quiz, off the async runtime.
-async fn with_quiz<T: Send + 'static>(
+/// Runs `work` with the progress database and the installed quiz, off the async runtime. An
+/// attempt whose time ran out is submitted first, and the UI told.
+async fn with_quiz<R: Runtime, T: Send + 'static>(
+    app: &AppHandle<R>,
     state: &AppState,
     course_id: String,
     item_id: String,
@@ -54,11 +56,16 @@ async fn with_quiz<T: Send + 'static>(
 ) -> Result<T, CommandError> {
     let db = state.progress().db().await?;
     let library = state.library();
-    blocking(move || {
+    let (expired, result) = blocking(move || {
         let item = assess::quiz_item(&library, &course_id, &item_id).map_err(assess_error)?;
-        work(&db, &item).map_err(assess_error)
+        let expired = attempts::submit_expired(&db, &item, now_ms()).map_err(assess_error)?;
+        Ok((expired, work(&db, &item).map_err(assess_error)))
     })
-    .await
+    .await?;
+    if let Some(entry) = expired {
+        submitted(app, state, &entry).await;
+    }
+    result
 }
 
 /// Runs `work` with the progress database and the installed assignment, off the async runtime.
@@ -101,12 +108,13 @@ async fn submitted<R: Runtime>(app: &AppHandle<R>, state: &AppState, entry: &Out
 
 /// A quiz's settings, availability and attempts.
 #[tauri::command]
-pub async fn get_quiz(
+pub async fn get_quiz<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     course_id: String,
     item_id: String,
 ) -> Result<QuizState, CommandError> {
-    with_quiz(&state, course_id, item_id, |db, item| {
+    with_quiz(&app, &state, course_id, item_id, |db, item| {
         attempts::quiz_state(db, item, now_ms())
     })
     .await
@@ -114,13 +122,14 @@ pub async fn get_quiz(
 
 /// Starts an attempt (or returns the one in progress).
 #[tauri::command]
-pub async fn start_quiz_attempt(
+pub async fn start_quiz_attempt<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     course_id: String,
     item_id: String,
 ) -> Result<AttemptView, CommandError> {
     let offset = state.monitor().current().clock_offset_ms;
-    with_quiz(&state, course_id, item_id, move |db, item| {
+    with_quiz(&app, &state, course_id, item_id, move |db, item| {
         attempts::start(db, item, now_ms(), offset)
     })
     .await
@@ -128,13 +137,14 @@ pub async fn start_quiz_attempt(
 
 /// An attempt, to resume or review.
 #[tauri::command]
-pub async fn get_quiz_attempt(
+pub async fn get_quiz_attempt<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     course_id: String,
     item_id: String,
     attempt_id: String,
 ) -> Result<AttemptView, CommandError> {
-    with_quiz(&state, course_id, item_id, move |db, item| {
+    with_quiz(&app, &state, course_id, item_id, move |db, item| {
         attempts::attempt(db, item, &attempt_id, now_ms())
     })
     .await
@@ -142,7 +152,8 @@ pub async fn get_quiz_attempt(
 
 /// Saves one answer, durably, before answering.
 #[tauri::command]
-pub async fn save_quiz_answer(
+pub async fn save_quiz_answer<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     course_id: String,
     item_id: String,
@@ -150,7 +161,7 @@ pub async fn save_quiz_answer(
     question_id: String,
     answer: Answer,
 ) -> Result<Saved, CommandError> {
-    with_quiz(&state, course_id, item_id, move |db, item| {
+    with_quiz(&app, &state, course_id, item_id, move |db, item| {
         attempts::save_answer(db, item, &attempt_id, &question_id, &answer, now_ms())
     })
     .await
@@ -158,14 +169,15 @@ pub async fn save_quiz_answer(
 
 /// Practice quizzes: locks a question's answer and returns its feedback.
 #[tauri::command]
-pub async fn check_quiz_answer(
+pub async fn check_quiz_answer<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     course_id: String,
     item_id: String,
     attempt_id: String,
     question_id: String,
 ) -> Result<QuestionFeedback, CommandError> {
-    with_quiz(&state, course_id, item_id, move |db, item| {
+    with_quiz(&app, &state, course_id, item_id, move |db, item| {
         attempts::check(db, item, &attempt_id, &question_id, now_ms())
     })
     .await
@@ -180,7 +192,7 @@ pub async fn submit_quiz_attempt<R: Runtime>(
     item_id: String,
     attempt_id: String,
 ) -> Result<OutboxEntry, CommandError> {
-    let entry = with_quiz(&state, course_id, item_id, move |db, item| {
+    let entry = with_quiz(&app, &state, course_id, item_id, move |db, item| {
         attempts::submit(db, item, &attempt_id, now_ms())
     })
     .await?;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { questions } from "../test/assess-fixtures";
 import {
+  describeWordLimit,
   describeOutboxState,
   describeVersion,
   describeWordCount,
@@ -71,5 +72,15 @@ describe("formatCountdown and describeWordCount", () => {
     expect(describeWordCount(1234, 1500, 2500)).toBe("1,234 words · 1,500–2,500 asked");
     expect(describeWordCount(1, null, null)).toBe("1 word");
     expect(describeWordCount(3, 5, null)).toBe("3 words · at least 5 asked");
+  });
+});
+
+describe("describeWordLimit", () => {
+  it("warns below the minimum and above the maximum, and says nothing within", () => {
+    expect(describeWordLimit(2, 3, 5)).toEqual({ limit: "below", text: "1 word fewer than the 3 asked. You can still submit." });
+    expect(describeWordLimit(7, 3, 5)).toEqual({ limit: "above", text: "2 words more than the 5 asked. You can still submit." });
+    expect(describeWordLimit(4, 3, 5)).toBeNull();
+    expect(describeWordLimit(4, null, null)).toBeNull();
+    expect(describeWordLimit(2_600, 1_500, 2_500)?.text).toBe("100 words more than the 2,500 asked. You can still submit.");
   });
 });

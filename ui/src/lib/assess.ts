@@ -12,6 +12,12 @@ import type {
 import { format, t, type Messages } from "./i18n";
 import { formatPercent, plural, type InstantOptions } from "./i18n/units";
 
+/** What a quiz's or assignment's live region says (screens/AssessmentLayout.svelte), and how. */
+export interface AssessmentMessage {
+  text: string;
+  kind: "error" | "info";
+}
+
 /** An instant (unix ms) with date and time in the learner's zone: "Wed 11 Feb 2026, 10:00". */
 export function formatInstant(ms: number, options: InstantOptions = {}): string {
   return new Date(ms).toLocaleString(options.locale, {
@@ -190,4 +196,31 @@ export function describeWordCount(
   if (min !== null) return format(messages.wordCountMin, values);
   if (max !== null) return format(messages.wordCountMax, values);
   return words;
+}
+
+/**
+ * A warning when `count` words fall outside what is asked — "12 words more than the 50 asked.
+ * You can still submit." — or null within the limits. Only a warning: the backend accepts any
+ * length, and a tutor may too.
+ */
+export function describeWordLimit(
+  count: number,
+  min: number | null,
+  max: number | null,
+  messages: Messages = t,
+): { limit: "below" | "above"; text: string } | null {
+  const words = (n: number) => plural(n, { one: messages.wordCountOne, other: messages.wordCount });
+  if (min !== null && count < min) {
+    return {
+      limit: "below",
+      text: format(messages.wordsBelow, { missing: words(min - count), min: min.toLocaleString() }),
+    };
+  }
+  if (max !== null && count > max) {
+    return {
+      limit: "above",
+      text: format(messages.wordsAbove, { extra: words(count - max), max: max.toLocaleString() }),
+    };
+  }
+  return null;
 }

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { AppState } from "../lib/app-state.svelte";
 import type { AssignmentState, DraftEdit } from "../lib/backend";
 import { assignmentState, draft, NOW_MS, outboxEntry } from "../test/assess-fixtures";
+import { byId } from "../test/dom";
 import { callsOf, deferred, fakeBackend, type Handler } from "../test/backend";
 import { appInfo, onlineStatus } from "../test/fixtures";
 import AssignmentView from "./AssignmentView.svelte";
@@ -15,12 +16,6 @@ afterEach(() => {
   clearMocks();
   vi.useRealTimers();
 });
-
-function byId(id: string): HTMLElement {
-  const element = document.getElementById(id);
-  if (!element) throw new Error(`#${id} is not in the page`);
-  return element;
-}
 
 const FILE = { sha256: "f".repeat(64), name: "figure.pdf", size: 120_000 };
 
@@ -50,7 +45,7 @@ describe("the assignment editor", () => {
     expect(byId("assignment-due").textContent).toContain("Europe/Zurich");
     expect(byId("assignment-due").textContent).toContain("your time");
     expect(view.textContent).toContain("3–2500 words");
-    expect(byId("attachments-limits").textContent).toBe("0 of 3 files, up to 20.0 MB each; pdf, docx");
+    expect(byId("attachments-limits").textContent).toBe("0 of 3 files, up to 20 MB each; pdf, docx");
     expect((byId("draft-text") as HTMLTextAreaElement).value).toBe("My essay about cells.");
   });
 
@@ -190,7 +185,7 @@ describe("the assignment editor", () => {
     expect(byId("review-attachments").textContent).toContain("figure.pdf");
     expect(byId("review-group").textContent).toBe("Team A");
     await fireEvent.click(byId("confirm-submit"));
-    expect((byId("confirm-submit") as HTMLButtonElement).disabled).toBe(true);
+    expect(byId("confirm-submit").getAttribute("aria-disabled"), "busy, yet focus stays on it in the dialog").toBe("true");
     await fireEvent.click(byId("confirm-submit"));
     expect(callsOf(calls, "submit_assignment")).toHaveLength(1);
     expect(callsOf(calls, "submit_assignment")[0]?.args).toEqual({
@@ -303,5 +298,87 @@ describe("files dropped on the window", () => {
     cleanup();
     expect(shell.dropTarget, "the editor gone, drops go to the Library again").toBeNull();
     shell.stop();
+  });
+});
+
+describe("the assignment editor, more", () => {
+  it("warns, without blocking, of a text outside the word limits, in the editor and the review", async () => {
+    const { calls } = await renderEditor(
+      { submit_assignment: () => outboxEntry({ kind: "assignment" }) },
+      assignmentState({ minWords: 3, maxWords: 5, draft: draft({ text: "Two words" }) }),
+    );
+    expect(byId("draft-words-limit").textContent).toBe("1 word fewer than the 3 asked. You can still submit.");
+    expect(byId("draft-words-limit").dataset.limit).toBe("below");
+    expect(byId("draft-text").getAttribute("aria-describedby")).toBe("draft-words draft-words-limit");
+    await fireEvent.input(byId("draft-text"), { target: { value: "One two three four five six seven" } });
+    expect(byId("draft-words-limit").textContent).toBe("2 words more than the 5 asked. You can still submit.");
+    await fireEvent.click(byId("assignment-submit"));
+    await waitFor(() => expect(byId("assignment-review").hasAttribute("open")).toBe(true));
+    expect(byId("review-words").textContent).toBe("7");
+    expect(byId("review-words-limit").textContent).toBe("2 words more than the 5 asked. You can still submit.");
+    await fireEvent.click(byId("confirm-submit"));
+    await waitFor(() => expect(callsOf(calls, "submit_assignment")).toHaveLength(1));
+  });
+
+  it("does not announce saving and saved; a failed save is an alert", async () => {
+    await renderEditor({
+      save_assignment_draft: () => {
+        throw { code: "progress_unavailable", message: "The disk is full." };
+      },
+    });
+    expect(byId("draft-save-state").getAttribute("aria-live")).toBeNull();
+    expect(byId("draft-save-state").getAttribute("role")).toBeNull();
+    await fireEvent.input(byId("draft-text"), { target: { value: "Keep me" } });
+    await fireEvent.blur(byId("draft-text"));
+    await waitFor(() => expect(byId("draft-save-state").querySelector("[role=alert]")?.textContent).toContain("The disk is full."));
+  });
+
+  it("does not review, nor restore a version over, text that could not be saved", async () => {
+    const version = { id: 7, savedMs: NOW_MS - 3_600_000, words: 2, preview: "Old text" };
+    const { calls } = await renderEditor(
+      {
+        save_assignment_draft: () => {
+          throw { code: "progress_unavailable", message: "The disk is full." };
+        },
+        restore_draft_version: () => draft({ text: "Old text, in full.", revision: 4 }),
+      },
+      assignmentState({ versions: [version] }),
+    );
+    await fireEvent.input(byId("draft-text"), { target: { value: "Typed and not saved" } });
+    await fireEvent.click(byId("assignment-submit"));
+    await waitFor(() => expect(byId("assignment-message").textContent).toContain("not saved yet"));
+    expect(byId("assignment-review").hasAttribute("open")).toBe(false);
+    await fireEvent.click(document.querySelector<HTMLElement>('.version[data-version-id="7"] .version-restore')!);
+    await waitFor(() => expect(byId("restore-dialog").hasAttribute("open")).toBe(true));
+    await fireEvent.click(byId("restore-dialog-confirm"));
+    await waitFor(() => expect(byId("restore-dialog").hasAttribute("open")).toBe(false));
+    expect(callsOf(calls, "restore_draft_version"), "restoring would replace the only copy").toHaveLength(0);
+    expect((byId("draft-text") as HTMLTextAreaElement).value).toBe("Typed and not saved");
+    expect(byId("assignment-message").textContent).toContain("before restoring");
+  });
+
+  it("writes file sizes as the backend does (powers of 1024, KB and MB)", async () => {
+    await renderEditor(
+      {},
+      assignmentState({ maxAttachmentBytes: 5 * 1024 * 1024, attachments: [{ ...FILE, size: 86_016 }] }),
+    );
+    expect(byId("attachments-limits").textContent).toContain("up to 5 MB each");
+    expect(document.querySelector(`.attachment[data-sha256="${FILE.sha256}"]`)?.textContent).toContain("84 KB");
+  });
+
+  it("switches tabs with Left, Home and End too, and removing a file leaves focus on Add files", async () => {
+    await renderEditor(
+      { remove_attachment: () => draft() },
+      assignmentState({ attachments: [FILE] }),
+    );
+    await fireEvent.keyDown(byId("draft-tab-write"), { key: "End" });
+    await waitFor(() => expect(document.activeElement).toBe(byId("draft-tab-preview")));
+    await fireEvent.keyDown(byId("draft-tab-preview"), { key: "ArrowLeft" });
+    await waitFor(() => expect(document.activeElement).toBe(byId("draft-tab-write")));
+    expect(byId("draft-tab-write").getAttribute("tabindex")).toBe("0");
+    expect(byId("draft-tab-preview").getAttribute("tabindex")).toBe("-1");
+    await fireEvent.click(document.querySelector<HTMLElement>(".attachment .remove")!);
+    await waitFor(() => expect(document.activeElement).toBe(byId("add-attachments")));
+    expect(byId("assignment-message").textContent).toContain("Removed figure.pdf.");
   });
 });

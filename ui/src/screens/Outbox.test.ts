@@ -13,6 +13,7 @@ import {
   quizState,
   quizSubmissionDetail,
 } from "../test/assess-fixtures";
+import { byId } from "../test/dom";
 import { callsOf, fakeBackend, type Handler } from "../test/backend";
 import { appInfo, courseSummary, dashboard, onlineStatus } from "../test/fixtures";
 
@@ -20,12 +21,6 @@ afterEach(() => {
   cleanup();
   clearMocks();
 });
-
-function byId(id: string): HTMLElement {
-  const element = document.getElementById(id);
-  if (!element) throw new Error(`#${id} is not in the page`);
-  return element;
-}
 
 function row(id: string): HTMLElement {
   const element = document.querySelector<HTMLElement>(`.outbox-entry[data-id="${id}"]`);
@@ -134,6 +129,7 @@ describe("the Outbox", () => {
     expect(file.dataset.sha256).toBe("b".repeat(64));
     expect(file.querySelector("code")?.getAttribute("title")).toBe("b".repeat(64));
     expect(file.textContent).toContain("figure.pdf");
+    expect(file.textContent, "sizes as the backend writes them: 120,000 bytes, powers of 1024").toContain("118 KB");
     expect(detail.textContent).toContain("This is my own work.");
   });
 });

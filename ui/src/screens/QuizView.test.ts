@@ -10,6 +10,7 @@ import {
   outboxEntry,
   quizState,
 } from "../test/assess-fixtures";
+import { byId, q } from "../test/dom";
 import { callsOf, deferred, fakeBackend, type Handler } from "../test/backend";
 import QuizView from "./QuizView.svelte";
 
@@ -18,18 +19,6 @@ afterEach(() => {
   clearMocks();
   vi.useRealTimers();
 });
-
-function byId(id: string): HTMLElement {
-  const element = document.getElementById(id);
-  if (!element) throw new Error(`#${id} is not in the page`);
-  return element;
-}
-
-function q(selector: string): HTMLElement {
-  const element = document.querySelector<HTMLElement>(selector);
-  if (!element) throw new Error(`${selector} is not in the page`);
-  return element;
-}
 
 async function renderQuiz(handlers: Record<string, Handler> = {}, attemptId: string | null = null) {
   const calls = fakeBackend({
@@ -305,7 +294,7 @@ describe("the quiz player", () => {
     expect(callsOf(calls, "submit_quiz_attempt"), "nothing sent before confirming").toHaveLength(0);
     await fireEvent.click(byId("confirm-submit"));
     await waitFor(() => expect(callsOf(calls, "submit_quiz_attempt")).toHaveLength(1));
-    expect((byId("confirm-submit") as HTMLButtonElement).disabled).toBe(true);
+    expect(byId("confirm-submit").getAttribute("aria-disabled"), "busy, yet focus stays on it in the dialog").toBe("true");
     expect((byId("quiz-submit") as HTMLButtonElement).disabled).toBe(true);
     await fireEvent.click(byId("confirm-submit"));
     expect(callsOf(calls, "submit_quiz_attempt")).toHaveLength(1);
@@ -391,5 +380,167 @@ describe("the countdown", () => {
     expect(byId("quiz-message").textContent).toBe(
       "Time is up — your answers saved until then were submitted.",
     );
+  });
+});
+
+describe("answers are never lost", () => {
+  it("saves text typed before the pause when the learner moves to another question", async () => {
+    const { calls } = await startPlayer();
+    await goTo("q6");
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    await fireEvent.input(q(".answer-text"), { target: { value: "membrane" } });
+    await fireEvent.click(byId("quiz-next"));
+    vi.useRealTimers();
+    await waitFor(() => expect(callsOf(calls, "save_quiz_answer")).toHaveLength(1));
+    expect(callsOf(calls, "save_quiz_answer")[0]?.args.answer).toEqual({ type: "short_answer", text: "membrane" });
+  });
+
+  it("saves text typed before the pause when the learner leaves the quiz", async () => {
+    const { calls } = await startPlayer();
+    await goTo("q8");
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    await fireEvent.input(q("textarea.answer-essay"), { target: { value: "Water moves." } });
+    cleanup();
+    vi.useRealTimers();
+    await waitFor(() => expect(callsOf(calls, "save_quiz_answer")).toHaveLength(1));
+    expect(callsOf(calls, "save_quiz_answer")[0]?.args.answer).toEqual({ type: "essay", text: "Water moves." });
+  });
+
+  it("retries a failed save before submitting, and does not submit while an answer is not saved", async () => {
+    let failing = true;
+    const { calls } = await startPlayer({
+      save_quiz_answer: () => {
+        if (failing) throw { code: "progress_unavailable", message: "The disk is full." };
+        return { savedMs: NOW_MS };
+      },
+      submit_quiz_attempt: () => outboxEntry(),
+      get_quiz_attempt: () => answered({}, { submittedMs: NOW_MS, submittedBy: "learner", submission: outboxEntry() }),
+    });
+    await goTo("q6");
+    await fireEvent.input(q(".answer-text"), { target: { value: "membrane" } });
+    await fireEvent.blur(q(".answer-text"));
+    await waitFor(() => expect(q(".save-state").dataset.state).toBe("error"));
+    expect(q(".save-state [role=alert]").textContent, "a failure is announced").toContain("The disk is full.");
+    await fireEvent.click(byId("quiz-review"));
+    await waitFor(() => expect(q('.review-item[data-question-id="q6"]').textContent).toContain("Not saved"));
+    await fireEvent.click(byId("quiz-submit"));
+    await fireEvent.click(byId("confirm-submit"));
+    await waitFor(() => expect(document.querySelector("#quiz-review-heading ~ [role=alert]")).not.toBeNull());
+    expect(q("#quiz-review-heading ~ [role=alert]").textContent).toContain("questions 6 are not saved");
+    expect(callsOf(calls, "submit_quiz_attempt"), "submitting would drop the typed answer").toHaveLength(0);
+    expect(byId("quiz-submit-dialog").hasAttribute("open")).toBe(false);
+
+    failing = false;
+    const tries = callsOf(calls, "save_quiz_answer").length;
+    await fireEvent.click(byId("quiz-submit"));
+    await fireEvent.click(byId("confirm-submit"));
+    await waitFor(() => expect(callsOf(calls, "submit_quiz_attempt")).toHaveLength(1));
+    const saves = callsOf(calls, "save_quiz_answer");
+    expect(saves.length, "the answer was saved again before submitting").toBe(tries + 1);
+    expect(saves[saves.length - 1]?.args.answer).toEqual({ type: "short_answer", text: "membrane" });
+  });
+
+  it("does not announce saving and saved: the save state is no live region", async () => {
+    await startPlayer();
+    const state = q(".save-state");
+    expect(state.getAttribute("aria-live")).toBeNull();
+    expect(state.getAttribute("role")).toBeNull();
+    expect(state.closest("[aria-live]")).toBeNull();
+  });
+});
+
+describe("the quiz player by keyboard", () => {
+  it("moves focus to the question's heading on Next, Previous and the navigator", async () => {
+    await startPlayer();
+    await fireEvent.click(byId("quiz-next"));
+    await waitFor(() => expect(document.activeElement).toBe(byId("quiz-question-heading")));
+    expect(byId("quiz-question-heading").textContent).toContain("Question 2 of 8");
+    await fireEvent.click(q('.quiz-nav button[data-question-id="q5"]'));
+    await waitFor(() => expect(byId("quiz-question-heading").textContent).toContain("Question 5 of 8"));
+    expect(document.activeElement).toBe(byId("quiz-question-heading"));
+    expect(q('.quiz-nav button[data-question-id="q5"]').getAttribute("aria-current")).toBe("step");
+  });
+
+  it("keeps focus on the item moved, on its other button at the end of the list", async () => {
+    await startPlayer();
+    await goTo("q5");
+    await fireEvent.click(q('li[data-item-id="z"] .move-up'));
+    await waitFor(() => expect(document.activeElement).toBe(q('li[data-item-id="z"] .move-up')));
+    await fireEvent.click(q('li[data-item-id="z"] .move-up'));
+    await waitFor(() => expect(document.activeElement).toBe(q('li[data-item-id="z"] .move-down')));
+    const rows = Array.from(document.querySelectorAll<HTMLElement>("li[data-item-id]"), (li) => li.dataset.itemId);
+    expect(rows).toEqual(["z", "x", "y"]);
+  });
+
+  it("does not carry an ordering's announcement over to another question", async () => {
+    await startPlayer();
+    await goTo("q5");
+    await fireEvent.click(q('li[data-item-id="y"] .move-up'));
+    expect(q(".ordering [aria-live]").textContent).toBe("Prophase moved to position 1 of 3.");
+    await goTo("q4");
+    await goTo("q5");
+    expect(q(".ordering [aria-live]").textContent).toBe("");
+  });
+
+  it("shows a practice key only once checked, then gives the feedback focus", async () => {
+    await startPlayer({
+      get_quiz: () => quizState({ practice: true }),
+      start_quiz_attempt: () => attemptView({ practice: true }),
+      check_quiz_answer: () => ({
+        grade: { questionId: "q1", points: 1, score: 1, verdict: "correct" },
+        feedback: null,
+        key: { type: "single_choice", choice: "b" },
+      }),
+    });
+    await fireEvent.click(q('input[name="q-q1"][value="b"]'));
+    await waitFor(() => expect(q(".save-state").dataset.state).toBe("saved"));
+    expect(byId("quiz-player").textContent).not.toContain("The right answer");
+    expect(document.querySelector(".feedback")).toBeNull();
+    await fireEvent.click(q(".check"));
+    await waitFor(() => expect(document.activeElement).toBe(byId("quiz-feedback-q1")));
+    expect(byId("quiz-feedback-q1").textContent).toContain("The right answer: Mitochondrion");
+  });
+
+  it("traps focus in the submit dialog, starting on Keep working; Escape closes it and returns focus", async () => {
+    const { calls } = await startPlayer();
+    await fireEvent.click(byId("quiz-review"));
+    byId("quiz-submit").focus();
+    await fireEvent.click(byId("quiz-submit"));
+    await waitFor(() => expect(byId("quiz-submit-dialog").hasAttribute("open")).toBe(true));
+    expect(document.activeElement).toBe(byId("quiz-submit-dialog-cancel"));
+    await fireEvent.keyDown(byId("quiz-submit-dialog-cancel"), { key: "Tab", shiftKey: true });
+    expect(document.activeElement).toBe(byId("confirm-submit"));
+    await fireEvent.keyDown(byId("confirm-submit"), { key: "Tab" });
+    expect(document.activeElement).toBe(byId("quiz-submit-dialog-cancel"));
+    await fireEvent.keyDown(byId("quiz-submit-dialog-cancel"), { key: "Escape" });
+    await waitFor(() => expect(byId("quiz-submit-dialog").hasAttribute("open")).toBe(false));
+    expect(document.activeElement).toBe(byId("quiz-submit"));
+    expect(callsOf(calls, "submit_quiz_attempt")).toHaveLength(0);
+  });
+
+  it("warns, without blocking, when an essay is over its word limit", async () => {
+    await startPlayer();
+    await goTo("q8");
+    const essay = q("textarea.answer-essay");
+    await fireEvent.input(essay, { target: { value: Array.from({ length: 60 }, () => "word").join(" ") } });
+    expect(byId("q-q8-words-limit").textContent).toBe("10 words more than the 50 asked. You can still submit.");
+    expect(byId("q-q8-words-limit").dataset.limit).toBe("above");
+    expect(essay.getAttribute("aria-describedby")).toContain("q-q8-words-limit");
+    expect(document.querySelector("#q-q8-words ~ [aria-live]")?.textContent, "said once, on crossing").toBe(
+      "10 words more than the 50 asked. You can still submit.",
+    );
+    await fireEvent.input(essay, { target: { value: "Water moves across a membrane freely." } });
+    expect(document.getElementById("q-q8-words-limit")).toBeNull();
+  });
+});
+
+describe("the countdown, resumed", () => {
+  it("says the time really left when resumed under five minutes", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
+    vi.setSystemTime(NOW_MS);
+    await startPlayer({ start_quiz_attempt: () => attemptView({ deadlineMs: NOW_MS + 3 * 60_000, nowMs: NOW_MS }) });
+    expect(byId("quiz-time-announce").textContent).toBe("3 minutes left.");
+    await act(() => vi.advanceTimersByTime(2 * 60_000 + 1_000));
+    expect(byId("quiz-time-announce").textContent).toBe("1 minute left.");
   });
 });

@@ -7,6 +7,7 @@ import type {
   OutboxEntry,
   PresentedQuestion,
   QuizState,
+  ShownOption,
   SubmissionDetail,
 } from "../lib/backend";
 
@@ -34,72 +35,46 @@ export function quizState(overrides: Partial<QuizState> = {}): QuizState {
   };
 }
 
+/** Options of a question (choices, items, the sides of a matching), in order: id → text. */
+function options(texts: Record<string, string>): ShownOption[] {
+  return Object.entries(texts).map(([id, text]) => ({ id, text }));
+}
+
+function question(id: string, prompt: string, kind: PresentedQuestion["kind"], points = 1): PresentedQuestion {
+  return { id, prompt, points, kind };
+}
+
 /** One question of every kind, in this order: q1 single … q8 essay. */
 export function questions(): PresentedQuestion[] {
   return [
-    {
-      id: "q1",
-      prompt: "Which organelle makes **energy**?",
-      points: 1,
-      kind: {
-        type: "single_choice",
-        choices: [
-          { id: "a", text: "Nucleus" },
-          { id: "b", text: "Mitochondrion" },
-        ],
-      },
-    },
-    {
-      id: "q2",
-      prompt: "Which are found in plant cells?",
-      points: 2,
-      kind: {
-        type: "multiple_response",
-        choices: [
-          { id: "a", text: "Cell wall" },
-          { id: "b", text: "Chloroplast" },
-          { id: "c", text: "Centriole" },
-        ],
-      },
-    },
-    { id: "q3", prompt: "Cells divide by mitosis.", points: 1, kind: { type: "true_false" } },
-    {
-      id: "q4",
-      prompt: "Match each part to its job.",
-      points: 2,
-      kind: {
+    question("q1", "Which organelle makes **energy**?", {
+      type: "single_choice",
+      choices: options({ a: "Nucleus", b: "Mitochondrion" }),
+    }),
+    question(
+      "q2",
+      "Which are found in plant cells?",
+      { type: "multiple_response", choices: options({ a: "Cell wall", b: "Chloroplast", c: "Centriole" }) },
+      2,
+    ),
+    question("q3", "Cells divide by mitosis.", { type: "true_false" }),
+    question(
+      "q4",
+      "Match each part to its job.",
+      {
         type: "matching",
-        lefts: [
-          { id: "p1", text: "Ribosome" },
-          { id: "p2", text: "Nucleus" },
-        ],
-        rights: [
-          { id: "p2", text: "Keeps the DNA" },
-          { id: "p1", text: "Makes proteins" },
-        ],
+        lefts: options({ p1: "Ribosome", p2: "Nucleus" }),
+        rights: options({ p2: "Keeps the DNA", p1: "Makes proteins" }),
       },
-    },
-    {
-      id: "q5",
-      prompt: "Put the phases in order.",
-      points: 1,
-      kind: {
-        type: "ordering",
-        items: [
-          { id: "x", text: "Metaphase" },
-          { id: "y", text: "Prophase" },
-          { id: "z", text: "Anaphase" },
-        ],
-      },
-    },
-    { id: "q6", prompt: "Name the cell's outer layer.", points: 1, kind: { type: "short_answer" } },
-    { id: "q7", prompt: "How many chromosomes in a human cell?", points: 1, kind: { type: "numeric" } },
-    {
-      id: "q8",
-      prompt: "Explain osmosis.",
-      points: 1,
-      kind: { type: "essay", min_words: 5, max_words: 50 },
-    },
+      2,
+    ),
+    question("q5", "Put the phases in order.", {
+      type: "ordering",
+      items: options({ x: "Metaphase", y: "Prophase", z: "Anaphase" }),
+    }),
+    question("q6", "Name the cell's outer layer.", { type: "short_answer" }),
+    question("q7", "How many chromosomes in a human cell?", { type: "numeric" }),
+    question("q8", "Explain osmosis.", { type: "essay", min_words: 5, max_words: 50 }),
   ];
 }
 
@@ -170,7 +145,7 @@ export function assignmentState(overrides: Partial<AssignmentState> = {}): Assig
     minWords: 3,
     maxWords: 2500,
     allowedTypes: ["pdf", "docx"],
-    maxAttachmentBytes: 20_000_000,
+    maxAttachmentBytes: 20 * 1024 * 1024,
     maxAttachments: 3,
     declaration: null,
     resubmission: true,

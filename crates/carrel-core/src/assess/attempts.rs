@@ -684,12 +684,21 @@ fn source_of(attempt_id: &str) -> String {
 }
 
 /// Submits the item's attempt in progress if its deadline has passed, with the answers saved
-/// before it.
+/// before it; returns its outbox entry then. Every other call does this first too; the shell
+/// calls it on its own to tell the UI the outbox changed.
+pub fn submit_expired(
+    db: &ProgressDb,
+    item: &QuizItem,
+    now_ms: i64,
+) -> Result<Option<OutboxEntry>, AssessError> {
+    db.transact(|tx| submit_expired_in(tx, item, now_ms))
+}
+
 fn submit_expired_in(
     tx: &Transaction<'_>,
     item: &QuizItem,
     now_ms: i64,
-) -> Result<(), AssessError> {
+) -> Result<Option<OutboxEntry>, AssessError> {
     let expired = tx
         .prepare_cached(&format!(
             "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE course_id = ?1 AND item_id = ?2
@@ -697,11 +706,11 @@ fn submit_expired_in(
         ))?
         .query_row(params![item.course_id, item.item_id, now_ms], attempt_row)
         .optional()?;
-    if let Some(row) = expired {
-        let deadline = row.deadline_ms.expect("selected on its deadline");
-        submit_in(tx, item, &row, deadline, SubmittedBy::TimeLimit)?;
-    }
-    Ok(())
+    let Some(row) = expired else {
+        return Ok(None);
+    };
+    let deadline = row.deadline_ms.expect("selected on its deadline");
+    submit_in(tx, item, &row, deadline, SubmittedBy::TimeLimit).map(Some)
 }
 
 fn submit_in(

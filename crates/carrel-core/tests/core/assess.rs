@@ -238,6 +238,19 @@ fn the_time_limit_runs_while_the_app_is_closed_and_submits_what_was_saved() {
     .unwrap();
     // The app was closed at minute 24 and opens at minute 40: the attempt is over.
     let late = t0 + 40 * MINUTE;
+    assert_eq!(
+        attempts::submit_expired(&db, &item, t0 + 24 * MINUTE).unwrap(),
+        None
+    );
+    let expired = attempts::submit_expired(&db, &item, late)
+        .unwrap()
+        .expect("time is up");
+    assert_eq!(expired.created_ms, t0 + 25 * MINUTE);
+    assert_eq!(
+        attempts::submit_expired(&db, &item, late).unwrap(),
+        None,
+        "once"
+    );
     assert!(matches!(
         attempts::save_answer(
             &db,

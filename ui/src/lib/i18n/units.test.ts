@@ -3,6 +3,7 @@ import { en } from "./en";
 import {
   formatByteProgress,
   formatBytes,
+  formatFileSize,
   formatClock,
   formatDate,
   formatDateRange,
@@ -69,6 +70,30 @@ describe("formatBytes", () => {
   it("uses the locale's decimal separator and the messages' unit", () => {
     const fr = { ...en, sizeMB: "{n} Mo" };
     expect(formatBytes(40_100_000, { locale: "fr-FR" }, fr)).toBe("40,1 Mo");
+  });
+});
+
+describe("formatFileSize", () => {
+  // The very strings carrel-core's assess::attachments::human_size writes, so a refusal's
+  // "larger than the 20 MB limit" and the editor's "up to 20 MB each" agree.
+  it.each([
+    [0, "0 KB"],
+    [1, "1 KB"],
+    [86_016, "84 KB"],
+    [120_000, "118 KB"],
+    [1_048_575, "1,024 KB"],
+    [1_048_576, "1 MB"],
+    [1_572_864, "1.5 MB"],
+    [20 * 1024 * 1024, "20 MB"],
+    [-5, "0 KB"],
+    [Number.NaN, "0 KB"],
+  ])("%d bytes is %s", (bytes, text) => {
+    expect(formatFileSize(bytes, enGB)).toBe(text);
+  });
+
+  it("uses the locale's decimal separator and the messages' unit", () => {
+    const fr = { ...en, fileSizeMB: "{n} Mo" };
+    expect(formatFileSize(1_572_864, { locale: "fr-FR" }, fr)).toBe("1,5 Mo");
   });
 });
 

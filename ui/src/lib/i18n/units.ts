@@ -87,6 +87,28 @@ export function formatBytes(
   return format(messages[unit.message], { n: number(safe, unit, options) });
 }
 
+const KIB = 1024;
+const MIB = 1024 * 1024;
+
+/**
+ * The size of a file attached to an assignment, as the backend writes it in its messages about
+ * attachments (carrel-core assess::attachments::human_size: powers of 1024, "MB" and "KB"), so the
+ * limit the editor shows is the limit a refusal names: "20 MB", "1.5 MB", "118 KB" (rounded up).
+ */
+export function formatFileSize(
+  bytes: number,
+  options: LocaleOptions = {},
+  messages: Messages = t,
+): string {
+  const safe = Number.isFinite(bytes) && bytes > 0 ? bytes : 0;
+  if (safe >= MIB) {
+    // Whole megabytes without a decimal ("20 MB"), others with one ("1.5 MB").
+    const unit: SizeUnit = { bytes: MIB, digits: safe % MIB === 0 ? 0 : 1, message: "fileSizeMB" };
+    return format(messages[unit.message], { n: number(safe, unit, options) });
+  }
+  return format(messages.fileSizeKB, { n: Math.ceil(safe / KIB).toLocaleString(options.locale) });
+}
+
 /**
  * Progress through `total` bytes, both in the unit of the total, for messages like
  * "Downloading… {done} of {total}": `{ done: "12.3", total: "40.1 MB" }`.
