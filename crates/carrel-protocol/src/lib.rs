@@ -10,6 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod auth;
 pub mod catalog;
 pub mod health;
 pub mod http_range;

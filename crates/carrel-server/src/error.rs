@@ -38,6 +38,12 @@ pub enum ServerError {
         /// What the path held.
         value: String,
     },
+    /// Not signed in, or signed in with the wrong password or an ended session.
+    #[error(transparent)]
+    Auth(#[from] crate::accounts::AuthError),
+    /// The request body is not the JSON the endpoint takes.
+    #[error("the request is not valid: {0}")]
+    MalformedRequest(String),
     /// The requested range starts at or past the end of the file.
     #[error("the requested range is outside the file ({length} bytes)")]
     RangeNotSatisfiable {
@@ -86,6 +92,26 @@ impl IntoResponse for ServerError {
             ServerError::MalformedHash { .. } => {
                 (StatusCode::BAD_REQUEST, "malformed_hash", format!("{self}."))
             }
+            ServerError::Auth(crate::accounts::AuthError::Storage(_)) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                "The server cannot reach its database right now. Try again in a few minutes."
+                    .to_owned(),
+            ),
+            ServerError::Auth(error) => {
+                let code = match error {
+                    crate::accounts::AuthError::BadCredentials => "bad_credentials",
+                    crate::accounts::AuthError::Expired => "token_expired",
+                    crate::accounts::AuthError::SessionEnded => "session_ended",
+                    _ => "unauthenticated",
+                };
+                (StatusCode::UNAUTHORIZED, code, format!("{self}."))
+            }
+            ServerError::MalformedRequest(_) => (
+                StatusCode::BAD_REQUEST,
+                "malformed_request",
+                format!("{self}."),
+            ),
             ServerError::RangeNotSatisfiable { .. } => (
                 StatusCode::RANGE_NOT_SATISFIABLE,
                 "range_not_satisfiable",
@@ -108,6 +134,11 @@ impl IntoResponse for ServerError {
             message: capitalized(message),
         };
         let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         if let ServerError::RangeNotSatisfiable { length } = self
             && let Ok(value) = HeaderValue::from_str(&http_range::unsatisfied_content_range(length))
         {

@@ -16,11 +16,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use carrel_package::store::Store;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
+pub mod accounts;
 pub mod data;
 pub mod error;
 pub mod handlers;
@@ -48,6 +49,7 @@ struct StateInner {
     data: DataDir,
     store: Store,
     started_at: Instant,
+    auth: accounts::AuthConfig,
 }
 
 impl AppState {
@@ -55,6 +57,15 @@ impl AppState {
     /// store (under the publish lock: this waits for a publish in progress to finish).
     /// Blocking: call it before serving, or from `spawn_blocking`.
     pub fn open(storage: Storage, data: DataDir) -> Result<Self, DataError> {
+        Self::open_with(storage, data, accounts::AuthConfig::default())
+    }
+
+    /// Like [`AppState::open`], with token lifetimes other than the defaults.
+    pub fn open_with(
+        storage: Storage,
+        data: DataDir,
+        auth: accounts::AuthConfig,
+    ) -> Result<Self, DataError> {
         let store = data.open_store()?;
         Ok(Self {
             inner: Arc::new(StateInner {
@@ -62,6 +73,7 @@ impl AppState {
                 data,
                 store,
                 started_at: Instant::now(),
+                auth,
             }),
         })
     }
@@ -81,6 +93,11 @@ impl AppState {
         &self.inner.store
     }
 
+    /// How long tokens live.
+    pub fn auth_config(&self) -> &accounts::AuthConfig {
+        &self.inner.auth
+    }
+
     /// When this state was created (the server's start, for uptime).
     pub fn started_at(&self) -> Instant {
         self.inner.started_at
@@ -90,7 +107,7 @@ impl AppState {
 /// Builds the HTTP application: every route, with request tracing. `get` routes answer HEAD too
 /// (axum runs the handler and drops the body; file handlers skip reading the file for HEAD).
 pub fn router(state: AppState) -> Router {
-    use carrel_protocol::catalog;
+    use carrel_protocol::{auth, catalog};
     Router::new()
         .route(
             carrel_protocol::HEALTH_PATH,
@@ -107,6 +124,10 @@ pub fn router(state: AppState) -> Router {
             get(handlers::packages::get_signature),
         )
         .route(catalog::FILE_ROUTE, get(handlers::files::get_file))
+        .route(auth::SIGN_IN_PATH, post(handlers::auth::sign_in))
+        .route(auth::REFRESH_PATH, post(handlers::auth::refresh))
+        .route(auth::SIGN_OUT_PATH, post(handlers::auth::sign_out))
+        .route(auth::ME_PATH, get(handlers::auth::me))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

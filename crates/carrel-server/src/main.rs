@@ -73,6 +73,59 @@ enum Command {
     /// Safe to run while the server runs, with the same --db and --data-dir.
     #[command(after_help = ENVIRONMENT_HELP)]
     Publish(PublishArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is read from standard input (one line), never from the
+    /// command line, where other users of the machine could see it:
+    /// `printf '%s\n' "$PASSWORD" | carrel-server user add --login ana@example.org --name "Ana"`.
+    /// Prints `<id> <login> <role>`.
+    #[command(after_help = ENVIRONMENT_HELP)]
+    Add(UserAddArgs),
+    /// Disable an account (its sessions end at once) or, with --enable, enable it again.
+    #[command(after_help = ENVIRONMENT_HELP)]
+    Disable(UserDisableArgs),
+}
+
+#[derive(Debug, Args)]
+struct UserAddArgs {
+    /// The login (an e-mail address or a user name; case does not matter).
+    #[arg(long)]
+    login: String,
+    /// The name shown for the account.
+    #[arg(long)]
+    name: String,
+    /// What the account may do.
+    #[arg(long, value_enum, default_value = "learner")]
+    role: RoleArg,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+struct UserDisableArgs {
+    /// The account's login.
+    #[arg(long)]
+    login: String,
+    /// Enable the account again instead.
+    #[arg(long)]
+    enable: bool,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum RoleArg {
+    /// Takes courses and submits work.
+    Learner,
+    /// Grades and comments submissions.
+    Tutor,
+    /// Everything.
+    Admin,
 }
 
 #[derive(Debug, Args)]
@@ -127,7 +180,40 @@ async fn main() -> anyhow::Result<()> {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Publish(args)) => publish(args).await,
+        Some(Command::User(UserCommand::Add(args))) => user_add(args).await,
+        Some(Command::User(UserCommand::Disable(args))) => user_disable(args).await,
     }
+}
+
+async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
+    use carrel_protocol::auth::Role;
+    init_logging(args.common.log_format);
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("cannot read the password from standard input")?;
+    let password = password.trim_end_matches(['\n', '\r']);
+    let role = match args.role {
+        RoleArg::Learner => Role::Learner,
+        RoleArg::Tutor => Role::Tutor,
+        RoleArg::Admin => Role::Admin,
+    };
+    let storage = Storage::open(&args.common.db)?;
+    let account =
+        carrel_server::accounts::create_user(&storage, &args.login, &args.name, password, role)
+            .await
+            .context("the account was not created")?;
+    let role = format!("{role:?}").to_lowercase();
+    writeln!(std::io::stdout(), "{} {} {role}", account.id, account.login)?;
+    Ok(())
+}
+
+async fn user_disable(args: UserDisableArgs) -> anyhow::Result<()> {
+    init_logging(args.common.log_format);
+    let storage = Storage::open(&args.common.db)?;
+    let found = carrel_server::accounts::set_disabled(&storage, &args.login, !args.enable).await?;
+    anyhow::ensure!(found, "there is no account with the login “{}”", args.login);
+    Ok(())
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

@@ -1,6 +1,8 @@
 //! HTTP handlers, one module per area of the protocol.
 
+pub mod auth;
 pub mod catalog;
 pub mod files;
 pub mod health;
+pub mod json;
 pub mod packages;

@@ -14,6 +14,7 @@ use super::StorageError;
 const MIGRATIONS: &[&str] = &[
     include_str!("sql/0001_server_meta.sql"),
     include_str!("sql/0002_catalog.sql"),
+    include_str!("sql/0003_accounts.sql"),
 ];
 
 /// The schema version this build writes.

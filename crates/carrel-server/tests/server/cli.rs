@@ -230,7 +230,23 @@ fn help_documents_every_flag_and_environment_variable() {
             );
         }
     }
-    assert!(top.contains("publish") && top.contains("serve"), "{top}");
+    assert!(
+        top.contains("publish") && top.contains("serve") && top.contains("user"),
+        "{top}"
+    );
+    let add = help(&["user", "add", "--help"]);
+    for expected in [
+        "--login",
+        "--name",
+        "--role",
+        "standard input",
+        "CARREL_SERVER_DB",
+    ] {
+        assert!(
+            add.contains(expected),
+            "user add --help mentions {expected}:\n{add}"
+        );
+    }
     for expected in [
         "<PACKAGE>...",
         "--db",
@@ -251,4 +267,78 @@ fn help_documents_every_flag_and_environment_variable() {
         !publish.contains("--listen"),
         "publish does not listen, so it offers no --listen"
     );
+}
+
+/// `carrel-server user add` reads the password from standard input, prints the account, refuses a
+/// taken login; the account signs in through the real server; `user disable` ends it.
+#[tokio::test]
+async fn the_binary_creates_and_disables_accounts() {
+    use std::io::Write as _;
+    let fixture = Fixture::start().await;
+    let db = fixture.server.db().to_owned();
+    let add = |login: &str, password: &str| {
+        let mut child = carrel_server()
+            .args([
+                "user",
+                "add",
+                "--login",
+                login,
+                "--name",
+                "Ana Pérez",
+                "--role",
+                "tutor",
+                "--db",
+            ])
+            .arg(&db)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let created = add("ana@example.org", "a long enough password");
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    assert!(
+        text(&created.stdout)
+            .trim()
+            .ends_with("ana@example.org tutor"),
+        "{}",
+        text(&created.stdout)
+    );
+    let again = add("ANA@example.org", "another long password");
+    assert!(!again.status.success());
+    assert!(
+        text(&again.stderr).contains("already exists"),
+        "{}",
+        text(&again.stderr)
+    );
+    let short = add("ben@example.org", "short");
+    assert!(!short.status.success());
+    assert!(
+        text(&short.stderr).contains("too short"),
+        "{}",
+        text(&short.stderr)
+    );
+
+    let sign_in = || async {
+        http_client()
+            .post(fixture.url(carrel_protocol::auth::SIGN_IN_PATH))
+            .json(&serde_json::json!({"login": "ana@example.org", "password": "a long enough password"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(sign_in().await, reqwest::StatusCode::OK);
+    let disabled = run(carrel_server()
+        .args(["user", "disable", "--login", "ana@example.org", "--db"])
+        .arg(&db));
+    assert!(disabled.status.success(), "{}", text(&disabled.stderr));
+    assert_eq!(sign_in().await, reqwest::StatusCode::UNAUTHORIZED);
+    let missing = run(carrel_server()
+        .args(["user", "disable", "--login", "nobody", "--db"])
+        .arg(&db));
+    assert!(!missing.status.success());
 }

@@ -4,6 +4,7 @@
 // A test that cannot set up its world should fail right there, loudly.
 #![allow(clippy::unwrap_used)]
 
+mod auth;
 mod cli;
 mod downloads;
 mod publish;
