@@ -14,6 +14,7 @@ pub mod auth;
 pub mod catalog;
 pub mod health;
 pub mod http_range;
+pub mod submissions;
 
 pub use catalog::{
     CATALOG_PATH, Catalog, CatalogCourse, FILE_ROUTE, MANIFEST_ROUTE, PACKAGE_MEDIA_TYPE,

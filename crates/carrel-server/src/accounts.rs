@@ -19,7 +19,6 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use base64::Engine as _;
 use carrel_protocol::auth::{Account, Role, SignIn, Tokens};
 use rusqlite::{OptionalExtension, params};
-use sha2::{Digest, Sha256};
 
 use crate::storage::{Storage, StorageError};
 
@@ -99,10 +98,7 @@ fn token(prefix: &str) -> Result<String, StorageError> {
 
 /// The stored form of a token.
 fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    crate::sha256_hex(token.as_bytes())
 }
 
 fn role_of(text: &str) -> Role {

@@ -41,6 +41,12 @@ pub enum ServerError {
     /// Not signed in, or signed in with the wrong password or an ended session.
     #[error(transparent)]
     Auth(#[from] crate::accounts::AuthError),
+    /// A submission was refused.
+    #[error(transparent)]
+    Submission(#[from] crate::submissions::SubmissionError),
+    /// The request body is larger than the endpoint takes.
+    #[error("the request is larger than this server accepts")]
+    TooLarge,
     /// The request body is not the JSON the endpoint takes.
     #[error("the request is not valid: {0}")]
     MalformedRequest(String),
@@ -75,12 +81,7 @@ pub enum ServerError {
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
         let (status, code, message) = match &self {
-            ServerError::Storage(_) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "storage_unavailable",
-                "The server cannot reach its database right now. Try again in a few minutes."
-                    .to_owned(),
-            ),
+            ServerError::Storage(_) => storage_unavailable(),
             ServerError::CourseVersionNotFound { .. } => (
                 StatusCode::NOT_FOUND,
                 "not_found",
@@ -92,12 +93,7 @@ impl IntoResponse for ServerError {
             ServerError::MalformedHash { .. } => {
                 (StatusCode::BAD_REQUEST, "malformed_hash", format!("{self}."))
             }
-            ServerError::Auth(crate::accounts::AuthError::Storage(_)) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "storage_unavailable",
-                "The server cannot reach its database right now. Try again in a few minutes."
-                    .to_owned(),
-            ),
+            ServerError::Auth(crate::accounts::AuthError::Storage(_)) => storage_unavailable(),
             ServerError::Auth(error) => {
                 let code = match error {
                     crate::accounts::AuthError::BadCredentials => "bad_credentials",
@@ -107,6 +103,24 @@ impl IntoResponse for ServerError {
                 };
                 (StatusCode::UNAUTHORIZED, code, format!("{self}."))
             }
+            ServerError::Submission(crate::submissions::SubmissionError::Storage(_)) => storage_unavailable(),
+            ServerError::Submission(error) => {
+                let (status, code) = match error {
+                    crate::submissions::SubmissionError::Conflict(_) => {
+                        (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_conflict")
+                    }
+                    crate::submissions::SubmissionError::InFlight(_) => {
+                        (StatusCode::CONFLICT, "in_flight")
+                    }
+                    _ => (StatusCode::BAD_REQUEST, "malformed_request"),
+                };
+                (status, code, format!("{self}."))
+            }
+            ServerError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("{self}; attach large files instead of putting them in the text."),
+            ),
             ServerError::MalformedRequest(_) => (
                 StatusCode::BAD_REQUEST,
                 "malformed_request",
@@ -134,6 +148,11 @@ impl IntoResponse for ServerError {
             message: capitalized(message),
         };
         let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::CONFLICT {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -146,6 +165,15 @@ impl IntoResponse for ServerError {
         }
         response
     }
+}
+
+/// The answer when the database cannot be reached, whichever request it was.
+fn storage_unavailable() -> (StatusCode, &'static str, String) {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "storage_unavailable",
+        "The server cannot reach its database right now. Try again in a few minutes.".to_owned(),
+    )
 }
 
 /// `message` with its first letter in upper case: the variants' texts are clauses, the API's

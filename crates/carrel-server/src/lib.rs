@@ -16,7 +16,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
 use carrel_package::store::Store;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
@@ -28,12 +29,22 @@ pub mod handlers;
 pub mod publish;
 pub mod send_file;
 pub mod storage;
+pub mod submissions;
 pub mod testing;
 
 pub use data::{DataDir, DataError};
 pub use error::ServerError;
 pub use publish::{PublishError, Published, publish_package};
 pub use storage::{SCHEMA_VERSION, Storage, StorageError};
+
+/// Lower-case hex SHA-256 of `bytes`: how the server names files and hashes payloads and tokens.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
 
 /// The server's version, reported by `/health`.
 pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -50,6 +61,7 @@ struct StateInner {
     store: Store,
     started_at: Instant,
     auth: accounts::AuthConfig,
+    in_flight: submissions::InFlight,
 }
 
 impl AppState {
@@ -74,6 +86,7 @@ impl AppState {
                 store,
                 started_at: Instant::now(),
                 auth,
+                in_flight: submissions::InFlight::default(),
             }),
         })
     }
@@ -96,6 +109,11 @@ impl AppState {
     /// How long tokens live.
     pub fn auth_config(&self) -> &accounts::AuthConfig {
         &self.inner.auth
+    }
+
+    /// Submission ids being stored right now.
+    pub fn in_flight(&self) -> &submissions::InFlight {
+        &self.inner.in_flight
     }
 
     /// When this state was created (the server's start, for uptime).
@@ -128,6 +146,11 @@ pub fn router(state: AppState) -> Router {
         .route(auth::REFRESH_PATH, post(handlers::auth::refresh))
         .route(auth::SIGN_OUT_PATH, post(handlers::auth::sign_out))
         .route(auth::ME_PATH, get(handlers::auth::me))
+        .route(
+            carrel_protocol::submissions::SUBMISSION_ROUTE,
+            put(handlers::submissions::put_submission)
+                .layer(DefaultBodyLimit::max(submissions::MAX_SUBMISSION_BYTES)),
+        )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -6,3 +6,4 @@ pub mod files;
 pub mod health;
 pub mod json;
 pub mod packages;
+pub mod submissions;

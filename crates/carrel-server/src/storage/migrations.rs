@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0001_server_meta.sql"),
     include_str!("sql/0002_catalog.sql"),
     include_str!("sql/0003_accounts.sql"),
+    include_str!("sql/0004_submissions.sql"),
 ];
 
 /// The schema version this build writes.

@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod downloads;
 mod publish;
+mod submissions;
 mod support;
 
 use std::time::Duration;

@@ -1,0 +1,177 @@
+//! Submissions stored exactly once, keyed by the client's id, answered with a receipt.
+//!
+//! The client's id is a permanent unique key (`submissions.client_id`): the first request that
+//! stores a submission decides it, and every later request with the same id gets the same receipt
+//! (when its payload and account are the same) or `idempotency_conflict` (when not). Two requests
+//! with the same id at the same moment: the second is told `in_flight` (409, retry in a second)
+//! rather than waiting on the first. The payload is stored as the exact bytes received and hashed
+//! as such, so the receipt proves which bytes the server holds.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use carrel_protocol::submissions::{Receipt, SubmissionKind, SubmissionUpload};
+use rusqlite::{OptionalExtension, params};
+
+use crate::storage::{Storage, StorageError};
+
+/// Largest submission body accepted (an essay of 200,000 characters fits many times over).
+pub const MAX_SUBMISSION_BYTES: usize = 4 * 1024 * 1024;
+
+/// Why a submission was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmissionError {
+    /// The database failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The id is stored with another payload or for another account.
+    #[error(
+        "a different submission is already stored under the id {0}; a new submission needs a new id"
+    )]
+    Conflict(String),
+    /// A request with the same id is being stored.
+    #[error("the submission {0} is being stored by another request; try again in a second")]
+    InFlight(String),
+    /// The payload does not match the request.
+    #[error("the submission is not valid: {0}")]
+    Invalid(String),
+}
+
+/// Ids being stored right now, so a concurrent duplicate is told at once.
+#[derive(Debug, Clone, Default)]
+pub struct InFlight(Arc<Mutex<HashSet<String>>>);
+
+struct Claim {
+    set: InFlight,
+    id: String,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        self.set
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&self.id);
+    }
+}
+
+impl InFlight {
+    fn claim(&self, id: &str) -> Option<Claim> {
+        let mut set = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        set.insert(id.to_owned()).then(|| Claim {
+            set: self.clone(),
+            id: id.to_owned(),
+        })
+    }
+}
+
+fn is_valid_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The fields the server reads from a payload; the rest is stored as is.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Header {
+    submission_id: String,
+    course_id: String,
+    item_id: String,
+}
+
+/// Stores the submission `id` of `user_id`, or answers the receipt of the one stored before.
+pub async fn submit(
+    storage: &Storage,
+    in_flight: &InFlight,
+    user_id: i64,
+    id: &str,
+    upload: SubmissionUpload,
+) -> Result<Receipt, SubmissionError> {
+    if !is_valid_id(id) {
+        return Err(SubmissionError::Invalid(
+            "the id must be 1–64 letters, digits, '-' or '_'".into(),
+        ));
+    }
+    let payload = upload.payload.get().to_owned();
+    let header: Header = serde_json::from_str(&payload).map_err(|error| {
+        SubmissionError::Invalid(format!(
+            "the payload must be an object with submissionId, courseId and itemId ({error})"
+        ))
+    })?;
+    if header.submission_id != id {
+        return Err(SubmissionError::Invalid(format!(
+            "the payload's submissionId “{}” is not the id in the path",
+            header.submission_id
+        )));
+    }
+    let Some(_claim) = in_flight.claim(id) else {
+        return Err(SubmissionError::InFlight(id.to_owned()));
+    };
+    let sha256 = crate::sha256_hex(payload.as_bytes());
+    let kind = match upload.kind {
+        SubmissionKind::Quiz => "quiz",
+        SubmissionKind::Assignment => "assignment",
+    };
+    let id = id.to_owned();
+    storage
+        .transact(move |tx| {
+            let existing = tx
+                .query_row(
+                    "SELECT id, user_id, kind, payload_sha256, received_ms FROM submissions
+                     WHERE client_id = ?1",
+                    [&id],
+                    |row| {
+                        Ok((
+                            row.get::<_, i64>(0)?,
+                            row.get::<_, i64>(1)?,
+                            row.get::<_, String>(2)?,
+                            row.get::<_, String>(3)?,
+                            row.get::<_, i64>(4)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            if let Some((server_id, owner, stored_kind, stored_sha, received_ms)) = existing {
+                if owner != user_id || stored_kind != kind || stored_sha != sha256 {
+                    return Ok(Err(SubmissionError::Conflict(id)));
+                }
+                return Ok(Ok(Receipt {
+                    server_id,
+                    submission_id: id,
+                    sha256,
+                    received_ms: received_ms as u64,
+                    replayed: true,
+                }));
+            }
+            let received_ms = carrel_protocol::unix_time_ms();
+            tx.execute(
+                "INSERT INTO submissions (client_id, user_id, kind, course_id, item_id, payload,
+                     payload_sha256, received_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    id,
+                    user_id,
+                    kind,
+                    header.course_id,
+                    header.item_id,
+                    payload,
+                    sha256,
+                    received_ms as i64
+                ],
+            )?;
+            Ok(Ok(Receipt {
+                server_id: tx.last_insert_rowid(),
+                submission_id: id,
+                sha256,
+                received_ms,
+                replayed: false,
+            }))
+        })
+        .await?
+}

@@ -1,0 +1,269 @@
+//! Submissions over real HTTP: stored once under the client's id whatever the retries, answered
+//! with a receipt whose hash is the payload's bytes; a different payload or another learner under
+//! the same id is refused; concurrent duplicates store one; no token, no submission.
+
+use carrel_protocol::ApiError;
+use carrel_protocol::auth::{Role, SIGN_IN_PATH, Tokens};
+use carrel_protocol::submissions::{Receipt, submission_path};
+use carrel_server::Storage;
+use carrel_server::accounts;
+use carrel_server::testing::LoopbackServer;
+use reqwest::StatusCode;
+
+use crate::support::{http_client, sha256_hex};
+
+const PASSWORD: &str = "correct horse battery";
+
+struct World {
+    server: LoopbackServer,
+    storage: Storage,
+    client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl World {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let server = LoopbackServer::start(dir.path()).await.unwrap();
+        let storage = Storage::open(server.db()).unwrap();
+        Self {
+            server,
+            storage,
+            client: http_client(),
+            _dir: dir,
+        }
+    }
+
+    async fn learner(&self, login: &str) -> String {
+        accounts::create_user(&self.storage, login, login, PASSWORD, Role::Learner)
+            .await
+            .unwrap();
+        let tokens: Tokens = self
+            .client
+            .post(format!("{}{SIGN_IN_PATH}", self.server.url()))
+            .json(&serde_json::json!({"login": login, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        tokens.access_token
+    }
+
+    async fn put(&self, token: Option<&str>, id: &str, body: &str) -> reqwest::Response {
+        let mut request = self
+            .client
+            .put(format!("{}{}", self.server.url(), submission_path(id)))
+            .header("Content-Type", "application/json")
+            .body(body.to_owned());
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn stored(&self) -> i64 {
+        self.storage
+            .with_conn(|conn| {
+                Ok(conn.query_row("SELECT count(*) FROM submissions", [], |row| row.get(0))?)
+            })
+            .await
+            .unwrap()
+    }
+}
+
+/// A payload as the client's outbox stores it (its exact bytes matter: odd spacing on purpose).
+fn payload(id: &str, text: &str) -> String {
+    format!(
+        r#"{{"submissionId":"{id}","courseId":"ilo-migrant-workers-rights","itemId":"b3-final-assignment",  "text":"{text}","attachments":[]}}"#
+    )
+}
+
+fn upload(kind: &str, payload: &str) -> String {
+    format!(r#"{{"kind":"{kind}","payload":{payload}}}"#)
+}
+
+async fn error_code(response: reqwest::Response) -> (StatusCode, String) {
+    let status = response.status();
+    let error: ApiError = response.json().await.unwrap();
+    (status, error.code)
+}
+
+#[tokio::test]
+async fn a_submission_is_stored_once_and_every_retry_gets_its_receipt() {
+    let world = World::start().await;
+    let ana = world.learner("ana").await;
+    let id = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+    let body = payload(id, "My action note.");
+
+    let first = world
+        .put(Some(&ana), id, &upload("assignment", &body))
+        .await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let receipt: Receipt = first.json().await.unwrap();
+    assert_eq!(receipt.submission_id, id);
+    assert_eq!(
+        receipt.sha256,
+        sha256_hex(body.as_bytes()),
+        "the hash of the exact bytes sent"
+    );
+    assert!(!receipt.replayed);
+
+    // Retries (the answer was lost, the client crashed): the same receipt, nothing new stored.
+    for _ in 0..3 {
+        let again = world
+            .put(Some(&ana), id, &upload("assignment", &body))
+            .await;
+        assert_eq!(again.status(), StatusCode::OK);
+        let replayed: Receipt = again.json().await.unwrap();
+        assert!(replayed.replayed);
+        assert_eq!(
+            (replayed.server_id, &replayed.sha256, replayed.received_ms),
+            (receipt.server_id, &receipt.sha256, receipt.received_ms)
+        );
+    }
+    assert_eq!(world.stored().await, 1);
+
+    // The bytes stored are the bytes sent.
+    let stored: String = world
+        .storage
+        .with_conn(|conn| {
+            Ok(conn.query_row("SELECT payload FROM submissions", [], |row| row.get(0))?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(stored, body);
+
+    // The same id with another payload, another kind, or from another learner: refused.
+    let changed = world
+        .put(
+            Some(&ana),
+            id,
+            &upload("assignment", &payload(id, "Changed.")),
+        )
+        .await;
+    assert_eq!(
+        error_code(changed).await,
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_conflict".into()
+        )
+    );
+    let kind = world.put(Some(&ana), id, &upload("quiz", &body)).await;
+    assert_eq!(
+        error_code(kind).await,
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_conflict".into()
+        )
+    );
+    let ben = world.learner("ben").await;
+    let theirs = world
+        .put(Some(&ben), id, &upload("assignment", &body))
+        .await;
+    assert_eq!(
+        error_code(theirs).await,
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_conflict".into()
+        )
+    );
+    assert_eq!(world.stored().await, 1, "refusals change nothing");
+}
+
+#[tokio::test]
+async fn concurrent_duplicates_store_one_submission() {
+    let world = World::start().await;
+    let ana = world.learner("ana").await;
+    let id = "0193a1b2-c3d4-7e5f-8a9b-00000000dup1";
+    let body = upload("quiz", &payload(id, "x"));
+    let mut requests = tokio::task::JoinSet::new();
+    for _ in 0..24 {
+        let (client, url, token, body) = (
+            world.client.clone(),
+            format!("{}{}", world.server.url(), submission_path(id)),
+            ana.clone(),
+            body.clone(),
+        );
+        requests.spawn(async move {
+            client
+                .put(url)
+                .bearer_auth(token)
+                .header("Content-Type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        });
+    }
+    let responses = requests.join_all().await;
+    let mut created = 0;
+    let mut receipts = Vec::new();
+    for response in responses {
+        match response.status() {
+            StatusCode::CREATED => {
+                created += 1;
+                receipts.push(response.json::<Receipt>().await.unwrap());
+            }
+            StatusCode::OK => receipts.push(response.json::<Receipt>().await.unwrap()),
+            StatusCode::CONFLICT => {
+                assert_eq!(response.headers().get("retry-after").unwrap(), "1");
+                let error: ApiError = response.json().await.unwrap();
+                assert_eq!(error.code, "in_flight");
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(created, 1, "exactly one request stored it");
+    assert!(
+        receipts
+            .windows(2)
+            .all(|w| w[0].server_id == w[1].server_id && w[0].sha256 == w[1].sha256)
+    );
+    assert_eq!(world.stored().await, 1);
+}
+
+#[tokio::test]
+async fn bad_submissions_get_a_json_error_and_change_nothing() {
+    let world = World::start().await;
+    let ana = world.learner("ana").await;
+    let id = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+    let good = upload("quiz", &payload(id, "x"));
+    // No token, a forged one.
+    assert_eq!(
+        world.put(None, id, &good).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        world.put(Some("ca_forged"), id, &good).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    for (path_id, body) in [
+        (id, "not json".to_owned()),
+        (id, r#"{"kind":"quiz"}"#.to_owned()),
+        (id, upload("poster", &payload(id, "x"))),
+        (id, upload("quiz", r#"{"courseId":"c","itemId":"i"}"#)),
+        (id, upload("quiz", "[1,2]")),
+        ("another-id", good.clone()),
+        ("bad id with spaces", good.clone()),
+    ] {
+        let response = world.put(Some(&ana), path_id, &body).await;
+        let status = response.status();
+        assert!(
+            status == StatusCode::BAD_REQUEST || status == StatusCode::NOT_FOUND,
+            "{body}: {status}"
+        );
+        if status == StatusCode::BAD_REQUEST {
+            let error: ApiError = response.json().await.unwrap();
+            assert_eq!(error.code, "malformed_request", "{body}");
+        }
+    }
+    // Too large.
+    let huge = upload("assignment", &payload(id, &"x".repeat(5 * 1024 * 1024)));
+    assert_eq!(
+        world.put(Some(&ana), id, &huge).await.status(),
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert_eq!(world.stored().await, 0);
+}
