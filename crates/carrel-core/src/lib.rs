@@ -16,6 +16,8 @@
 //!   progress, and the outline and library with the learner's progress, "continue" and "next".
 //! - [`plan`]: the weekly plan — what to do this week, what is due, ahead or behind.
 //! - [`search`]: offline full-text search across every downloaded course.
+//! - [`assess`]: quizzes and assignments taken offline, and the outbox of submissions.
+//! - [`sync`]: the outbox drained to the course server, exactly once.
 //!
 //! Types that cross into the UI derive `ts_rs::TS`; the shell generates their TypeScript twins and a
 //! test fails when the committed ones are stale.
@@ -29,6 +31,7 @@ pub mod progress;
 pub mod search;
 pub mod settings;
 pub mod study;
+pub mod sync;
 
 /// The version of this Carrel build.
 pub const CARREL_VERSION: &str = env!("CARGO_PKG_VERSION");

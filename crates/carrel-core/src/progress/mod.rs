@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0001_progress.sql"),
     include_str!("0002_watched.sql"),
     include_str!("0003_assessments.sql"),
+    include_str!("0004_outbox_sync.sql"),
 ];
 
 /// Why the progress database failed.

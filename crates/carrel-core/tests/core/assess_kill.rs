@@ -19,7 +19,7 @@ use carrel_core::progress::{ProgressDb, Recovery};
 
 use crate::kill;
 
-fn quiz() -> QuizItem {
+pub(crate) fn quiz() -> QuizItem {
     let quiz = serde_json::from_value(serde_json::json!({
         "id": "quiz", "title": "Quiz", "mode": "practice", "passing_score": 0.5,
         "questions": [

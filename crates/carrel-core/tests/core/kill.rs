@@ -20,12 +20,17 @@ pub fn writer_path() -> Option<String> {
     std::env::var(PATH_ENV).ok()
 }
 
-/// Trials to run.
+/// Trials to run: `CARREL_KILL_TRIALS`, or 12.
 pub fn trials() -> u64 {
+    trials_or(12)
+}
+
+/// Trials to run: `CARREL_KILL_TRIALS`, or `default`.
+pub fn trials_or(default: u64) -> u64 {
     std::env::var("CARREL_KILL_TRIALS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(12)
+        .unwrap_or(default)
 }
 
 /// Prints one acknowledgement and flushes it.
@@ -36,15 +41,27 @@ pub fn ack(out: &mut impl Write, line: std::fmt::Arguments<'_>) {
 
 /// Runs `trials()` trials of the test named `test` (its full libtest path) as a writer against
 /// `path`, killing each, and calls `check(trial, acknowledgements)` after each.
-pub fn kill_trials(test: &str, path: &Path, mut check: impl FnMut(u64, Vec<String>)) {
+pub fn kill_trials(test: &str, path: &Path, check: impl FnMut(u64, Vec<String>)) {
+    kill_trials_with(test, path, trials(), &[], check);
+}
+
+/// [`kill_trials`] with a number of trials and more environment variables for the writer.
+pub fn kill_trials_with(
+    test: &str,
+    path: &Path,
+    trials: u64,
+    env: &[(&str, &str)],
+    mut check: impl FnMut(u64, Vec<String>),
+) {
     let mut seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .subsec_nanos() as u64;
-    for trial in 0..trials() {
+    for trial in 0..trials {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["--exact", test, "--nocapture", "--test-threads", "1", "-q"])
             .env(PATH_ENV, path)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

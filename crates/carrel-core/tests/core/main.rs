@@ -22,6 +22,7 @@ mod library;
 mod plan;
 mod progress_kill;
 mod search;
+mod sync;
 
 /// The demo course's id.
 const DEMO: &str = "ilo-migrant-workers-rights";
