@@ -67,6 +67,30 @@ impl LoopbackServer {
         &self.data
     }
 
+    /// Creates a learner account `login` and signs it in (the same calls the sign-in endpoint
+    /// makes); returns its tokens.
+    pub async fn learner(&self, login: &str) -> anyhow::Result<carrel_protocol::auth::Tokens> {
+        const PASSWORD: &str = "a test password, long enough";
+        let storage = Storage::open(&self.db)?;
+        crate::accounts::create_user(
+            &storage,
+            login,
+            login,
+            PASSWORD,
+            carrel_protocol::auth::Role::Learner,
+        )
+        .await?;
+        let sign_in = carrel_protocol::auth::SignIn {
+            login: login.to_owned(),
+            password: PASSWORD.to_owned(),
+            device: None,
+        };
+        Ok(
+            crate::accounts::sign_in(&storage, &crate::accounts::AuthConfig::default(), sign_in)
+                .await?,
+        )
+    }
+
     /// Shuts the server down gracefully and waits until it has stopped; its port is closed after.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.stop.send(());

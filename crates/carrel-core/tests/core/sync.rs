@@ -10,13 +10,9 @@ use carrel_core::progress::ProgressDb;
 use carrel_core::settings::ServerUrl;
 use carrel_core::sync::{self, BACKOFF_CAP, backoff};
 use carrel_faults::{CannedResponse, Direction, FaultProxy, ResetRule, ResponseRewrite, Trigger};
-use carrel_protocol::auth::{Role, SIGN_IN_PATH, Tokens};
-use carrel_server::Storage;
 use carrel_server::testing::LoopbackServer;
 
 use crate::assess_kill::quiz;
-
-const PASSWORD: &str = "correct horse battery";
 
 /// A plain HTTP client for the test's own calls to the server.
 fn client() -> reqwest::Client {
@@ -25,20 +21,7 @@ fn client() -> reqwest::Client {
 }
 
 async fn learner(server: &LoopbackServer, login: &str) -> String {
-    let storage = Storage::open(server.db()).unwrap();
-    carrel_server::accounts::create_user(&storage, login, login, PASSWORD, Role::Learner)
-        .await
-        .unwrap();
-    let tokens: Tokens = client()
-        .post(format!("{}{SIGN_IN_PATH}", server.url()))
-        .json(&serde_json::json!({"login": login, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    tokens.access_token
+    server.learner(login).await.unwrap().access_token
 }
 
 /// `n` submitted quiz attempts in a fresh outbox.

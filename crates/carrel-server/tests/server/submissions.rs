@@ -3,16 +3,12 @@
 //! the same id is refused; concurrent duplicates store one; no token, no submission.
 
 use carrel_protocol::ApiError;
-use carrel_protocol::auth::{Role, SIGN_IN_PATH, Tokens};
 use carrel_protocol::submissions::{Receipt, submission_path};
 use carrel_server::Storage;
-use carrel_server::accounts;
 use carrel_server::testing::LoopbackServer;
 use reqwest::StatusCode;
 
 use crate::support::{http_client, sha256_hex};
-
-const PASSWORD: &str = "correct horse battery";
 
 struct World {
     server: LoopbackServer,
@@ -35,20 +31,7 @@ impl World {
     }
 
     async fn learner(&self, login: &str) -> String {
-        accounts::create_user(&self.storage, login, login, PASSWORD, Role::Learner)
-            .await
-            .unwrap();
-        let tokens: Tokens = self
-            .client
-            .post(format!("{}{SIGN_IN_PATH}", self.server.url()))
-            .json(&serde_json::json!({"login": login, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        tokens.access_token
+        self.server.learner(login).await.unwrap().access_token
     }
 
     async fn put(&self, token: Option<&str>, id: &str, body: &str) -> reqwest::Response {
