@@ -40,10 +40,7 @@ pub use storage::{SCHEMA_VERSION, Storage, StorageError};
 /// Lower-case hex SHA-256 of `bytes`: how the server names files and hashes payloads and tokens.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    carrel_package::archive::hex(&Sha256::digest(bytes))
 }
 
 /// The server's version, reported by `/health`.

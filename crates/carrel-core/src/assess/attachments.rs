@@ -10,6 +10,7 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use carrel_package::archive::hex;
 use sha2::{Digest, Sha256};
 
 use super::AssessError;
@@ -107,11 +108,7 @@ impl AttachmentStore {
             output
                 .sync_all()
                 .map_err(|error| store_error(&temp, error))?;
-            let sha256: String = hasher
-                .finalize()
-                .iter()
-                .map(|byte| format!("{byte:02x}"))
-                .collect();
+            let sha256 = hex(&hasher.finalize());
             let object = self.path_of(&sha256);
             let shard = object.parent().expect("objects are in a shard");
             std::fs::create_dir_all(shard).map_err(|error| store_error(shard, error))?;
@@ -147,11 +144,7 @@ impl AttachmentStore {
                 format!("Carrel's copy of it cannot be read ({error})"),
             )
         })?;
-        let actual: String = hasher
-            .finalize()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
+        let actual = hex(&hasher.finalize());
         if actual != sha256 {
             return Err(attachment_error(
                 name,

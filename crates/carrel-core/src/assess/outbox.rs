@@ -176,10 +176,7 @@ pub(crate) fn enqueue(
 
 /// Lower-case hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    carrel_package::archive::hex(&Sha256::digest(bytes))
 }
 
 const ENTRY_COLUMNS: &str = "id, kind, course_id, item_id, title, version, created_ms, state,
