@@ -12,9 +12,12 @@ use serde::{Deserialize, Serialize};
 
 pub mod auth;
 pub mod catalog;
+pub mod changes;
 pub mod health;
 pub mod http_range;
 pub mod submissions;
+pub mod tutor;
+pub mod uploads;
 
 pub use catalog::{
     CATALOG_PATH, Catalog, CatalogCourse, FILE_ROUTE, MANIFEST_ROUTE, PACKAGE_MEDIA_TYPE,

@@ -31,6 +31,7 @@ pub mod send_file;
 pub mod storage;
 pub mod submissions;
 pub mod testing;
+pub mod uploads;
 
 pub use data::{DataDir, DataError};
 pub use error::ServerError;
@@ -147,6 +148,16 @@ pub fn router(state: AppState) -> Router {
             carrel_protocol::submissions::SUBMISSION_ROUTE,
             put(handlers::submissions::put_submission)
                 .layer(DefaultBodyLimit::max(submissions::MAX_SUBMISSION_BYTES)),
+        )
+        .route(
+            carrel_protocol::uploads::UPLOADS_PATH,
+            post(handlers::uploads::create),
+        )
+        .route(
+            carrel_protocol::uploads::UPLOAD_ROUTE,
+            get(handlers::uploads::upload)
+                .patch(handlers::uploads::upload)
+                .layer(DefaultBodyLimit::disable()),
         )
         .layer(TraceLayer::new_for_http())
         .with_state(state)

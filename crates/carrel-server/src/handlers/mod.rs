@@ -7,3 +7,4 @@ pub mod health;
 pub mod json;
 pub mod packages;
 pub mod submissions;
+pub mod uploads;

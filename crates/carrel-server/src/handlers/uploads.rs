@@ -1,0 +1,13 @@
+//! `/api/v1/uploads`: see [`crate::uploads`]. Work in progress.
+
+use axum::http::StatusCode;
+
+/// `POST /api/v1/uploads`.
+pub async fn create() -> StatusCode {
+    StatusCode::NOT_IMPLEMENTED
+}
+
+/// `HEAD`/`GET`/`PATCH /api/v1/uploads/{upload_id}`.
+pub async fn upload() -> StatusCode {
+    StatusCode::NOT_IMPLEMENTED
+}
