@@ -155,8 +155,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             carrel_protocol::uploads::UPLOAD_ROUTE,
-            get(handlers::uploads::upload)
-                .patch(handlers::uploads::upload)
+            get(handlers::uploads::get_upload)
+                .patch(handlers::uploads::patch_upload)
                 .layer(DefaultBodyLimit::disable()),
         )
         .layer(TraceLayer::new_for_http())

@@ -7,7 +7,12 @@ pub async fn create() -> StatusCode {
     StatusCode::NOT_IMPLEMENTED
 }
 
-/// `HEAD`/`GET`/`PATCH /api/v1/uploads/{upload_id}`.
-pub async fn upload() -> StatusCode {
+/// `HEAD`/`GET /api/v1/uploads/{upload_id}`.
+pub async fn get_upload() -> StatusCode {
+    StatusCode::NOT_IMPLEMENTED
+}
+
+/// `PATCH /api/v1/uploads/{upload_id}`.
+pub async fn patch_upload() -> StatusCode {
     StatusCode::NOT_IMPLEMENTED
 }

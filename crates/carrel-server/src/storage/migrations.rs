@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0002_catalog.sql"),
     include_str!("sql/0003_accounts.sql"),
     include_str!("sql/0004_submissions.sql"),
+    include_str!("sql/0005_uploads.sql"),
 ];
 
 /// The schema version this build writes.

@@ -10,6 +10,7 @@ mod downloads;
 mod publish;
 mod submissions;
 mod support;
+mod uploads;
 
 use std::time::Duration;
 

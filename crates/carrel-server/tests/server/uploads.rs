@@ -1,0 +1,1 @@
+//! Resumable uploads: see `carrel_server::uploads`.
