@@ -18,6 +18,8 @@
 //! crash at any moment is safe: an entry is `received` only after its receipt is committed, and
 //! sending it again after a crash gets the same receipt from the server.
 
+pub mod upload;
+
 use std::time::Duration;
 
 use carrel_protocol::submissions::{Receipt, SubmissionKind, submission_path};

@@ -23,6 +23,7 @@ mod plan;
 mod progress_kill;
 mod search;
 mod sync;
+mod upload;
 
 /// The demo course's id.
 const DEMO: &str = "ilo-migrant-workers-rights";

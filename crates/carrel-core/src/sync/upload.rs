@@ -1,0 +1,1 @@
+//! Resumable attachment uploads (being written).

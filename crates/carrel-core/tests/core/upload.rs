@@ -1,0 +1,1 @@
+//! Resumable attachment uploads through the drain (being written).
