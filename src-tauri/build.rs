@@ -50,6 +50,14 @@ const COMMANDS: &[&str] = &[
     "list_outbox",
     "get_submission",
     "open_assignment_brief",
+    "get_account",
+    "sign_in",
+    "sign_out",
+    "get_sync_status",
+    "sync_now",
+    "set_sync_held",
+    "export_submission",
+    "export_support_bundle",
 ];
 
 fn main() {

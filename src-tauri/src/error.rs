@@ -111,6 +111,12 @@ pub mod codes {
     pub const DRAFT_CHANGED: &str = "draft_changed";
     /// Not ready to submit (declaration, group, nothing written); the message says what.
     pub const NOT_READY: &str = "not_ready";
+    /// The server refused the login and password.
+    pub const SIGN_IN_REFUSED: &str = "sign_in_refused";
+    /// Not signed in to the course server.
+    pub const SIGNED_OUT: &str = "signed_out";
+    /// An export could not be written.
+    pub const EXPORT_FAILED: &str = "export_failed";
 }
 
 #[cfg(test)]

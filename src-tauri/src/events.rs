@@ -13,6 +13,9 @@ pub const PROGRESS_CHANGED: &str = "progress-changed";
 /// A submission entered the outbox or changed state (no payload): the Outbox re-reads it.
 pub const OUTBOX_CHANGED: &str = "outbox-changed";
 
+/// A new [`carrel_core::sync::engine::SyncStatus`] (payload).
+pub const SYNC_STATUS: &str = "sync-status";
+
 /// Tells the main window the outbox changed.
 pub fn emit_outbox_changed<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
     use tauri::Emitter;

@@ -16,6 +16,7 @@ pub mod commands;
 pub mod content;
 pub mod error;
 pub mod events;
+pub mod log_ring;
 pub mod progress;
 pub mod state;
 
@@ -101,6 +102,14 @@ pub fn run() {
             commands::assess::list_outbox,
             commands::assess::get_submission,
             commands::assess::open_assignment_brief,
+            commands::sync::get_account,
+            commands::sync::sign_in,
+            commands::sync::sign_out,
+            commands::sync::get_sync_status,
+            commands::sync::sync_now,
+            commands::sync::set_sync_held,
+            commands::sync::export_submission,
+            commands::sync::export_support_bundle,
         ])
         .build(tauri::generate_context!());
     match app {
@@ -155,12 +164,21 @@ fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,carrel_app=info,carrel_core=info"));
-    // stderr only: Tauri prints its invoke key there on a mismatch, so it must never be collected
-    // into files users share without review.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    // Logs go to stderr and, scrubbed, to the in-memory ring the learner may export in a support
+    // bundle. Tauri prints its invoke key to stderr itself on a mismatch (not through tracing), so
+    // it never reaches the ring.
+    let stderr = tracing_subscriber::fmt::layer()
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
+        .with_writer(std::io::stderr);
+    let ring = tracing_subscriber::fmt::layer()
+        .with_ansi(false)
+        .with_writer(log_ring::RingWriter);
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(stderr)
+        .with(ring)
         .try_init();
 }
 

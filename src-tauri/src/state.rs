@@ -11,9 +11,16 @@ use carrel_core::library::{self, Library};
 use carrel_core::search::{self, SearchIndex};
 use carrel_package::store::Cancel;
 
-use carrel_core::connectivity::Monitor;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use carrel_core::assess::attachments::AttachmentStore;
+use carrel_core::connectivity::{ConnectionState, Monitor};
 use carrel_core::http::HttpClient;
+use carrel_core::progress::ProgressDb;
 use carrel_core::settings::{self, ResolvedServerUrl, ServerUrl, ServerUrlSource};
+use carrel_core::sync::credentials::Credentials;
+use carrel_core::sync::engine::{SyncEngine, SyncHost, SyncStatus};
+use carrel_core::sync::session::SessionManager;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_store::StoreExt;
 
@@ -25,13 +32,15 @@ use crate::progress::ProgressService;
 pub const SETTINGS_FILE: &str = "settings.json";
 /// The key of the saved server address in [`SETTINGS_FILE`].
 pub const SERVER_URL_KEY: &str = "serverUrl";
+/// The settings key of the learner's choice to hold sync (a metered connection).
+pub const SYNC_HELD_KEY: &str = "syncHeld";
 /// How often the server is probed in the background.
 const STATUS_INTERVAL: Duration = Duration::from_secs(15);
 
 /// Shared app state, managed by Tauri.
 pub struct AppState {
     data_dir: PathBuf,
-    server: RwLock<ResolvedServerUrl>,
+    server: Arc<RwLock<ResolvedServerUrl>>,
     monitor: Monitor,
     http: HttpClient,
     library: Arc<Library>,
@@ -42,6 +51,8 @@ pub struct AppState {
     media: Option<MediaServer>,
     progress: Arc<ProgressService>,
     search: Option<Arc<SearchIndex>>,
+    session: Arc<SessionManager>,
+    sync: SyncEngine,
 }
 
 impl AppState {
@@ -87,11 +98,36 @@ impl AppState {
         } else {
             None
         };
+        let server = Arc::new(RwLock::new(server));
+        let session = Arc::new(SessionManager::load(Credentials::new(&data_dir)));
+        let held = app
+            .store(SETTINGS_FILE)?
+            .get(SYNC_HELD_KEY)
+            .and_then(|value| value.as_bool())
+            .unwrap_or(false);
+        let host = SyncApp {
+            app: app.clone(),
+            progress: progress.clone(),
+            server: server.clone(),
+        };
+        let attachments = AttachmentStore::new(data_dir.join("attachments"));
+        let (sync_http, sync_session) = (http.clone(), session.clone());
+        // Both background tasks must live on Tauri's tokio runtime.
+        let sync = tauri::async_runtime::block_on(async move {
+            SyncEngine::spawn(host, sync_http, sync_session, attachments, held)
+        });
         let emitter = app.clone();
-        let url = server.url.clone();
-        // The monitor task must live on Tauri's tokio runtime.
+        let url = read(&server).url.clone();
+        let waker = sync.clone();
         let monitor = tauri::async_runtime::block_on(async move {
+            let was_online = AtomicBool::new(false);
             Monitor::spawn(client, url, STATUS_INTERVAL, move |status| {
+                let online = status.state == ConnectionState::Online;
+                if online && !was_online.swap(online, Ordering::SeqCst) {
+                    // The connection is back: send what waited.
+                    waker.wake();
+                }
+                was_online.store(online, Ordering::SeqCst);
                 if let Err(error) = emitter.emit(events::SERVER_STATUS, status) {
                     tracing::warn!(%error, "cannot send the server status to the UI");
                 }
@@ -99,7 +135,7 @@ impl AppState {
         });
         Ok(Self {
             data_dir,
-            server: RwLock::new(server),
+            server,
             monitor,
             http,
             library,
@@ -110,6 +146,8 @@ impl AppState {
             media,
             progress,
             search,
+            session,
+            sync,
         })
     }
 
@@ -208,10 +246,32 @@ impl AppState {
 
     /// The server address in use and its source.
     pub fn server(&self) -> ResolvedServerUrl {
-        self.server
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+        read(&self.server)
+    }
+
+    /// The signed-in session.
+    pub fn session(&self) -> &Arc<SessionManager> {
+        &self.session
+    }
+
+    /// The HTTP client for course requests to `server`: signed in when the learner is (so courses
+    /// open only to enrolled learners are listed and downloaded), anonymous otherwise.
+    pub async fn course_http(&self, server: &ServerUrl) -> HttpClient {
+        let now = carrel_protocol::unix_time_ms();
+        let token = match self.session.access_token(&self.http, server, now).await {
+            Ok((token, _)) => Some(token),
+            Err(carrel_core::sync::session::SessionError::SignedOut) => None,
+            Err(error) => {
+                tracing::info!(%error, "courses are listed as for a visitor");
+                None
+            }
+        };
+        self.http.signed_in(token)
+    }
+
+    /// The background sync engine.
+    pub fn sync(&self) -> &SyncEngine {
+        &self.sync
     }
 
     /// The connectivity monitor.
@@ -247,6 +307,7 @@ impl AppState {
             .server
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = resolved.clone();
+        self.sync.wake();
         // The new status reaches the UI through the server-status event.
         let monitor = self.monitor.clone();
         tauri::async_runtime::spawn(async move {
@@ -335,4 +396,38 @@ fn settings_error(error: tauri_plugin_store::Error) -> CommandError {
              that you can write to Carrel's data folder."
         ),
     )
+}
+
+fn read(server: &RwLock<ResolvedServerUrl>) -> ResolvedServerUrl {
+    server
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone()
+}
+
+/// What the sync engine reaches of the app: the progress database, the server in use, and the UI.
+struct SyncApp<R: Runtime> {
+    app: AppHandle<R>,
+    progress: Arc<ProgressService>,
+    server: Arc<RwLock<ResolvedServerUrl>>,
+}
+
+impl<R: Runtime> SyncHost for SyncApp<R> {
+    async fn db(&self) -> Option<Arc<ProgressDb>> {
+        self.progress.wait().await.ok()
+    }
+
+    fn server(&self) -> ServerUrl {
+        read(&self.server).url
+    }
+
+    fn status_changed(&self, status: &SyncStatus) {
+        if let Err(error) = self.app.emit_to("main", events::SYNC_STATUS, status) {
+            tracing::warn!(%error, "cannot send the sync status to the UI");
+        }
+    }
+
+    fn outbox_changed(&self) {
+        events::emit_outbox_changed(&self.app);
+    }
 }

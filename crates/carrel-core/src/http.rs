@@ -13,6 +13,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     inner: reqwest::Client,
+    /// The access token course downloads send, when the learner is signed in.
+    bearer: Option<std::sync::Arc<str>>,
 }
 
 /// The client could not be set up (TLS back end unavailable).
@@ -30,12 +32,34 @@ impl HttpClient {
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .build()?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner,
+            bearer: None,
+        })
     }
 
     /// The underlying reqwest client, for modules of this crate that make requests.
     pub(crate) fn inner(&self) -> &reqwest::Client {
         &self.inner
+    }
+
+    /// A client sharing this one's connections that sends `token` as `Authorization: Bearer` on
+    /// course requests ([`HttpClient::get`]): the catalogue and downloads of courses open only to
+    /// enrolled learners.
+    pub fn signed_in(&self, token: Option<String>) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            bearer: token.map(Into::into),
+        }
+    }
+
+    /// A `GET` of a course resource, with the access token when signed in.
+    pub(crate) fn get(&self, url: impl reqwest::IntoUrl) -> reqwest::RequestBuilder {
+        let request = self.inner.get(url);
+        match &self.bearer {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
     }
 
     /// The whole-request timeout for small API calls.

@@ -92,6 +92,7 @@ async fn with_assignment<T: Send + 'static>(
 /// Tells the UI a submission was queued: the outbox and the item's progress changed.
 async fn submitted<R: Runtime>(app: &AppHandle<R>, state: &AppState, entry: &OutboxEntry) {
     events::emit_outbox_changed(app);
+    state.sync().wake();
     if let Ok(db) = state.progress().db().await
         && let Ok(progress) = db.item(&entry.course_id, &entry.item_id)
     {

@@ -150,7 +150,8 @@ pub async fn import_course_file(
 #[tauri::command]
 pub async fn get_catalog(state: State<'_, AppState>) -> Result<CatalogView, CommandError> {
     let server = state.server().url;
-    let catalog = download::fetch_catalog(state.http(), &server)
+    let http = state.course_http(&server).await;
+    let catalog = download::fetch_catalog(&http, &server)
         .await
         .map_err(download_error)?;
     let library = state.library();
@@ -240,7 +241,8 @@ async fn install_from_server(
     on_progress: Channel<TaskProgress>,
 ) -> Result<ImportReport, CommandError> {
     let server = state.server().url;
-    let catalog = download::fetch_catalog(state.http(), &server)
+    let http = state.course_http(&server).await;
+    let catalog = download::fetch_catalog(&http, &server)
         .await
         .map_err(download_error)?;
     let course = catalog
@@ -259,7 +261,7 @@ async fn install_from_server(
     });
     download::install_from_server(
         state.library(),
-        state.http(),
+        &http,
         &server,
         &catalog,
         &course,

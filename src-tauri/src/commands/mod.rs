@@ -7,3 +7,4 @@ pub mod assess;
 pub mod courses;
 pub mod server;
 pub mod study;
+pub mod sync;

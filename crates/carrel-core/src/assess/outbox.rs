@@ -16,6 +16,7 @@ use ts_rs::TS;
 use super::AssessError;
 use super::grade::QuizGrade;
 use crate::progress::ProgressDb;
+use crate::sync::changes::{self, ServerGrade, SubmissionComment};
 
 /// Where a submission is on its way to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -104,6 +105,16 @@ pub struct OutboxEntry {
     pub payload_sha256: String,
     /// Files sent with it.
     pub attachments: Vec<AttachmentInfo>,
+    /// When the next try to send it is due (device clock, unix ms), while it waits after a
+    /// failed try.
+    #[ts(type = "number | null")]
+    pub next_try_ms: Option<i64>,
+    /// Why the last try to send it failed.
+    pub last_error: Option<String>,
+    /// The course server's grade, once it has graded it.
+    pub server_grade: Option<ServerGrade>,
+    /// Tutors' comments, oldest first.
+    pub comments: Vec<SubmissionComment>,
 }
 
 /// A new outbox row, written by the transaction that closes its source.
@@ -180,7 +191,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 const ENTRY_COLUMNS: &str = "id, kind, course_id, item_id, title, version, created_ms, state,
-    state_ms, tries, receipt, result, problem, payload_sha256";
+    state_ms, tries, receipt, result, problem, payload_sha256, next_try_ms, last_error";
 
 fn entry(row: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
     let kind: String = row.get(1)?;
@@ -206,6 +217,10 @@ fn entry(row: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
         problem: row.get(12)?,
         payload_sha256: row.get(13)?,
         attachments: Vec::new(),
+        next_try_ms: row.get(14)?,
+        last_error: row.get(15)?,
+        server_grade: None,
+        comments: Vec::new(),
     })
 }
 
@@ -226,6 +241,8 @@ fn with_attachments(
                 })
             })?
             .collect::<Result<_, _>>()?;
+        entry.server_grade = changes::grade_in(tx, &entry.id)?;
+        entry.comments = changes::comments_in(tx, &entry.id)?;
     }
     Ok(entries)
 }

@@ -91,7 +91,7 @@ pub async fn fetch_catalog(
     server: &ServerUrl,
 ) -> Result<Catalog, DownloadError> {
     let url = join(server, carrel_protocol::catalog::CATALOG_PATH)?;
-    let response = http.inner().get(url).send().await.map_err(network)?;
+    let response = http.get(url).send().await.map_err(network)?;
     check_status(&response, "the catalogue")?;
     response.json().await.map_err(network)
 }
@@ -155,7 +155,6 @@ pub async fn download_package(
 
     let etag = format!("\"{}\"", course.package_sha256);
     let mut request = http
-        .inner()
         .get(join(server, &course.package_url)?)
         .timeout(DOWNLOAD_TIMEOUT);
     if offset > 0 {
@@ -342,7 +341,6 @@ async fn get_bytes(
     path: &str,
 ) -> Result<Vec<u8>, DownloadError> {
     let response = http
-        .inner()
         .get(join(server, path)?)
         .send()
         .await
@@ -379,7 +377,7 @@ async fn update_from_server(
             .import_parts(&manifest, &signature, &options, |file| {
                 let url = join(&server, &file_url(&file.sha256)).map_err(|e| e.to_string())?;
                 let response = handle
-                    .block_on(http.inner().get(url).timeout(DOWNLOAD_TIMEOUT).send())
+                    .block_on(http.get(url).timeout(DOWNLOAD_TIMEOUT).send())
                     .map_err(|e| e.to_string())?;
                 if !response.status().is_success() {
                     return Err(format!("the server answered {}", response.status()));

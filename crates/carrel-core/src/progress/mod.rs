@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0002_watched.sql"),
     include_str!("0003_assessments.sql"),
     include_str!("0004_outbox_sync.sql"),
+    include_str!("0005_server_feed.sql"),
 ];
 
 /// Why the progress database failed.

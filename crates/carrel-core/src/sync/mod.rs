@@ -18,6 +18,11 @@
 //! crash at any moment is safe: an entry is `received` only after its receipt is committed, and
 //! sending it again after a crash gets the same receipt from the server.
 
+pub mod changes;
+pub mod credentials;
+pub mod engine;
+pub mod export;
+pub mod session;
 pub mod upload;
 
 use std::time::Duration;

@@ -2,6 +2,8 @@
 import type { AttachmentInfo } from "./AttachmentInfo";
 import type { OutboxState } from "./OutboxState";
 import type { QuizGrade } from "./QuizGrade";
+import type { ServerGrade } from "./ServerGrade";
+import type { SubmissionComment } from "./SubmissionComment";
 import type { SubmissionKind } from "./SubmissionKind";
 
 /**
@@ -67,4 +69,21 @@ payloadSha256: string,
 /**
  * Files sent with it.
  */
-attachments: Array<AttachmentInfo>, };
+attachments: Array<AttachmentInfo>, 
+/**
+ * When the next try to send it is due (device clock, unix ms), while it waits after a
+ * failed try.
+ */
+nextTryMs: number | null, 
+/**
+ * Why the last try to send it failed.
+ */
+lastError: string | null, 
+/**
+ * The course server's grade, once it has graded it.
+ */
+serverGrade: ServerGrade | null, 
+/**
+ * Tutors' comments, oldest first.
+ */
+comments: Array<SubmissionComment>, };

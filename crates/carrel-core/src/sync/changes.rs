@@ -1,0 +1,318 @@
+//! Pulling the course server's changes feed (`carrel_protocol::changes`) into the progress
+//! database: grades and tutors' comments on the learner's submissions, announcements, new course
+//! versions and deadline changes.
+//!
+//! Each page is applied in one transaction together with the cursor that follows it, so the
+//! database never holds a cursor past changes it has not applied. Applying a change twice (after a
+//! crash between reading a page and committing it) sets the same state again: a grade *replaces*
+//! the submission's grade, a comment is keyed by its id, a notice by its sequence number.
+//!
+//! A complete grade moves the submission's outbox entry from `received` to `graded`. A grade for
+//! a submission the outbox still shows as queued (its receipt was lost) is kept, and shown once
+//! the receipt arrives.
+
+use carrel_protocol::changes::{
+    CHANGES_PATH, Change, ChangeBody, ChangesPage, Comment, DEFAULT_LIMIT, Grade,
+};
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::assess::AssessError;
+use crate::assess::grade::QuizGrade;
+use crate::http::HttpClient;
+use crate::progress::ProgressDb;
+use crate::settings::ServerUrl;
+
+/// A grade from the course server, as the app shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerGrade {
+    /// Points earned.
+    pub score: f64,
+    /// Points possible.
+    pub max_score: f64,
+    /// Whether it passes, when the item has a pass mark.
+    pub passed: Option<bool>,
+    /// `false` while part of it waits for a tutor.
+    pub complete: bool,
+    /// The tutor's feedback (Markdown).
+    pub feedback: Option<String>,
+    /// The tutor's name, or `None` when the server graded it automatically.
+    pub graded_by: Option<String>,
+    /// When (server clock, unix ms).
+    #[ts(type = "number")]
+    pub graded_ms: u64,
+    /// Each question's result, for a quiz the server graded.
+    pub detail: Option<QuizGrade>,
+}
+
+impl From<&Grade> for ServerGrade {
+    fn from(grade: &Grade) -> Self {
+        Self {
+            score: grade.score,
+            max_score: grade.max_score,
+            passed: grade.passed,
+            complete: grade.complete,
+            feedback: grade.feedback.clone(),
+            graded_by: grade.graded_by.clone(),
+            graded_ms: grade.graded_ms,
+            detail: grade
+                .detail
+                .as_ref()
+                .and_then(|detail| serde_json::from_value(detail.clone()).ok()),
+        }
+    }
+}
+
+/// A tutor's comment on a submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SubmissionComment {
+    /// Who wrote it.
+    pub author: String,
+    /// The comment (Markdown).
+    pub text: String,
+    /// When (server clock, unix ms).
+    #[ts(type = "number")]
+    pub at_ms: i64,
+}
+
+/// What a pull brought.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PullReport {
+    /// Changes applied.
+    pub applied: u32,
+    /// Grades among them.
+    pub grades: u32,
+    /// The cursor after the pull.
+    pub cursor: i64,
+}
+
+/// Why a pull stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum PullError {
+    /// The server wants the learner to sign in again.
+    #[error("the course server asks you to sign in again")]
+    Unauthorized,
+    /// The server could not be reached or answered with an error; try later.
+    #[error("the changes were not fetched: {0}")]
+    Unavailable(String),
+    /// The local database failed.
+    #[error(transparent)]
+    Local(#[from] AssessError),
+}
+
+/// The key of the cursor for one server and account in `sync_meta`.
+fn cursor_key(server: &ServerUrl, account_id: i64) -> String {
+    format!("changes-cursor {} {account_id}", server.as_str())
+}
+
+/// The stored cursor of `server` for `account_id` (0 when none).
+pub fn cursor(db: &ProgressDb, server: &ServerUrl, account_id: i64) -> Result<i64, AssessError> {
+    let key = cursor_key(server, account_id);
+    db.transact(|tx| {
+        let value: Option<String> = tx
+            .query_row(
+                "SELECT value FROM sync_meta WHERE key = ?1",
+                [&key],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+    })
+}
+
+/// Fetches and applies every change after the stored cursor, page by page.
+pub async fn pull(
+    db: &ProgressDb,
+    http: &HttpClient,
+    server: &ServerUrl,
+    token: &str,
+    account_id: i64,
+) -> Result<PullReport, PullError> {
+    let mut report = PullReport {
+        cursor: cursor(db, server, account_id)?,
+        ..PullReport::default()
+    };
+    loop {
+        let url = format!(
+            "{}?after={}&limit={DEFAULT_LIMIT}",
+            server.join(CHANGES_PATH),
+            report.cursor
+        );
+        let response = http
+            .inner()
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|error| PullError::Unavailable(error.to_string()))?;
+        let status = response.status();
+        if status == http::StatusCode::UNAUTHORIZED {
+            return Err(PullError::Unauthorized);
+        }
+        if !status.is_success() {
+            return Err(PullError::Unavailable(format!(
+                "the server answered {status}"
+            )));
+        }
+        let page: ChangesPage = response
+            .json()
+            .await
+            .map_err(|error| PullError::Unavailable(format!("unreadable answer: {error}")))?;
+        let grades = page
+            .changes
+            .iter()
+            .filter(|change| matches!(change.body, ChangeBody::Grade(_)))
+            .count() as u32;
+        apply(db, server, account_id, &page)?;
+        report.applied += page.changes.len() as u32;
+        report.grades += grades;
+        report.cursor = page.cursor;
+        if !page.more || page.changes.is_empty() {
+            return Ok(report);
+        }
+    }
+}
+
+/// Applies one page and stores its cursor, in one transaction.
+pub fn apply(
+    db: &ProgressDb,
+    server: &ServerUrl,
+    account_id: i64,
+    page: &ChangesPage,
+) -> Result<(), AssessError> {
+    let key = cursor_key(server, account_id);
+    db.transact(|tx| {
+        for change in &page.changes {
+            apply_one(tx, change)?;
+        }
+        tx.execute(
+            "INSERT INTO sync_meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, page.cursor.to_string()],
+        )?;
+        Ok(())
+    })
+}
+
+fn apply_one(tx: &Transaction<'_>, change: &Change) -> rusqlite::Result<()> {
+    let at_ms = change.at_ms as i64;
+    match &change.body {
+        ChangeBody::Grade(grade) => set_grade(tx, grade),
+        ChangeBody::Comment(comment) => add_comment(tx, comment),
+        ChangeBody::Package(notice) => add_notice(
+            tx,
+            change.seq,
+            &notice.course_id,
+            "package",
+            &change.body,
+            at_ms,
+        ),
+        ChangeBody::Schedule(notice) => add_notice(
+            tx,
+            change.seq,
+            &notice.course_id,
+            "schedule",
+            &change.body,
+            at_ms,
+        ),
+        ChangeBody::Announcement(notice) => add_notice(
+            tx,
+            change.seq,
+            &notice.course_id,
+            "announcement",
+            &change.body,
+            at_ms,
+        ),
+        ChangeBody::Unknown => Ok(()),
+    }
+}
+
+fn set_grade(tx: &Transaction<'_>, grade: &Grade) -> rusqlite::Result<()> {
+    let json = serde_json::to_string(&ServerGrade::from(grade)).expect("grades serialize");
+    tx.execute(
+        "INSERT INTO server_grades (submission_id, grade, complete, graded_ms) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (submission_id) DO UPDATE SET grade = excluded.grade,
+             complete = excluded.complete, graded_ms = excluded.graded_ms",
+        params![grade.submission_id, json, grade.complete, grade.graded_ms as i64],
+    )?;
+    settle_graded(tx)
+}
+
+/// Moves received entries whose complete grade has arrived to `graded`.
+pub(crate) fn settle_graded(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE outbox SET state = 'graded',
+             state_ms = (SELECT graded_ms FROM server_grades g WHERE g.submission_id = outbox.id)
+         WHERE state = 'received'
+           AND id IN (SELECT submission_id FROM server_grades WHERE complete = 1)",
+        [],
+    )?;
+    Ok(())
+}
+
+fn add_comment(tx: &Transaction<'_>, comment: &Comment) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO submission_comments (comment_id, submission_id, author, text, at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (comment_id) DO UPDATE SET text = excluded.text",
+        params![
+            comment.comment_id,
+            comment.submission_id,
+            comment.author,
+            comment.text,
+            comment.at_ms as i64
+        ],
+    )?;
+    Ok(())
+}
+
+fn add_notice(
+    tx: &Transaction<'_>,
+    seq: i64,
+    course_id: &str,
+    kind: &str,
+    body: &ChangeBody,
+    at_ms: i64,
+) -> rusqlite::Result<()> {
+    let json = serde_json::to_string(body).expect("changes serialize");
+    tx.execute(
+        "INSERT INTO course_notices (seq, course_id, kind, body, at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (seq) DO NOTHING",
+        params![seq, course_id, kind, json, at_ms],
+    )?;
+    Ok(())
+}
+
+/// The server's grade of submission `id`, if any.
+pub(crate) fn grade_in(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<Option<ServerGrade>> {
+    let json: Option<String> = tx
+        .query_row(
+            "SELECT grade FROM server_grades WHERE submission_id = ?1",
+            [id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(json.and_then(|json| serde_json::from_str(&json).ok()))
+}
+
+/// Tutors' comments on submission `id`, oldest first.
+pub(crate) fn comments_in(
+    tx: &Transaction<'_>,
+    id: &str,
+) -> rusqlite::Result<Vec<SubmissionComment>> {
+    tx.prepare_cached(
+        "SELECT author, text, at_ms FROM submission_comments WHERE submission_id = ?1
+         ORDER BY at_ms, comment_id",
+    )?
+    .query_map([id], |row| {
+        Ok(SubmissionComment {
+            author: row.get(0)?,
+            text: row.get(1)?,
+            at_ms: row.get(2)?,
+        })
+    })?
+    .collect()
+}
