@@ -112,6 +112,12 @@ impl IntoResponse for ServerError {
                     crate::submissions::SubmissionError::InFlight(_) => {
                         (StatusCode::CONFLICT, "in_flight")
                     }
+                    crate::submissions::SubmissionError::NotEnrolled(_) => {
+                        (StatusCode::FORBIDDEN, "not_enrolled")
+                    }
+                    crate::submissions::SubmissionError::AttachmentsMissing(_) => {
+                        (StatusCode::CONFLICT, "attachments_missing")
+                    }
                     _ => (StatusCode::BAD_REQUEST, "malformed_request"),
                 };
                 (status, code, format!("{self}."))
@@ -148,7 +154,7 @@ impl IntoResponse for ServerError {
             message: capitalized(message),
         };
         let mut response = (status, Json(body)).into_response();
-        if status == StatusCode::CONFLICT {
+        if code == "in_flight" {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

@@ -22,8 +22,10 @@ use carrel_package::store::Store;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
+pub mod access;
 pub mod accounts;
 pub mod data;
+pub mod enrolments;
 pub mod error;
 pub mod handlers;
 pub mod publish;
@@ -35,7 +37,7 @@ pub mod uploads;
 
 pub use data::{DataDir, DataError};
 pub use error::ServerError;
-pub use publish::{PublishError, Published, publish_package};
+pub use publish::{PublishError, PublishOptions, Published, publish_package, publish_package_with};
 pub use storage::{SCHEMA_VERSION, Storage, StorageError};
 
 /// Lower-case hex SHA-256 of `bytes`: how the server names files and hashes payloads and tokens.
@@ -144,6 +146,10 @@ pub fn router(state: AppState) -> Router {
         .route(auth::REFRESH_PATH, post(handlers::auth::refresh))
         .route(auth::SIGN_OUT_PATH, post(handlers::auth::sign_out))
         .route(auth::ME_PATH, get(handlers::auth::me))
+        .route(
+            carrel_protocol::tutor::ENROLMENTS_PATH,
+            get(handlers::enrolments::get_enrolments),
+        )
         .route(
             carrel_protocol::submissions::SUBMISSION_ROUTE,
             put(handlers::submissions::put_submission)

@@ -2,7 +2,10 @@
 //!
 //! ```text
 //! carrel-server [serve] --listen 127.0.0.1:7878 --db ./carrel-server.sqlite3 [--data-dir DIR] [--log-format json]
-//! carrel-server publish [--db FILE] [--data-dir DIR] PACKAGE...
+//! carrel-server publish [--open|--enrolled-only] [--db FILE] [--data-dir DIR] PACKAGE...
+//! carrel-server user add|disable …
+//! carrel-server enrol LOGIN COURSE [--role learner|tutor] [--group NAME]
+//! carrel-server unenrol LOGIN COURSE
 //! ```
 //! With no command it serves, so older invocations keep working. Every flag can also be set
 //! through the environment (`CARREL_SERVER_LISTEN`, `CARREL_SERVER_DB`, `CARREL_SERVER_DATA`,
@@ -71,11 +74,56 @@ enum Command {
     /// `<course id> <version> <publisher key fingerprint>`.
     ///
     /// Safe to run while the server runs, with the same --db and --data-dir.
+    ///
+    /// A course is enrolled-only unless published with --open: only accounts enrolled in it
+    /// (`carrel-server enrol`) and admins see it in the catalogue and download it.
     #[command(after_help = ENVIRONMENT_HELP)]
     Publish(PublishArgs),
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Enrol an account in a course as a learner or a tutor, optionally in a group. Enrolling
+    /// again changes the role and group. The course need not be published yet. Prints
+    /// `<login> <course id> <role> [<group>]`.
+    #[command(after_help = ENVIRONMENT_HELP)]
+    Enrol(EnrolArgs),
+    /// End an account's enrolment in a course (their submissions stay).
+    #[command(after_help = ENVIRONMENT_HELP)]
+    Unenrol(UnenrolArgs),
+}
+
+#[derive(Debug, Args)]
+struct EnrolArgs {
+    /// The account's login.
+    login: String,
+    /// The course id (as in its package).
+    course_id: String,
+    /// The account's role in this course.
+    #[arg(long, value_enum, default_value = "learner")]
+    role: CourseRoleArg,
+    /// The group the account works in for group work (a name unique within the course).
+    #[arg(long, value_name = "NAME")]
+    group: Option<String>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+struct UnenrolArgs {
+    /// The account's login.
+    login: String,
+    /// The course id.
+    course_id: String,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CourseRoleArg {
+    /// Takes the course and submits work in it.
+    Learner,
+    /// Reads, grades and comments the course's submissions.
+    Tutor,
 }
 
 #[derive(Debug, Subcommand)]
@@ -142,6 +190,13 @@ struct PublishArgs {
     /// Course package files (.carrel) to publish, in order.
     #[arg(required = true, value_name = "PACKAGE")]
     packages: Vec<PathBuf>,
+    /// Anyone may list and download these courses, signed in or not.
+    #[arg(long, conflicts_with = "enrolled_only")]
+    open: bool,
+    /// Only accounts enrolled in the course (and admins) may list and download it. Without
+    /// --open or --enrolled-only, a course keeps its setting, and a new course is enrolled-only.
+    #[arg(long)]
+    enrolled_only: bool,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -182,7 +237,54 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Publish(args)) => publish(args).await,
         Some(Command::User(UserCommand::Add(args))) => user_add(args).await,
         Some(Command::User(UserCommand::Disable(args))) => user_disable(args).await,
+        Some(Command::Enrol(args)) => enrol(args).await,
+        Some(Command::Unenrol(args)) => unenrol(args).await,
     }
+}
+
+async fn enrol(args: EnrolArgs) -> anyhow::Result<()> {
+    use carrel_protocol::auth::Role;
+    init_logging(args.common.log_format);
+    let role = match args.role {
+        CourseRoleArg::Learner => Role::Learner,
+        CourseRoleArg::Tutor => Role::Tutor,
+    };
+    let storage = Storage::open(&args.common.db)?;
+    let enrolled = carrel_server::enrolments::enrol(
+        &storage,
+        &args.login,
+        &args.course_id,
+        role,
+        args.group.as_deref(),
+    )
+    .await
+    .context("the enrolment was not changed")?;
+    let group = enrolled
+        .group
+        .map(|group| format!(" {group}"))
+        .unwrap_or_default();
+    writeln!(
+        std::io::stdout(),
+        "{} {} {}{group}",
+        enrolled.login,
+        enrolled.course_id,
+        format!("{role:?}").to_lowercase()
+    )?;
+    Ok(())
+}
+
+async fn unenrol(args: UnenrolArgs) -> anyhow::Result<()> {
+    init_logging(args.common.log_format);
+    let storage = Storage::open(&args.common.db)?;
+    let removed =
+        carrel_server::enrolments::unenrol(&storage, &args.login, &args.course_id).await?;
+    anyhow::ensure!(
+        removed,
+        "“{}” is not enrolled in “{}”; nothing changed",
+        args.login,
+        args.course_id
+    );
+    Ok(())
 }
 
 async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
@@ -254,9 +356,16 @@ async fn publish(args: PublishArgs) -> anyhow::Result<()> {
     }
     let storage = Storage::open(&args.common.db)?;
     let data = args.common.data_dir();
+    let options = carrel_server::PublishOptions {
+        open: match (args.open, args.enrolled_only) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+    };
     let mut stdout = std::io::stdout().lock();
     for package in &args.packages {
-        let published = carrel_server::publish_package(&storage, &data, package)
+        let published = carrel_server::publish_package_with(&storage, &data, package, &options)
             .await
             .with_context(|| format!("{} was not published", package.display()))?;
         writeln!(

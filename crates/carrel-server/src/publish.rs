@@ -144,6 +144,22 @@ pub struct Published {
     pub unchanged: bool,
 }
 
+/// How to publish a package.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublishOptions {
+    /// `Some(true)`: open to anyone; `Some(false)`: only enrolled accounts and admins list and
+    /// download it; `None`: keep the course's setting (enrolled-only for a new course). See
+    /// [`crate::access`].
+    pub open: Option<bool>,
+}
+
+impl PublishOptions {
+    /// Open to anyone.
+    pub fn open() -> Self {
+        Self { open: Some(true) }
+    }
+}
+
 /// A package copied into the data folder and checked, not yet published.
 struct Staged {
     lock: DataLock,
@@ -156,11 +172,24 @@ struct Staged {
     publisher: PublicKey,
 }
 
-/// Verifies the package file at `package` completely and publishes it (see the module docs).
+/// Verifies the package file at `package` completely and publishes it **open to anyone**, as
+/// every publish did before enrolled-only courses existed (see the module docs). The `publish`
+/// command uses [`publish_package_with`], whose default is enrolled-only.
 pub async fn publish_package(
     storage: &Storage,
     data: &DataDir,
     package: &Path,
+) -> Result<Published, PublishError> {
+    publish_package_with(storage, data, package, &PublishOptions::open()).await
+}
+
+/// Verifies the package file at `package` completely and publishes it with `options` (see the
+/// module docs).
+pub async fn publish_package_with(
+    storage: &Storage,
+    data: &DataDir,
+    package: &Path,
+    options: &PublishOptions,
 ) -> Result<Published, PublishError> {
     let (data, package) = (data.clone(), package.to_owned());
     let staged = blocking(move || stage(data.lock()?, &package)).await?;
@@ -171,6 +200,9 @@ pub async fn publish_package(
     if let Some(current) = &published {
         check_replaces(current, &staged, &fingerprint)?;
         if current.package_sha256 == staged.sha256 {
+            if let Some(open) = options.open {
+                storage.set_course_access(&course.id, open).await?;
+            }
             tracing::info!(course = %course.id, version = %course.version, "already published; nothing changed");
             return Ok(Published {
                 course_id: course.id.clone(),
@@ -184,9 +216,10 @@ pub async fn publish_package(
         }
     }
 
+    let open = options.open;
     let (lock, new) = blocking(move || {
         import(&staged)?;
-        keep(staged, fingerprint)
+        keep(staged, fingerprint, open)
     })
     .await?;
     let published = Published {
@@ -318,7 +351,11 @@ fn import(staged: &Staged) -> Result<(), PublishError> {
 
 /// Step 6: moves the checked copy to `packages/<sha256>.carrel` and returns what the catalogue
 /// will record, with the lock still held.
-fn keep(staged: Staged, fingerprint: String) -> Result<(DataLock, NewCatalogEntry), PublishError> {
+fn keep(
+    staged: Staged,
+    fingerprint: String,
+    open: Option<bool>,
+) -> Result<(DataLock, NewCatalogEntry), PublishError> {
     let Staged {
         lock,
         copy,
@@ -362,6 +399,7 @@ fn keep(staged: Staged, fingerprint: String) -> Result<(DataLock, NewCatalogEntr
         manifest: manifest_bytes,
         signature: signature_bytes,
         files,
+        open,
     };
     Ok((lock, new))
 }

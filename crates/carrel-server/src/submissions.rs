@@ -35,6 +35,18 @@ pub enum SubmissionError {
     /// The payload does not match the request.
     #[error("the submission is not valid: {0}")]
     Invalid(String),
+    /// The account is not enrolled in the course as a learner.
+    #[error(
+        "you are not enrolled as a learner in the course “{0}”, so it cannot take your work; \
+         ask the course team to enrol you, then send it again"
+    )]
+    NotEnrolled(String),
+    /// Files the submission names have not been uploaded (completely) by this account.
+    #[error(
+        "the attachments {} have not been uploaded yet; upload them, then send the submission again",
+        .0.join(", ")
+    )]
+    AttachmentsMissing(Vec<String>),
 }
 
 /// Ids being stored right now, so a concurrent duplicate is told at once.
@@ -83,6 +95,16 @@ struct Header {
     submission_id: String,
     course_id: String,
     item_id: String,
+    /// An assignment's files, uploaded before it.
+    #[serde(default)]
+    attachments: Vec<AttachmentRef>,
+}
+
+/// A file an assignment names.
+#[derive(serde::Deserialize)]
+struct AttachmentRef {
+    sha256: String,
+    size: u64,
 }
 
 /// Stores the submission `id` of `user_id`, or answers the receipt of the one stored before.
@@ -114,40 +136,20 @@ pub async fn submit(
         return Err(SubmissionError::InFlight(id.to_owned()));
     };
     let sha256 = crate::sha256_hex(payload.as_bytes());
-    let kind = match upload.kind {
-        SubmissionKind::Quiz => "quiz",
-        SubmissionKind::Assignment => "assignment",
-    };
+    let kind = upload.kind;
+    let lookup = (id.to_owned(), sha256.clone());
+    let stored = storage
+        .with_conn(move |conn| Ok(stored_in(conn, &lookup.0, user_id, kind, &lookup.1)?))
+        .await?;
+    if let Some(answer) = stored {
+        return answer;
+    }
+    check_new(storage, user_id, &header).await?;
     let id = id.to_owned();
     storage
         .transact(move |tx| {
-            let existing = tx
-                .query_row(
-                    "SELECT id, user_id, kind, payload_sha256, received_ms FROM submissions
-                     WHERE client_id = ?1",
-                    [&id],
-                    |row| {
-                        Ok((
-                            row.get::<_, i64>(0)?,
-                            row.get::<_, i64>(1)?,
-                            row.get::<_, String>(2)?,
-                            row.get::<_, String>(3)?,
-                            row.get::<_, i64>(4)?,
-                        ))
-                    },
-                )
-                .optional()?;
-            if let Some((server_id, owner, stored_kind, stored_sha, received_ms)) = existing {
-                if owner != user_id || stored_kind != kind || stored_sha != sha256 {
-                    return Ok(Err(SubmissionError::Conflict(id)));
-                }
-                return Ok(Ok(Receipt {
-                    server_id,
-                    submission_id: id,
-                    sha256,
-                    received_ms: received_ms as u64,
-                    replayed: true,
-                }));
+            if let Some(answer) = stored_in(tx, &id, user_id, kind, &sha256)? {
+                return Ok(answer);
             }
             let received_ms = carrel_protocol::unix_time_ms();
             tx.execute(
@@ -157,7 +159,7 @@ pub async fn submit(
                 params![
                     id,
                     user_id,
-                    kind,
+                    kind_name(kind),
                     header.course_id,
                     header.item_id,
                     payload,
@@ -165,8 +167,9 @@ pub async fn submit(
                     received_ms as i64
                 ],
             )?;
+            let server_id = tx.last_insert_rowid();
             Ok(Ok(Receipt {
-                server_id: tx.last_insert_rowid(),
+                server_id,
                 submission_id: id,
                 sha256,
                 received_ms,
@@ -174,4 +177,81 @@ pub async fn submit(
             }))
         })
         .await?
+}
+
+/// The stored name of a kind.
+pub(crate) fn kind_name(kind: SubmissionKind) -> &'static str {
+    match kind {
+        SubmissionKind::Quiz => "quiz",
+        SubmissionKind::Assignment => "assignment",
+    }
+}
+
+/// What to answer when the id is already stored: its receipt again (same account, kind and
+/// bytes) or a conflict; `None` when nothing is stored under it.
+fn stored_in(
+    conn: &rusqlite::Connection,
+    id: &str,
+    user_id: i64,
+    kind: SubmissionKind,
+    sha256: &str,
+) -> rusqlite::Result<Option<Result<Receipt, SubmissionError>>> {
+    let existing = conn
+        .query_row(
+            "SELECT id, user_id, kind, payload_sha256, received_ms FROM submissions
+             WHERE client_id = ?1",
+            [id],
+            |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, i64>(4)?,
+                ))
+            },
+        )
+        .optional()?;
+    Ok(
+        existing.map(|(server_id, owner, stored_kind, stored_sha, received_ms)| {
+            if owner != user_id || stored_kind != kind_name(kind) || stored_sha != sha256 {
+                return Err(SubmissionError::Conflict(id.to_owned()));
+            }
+            Ok(Receipt {
+                server_id,
+                submission_id: id.to_owned(),
+                sha256: stored_sha,
+                received_ms: received_ms as u64,
+                replayed: true,
+            })
+        }),
+    )
+}
+
+/// Checks what a new submission needs: its account enrolled in the course as a learner, and
+/// every attachment it names uploaded by that account.
+async fn check_new(
+    storage: &Storage,
+    user_id: i64,
+    header: &Header,
+) -> Result<(), SubmissionError> {
+    let course_id = header.course_id.clone();
+    let role = storage
+        .with_conn(move |conn| Ok(crate::enrolments::role_in(conn, user_id, &course_id)?))
+        .await?;
+    if role != Some(carrel_protocol::auth::Role::Learner) {
+        return Err(SubmissionError::NotEnrolled(header.course_id.clone()));
+    }
+    let attachments = header
+        .attachments
+        .iter()
+        .map(|attachment| (attachment.sha256.clone(), attachment.size))
+        .collect::<Vec<_>>();
+    if !attachments.is_empty() {
+        let missing = crate::uploads::missing(storage, user_id, attachments).await?;
+        if !missing.is_empty() {
+            return Err(SubmissionError::AttachmentsMissing(missing));
+        }
+    }
+    Ok(())
 }

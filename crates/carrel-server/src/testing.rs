@@ -11,6 +11,9 @@ use tokio::task::JoinHandle;
 
 use crate::{AppState, DataDir, Storage};
 
+/// The password of every account the helpers below create.
+const PASSWORD: &str = "a test password, long enough";
+
 /// A server running on a loopback port in this process.
 pub struct LoopbackServer {
     addr: SocketAddr,
@@ -70,25 +73,72 @@ impl LoopbackServer {
     /// Creates a learner account `login` and signs it in (the same calls the sign-in endpoint
     /// makes); returns its tokens.
     pub async fn learner(&self, login: &str) -> anyhow::Result<carrel_protocol::auth::Tokens> {
-        const PASSWORD: &str = "a test password, long enough";
+        self.account(login, carrel_protocol::auth::Role::Learner)
+            .await
+    }
+
+    /// Creates an account `login` (display name: the login) with `role` and signs it in; returns
+    /// its tokens.
+    pub async fn account(
+        &self,
+        login: &str,
+        role: carrel_protocol::auth::Role,
+    ) -> anyhow::Result<carrel_protocol::auth::Tokens> {
         let storage = Storage::open(&self.db)?;
-        crate::accounts::create_user(
-            &storage,
-            login,
-            login,
-            PASSWORD,
-            carrel_protocol::auth::Role::Learner,
-        )
-        .await?;
+        crate::accounts::create_user(&storage, login, login, PASSWORD, role).await?;
+        self.sign_in(login, crate::accounts::AuthConfig::default())
+            .await
+    }
+
+    /// An access token of the existing account `login` (made by [`LoopbackServer::learner`] or
+    /// [`LoopbackServer::account`]) that has already expired.
+    pub async fn expired_token(&self, login: &str) -> anyhow::Result<String> {
+        let config = crate::accounts::AuthConfig {
+            access_ttl: std::time::Duration::ZERO,
+            ..crate::accounts::AuthConfig::default()
+        };
+        Ok(self.sign_in(login, config).await?.access_token)
+    }
+
+    async fn sign_in(
+        &self,
+        login: &str,
+        config: crate::accounts::AuthConfig,
+    ) -> anyhow::Result<carrel_protocol::auth::Tokens> {
+        let storage = Storage::open(&self.db)?;
         let sign_in = carrel_protocol::auth::SignIn {
             login: login.to_owned(),
             password: PASSWORD.to_owned(),
             device: None,
         };
-        Ok(
-            crate::accounts::sign_in(&storage, &crate::accounts::AuthConfig::default(), sign_in)
-                .await?,
-        )
+        Ok(crate::accounts::sign_in(&storage, &config, sign_in).await?)
+    }
+
+    /// Enrols the account `login` in `course_id` as `role` (learner or tutor), in `group`, as
+    /// `carrel-server enrol` does.
+    pub async fn enrol(
+        &self,
+        login: &str,
+        course_id: &str,
+        role: carrel_protocol::auth::Role,
+        group: Option<&str>,
+    ) -> anyhow::Result<()> {
+        let storage = Storage::open(&self.db)?;
+        crate::enrolments::enrol(&storage, login, course_id, role, group).await?;
+        Ok(())
+    }
+
+    /// Creates a learner account `login`, enrols it in `course_id` as a learner and signs it in;
+    /// returns its tokens.
+    pub async fn learner_in(
+        &self,
+        login: &str,
+        course_id: &str,
+    ) -> anyhow::Result<carrel_protocol::auth::Tokens> {
+        let tokens = self.learner(login).await?;
+        self.enrol(login, course_id, carrel_protocol::auth::Role::Learner, None)
+            .await?;
+        Ok(tokens)
     }
 
     /// Shuts the server down gracefully and waits until it has stopped; its port is closed after.

@@ -1,6 +1,7 @@
 //! Sign-in, refresh, sign-out and `me`, and the [`Auth`] extractor every authenticated handler
 //! takes: it reads `Authorization: Bearer <access token>` and answers 401 (with
-//! `WWW-Authenticate: Bearer`) for a missing, unknown, expired or revoked token.
+//! `WWW-Authenticate: Bearer`) for a missing, unknown, expired or revoked token; and [`MaybeAuth`]
+//! for the catalogue and downloads, where a token is optional.
 
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
@@ -9,6 +10,7 @@ use axum::http::request::Parts;
 use carrel_protocol::auth::{Account, Refresh, SignIn, Tokens};
 
 use crate::AppState;
+use crate::access::Viewer;
 use crate::accounts::{self, Authenticated};
 use crate::error::ServerError;
 use crate::handlers::json::JsonBody;
@@ -24,17 +26,48 @@ impl FromRequestParts<AppState> for Auth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .ok_or(ServerError::Auth(accounts::AuthError::Unauthenticated))?;
+        match MaybeAuth::from_request_parts(parts, state).await? {
+            MaybeAuth(Some(who)) => Ok(Auth(who)),
+            MaybeAuth(None) => Err(ServerError::Auth(accounts::AuthError::Unauthenticated)),
+        }
+    }
+}
+
+/// The signed-in account of a request where signing in is optional: `None` without an
+/// `Authorization` header. A header that is there but not a valid access token is refused (401),
+/// never taken as anonymous: a client with a stale token must learn that it has to refresh.
+#[derive(Debug, Clone)]
+pub struct MaybeAuth(pub Option<Authenticated>);
+
+impl MaybeAuth {
+    /// Who is asking, for the catalogue's access rules.
+    pub fn viewer(&self) -> Viewer {
+        self.0
+            .as_ref()
+            .map_or_else(Viewer::anonymous, |who| Viewer::account(&who.account))
+    }
+}
+
+impl FromRequestParts<AppState> for MaybeAuth {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+            return Ok(MaybeAuth(None));
+        };
         let token = header
-            .strip_prefix("Bearer ")
+            .to_str()
+            .ok()
+            .and_then(|header| header.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|token| !token.is_empty())
             .ok_or(ServerError::Auth(accounts::AuthError::Unauthenticated))?;
-        Ok(Auth(accounts::authenticate(state.storage(), token).await?))
+        Ok(MaybeAuth(Some(
+            accounts::authenticate(state.storage(), token).await?,
+        )))
     }
 }
 

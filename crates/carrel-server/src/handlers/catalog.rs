@@ -1,5 +1,5 @@
-//! `GET /api/v1/catalog`: every published course at its current version, and the publisher keys
-//! the server vouches for (those that signed them).
+//! `GET /api/v1/catalog`: every published course the request may see ([`crate::access`]) at its
+//! current version, and the publisher keys the server vouches for (those that signed them).
 
 use std::collections::BTreeMap;
 
@@ -9,14 +9,18 @@ use axum::http::header;
 use carrel_protocol::catalog::{manifest_url, package_url, signature_url};
 use carrel_protocol::{Catalog, CatalogCourse, PublisherKey};
 
+use crate::handlers::auth::MaybeAuth;
 use crate::storage::CatalogEntry;
 use crate::{AppState, ServerError};
 
 /// Lists the catalogue. It changes whenever something is published, so caches must revalidate.
 pub async fn get_catalog(
     State(state): State<AppState>,
+    who: MaybeAuth,
 ) -> Result<([(header::HeaderName, &'static str); 1], Json<Catalog>), ServerError> {
-    let entries = state.storage().get_catalog().await?;
+    let visible = crate::access::visible_courses(state.storage(), who.viewer()).await?;
+    let mut entries = state.storage().get_catalog().await?;
+    entries.retain(|entry| visible.contains(&entry.course_id));
     let keys: BTreeMap<String, String> = entries
         .iter()
         .map(|entry| {

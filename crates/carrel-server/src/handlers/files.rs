@@ -1,5 +1,5 @@
-//! `GET|HEAD /api/v1/files/{sha256}`: one content file of a published course version, by hash,
-//! from the content store. A client updating a course fetches only the hashes it lacks and checks
+//! `GET|HEAD /api/v1/files/{sha256}`: one content file of a published course version the request
+//! may see ([`crate::access`]), by hash, from the content store. A client updating a course fetches only the hashes it lacks and checks
 //! each against its signed manifest. Supports `Range`, `If-Range` and `If-None-Match`.
 
 use axum::extract::{Path, State};
@@ -7,12 +7,14 @@ use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use carrel_package::manifest::is_sha256_hex;
 
+use crate::handlers::auth::MaybeAuth;
 use crate::send_file::{FileToSend, send_file};
 use crate::{AppState, ServerError};
 
 /// Streams the content file with this SHA-256, if a published course version lists it.
 pub async fn get_file(
     State(state): State<AppState>,
+    who: MaybeAuth,
     Path(sha256): Path<String>,
     method: Method,
     headers: HeaderMap,
@@ -20,7 +22,8 @@ pub async fn get_file(
     if !is_sha256_hex(&sha256) {
         return Err(ServerError::MalformedHash { value: sha256 });
     }
-    let Some(length) = state.storage().get_published_file_size(&sha256).await? else {
+    let found = crate::access::visible_file_size(state.storage(), who.viewer(), &sha256).await?;
+    let Some(length) = found else {
         return Err(ServerError::FileNotFound { sha256 });
     };
     let file = FileToSend {

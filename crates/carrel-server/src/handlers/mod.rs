@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod enrolments;
 pub mod files;
 pub mod health;
 pub mod json;

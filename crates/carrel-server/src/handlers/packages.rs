@@ -2,8 +2,9 @@
 //! `GET|HEAD /api/v1/packages/{course_id}/{version}`,
 //! `GET|HEAD /api/v1/courses/{course_id}/{version}/manifest` and `…/signature`.
 //!
-//! Only the version the catalogue lists is served; a replaced version answers 404, which tells a
-//! client to read the catalogue again. The package file supports `Range`, `If-Range` and
+//! Only the version the catalogue lists is served, and only to a request that may see the course
+//! ([`crate::access`]); a replaced version answers 404, which tells a client to read the catalogue
+//! again, and so does a course the request may not see. The package file supports `Range`, `If-Range` and
 //! `If-None-Match` ([`carrel_protocol::http_range`]).
 
 use axum::extract::{Path, State};
@@ -11,6 +12,7 @@ use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Response};
 use carrel_protocol::PACKAGE_MEDIA_TYPE;
 
+use crate::handlers::auth::MaybeAuth;
 use crate::send_file::{FileToSend, IMMUTABLE, attachment, send_file};
 use crate::storage::CourseDocument;
 use crate::{AppState, ServerError};
@@ -18,6 +20,7 @@ use crate::{AppState, ServerError};
 /// Streams the package file of a published course version.
 pub async fn get_package(
     State(state): State<AppState>,
+    who: MaybeAuth,
     Path((course_id, version)): Path<(String, String)>,
     method: Method,
     headers: HeaderMap,
@@ -26,6 +29,9 @@ pub async fn get_package(
         course_id: course_id.clone(),
         version: version.clone(),
     };
+    if !crate::access::can_see(state.storage(), who.viewer(), &course_id).await? {
+        return Err(not_found());
+    }
     let entry = state
         .storage()
         .get_catalog_course(&course_id)
@@ -48,25 +54,31 @@ pub async fn get_package(
 /// The exact signed manifest bytes of a published course version.
 pub async fn get_manifest(
     State(state): State<AppState>,
+    who: MaybeAuth,
     Path((course_id, version)): Path<(String, String)>,
 ) -> Result<Response, ServerError> {
-    get_document(&state, course_id, version, CourseDocument::Manifest).await
+    get_document(&state, &who, course_id, version, CourseDocument::Manifest).await
 }
 
 /// The signature of a published course version.
 pub async fn get_signature(
     State(state): State<AppState>,
+    who: MaybeAuth,
     Path((course_id, version)): Path<(String, String)>,
 ) -> Result<Response, ServerError> {
-    get_document(&state, course_id, version, CourseDocument::Signature).await
+    get_document(&state, &who, course_id, version, CourseDocument::Signature).await
 }
 
 async fn get_document(
     state: &AppState,
+    who: &MaybeAuth,
     course_id: String,
     version: String,
     document: CourseDocument,
 ) -> Result<Response, ServerError> {
+    if !crate::access::can_see(state.storage(), who.viewer(), &course_id).await? {
+        return Err(ServerError::CourseVersionNotFound { course_id, version });
+    }
     let bytes = state
         .storage()
         .get_course_document(&course_id, &version, document)

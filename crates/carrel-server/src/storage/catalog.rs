@@ -52,6 +52,9 @@ pub struct NewCatalogEntry {
     pub signature: Vec<u8>,
     /// Every content file: SHA-256 and size.
     pub files: Vec<(String, u64)>,
+    /// Open to anyone (`Some(true)`), enrolled-only (`Some(false)`), or as before (`None`:
+    /// enrolled-only for a new course); see [`crate::access`].
+    pub open: Option<bool>,
 }
 
 /// The signed documents kept for each published course version.
@@ -131,6 +134,13 @@ impl Storage {
         .await
     }
 
+    /// Makes `course_id` open to anyone or enrolled-only (see [`crate::access`]).
+    pub async fn set_course_access(&self, course_id: &str, open: bool) -> Result<(), StorageError> {
+        let course_id = course_id.to_owned();
+        self.transact(move |tx| Ok(crate::access::set_open_in(tx, &course_id, Some(open))?))
+            .await
+    }
+
     /// The size of the content file with this hash, if a published course version lists it.
     pub async fn get_published_file_size(&self, sha256: &str) -> Result<Option<u64>, StorageError> {
         let sha256 = sha256.to_owned();
@@ -181,6 +191,7 @@ impl Storage {
             for (sha256, size) in &new.files {
                 insert_file.execute(params![sha256, entry.course_id, size])?;
             }
+            crate::access::set_open_in(tx, &entry.course_id, new.open)?;
             Ok(previous)
         })
         .await
@@ -216,6 +227,7 @@ mod tests {
                 ("a".repeat(64), 3),
                 ("b".repeat(64), 4),
             ],
+            open: None,
         }
     }
 

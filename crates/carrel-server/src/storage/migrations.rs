@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0003_accounts.sql"),
     include_str!("sql/0004_submissions.sql"),
     include_str!("sql/0005_uploads.sql"),
+    include_str!("sql/0006_enrolments.sql"),
 ];
 
 /// The schema version this build writes.

@@ -143,8 +143,7 @@ async fn the_binary_publishes_while_the_server_runs() {
 
     // --db only: the data folder defaults to the one beside it, which the running server uses.
     let output = run(carrel_server()
-        .arg("publish")
-        .arg("--db")
+        .args(["publish", "--open", "--db"])
         .arg(fx.server.db())
         .args([&v1, &v2]));
     assert!(
@@ -341,4 +340,79 @@ async fn the_binary_creates_and_disables_accounts() {
         .args(["user", "disable", "--login", "nobody", "--db"])
         .arg(&db));
     assert!(!missing.status.success());
+}
+
+/// `carrel-server enrol` and `unenrol` against the real binary: idempotent, a second enrol
+/// changes the group; a published course is enrolled-only unless `--open`.
+#[tokio::test]
+async fn the_binary_enrols_and_publishes_enrolled_only_by_default() {
+    let fx = Fixture::start().await;
+    let db = fx.server.db().to_owned();
+    let ana = fx.server.learner("ana").await.unwrap().access_token;
+    let v1 = fx.package("v1", "1.0.0", "First edition.");
+    let published = run(carrel_server().arg("publish").arg("--db").arg(&db).arg(&v1));
+    assert!(published.status.success(), "{}", text(&published.stderr));
+    assert!(
+        fx.catalog().await.courses.is_empty(),
+        "without --open a new course is enrolled-only"
+    );
+    let enrol = |group: &str| {
+        run(carrel_server()
+            .args(["enrol", "ana", COURSE_ID, "--group", group, "--db"])
+            .arg(&db))
+    };
+    let first = enrol("Team A");
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert_eq!(
+        text(&first.stdout),
+        format!("ana {COURSE_ID} learner Team A\n")
+    );
+    let again = enrol("Team B");
+    assert!(again.status.success(), "enrolling again is allowed");
+    let get = |path: &'static str| http_client().get(fx.url(path)).bearer_auth(&ana).send();
+    let enrolments: Vec<carrel_protocol::tutor::Enrolment> =
+        get(carrel_protocol::tutor::ENROLMENTS_PATH)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(enrolments.len(), 1);
+    assert_eq!(enrolments[0].group.as_deref(), Some("Team B"));
+    let catalog: carrel_protocol::Catalog = get(carrel_protocol::CATALOG_PATH)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(catalog.courses.len(), 1, "an enrolled learner sees it");
+
+    let unknown = run(carrel_server()
+        .args(["enrol", "nobody", COURSE_ID, "--db"])
+        .arg(&db));
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown.stderr).contains("user add"),
+        "{}",
+        text(&unknown.stderr)
+    );
+    let removed = run(carrel_server()
+        .args(["unenrol", "ana", COURSE_ID, "--db"])
+        .arg(&db));
+    assert!(removed.status.success(), "{}", text(&removed.stderr));
+    let twice = run(carrel_server()
+        .args(["unenrol", "ana", COURSE_ID, "--db"])
+        .arg(&db));
+    assert!(!twice.status.success(), "nothing to remove is an error");
+
+    let opened = run(carrel_server()
+        .args(["publish", "--open", "--db"])
+        .arg(&db)
+        .arg(&v1));
+    assert!(opened.status.success(), "{}", text(&opened.stderr));
+    assert_eq!(
+        fx.catalog().await.courses.len(),
+        1,
+        "--open on the same package opens the course"
+    );
 }

@@ -7,6 +7,7 @@
 mod auth;
 mod cli;
 mod downloads;
+mod enrolments;
 mod publish;
 mod submissions;
 mod support;

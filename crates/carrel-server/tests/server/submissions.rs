@@ -30,8 +30,13 @@ impl World {
         }
     }
 
+    /// A learner enrolled in the course every payload here names.
     async fn learner(&self, login: &str) -> String {
-        self.server.learner(login).await.unwrap().access_token
+        self.server
+            .learner_in(login, COURSE)
+            .await
+            .unwrap()
+            .access_token
     }
 
     async fn put(&self, token: Option<&str>, id: &str, body: &str) -> reqwest::Response {
@@ -55,6 +60,9 @@ impl World {
             .unwrap()
     }
 }
+
+/// The course every payload here is for.
+const COURSE: &str = "ilo-migrant-workers-rights";
 
 /// A payload as the client's outbox stores it (its exact bytes matter: odd spacing on purpose).
 fn payload(id: &str, text: &str) -> String {
