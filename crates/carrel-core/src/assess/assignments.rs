@@ -622,6 +622,7 @@ pub fn submit(
                 payload: &payload,
                 grade: None,
                 attachments: &attachments,
+                due_ms,
                 now_ms,
             },
         )?;

@@ -787,6 +787,7 @@ fn submit_in(
             payload: &payload,
             grade: grade.as_ref(),
             attachments: &[],
+            due_ms: to_ms(item.quiz.closes),
             now_ms: submitted_ms,
         },
     )?;

@@ -111,6 +111,9 @@ pub struct OutboxEntry {
     pub next_try_ms: Option<i64>,
     /// Why the last try to send it failed.
     pub last_error: Option<String>,
+    /// When its item is due or closes (unix ms): the app warns while it is not sent as that nears.
+    #[ts(type = "number | null")]
+    pub due_ms: Option<i64>,
     /// The course server's grade, once it has graded it.
     pub server_grade: Option<ServerGrade>,
     /// Tutors' comments, oldest first.
@@ -128,6 +131,8 @@ pub(crate) struct NewSubmission<'a> {
     pub payload: &'a [u8],
     pub grade: Option<&'a QuizGrade>,
     pub attachments: &'a [AttachmentInfo],
+    /// When the item is due or closes, for the warning while it is not sent.
+    pub due_ms: Option<i64>,
     pub now_ms: i64,
 }
 
@@ -158,8 +163,8 @@ pub(crate) fn enqueue(
     (|| -> rusqlite::Result<()> {
         tx.execute(
             "INSERT INTO outbox (id, kind, course_id, item_id, title, source, version, payload,
-                 payload_sha256, created_ms, state_ms, result)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
+                 payload_sha256, created_ms, state_ms, result, due_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)",
             params![
                 id,
                 kind,
@@ -171,7 +176,8 @@ pub(crate) fn enqueue(
                 payload,
                 sha256_hex(new.payload),
                 new.now_ms,
-                grade
+                grade,
+                new.due_ms
             ],
         )?;
         for attachment in new.attachments {
@@ -191,7 +197,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 const ENTRY_COLUMNS: &str = "id, kind, course_id, item_id, title, version, created_ms, state,
-    state_ms, tries, receipt, result, problem, payload_sha256, next_try_ms, last_error";
+    state_ms, tries, receipt, result, problem, payload_sha256, next_try_ms, last_error, due_ms";
 
 fn entry(row: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
     let kind: String = row.get(1)?;
@@ -219,6 +225,7 @@ fn entry(row: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
         attachments: Vec::new(),
         next_try_ms: row.get(14)?,
         last_error: row.get(15)?,
+        due_ms: row.get(16)?,
         server_grade: None,
         comments: Vec::new(),
     })

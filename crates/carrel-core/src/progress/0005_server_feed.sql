@@ -31,3 +31,6 @@ CREATE TABLE sync_meta (
     key TEXT PRIMARY KEY NOT NULL,
     value TEXT NOT NULL
 ) STRICT;
+
+-- When a submission's item is due or closes, so the app can warn while it is not sent.
+ALTER TABLE outbox ADD COLUMN due_ms INTEGER;

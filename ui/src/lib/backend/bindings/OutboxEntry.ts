@@ -80,6 +80,10 @@ nextTryMs: number | null,
  */
 lastError: string | null, 
 /**
+ * When its item is due or closes (unix ms): the app warns while it is not sent as that nears.
+ */
+dueMs: number | null, 
+/**
  * The course server's grade, once it has graded it.
  */
 serverGrade: ServerGrade | null, 
