@@ -46,7 +46,9 @@ fn main() -> anyhow::Result<()> {
         .tempdir_in(&data)?;
     let runtime = tokio::runtime::Runtime::new()?;
     let server = runtime.block_on(LoopbackServer::start(&work.path().join("server")))?;
-    let token = runtime.block_on(server.learner("ana"))?.access_token;
+    let token = runtime
+        .block_on(server.learner_in("ana", "course"))?
+        .access_token;
     let url = ServerUrl::parse(&server.url())?;
 
     // The outbox: n submitted attempts whose payload is about 1 KB.

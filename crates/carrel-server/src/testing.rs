@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use crate::{AppState, DataDir, Storage};
 
 /// The password of every account the helpers below create.
-const PASSWORD: &str = "a test password, long enough";
+pub const PASSWORD: &str = "a test password, long enough";
 
 /// A server running on a loopback port in this process.
 pub struct LoopbackServer {

@@ -152,6 +152,11 @@ pub async fn pull(
         if status == http::StatusCode::UNAUTHORIZED {
             return Err(PullError::Unauthorized);
         }
+        if status == http::StatusCode::NOT_FOUND {
+            // A server without a changes feed: nothing to pull.
+            tracing::debug!("the course server has no changes feed");
+            return Ok(report);
+        }
         if !status.is_success() {
             return Err(PullError::Unavailable(format!(
                 "the server answered {status}"

@@ -23,6 +23,7 @@ mod plan;
 mod progress_kill;
 mod search;
 mod sync;
+mod sync_engine;
 mod upload;
 
 /// The demo course's id.

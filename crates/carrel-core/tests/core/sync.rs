@@ -20,12 +20,16 @@ fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
-async fn learner(server: &LoopbackServer, login: &str) -> String {
-    server.learner(login).await.unwrap().access_token
+pub(crate) async fn learner(server: &LoopbackServer, login: &str) -> String {
+    server
+        .learner_in(login, "course")
+        .await
+        .unwrap()
+        .access_token
 }
 
 /// `n` submitted quiz attempts in a fresh outbox.
-fn queued(dir: &std::path::Path, n: usize) -> ProgressDb {
+pub(crate) fn queued(dir: &std::path::Path, n: usize) -> ProgressDb {
     let db = ProgressDb::open(&dir.join("progress.sqlite3")).unwrap();
     let item = quiz();
     for k in 0..n {

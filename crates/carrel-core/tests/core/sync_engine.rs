@@ -1,0 +1,445 @@
+//! The background sync as the app runs it: the session kept between runs, the engine's rounds
+//! against a real carrel-server (received, held, signed out by the server), the changes feed
+//! applied exactly once, and the exports.
+
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use carrel_core::assess::attachments::AttachmentStore;
+use carrel_core::assess::outbox::{self, OutboxState};
+use carrel_core::http::HttpClient;
+use carrel_core::progress::ProgressDb;
+use carrel_core::settings::ServerUrl;
+use carrel_core::sync::changes;
+use carrel_core::sync::credentials::{Credentials, StoreKind, StoredSession};
+use carrel_core::sync::engine::{SyncEngine, SyncHost, SyncPhase, SyncStatus};
+use carrel_core::sync::export;
+use carrel_core::sync::session::SessionManager;
+use carrel_protocol::changes::{Change, ChangeBody, ChangesPage, Comment, Grade};
+use carrel_protocol::submissions::SubmissionKind;
+use carrel_server::testing::LoopbackServer;
+
+use crate::sync::{learner, queued};
+
+fn session(server: &str, login: &str) -> StoredSession {
+    StoredSession {
+        server: server.into(),
+        account: carrel_protocol::auth::Account {
+            id: 7,
+            login: login.into(),
+            display_name: "Ana".into(),
+            role: carrel_protocol::auth::Role::Learner,
+        },
+        access_token: "access-secret-Zm9vYmFyYmF6cXV4cXV1eA".into(),
+        access_expires_ms: u64::MAX / 2,
+        refresh_token: "refresh-secret-cXV1eHF1dXhxdXV4".into(),
+        refresh_expires_ms: u64::MAX / 2,
+    }
+}
+
+#[test]
+fn the_file_fallback_keeps_the_session_private_and_forgets_it_on_sign_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = Credentials::file_only(dir.path());
+    assert_eq!(credentials.load().unwrap(), None);
+    let kept = session("http://127.0.0.1:1/", "ana");
+    assert_eq!(credentials.save(&kept).unwrap(), StoreKind::File);
+    assert_eq!(credentials.load().unwrap(), Some(kept.clone()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(credentials.file_path())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "only its owner may read the session");
+    }
+    let debug = format!("{kept:?}");
+    assert!(!debug.contains("secret"), "tokens leak into Debug: {debug}");
+    // No temporary file is left beside it.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+
+    credentials.clear().unwrap();
+    assert_eq!(credentials.load().unwrap(), None);
+    assert!(!credentials.file_path().exists());
+}
+
+#[test]
+fn a_damaged_session_file_reads_as_signed_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = Credentials::file_only(dir.path());
+    credentials
+        .save(&session("http://127.0.0.1:1/", "ana"))
+        .unwrap();
+    std::fs::write(credentials.file_path(), b"{ not json").unwrap();
+    assert_eq!(credentials.load().unwrap(), None);
+}
+
+fn grade_change(seq: i64, submission_id: &str, score: f64, complete: bool) -> Change {
+    Change {
+        seq,
+        at_ms: 1_700_000_000_000 + seq as u64,
+        body: ChangeBody::Grade(Grade {
+            submission_id: submission_id.into(),
+            server_id: 1,
+            kind: SubmissionKind::Quiz,
+            course_id: "course".into(),
+            item_id: "quiz".into(),
+            score,
+            max_score: 3.0,
+            passed: Some(score >= 1.5),
+            complete,
+            feedback: Some("Well argued.".into()),
+            graded_by: Some("Tutor Tom".into()),
+            graded_ms: 1_700_000_000_000 + seq as u64,
+            detail: None,
+        }),
+    }
+}
+
+#[test]
+fn changes_apply_once_however_often_a_page_comes_and_a_final_grade_settles_the_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = queued(dir.path(), 2);
+    let entries = outbox::list(&db).unwrap();
+    let (a, b) = (entries[0].id.clone(), entries[1].id.clone());
+    // `a` reached the server; `b` is still queued (its receipt was lost, say).
+    db.transact(|tx| {
+        tx.execute(
+            "UPDATE outbox SET state = 'received', receipt = '{}' WHERE id = ?1",
+            [&a],
+        )?;
+        Ok::<_, carrel_core::progress::ProgressError>(())
+    })
+    .unwrap();
+    let server = ServerUrl::parse("http://127.0.0.1:9/").unwrap();
+    let page = ChangesPage {
+        changes: vec![
+            grade_change(3, &a, 1.0, false),
+            Change {
+                seq: 4,
+                at_ms: 1_700_000_000_004,
+                body: ChangeBody::Comment(Comment {
+                    comment_id: 11,
+                    submission_id: a.clone(),
+                    course_id: "course".into(),
+                    author: "Tutor Tom".into(),
+                    text: "See my notes.".into(),
+                    at_ms: 1_700_000_000_004,
+                }),
+            },
+            grade_change(5, &a, 2.5, true),
+            grade_change(6, &b, 3.0, true),
+            Change {
+                seq: 7,
+                at_ms: 1_700_000_000_007,
+                body: ChangeBody::Unknown,
+            },
+        ],
+        cursor: 7,
+        more: false,
+    };
+    for _ in 0..2 {
+        changes::apply(&db, &server, 7, &page).unwrap();
+    }
+    assert_eq!(changes::cursor(&db, &server, 7).unwrap(), 7);
+    assert_eq!(
+        changes::cursor(&db, &server, 8).unwrap(),
+        0,
+        "cursors are per account"
+    );
+    let (a_entry, _) = outbox::get(&db, &a).unwrap();
+    assert_eq!(a_entry.state, OutboxState::Graded);
+    let grade = a_entry.server_grade.unwrap();
+    assert_eq!(
+        grade.score, 2.5,
+        "the latest grade replaces the provisional one"
+    );
+    assert!(grade.complete);
+    assert_eq!(grade.graded_by.as_deref(), Some("Tutor Tom"));
+    assert_eq!(
+        a_entry.comments.len(),
+        1,
+        "a comment applied twice is one comment"
+    );
+    assert_eq!(a_entry.comments[0].text, "See my notes.");
+    let (b_entry, _) = outbox::get(&db, &b).unwrap();
+    assert_eq!(
+        b_entry.state,
+        OutboxState::Queued,
+        "a grade does not stand in for a receipt"
+    );
+    assert!(
+        b_entry.server_grade.is_some(),
+        "but it is kept for when the receipt comes"
+    );
+}
+
+/// The app around the engine, for tests: a fixed database and server; statuses recorded.
+#[derive(Clone)]
+struct Host {
+    db: Arc<ProgressDb>,
+    server: ServerUrl,
+    seen: Arc<Mutex<Vec<SyncStatus>>>,
+    outbox_changes: Arc<Mutex<u32>>,
+}
+
+impl SyncHost for Host {
+    async fn db(&self) -> Option<Arc<ProgressDb>> {
+        Some(self.db.clone())
+    }
+
+    fn server(&self) -> ServerUrl {
+        self.server.clone()
+    }
+
+    fn status_changed(&self, status: &SyncStatus) {
+        self.seen.lock().unwrap().push(status.clone());
+    }
+
+    fn outbox_changed(&self) {
+        *self.outbox_changes.lock().unwrap() += 1;
+    }
+}
+
+async fn settled(
+    engine: &SyncEngine,
+    what: &str,
+    done: impl FnMut(&SyncStatus) -> bool,
+) -> SyncStatus {
+    tokio::time::timeout(Duration::from_secs(60), engine.wait_for(done))
+        .await
+        .unwrap_or_else(|_| panic!("sync did not reach: {what}; status {:?}", engine.status()))
+}
+
+struct Running {
+    _dir: tempfile::TempDir,
+    server: LoopbackServer,
+    db: Arc<ProgressDb>,
+    host: Host,
+    session: Arc<SessionManager>,
+    credentials: Credentials,
+}
+
+async fn running(n: usize) -> Running {
+    let dir = tempfile::tempdir().unwrap();
+    let server = LoopbackServer::start(&dir.path().join("server"))
+        .await
+        .unwrap();
+    let _ = learner(&server, "ana").await;
+    let db = Arc::new(queued(dir.path(), n));
+    let url = ServerUrl::parse(&server.url()).unwrap();
+    let credentials = Credentials::file_only(dir.path().join("client"));
+    let session = Arc::new(SessionManager::load(credentials.clone()));
+    let http = HttpClient::new().unwrap();
+    session
+        .sign_in(&http, &url, "ana", carrel_server::testing::PASSWORD, None)
+        .await
+        .unwrap();
+    let host = Host {
+        db: db.clone(),
+        server: url,
+        seen: Arc::default(),
+        outbox_changes: Arc::default(),
+    };
+    Running {
+        _dir: dir,
+        server,
+        db,
+        host,
+        session,
+        credentials,
+    }
+}
+
+fn engine(run: &Running, held: bool) -> SyncEngine {
+    let store = AttachmentStore::new(run._dir.path().join("attachments"));
+    SyncEngine::spawn(
+        run.host.clone(),
+        HttpClient::new().unwrap(),
+        run.session.clone(),
+        store,
+        held,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_sends_the_outbox_and_reports_it_all_sent() {
+    let run = running(5).await;
+    let engine = engine(&run, false);
+    let status = settled(&engine, "idle with nothing queued", |s| {
+        s.phase == SyncPhase::Idle && s.queued == 0
+    })
+    .await;
+    assert_eq!(status.signed_in_as.as_deref(), Some("ana"));
+    assert!(status.last_success_ms.is_some());
+    let entries = outbox::list(&run.db).unwrap();
+    assert!(entries.iter().all(|e| e.state == OutboxState::Received));
+    assert!(
+        *run.host.outbox_changes.lock().unwrap() > 0,
+        "the UI heard of it"
+    );
+    let phases: Vec<SyncPhase> = run
+        .host
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.phase)
+        .collect();
+    assert!(phases.contains(&SyncPhase::Syncing), "{phases:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn held_sync_sends_nothing_until_the_learner_says_sync_now() {
+    let run = running(3).await;
+    let engine = engine(&run, true);
+    let status = settled(&engine, "held", |s| s.phase == SyncPhase::Held).await;
+    assert_eq!(status.queued, 3);
+    assert!(status.held);
+    assert!(
+        outbox::list(&run.db)
+            .unwrap()
+            .iter()
+            .all(|e| e.state == OutboxState::Queued)
+    );
+    engine.sync_now();
+    settled(&engine, "sent on demand", |s| {
+        s.phase == SyncPhase::Idle && s.queued == 0
+    })
+    .await;
+    // Still held afterwards: new work waits again.
+    assert!(engine.status().held);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_the_server_ended_pauses_sync_keeps_the_work_and_asks_to_sign_in() {
+    let run = running(4).await;
+    // The server ends the session (the account signed out everywhere, an admin revoked it…).
+    let token = run.session.current().unwrap().access_token;
+    let response = reqwest::Client::new()
+        .post(run.host.server.join(carrel_protocol::auth::SIGN_OUT_PATH))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    let engine = engine(&run, false);
+    let status = settled(&engine, "signed out", |s| s.phase == SyncPhase::SignedOut).await;
+    assert_eq!(status.queued, 4, "every submission is still queued");
+    assert!(
+        outbox::list(&run.db)
+            .unwrap()
+            .iter()
+            .all(|e| e.state == OutboxState::Queued && e.problem.is_none())
+    );
+    assert_eq!(run.session.current(), None);
+    assert_eq!(
+        run.credentials.load().unwrap(),
+        None,
+        "the dead session is forgotten"
+    );
+    assert!(server_count(&run.server) == 0, "nothing reached the server");
+    // Signing in again sends everything.
+    let http = HttpClient::new().unwrap();
+    run.session
+        .sign_in(
+            &http,
+            &run.host.server,
+            "ana",
+            carrel_server::testing::PASSWORD,
+            None,
+        )
+        .await
+        .unwrap();
+    engine.sync_now();
+    settled(&engine, "sent after signing in", |s| {
+        s.phase == SyncPhase::Idle && s.queued == 0
+    })
+    .await;
+    assert_eq!(server_count(&run.server), 4);
+}
+
+fn server_count(server: &LoopbackServer) -> i64 {
+    rusqlite::Connection::open(server.db())
+        .unwrap()
+        .query_row("SELECT count(*) FROM submissions", [], |row| row.get(0))
+        .unwrap()
+}
+
+fn unzip(path: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut file = archive.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes).unwrap();
+            (file.name().unwrap().into_owned(), bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn an_exported_submission_holds_its_exact_bytes_and_the_support_bundle_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = queued(dir.path(), 2);
+    let store = AttachmentStore::new(dir.path().join("attachments"));
+    let entry = outbox::list(&db).unwrap().remove(0);
+    let (_, payload) = outbox::get(&db, &entry.id).unwrap();
+    let target = dir.path().join("out").join("submission.zip");
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    export::export_submission(&db, &store, &entry.id, &target).unwrap();
+    let files = unzip(&target);
+    let submission = files.iter().find(|(n, _)| n == "submission.json").unwrap();
+    assert_eq!(submission.1, payload, "the exact bytes");
+    assert_eq!(outbox::sha256_hex(&submission.1), entry.payload_sha256);
+    let readme = String::from_utf8(
+        files
+            .iter()
+            .find(|(n, _)| n == "README.txt")
+            .unwrap()
+            .1
+            .clone(),
+    )
+    .unwrap();
+    assert!(readme.contains(&entry.payload_sha256));
+    // No temporary file is left beside the export.
+    assert_eq!(
+        std::fs::read_dir(target.parent().unwrap()).unwrap().count(),
+        1
+    );
+
+    // An unknown submission: a clear error, nothing written.
+    let missing = dir.path().join("out").join("missing.zip");
+    assert!(export::export_submission(&db, &store, "nope", &missing).is_err());
+    assert!(!missing.exists());
+
+    let secret = session("http://127.0.0.1:1/", "ana");
+    let facts = export::SupportFacts {
+        app_version: "0.1.0".into(),
+        os: "linux x86_64".into(),
+        server: "http://127.0.0.1:1/".into(),
+        server_status: serde_json::json!({"state": "offline"}),
+        sync_status: serde_json::json!({"phase": "offline"}),
+        signed_in: Some("ana".into()),
+        log: vec!["INFO sync: round failed".into()],
+    };
+    let bundle = dir.path().join("out").join("support.zip");
+    export::support_bundle(&db, &facts, &bundle).unwrap();
+    let files = unzip(&bundle);
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["about.json", "outbox.json", "log.txt"]);
+    let everything: Vec<u8> = files.iter().flat_map(|(_, b)| b.clone()).collect();
+    let text = String::from_utf8_lossy(&everything);
+    assert!(!text.contains(&secret.access_token) && !text.contains(&secret.refresh_token));
+    assert!(
+        !text.contains("\"answers\""),
+        "no submission content in a support bundle"
+    );
+    assert!(text.contains(&entry.id), "each submission's state is there");
+}
