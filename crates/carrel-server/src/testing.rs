@@ -28,6 +28,12 @@ impl LoopbackServer {
     /// (the defaults of the binary for that database), on a free loopback port.
     /// Must be called inside a tokio runtime.
     pub async fn start(dir: &Path) -> anyhow::Result<Self> {
+        Self::start_at(dir, "127.0.0.1:0").await
+    }
+
+    /// Like [`LoopbackServer::start`], listening on `addr` (a server stopped and started again on
+    /// its address, as after a restart or an outage).
+    pub async fn start_at(dir: &Path, addr: &str) -> anyhow::Result<Self> {
         let db = dir.join("server.sqlite3");
         let data = DataDir::beside(&db);
         let storage = Storage::open(&db)?;
@@ -35,7 +41,7 @@ impl LoopbackServer {
             let data = data.clone();
             tokio::task::spawn_blocking(move || AppState::open(storage, data)).await??
         };
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(crate::serve(listener, state, async move {
