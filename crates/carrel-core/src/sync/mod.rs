@@ -13,6 +13,11 @@
 //! - **422 / 400**: `needs_attention` with the server's message; the entry is never deleted, and
 //!   the drain goes on with the next one.
 //!
+//! An assignment's attachments are uploaded first ([`upload`]), each resumed from the server's
+//! offset; only when the server holds all of them is the submission sent. A failed upload settles
+//! the entry the same way: a temporary failure waits, a damaged copy here needs attention, a
+//! rejected token stops the drain. A submission answered 409 `attachments_missing` waits too.
+//!
 //! Answers are recorded in batches of up to [`BATCH`] per transaction (one flush per batch, not per
 //! entry: measured, this takes the drain from 0.12× to 0.92× the rate of a raw `PUT` loop). A
 //! crash at any moment is safe: an entry is `received` only after its receipt is committed, and
@@ -25,15 +30,19 @@ pub mod export;
 pub mod session;
 pub mod upload;
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use carrel_protocol::submissions::{Receipt, SubmissionKind, submission_path};
 use rusqlite::params;
 
 use crate::assess::AssessError;
+use crate::assess::attachments::AttachmentStore;
+use crate::assess::outbox::AttachmentInfo;
 use crate::http::HttpClient;
 use crate::progress::ProgressDb;
 use crate::settings::ServerUrl;
+use upload::UploadFailure;
 
 /// The first retry waits up to this long.
 pub const BACKOFF_BASE: Duration = Duration::from_secs(2);
@@ -76,6 +85,8 @@ struct Next {
     payload: String,
     payload_sha256: String,
     tries: u32,
+    /// The files an assignment sends, uploaded before it.
+    attachments: Vec<AttachmentInfo>,
 }
 
 /// The oldest queued entries, up to [`BATCH`], stopping at the first that must still wait (so
@@ -94,6 +105,7 @@ fn due_batch(db: &ProgressDb, now_ms: i64) -> Result<Vec<Next>, AssessError> {
                     payload: row.get(2)?,
                     payload_sha256: row.get(3)?,
                     tries: row.get(4)?,
+                    attachments: Vec::new(),
                 },
                 row.get::<_, Option<i64>>(5)?,
             ))
@@ -105,6 +117,20 @@ fn due_batch(db: &ProgressDb, now_ms: i64) -> Result<Vec<Next>, AssessError> {
                 break;
             }
             due.push(next);
+        }
+        let mut attachments = tx.prepare_cached(
+            "SELECT sha256, name, size FROM outbox_attachments WHERE outbox_id = ?1 ORDER BY rowid",
+        )?;
+        for next in due.iter_mut().filter(|next| next.kind == "assignment") {
+            next.attachments = attachments
+                .query_map([&next.id], |row| {
+                    Ok(AttachmentInfo {
+                        sha256: row.get(0)?,
+                        name: row.get(1)?,
+                        size: row.get::<_, i64>(2)? as u64,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
         }
         Ok::<_, AssessError>(due)
     })
@@ -156,15 +182,47 @@ fn settle(db: &ProgressDb, settled: &[(String, Settled)], now_ms: i64) -> Result
 /// Sends every due queued submission to `server` with the access `token`, oldest first, until
 /// the outbox is empty or a temporary failure says to wait. `random` gives numbers in [0, 1) for
 /// the backoff's jitter.
+///
+/// It uploads no attachments: it is for outboxes of quizzes (tests, benchmarks). An assignment
+/// whose files the server does not hold waits (409 `attachments_missing`); the app drains with
+/// [`drain_with_progress`], which uploads them.
 pub async fn drain(
     db: &ProgressDb,
     http: &HttpClient,
     server: &ServerUrl,
     token: &str,
+    random: impl FnMut() -> f64,
+) -> Result<DrainReport, AssessError> {
+    drain_inner(db, http, server, token, None, random, &|_, _, _| {}).await
+}
+
+/// [`drain`], uploading each assignment's attachments from `attachments` before its submission
+/// and calling `progress(submission id, bytes the server holds, bytes in all)` as they go.
+pub async fn drain_with_progress(
+    db: &ProgressDb,
+    http: &HttpClient,
+    server: &ServerUrl,
+    token: &str,
+    attachments: &AttachmentStore,
+    random: impl FnMut() -> f64,
+    progress: &(dyn Fn(&str, u64, u64) + Send + Sync),
+) -> Result<DrainReport, AssessError> {
+    drain_inner(db, http, server, token, Some(attachments), random, progress).await
+}
+
+async fn drain_inner(
+    db: &ProgressDb,
+    http: &HttpClient,
+    server: &ServerUrl,
+    token: &str,
+    attachments: Option<&AttachmentStore>,
     mut random: impl FnMut() -> f64,
+    progress: &(dyn Fn(&str, u64, u64) + Send + Sync),
 ) -> Result<DrainReport, AssessError> {
     let mut report = DrainReport::default();
     let now = || carrel_protocol::unix_time_ms() as i64;
+    // Files the server said it holds, during this drain: two submissions of one file upload it once.
+    let mut uploaded = HashSet::new();
     loop {
         let batch = due_batch(db, now())?;
         if batch.is_empty() {
@@ -173,7 +231,22 @@ pub async fn drain(
         let mut settled = Vec::with_capacity(batch.len());
         let mut stop = false;
         for next in batch {
-            let outcome = send(http, server, token, &next, &mut random).await;
+            let outcome = match attachments {
+                Some(store) if !next.attachments.is_empty() => {
+                    let files = Files {
+                        http,
+                        server,
+                        token,
+                        store,
+                        progress,
+                    };
+                    match files.upload(&next, &mut uploaded, &mut random).await {
+                        Ok(()) => send(http, server, token, &next, &mut random).await,
+                        Err(outcome) => outcome,
+                    }
+                }
+                _ => send(http, server, token, &next, &mut random).await,
+            };
             match &outcome {
                 Some(Settled::Received(receipt)) if receipt.replayed => report.replayed += 1,
                 Some(Settled::Received(_)) => report.received += 1,
@@ -199,6 +272,72 @@ pub async fn drain(
             return Ok(report);
         }
     }
+}
+
+/// What uploading an entry's attachments needs.
+struct Files<'a> {
+    http: &'a HttpClient,
+    server: &'a ServerUrl,
+    token: &'a str,
+    store: &'a AttachmentStore,
+    progress: &'a (dyn Fn(&str, u64, u64) + Send + Sync),
+}
+
+impl Files<'_> {
+    /// Uploads the attachments of `next` the server may not hold yet. `Err` with what becomes of
+    /// the entry when one cannot be uploaded now (`None`: the learner must sign in again).
+    async fn upload(
+        &self,
+        next: &Next,
+        uploaded: &mut HashSet<String>,
+        random: &mut impl FnMut() -> f64,
+    ) -> Result<(), Option<Settled>> {
+        let total: u64 = next.attachments.iter().map(|a| a.size).sum();
+        let mut done = 0;
+        for info in &next.attachments {
+            if !uploaded.contains(&info.sha256) {
+                let report = |sent: u64, _size: u64| (self.progress)(&next.id, done + sent, total);
+                let result = upload::upload_attachment(
+                    self.http,
+                    self.server,
+                    self.token,
+                    self.store,
+                    info,
+                    &report,
+                )
+                .await;
+                match result {
+                    Ok(()) => {
+                        uploaded.insert(info.sha256.clone());
+                    }
+                    Err(UploadFailure::Unauthorized) => return Err(None),
+                    Err(UploadFailure::Retry { after, reason }) => {
+                        let delay = after.unwrap_or_else(|| backoff(next.tries, random()));
+                        return Err(Some(Settled::Retry(
+                            carrel_protocol::unix_time_ms() as i64 + delay.as_millis() as i64,
+                            reason,
+                        )));
+                    }
+                    Err(UploadFailure::Refused(problem)) => {
+                        return Err(Some(Settled::Attention(None, problem)));
+                    }
+                }
+            }
+            done += info.size;
+            (self.progress)(&next.id, done, total);
+        }
+        Ok(())
+    }
+}
+
+/// The server's `Retry-After`, in seconds.
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    response
+        .headers()
+        .get(http::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
 }
 
 /// Sends one entry; `None` when the server wants the learner to sign in again.
@@ -243,12 +382,7 @@ async fn send(
         }
     };
     let status = response.status();
-    let retry_after = response
-        .headers()
-        .get(http::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
+    let retry_after = retry_after(&response);
     if status.is_success() {
         return Some(match response.json::<Receipt>().await {
             Ok(receipt)
@@ -277,7 +411,13 @@ async fn send(
         || status.is_server_error()
     {
         let delay = retry_after.unwrap_or_else(|| backoff(next.tries, random()));
-        return Some(retry(delay, format!("the server answered {status}")));
+        // 409 `attachments_missing`: an upload the server lost or never finished; the next try
+        // uploads it (again) first.
+        let said = response
+            .json::<carrel_protocol::ApiError>()
+            .await
+            .map_or_else(|_| status.to_string(), |e| format!("{status} {}", e.code));
+        return Some(retry(delay, format!("the server answered {said}")));
     }
     let message = response
         .json::<carrel_protocol::ApiError>()
