@@ -7,7 +7,9 @@ import type {
   OutboxEntry,
   PresentedQuestion,
   QuizState,
+  ServerGrade,
   ShownOption,
+  SubmissionComment,
   SubmissionDetail,
 } from "../lib/backend";
 
@@ -101,7 +103,14 @@ export function attemptView(overrides: Partial<AttemptView> = {}): AttemptView {
   };
 }
 
-export function outboxEntry(overrides: Partial<OutboxEntry> = {}): OutboxEntry {
+/**
+ * An outbox entry. `dueMs` (when its item is due) is built outside the literal, so the fixture
+ * compiles with bindings that have the field and with those that do not yet.
+ */
+export function outboxEntry(
+  overrides: Partial<OutboxEntry> & { dueMs?: number | null } = {},
+): OutboxEntry {
+  const due = { dueMs: null };
   return {
     id: "sub-1",
     kind: "quiz",
@@ -118,6 +127,35 @@ export function outboxEntry(overrides: Partial<OutboxEntry> = {}): OutboxEntry {
     problem: null,
     payloadSha256: "a".repeat(64),
     attachments: [],
+    nextTryMs: null,
+    lastError: null,
+    serverGrade: null,
+    comments: [],
+    ...due,
+    ...overrides,
+  };
+}
+
+/** A grade from the course server: 7 of 10, passed, by a tutor with feedback. */
+export function serverGrade(overrides: Partial<ServerGrade> = {}): ServerGrade {
+  return {
+    score: 7,
+    maxScore: 10,
+    passed: true,
+    complete: true,
+    feedback: "Good work on **osmosis**.",
+    gradedBy: "Dr Rivera",
+    gradedMs: NOW_MS + 3_600_000,
+    detail: null,
+    ...overrides,
+  };
+}
+
+export function submissionComment(overrides: Partial<SubmissionComment> = {}): SubmissionComment {
+  return {
+    author: "Dr Rivera",
+    text: "See the *second* paragraph.",
+    atMs: NOW_MS + 7_200_000,
     ...overrides,
   };
 }

@@ -2,8 +2,12 @@
 // Rust command would), records every call, mocks events, and feeds progress through the channel a
 // long command received, the way the Rust side does.
 import type { InvokeArgs } from "@tauri-apps/api/core";
+import { emit } from "@tauri-apps/api/event";
 import { mockIPC } from "@tauri-apps/api/mocks";
+import type { AccountView } from "../lib/backend/bindings/AccountView";
+import type { SyncStatus } from "../lib/backend/bindings/SyncStatus";
 import type { TaskProgress } from "../lib/backend/bindings/TaskProgress";
+import { account, syncStatus } from "./fixtures";
 
 export type Handler = (args: InvokeArgs | undefined) => unknown;
 
@@ -74,4 +78,55 @@ export function deferred<T>(): {
     reject = no;
   });
   return { promise, resolve, reject };
+}
+
+/**
+ * The sync side of the backend, with state: the status (sent again by `emitStatus` as the
+ * `sync-status` event, the way the engine does), the account, and what the sign-in and export
+ * commands answer. Spread `handlers()` into fakeBackend's handlers.
+ */
+export class FakeSync {
+  status: SyncStatus;
+  account: AccountView | null;
+  /** sign_in's answer for a login and password: an account, or throw `{ code, message }`. */
+  signIn: (login: string, password: string) => AccountView | Promise<AccountView> = (login) =>
+    account({ login, store: "keyring" });
+  /** Where export_submission and export_support_bundle say they saved; null: cancelled. */
+  exportPath: string | null = "/home/learner/submission.zip";
+  bundlePath: string | null = "/home/learner/carrel-support.zip";
+
+  constructor(status: SyncStatus = syncStatus(), signedIn: AccountView | null = account()) {
+    this.status = status;
+    this.account = signedIn;
+  }
+
+  handlers(): Record<string, Handler> {
+    return {
+      get_sync_status: () => this.status,
+      sync_now: () => this.status,
+      set_sync_held: (args) => {
+        const held = (args as { held: boolean }).held;
+        this.status = { ...this.status, held, phase: held ? "held" : "idle" };
+        return this.status;
+      },
+      get_account: () => this.account,
+      sign_in: async (args) => {
+        const { login, password } = args as { login: string; password: string };
+        this.account = await this.signIn(login, password);
+        return this.account;
+      },
+      sign_out: () => {
+        this.account = null;
+        return null;
+      },
+      export_submission: () => this.exportPath,
+      export_support_bundle: () => this.bundlePath,
+    };
+  }
+
+  /** Changes the status and tells the UI with a `sync-status` event. */
+  async emitStatus(changes: Partial<SyncStatus>): Promise<void> {
+    this.status = { ...this.status, ...changes };
+    await emit("sync-status", this.status);
+  }
 }

@@ -1,4 +1,5 @@
 // Sample backend values for tests, typed by the generated bindings.
+import type { AccountView } from "../lib/backend/bindings/AccountView";
 import type { AppInfo } from "../lib/backend/bindings/AppInfo";
 import type { CatalogEntry } from "../lib/backend/bindings/CatalogEntry";
 import type { CourseOutline } from "../lib/backend/bindings/CourseOutline";
@@ -15,6 +16,7 @@ import type { RepairReport } from "../lib/backend/bindings/RepairReport";
 import type { SearchHit } from "../lib/backend/bindings/SearchHit";
 import type { ServerStatus } from "../lib/backend/bindings/ServerStatus";
 import type { StudySettings } from "../lib/backend/bindings/StudySettings";
+import type { SyncStatus } from "../lib/backend/bindings/SyncStatus";
 import type { WeeklyPlan } from "../lib/backend/bindings/WeeklyPlan";
 
 export const SERVER = "http://127.0.0.1:7878";
@@ -578,6 +580,32 @@ export function searchHit(overrides: Partial<SearchHit> = {}): SearchHit {
       { text: " into two daughter cells…", hit: false },
     ],
     rank: -4.2,
+    ...overrides,
+  };
+}
+
+/** Sync with nothing to do: signed in, everything sent, last synced at 9:30:05 UTC. */
+export function syncStatus(overrides: Partial<SyncStatus> = {}): SyncStatus {
+  return {
+    phase: "idle",
+    signedInAs: "Ana Lopez",
+    queued: 0,
+    needsAttention: 0,
+    sending: null,
+    lastSuccessMs: Date.UTC(2026, 0, 15, 9, 30, 5),
+    nextTryMs: null,
+    lastError: null,
+    held: false,
+    ...overrides,
+  };
+}
+
+export function account(overrides: Partial<AccountView> = {}): AccountView {
+  return {
+    login: "ana",
+    displayName: "Ana Lopez",
+    server: SERVER,
+    store: null,
     ...overrides,
   };
 }

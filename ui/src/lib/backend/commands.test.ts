@@ -72,7 +72,20 @@ import {
   startQuizAttempt,
   submitAssignment,
   submitQuizAttempt,
+  exportSubmission,
+  exportSupportBundle,
+  getAccount,
+  getSyncStatus,
+  onSyncStatus,
+  setSyncHeld,
+  signIn,
+  signOut,
+  SYNC_STATUS_EVENT,
+  syncNow,
+  unlistenQuietly,
 } from "./index";
+import type { SyncStatus } from "./bindings/SyncStatus";
+import { account, syncStatus } from "../../test/fixtures";
 import {
   assignmentState,
   attemptView,
@@ -636,5 +649,90 @@ describe("onOutboxChanged", () => {
 
   it("rejects with a BackendError when events are unavailable", async () => {
     await expect(onOutboxChanged(() => undefined)).rejects.toBeInstanceOf(BackendError);
+  });
+});
+
+describe("sync command wrappers", () => {
+  it.each<[string, () => Promise<unknown>, string, Record<string, unknown>, unknown]>([
+    ["getAccount", () => getAccount(), "get_account", {}, account()],
+    ["getAccount signed out", () => getAccount(), "get_account", {}, null],
+    [
+      "signIn",
+      () => signIn("ana", "s3cret"),
+      "sign_in",
+      { login: "ana", password: "s3cret" },
+      account({ store: "keyring" }),
+    ],
+    ["signOut", () => signOut(), "sign_out", {}, null],
+    ["getSyncStatus", () => getSyncStatus(), "get_sync_status", {}, syncStatus()],
+    ["syncNow", () => syncNow(), "sync_now", {}, syncStatus({ phase: "syncing" })],
+    [
+      "setSyncHeld",
+      () => setSyncHeld(true),
+      "set_sync_held",
+      { held: true },
+      syncStatus({ phase: "held", held: true }),
+    ],
+    [
+      "exportSubmission",
+      () => exportSubmission("sub-1"),
+      "export_submission",
+      { id: "sub-1" },
+      "/home/learner/submission-sub-1.zip",
+    ],
+    ["exportSubmission cancelled", () => exportSubmission("sub-1"), "export_submission", { id: "sub-1" }, null],
+    ["exportSupportBundle", () => exportSupportBundle(), "export_support_bundle", {}, "/tmp/carrel-support.zip"],
+  ])("%s invokes %s with its arguments", async (_name, run, cmd, args, answerValue) => {
+    const calls = recordCalls({ [cmd]: answerValue });
+    await expect(run()).resolves.toEqual(answerValue);
+    expect(calls).toEqual([{ cmd, args }]);
+  });
+
+  it("signIn rejects with sign_in_refused and the server's reason", async () => {
+    mockIPC(() => {
+      throw { code: "sign_in_refused", message: "Wrong login or password.", detail: null };
+    });
+    const failure = signIn("ana", "nope");
+    await expect(failure).rejects.toBeInstanceOf(BackendError);
+    await expect(failure).rejects.toMatchObject({
+      code: ErrorCode.SignInRefused,
+      message: "Wrong login or password.",
+    });
+  });
+
+  it("names the sync error codes the Rust side sends (src-tauri/src/error.rs)", () => {
+    expect([ErrorCode.SignInRefused, ErrorCode.SignedOut, ErrorCode.ExportFailed]).toEqual([
+      "sign_in_refused",
+      "signed_out",
+      "export_failed",
+    ]);
+  });
+});
+
+describe("onSyncStatus", () => {
+  it("hands over the payload of each sync-status event, until unlistened", async () => {
+    mockIPC(() => null, { shouldMockEvents: true });
+    const seen: SyncStatus[] = [];
+    const unlisten = await onSyncStatus((status) => seen.push(status));
+    expect(SYNC_STATUS_EVENT, "the event name src-tauri/src/events.rs emits").toBe("sync-status");
+    await emit("sync-status", syncStatus({ phase: "offline", queued: 2 }));
+    await emit("server-status", onlineStatus());
+    expect(seen).toEqual([syncStatus({ phase: "offline", queued: 2 })]);
+    unlistenQuietly(unlisten);
+    await emit("sync-status", syncStatus());
+    expect(seen).toHaveLength(1);
+  });
+
+  it("rejects with a BackendError when events are unavailable", async () => {
+    await expect(onSyncStatus(() => undefined)).rejects.toBeInstanceOf(BackendError);
+  });
+
+  it("unlistenQuietly tolerates no listener and a listener that throws", () => {
+    expect(() => unlistenQuietly(null)).not.toThrow();
+    expect(() =>
+      unlistenQuietly(() => {
+        throw new Error("gone");
+      }),
+    ).not.toThrow();
   });
 });

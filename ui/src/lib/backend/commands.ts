@@ -3,6 +3,7 @@
 import { Channel } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { Answer } from "./bindings/Answer";
+import type { AccountView } from "./bindings/AccountView";
 import type { AppInfo } from "./bindings/AppInfo";
 import type { AssignmentState } from "./bindings/AssignmentState";
 import type { AttachReport } from "./bindings/AttachReport";
@@ -27,6 +28,7 @@ import type { SearchHit } from "./bindings/SearchHit";
 import type { ServerStatus } from "./bindings/ServerStatus";
 import type { StudySettings } from "./bindings/StudySettings";
 import type { SubmissionDetail } from "./bindings/SubmissionDetail";
+import type { SyncStatus } from "./bindings/SyncStatus";
 import type { TaskProgress } from "./bindings/TaskProgress";
 import type { WeeklyPlan } from "./bindings/WeeklyPlan";
 import { call, toBackendError } from "./ipc";
@@ -81,6 +83,12 @@ export const ErrorCode = {
   DraftChanged: "draft_changed",
   /** The work cannot be submitted yet (declaration, words, group…), or not again. */
   NotReady: "not_ready",
+  /** The course server refused the login and password; the message says why, for the learner. */
+  SignInRefused: "sign_in_refused",
+  /** Not signed in, or the server ended the session: sign in again (queued work is kept). */
+  SignedOut: "signed_out",
+  /** An export could not be written; the message says why. */
+  ExportFailed: "export_failed",
   Internal: "internal",
   Unknown: "unknown",
 } as const;
@@ -466,6 +474,81 @@ export async function onOutboxChanged(handler: () => void): Promise<UnlistenFn> 
     return await listen<null>(OUTBOX_CHANGED_EVENT, () => handler());
   } catch (reason) {
     throw toBackendError(reason);
+  }
+}
+
+/** Who is signed in to the course server, if anyone (`store` is not known here: null). */
+export function getAccount(): Promise<AccountView | null> {
+  return call<AccountView | null>("get_account");
+}
+
+/**
+ * Signs in to the course server in use and starts a sync round; resolves with the account and
+ * where the session is kept. Rejects with `sign_in_refused` (the message is for the learner) or
+ * `offline`.
+ */
+export function signIn(login: string, password: string): Promise<AccountView> {
+  return call<AccountView>("sign_in", { login, password });
+}
+
+/** Signs out here (and on the server when it answers). Queued work stays queued. */
+export function signOut(): Promise<void> {
+  return call<void>("sign_out");
+}
+
+/** The sync's latest status, without waiting for the network. */
+export function getSyncStatus(): Promise<SyncStatus> {
+  return call<SyncStatus>("get_sync_status");
+}
+
+/** Starts a sync round now (also while held); what follows arrives as `sync-status` events. */
+export function syncNow(): Promise<SyncStatus> {
+  return call<SyncStatus>("sync_now");
+}
+
+/** Holds sync (a metered or costly connection) or releases it; remembered across restarts. */
+export function setSyncHeld(held: boolean): Promise<SyncStatus> {
+  return call<SyncStatus>("set_sync_held", { held });
+}
+
+/**
+ * Saves submission `id` as a file a tutor can accept by hand, where the learner chooses; resolves
+ * with its path, or null when they cancelled. Rejects with `export_failed`.
+ */
+export function exportSubmission(id: string): Promise<string | null> {
+  return call<string | null>("export_submission", { id });
+}
+
+/**
+ * Saves a support bundle (versions, sync states, recent log; no secrets, no submitted work) where
+ * the learner chooses; resolves with its path, or null when they cancelled.
+ */
+export function exportSupportBundle(): Promise<string | null> {
+  return call<string | null>("export_support_bundle");
+}
+
+/** Name of the event carrying each new SyncStatus. */
+export const SYNC_STATUS_EVENT = "sync-status";
+
+/** Calls `handler` with every new sync status; rejects only with BackendError. */
+export async function onSyncStatus(handler: (status: SyncStatus) => void): Promise<UnlistenFn> {
+  try {
+    return await listen<SyncStatus>(SYNC_STATUS_EVENT, (event) => handler(event.payload));
+  } catch (reason) {
+    throw toBackendError(reason);
+  }
+}
+
+/**
+ * Stops a listener without failing: unlistening is asynchronous in Tauri, and a backend already
+ * gone (window closing, tests) is no reason to fail.
+ */
+export function unlistenQuietly(unlisten: UnlistenFn | null): void {
+  if (!unlisten) return;
+  try {
+    void Promise.resolve(unlisten() as unknown).catch(() => undefined);
+  } catch {
+    // The backend is gone: nothing left to unsubscribe from.
   }
 }
 

@@ -1,6 +1,7 @@
 // The typed interface to the Rust side. Import from here, not from @tauri-apps/api.
 export { BackendError, UNKNOWN_ERROR, call, toBackendError } from "./ipc";
 export * from "./commands";
+export type { AccountView } from "./bindings/AccountView";
 export type { AppInfo } from "./bindings/AppInfo";
 export type { CatalogEntry } from "./bindings/CatalogEntry";
 export type { CatalogState } from "./bindings/CatalogState";
@@ -75,3 +76,9 @@ export type { SubmittedAnswer } from "./bindings/SubmittedAnswer";
 export type { SubmittedBy } from "./bindings/SubmittedBy";
 export type { SubmittedWork } from "./bindings/SubmittedWork";
 export type { Verdict } from "./bindings/Verdict";
+export type { Sending } from "./bindings/Sending";
+export type { ServerGrade } from "./bindings/ServerGrade";
+export type { StoreKind } from "./bindings/StoreKind";
+export type { SubmissionComment } from "./bindings/SubmissionComment";
+export type { SyncPhase } from "./bindings/SyncPhase";
+export type { SyncStatus } from "./bindings/SyncStatus";
