@@ -56,6 +56,7 @@ const COMMANDS: &[&str] = &[
     "get_sync_status",
     "sync_now",
     "set_sync_held",
+    "retry_submission",
     "export_submission",
     "export_support_bundle",
 ];

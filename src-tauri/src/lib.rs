@@ -108,6 +108,7 @@ pub fn run() {
             commands::sync::get_sync_status,
             commands::sync::sync_now,
             commands::sync::set_sync_held,
+            commands::sync::retry_submission,
             commands::sync::export_submission,
             commands::sync::export_support_bundle,
         ])

@@ -15,12 +15,12 @@ use super::launch;
 use crate::courses::{demo_package_open_now, download_demo, open_demo, serve_package};
 
 /// The app's data folder inside an isolated home.
-fn data_dir(home: &AppHome) -> std::path::PathBuf {
+pub(crate) fn data_dir(home: &AppHome) -> std::path::PathBuf {
     home.path().join("data/org.carrel.desktop")
 }
 
 /// Reads the app's progress database (WAL: a reader sees every committed write).
-fn query<T>(
+pub(crate) fn query<T>(
     home: &AppHome,
     sql: &str,
     map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,

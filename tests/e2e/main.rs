@@ -49,6 +49,7 @@ mod courses;
 mod pdf;
 mod search;
 mod study;
+mod sync;
 
 /// Launches the app with `server_url` in `CARREL_SERVER_URL` (unless `None`) and `home` as its
 /// data home, and waits until the shell has rendered.

@@ -1,6 +1,7 @@
 //! Signing in to the course server, the background sync's status and controls, and exports for
 //! when sync cannot help: a submission as a file a tutor can accept by hand, and a support bundle.
 
+use carrel_core::assess::outbox;
 use carrel_core::sync::credentials::StoreKind;
 use carrel_core::sync::engine::SyncStatus;
 use carrel_core::sync::export;
@@ -102,6 +103,29 @@ pub fn get_sync_status(state: State<'_, AppState>) -> SyncStatus {
 pub fn sync_now(state: State<'_, AppState>) -> SyncStatus {
     state.sync().sync_now();
     state.sync().status()
+}
+
+/// "Try again" on a submission that needs attention: it is queued again, with the same content,
+/// and sync starts. Answers whether it was queued (false: it did not need attention).
+#[tauri::command]
+pub async fn retry_submission<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<bool, CommandError> {
+    let db = state.progress().db().await?;
+    let now = carrel_protocol::unix_time_ms() as i64;
+    let queued = tauri::async_runtime::spawn_blocking(move || outbox::requeue(&db, &id, now))
+        .await
+        .map_err(|error| CommandError::internal("Queuing the submission again stopped", error))?
+        .map_err(|error| {
+            CommandError::internal("The submission could not be queued again", error)
+        })?;
+    if queued {
+        crate::events::emit_outbox_changed(&app);
+        state.sync().sync_now();
+    }
+    Ok(queued)
 }
 
 /// Holds sync (a metered or costly connection) or releases it; remembered across restarts.

@@ -314,6 +314,33 @@ pub fn get(db: &ProgressDb, id: &str) -> Result<(OutboxEntry, Vec<u8>), AssessEr
     })
 }
 
+/// "Try again" on a submission that needs attention: it goes back to the queue with the same id
+/// and the same bytes (so a server that did store it answers with its receipt, and one that did
+/// not stores it once). Its reason stays as the last error until it is sent. Entries in any other
+/// state are left as they are; answers whether it was queued again.
+pub fn requeue(db: &ProgressDb, id: &str, now_ms: i64) -> Result<bool, AssessError> {
+    db.transact(|tx| {
+        let exists: Option<String> = tx
+            .query_row("SELECT state FROM outbox WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        if exists.is_none() {
+            return Err(AssessError::NotFound {
+                what: "submission",
+                id: id.to_owned(),
+            });
+        }
+        let changed = tx.execute(
+            "UPDATE outbox SET state = 'queued', state_ms = ?2, last_error = problem,
+                 problem = NULL, next_try_ms = NULL, tries = 0
+             WHERE id = ?1 AND state = 'needs_attention'",
+            params![id, now_ms],
+        )?;
+        Ok(changed == 1)
+    })
+}
+
 impl From<rusqlite::Error> for AssessError {
     fn from(error: rusqlite::Error) -> Self {
         Self::Progress(error.into())

@@ -443,3 +443,38 @@ fn an_exported_submission_holds_its_exact_bytes_and_the_support_bundle_no_secret
     );
     assert!(text.contains(&entry.id), "each submission's state is there");
 }
+
+#[test]
+fn try_again_queues_a_refused_submission_with_the_same_bytes_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = queued(dir.path(), 2);
+    let entries = outbox::list(&db).unwrap();
+    let (refused, received) = (entries[0].id.clone(), entries[1].id.clone());
+    db.transact(|tx| {
+        tx.execute(
+            "UPDATE outbox SET state = 'needs_attention', problem = 'The course is closed.', tries = 3
+             WHERE id = ?1",
+            [&refused],
+        )?;
+        tx.execute("UPDATE outbox SET state = 'received' WHERE id = ?1", [&received])?;
+        Ok::<_, carrel_core::progress::ProgressError>(())
+    })
+    .unwrap();
+    let (_, before) = outbox::get(&db, &refused).unwrap();
+    assert!(outbox::requeue(&db, &refused, 42).unwrap());
+    let (entry, after) = outbox::get(&db, &refused).unwrap();
+    assert_eq!(entry.state, OutboxState::Queued);
+    assert_eq!(entry.tries, 0);
+    assert_eq!(entry.problem, None);
+    assert_eq!(entry.last_error.as_deref(), Some("The course is closed."));
+    assert_eq!(after, before, "the same bytes go again");
+    assert!(
+        !outbox::requeue(&db, &received, 42).unwrap(),
+        "a received one stays received"
+    );
+    assert_eq!(
+        outbox::get(&db, &received).unwrap().0.state,
+        OutboxState::Received
+    );
+    assert!(outbox::requeue(&db, "nope", 42).is_err());
+}
