@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { questions } from "../test/assess-fixtures";
+import { questions, serverGrade } from "../test/assess-fixtures";
 import {
   describeWordLimit,
   describeOutboxState,
+  describeServerGrade,
   describeVersion,
   describeWordCount,
   formatCountdown,
@@ -82,5 +83,32 @@ describe("describeWordLimit", () => {
     expect(describeWordLimit(4, 3, 5)).toBeNull();
     expect(describeWordLimit(4, null, null)).toBeNull();
     expect(describeWordLimit(2_600, 1_500, 2_500)?.text).toBe("100 words more than the 2,500 asked. You can still submit.");
+  });
+});
+
+describe("server grades", () => {
+  it("says the score, passed or not, and nothing about passing without a pass mark", () => {
+    expect(describeServerGrade(serverGrade())).toEqual({
+      score: "7 of 10 points",
+      verdict: "Passed",
+      awaitingTutor: false,
+    });
+    expect(describeServerGrade(serverGrade({ passed: false })).verdict).toBe("Not passed");
+    expect(describeServerGrade(serverGrade({ passed: null })).verdict).toBeNull();
+  });
+
+  it("an incomplete grade awaits the tutor, and says no verdict yet", () => {
+    const described = describeServerGrade(serverGrade({ complete: false, passed: false }));
+    expect(described.awaitingTutor).toBe(true);
+    expect(described.verdict).toBeNull();
+  });
+
+  it("a graded submission whose grade is incomplete is 'Awaiting tutor'", () => {
+    expect(describeOutboxState("graded").label).toBe("Graded");
+    expect(describeOutboxState("graded", undefined, { complete: true }).label).toBe("Graded");
+    expect(describeOutboxState("graded", undefined, { complete: false })).toEqual({
+      label: "Awaiting tutor",
+      meaning: "Received; part of it is awaiting your tutor's grade.",
+    });
   });
 });

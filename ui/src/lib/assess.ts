@@ -6,6 +6,7 @@ import type {
   OutboxState,
   PresentedQuestion,
   QuizGrade,
+  ServerGrade,
   ShownOption,
   Verdict,
 } from "./backend";
@@ -132,10 +133,14 @@ export function verdictLabel(verdict: Verdict, messages: Messages = t): string {
   }
 }
 
-/** A submission's state as a short label, and what it means in plain language. */
+/**
+ * A submission's state as a short label, and what it means in plain language. A graded one whose
+ * server grade is not complete yet is "Awaiting tutor".
+ */
 export function describeOutboxState(
   state: OutboxState,
   messages: Messages = t,
+  serverGrade: Pick<ServerGrade, "complete"> | null = null,
 ): { label: string; meaning: string } {
   switch (state) {
     case "queued":
@@ -145,6 +150,12 @@ export function describeOutboxState(
     case "received":
       return { label: messages.outboxStateReceived, meaning: messages.outboxMeaningReceived };
     case "graded":
+      if (serverGrade && !serverGrade.complete) {
+        return {
+          label: messages.outboxStatePartlyGraded,
+          meaning: messages.outboxMeaningPartlyGraded,
+        };
+      }
       return { label: messages.outboxStateGraded, meaning: messages.outboxMeaningGraded };
     case "needs_attention":
       return {
@@ -152,6 +163,27 @@ export function describeOutboxState(
         meaning: messages.outboxMeaningNeedsAttention,
       };
   }
+}
+
+/**
+ * A grade from the course server in words: "7 of 10 points", "Passed" / "Not passed" (null when
+ * the item has no pass mark, or while part of it awaits the tutor), and whether it awaits them.
+ */
+export function describeServerGrade(
+  grade: ServerGrade,
+  messages: Messages = t,
+): { score: string; verdict: string | null; awaitingTutor: boolean } {
+  const score = format(messages.outboxGradeScore, {
+    score: grade.score.toLocaleString(),
+    max: grade.maxScore.toLocaleString(),
+  });
+  const verdict =
+    !grade.complete || grade.passed === null
+      ? null
+      : grade.passed
+        ? messages.gradePassed
+        : messages.gradeFailed;
+  return { score, verdict, awaitingTutor: !grade.complete };
 }
 
 /** "Attempt 2" for a quiz, "Version 2" for an assignment. */

@@ -13,6 +13,7 @@ import {
   formatLongDate,
   formatMinutes,
   formatPercent,
+  formatRelativeTime,
   formatWeekDates,
   plural,
 } from "./units";
@@ -263,5 +264,23 @@ describe("formatDateTime", () => {
   it("returns text that is not a civil date-time as it is", () => {
     expect(formatDateTime("2027-03-29T05:59:00Z", enGB)).toBe("2027-03-29T05:59:00Z");
     expect(formatDateTime("tomorrow", enGB)).toBe("tomorrow");
+  });
+});
+
+describe("formatRelativeTime", () => {
+  const now = Date.UTC(2026, 1, 11, 10, 0, 0);
+  it("says just now within a minute, then minutes, hours (up to two days) and days", () => {
+    expect(formatRelativeTime(now - 59_000, now)).toBe("just now");
+    expect(formatRelativeTime(now + 30_000, now)).toBe("just now");
+    expect(formatRelativeTime(now - 5 * 60_000, now)).toBe("5 minutes ago");
+    expect(formatRelativeTime(now - 59 * 60_000 - 59_000, now)).toBe("59 minutes ago");
+    expect(formatRelativeTime(now + 3 * 3_600_000, now)).toBe("in 3 hours");
+    expect(formatRelativeTime(now - 47 * 3_600_000, now)).toBe("47 hours ago");
+    expect(formatRelativeTime(now + 2 * 24 * 3_600_000, now)).toBe("in 2 days");
+    expect(formatRelativeTime(now - 5 * 24 * 3_600_000 - 1, now)).toBe("5 days ago");
+  });
+
+  it("uses the messages' words for just now", () => {
+    expect(formatRelativeTime(now, now, { ...en, timeJustNow: "à l'instant" })).toBe("à l'instant");
   });
 });

@@ -308,3 +308,23 @@ export function formatDateTime(civil: string, options: LocaleOptions = {}): stri
     timeZone: "UTC",
   });
 }
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * An instant (unix ms) relative to `nowMs`, in the messages' language: "just now" within a
+ * minute, else "5 minutes ago", "in 3 hours" (up to two days: "in 47 hours" is clearer than
+ * "tomorrow" about a deadline), "3 days ago".
+ */
+export function formatRelativeTime(ms: number, nowMs: number, messages: Messages = t): string {
+  const delta = ms - nowMs;
+  const size = Math.abs(delta);
+  if (!Number.isFinite(delta) || size < MINUTE_MS) return messages.timeJustNow;
+  const words = new Intl.RelativeTimeFormat(messages.locale, { numeric: "always" });
+  // Truncated towards zero, so "59 minutes" never reads as "1 hour" too soon.
+  if (size < HOUR_MS) return words.format(Math.trunc(delta / MINUTE_MS), "minute");
+  if (size < 2 * DAY_MS) return words.format(Math.trunc(delta / HOUR_MS), "hour");
+  return words.format(Math.trunc(delta / DAY_MS), "day");
+}
