@@ -44,6 +44,9 @@ pub enum ServerError {
     /// A submission was refused.
     #[error(transparent)]
     Submission(#[from] crate::submissions::SubmissionError),
+    /// A tutor's action was refused.
+    #[error(transparent)]
+    Tutor(#[from] crate::tutor::TutorError),
     /// The request body is larger than the endpoint takes.
     #[error("the request is larger than this server accepts")]
     TooLarge,
@@ -119,6 +122,19 @@ impl IntoResponse for ServerError {
                         (StatusCode::CONFLICT, "attachments_missing")
                     }
                     _ => (StatusCode::BAD_REQUEST, "malformed_request"),
+                };
+                (status, code, format!("{self}."))
+            }
+            ServerError::Tutor(crate::tutor::TutorError::Storage(_)) => storage_unavailable(),
+            ServerError::Tutor(error) => {
+                use crate::tutor::TutorError;
+                let (status, code) = match error {
+                    TutorError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+                    TutorError::NotFound(_) | TutorError::NoSuchAccount(_) => {
+                        (StatusCode::NOT_FOUND, "not_found")
+                    }
+                    TutorError::InvalidGrade(_) => (StatusCode::BAD_REQUEST, "invalid_grade"),
+                    _ => (StatusCode::BAD_REQUEST, "invalid_comment"),
                 };
                 (status, code, format!("{self}."))
             }

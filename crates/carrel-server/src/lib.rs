@@ -24,6 +24,8 @@ use tower_http::trace::TraceLayer;
 
 pub mod access;
 pub mod accounts;
+pub mod autograde;
+pub mod changes;
 pub mod data;
 pub mod enrolments;
 pub mod error;
@@ -33,6 +35,7 @@ pub mod send_file;
 pub mod storage;
 pub mod submissions;
 pub mod testing;
+pub mod tutor;
 pub mod uploads;
 
 pub use data::{DataDir, DataError};
@@ -125,7 +128,7 @@ impl AppState {
 /// Builds the HTTP application: every route, with request tracing. `get` routes answer HEAD too
 /// (axum runs the handler and drops the body; file handlers skip reading the file for HEAD).
 pub fn router(state: AppState) -> Router {
-    use carrel_protocol::{auth, catalog};
+    use carrel_protocol::{auth, catalog, tutor};
     Router::new()
         .route(
             carrel_protocol::HEALTH_PATH,
@@ -153,7 +156,23 @@ pub fn router(state: AppState) -> Router {
         .route(
             carrel_protocol::submissions::SUBMISSION_ROUTE,
             put(handlers::submissions::put_submission)
-                .layer(DefaultBodyLimit::max(submissions::MAX_SUBMISSION_BYTES)),
+                .layer(DefaultBodyLimit::max(submissions::MAX_SUBMISSION_BYTES))
+                .get(handlers::submissions::get_submission),
+        )
+        .route(
+            carrel_protocol::changes::CHANGES_PATH,
+            get(handlers::changes::get_changes),
+        )
+        .route(tutor::TUTOR_SUBMISSIONS_PATH, get(handlers::tutor::list))
+        .route(tutor::TUTOR_SUBMISSION_ROUTE, get(handlers::tutor::detail))
+        .route(tutor::TUTOR_GRADE_ROUTE, put(handlers::tutor::put_grade))
+        .route(
+            tutor::TUTOR_COMMENTS_ROUTE,
+            post(handlers::tutor::post_comment),
+        )
+        .route(
+            tutor::TUTOR_ATTACHMENT_ROUTE,
+            get(handlers::tutor::get_attachment),
         )
         .route(
             carrel_protocol::uploads::UPLOADS_PATH,

@@ -90,6 +90,110 @@ enum Command {
     /// End an account's enrolment in a course (their submissions stay).
     #[command(after_help = ENVIRONMENT_HELP)]
     Unenrol(UnenrolArgs),
+    /// List submissions as a table: server id, client id, learner, course, item, received
+    /// (UTC), grade.
+    #[command(after_help = ENVIRONMENT_HELP)]
+    Submissions(SubmissionsArgs),
+    /// Grade a submission (replacing its grade, the server's automatic one included). The learner
+    /// sees it in their changes feed. Prints the grade.
+    #[command(after_help = ENVIRONMENT_HELP)]
+    Grade(GradeArgs),
+    /// Comment on a submission; the learner sees it in their changes feed.
+    #[command(after_help = ENVIRONMENT_HELP)]
+    Comment(CommentArgs),
+    /// Send an announcement to everyone enrolled in a course (through their changes feed).
+    #[command(after_help = ENVIRONMENT_HELP)]
+    Announce(AnnounceArgs),
+    /// Give one learner a new due date for an item (through their changes feed).
+    #[command(after_help = ENVIRONMENT_HELP)]
+    Extend(ExtendArgs),
+}
+
+#[derive(Debug, Args)]
+struct SubmissionsArgs {
+    /// Only this course.
+    #[arg(long, value_name = "COURSE")]
+    course: Option<String>,
+    /// Only this item.
+    #[arg(long, value_name = "ITEM")]
+    item: Option<String>,
+    /// Only submissions without a complete grade.
+    #[arg(long)]
+    ungraded: bool,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+struct GradeArgs {
+    /// The submission: its server id (first column of `submissions`) or its client id.
+    submission: String,
+    /// Points earned (0 ≤ score ≤ points possible).
+    #[arg(long)]
+    score: f64,
+    /// Points possible [default: the quiz's total points, or 100 for an assignment].
+    #[arg(long, value_name = "POINTS")]
+    out_of: Option<f64>,
+    /// Whether it passes [default: from the quiz's passing score; none for an assignment].
+    #[arg(long, value_name = "true|false")]
+    passed: Option<bool>,
+    /// Feedback for the learner (Markdown).
+    #[arg(long, conflicts_with = "feedback_file")]
+    feedback: Option<String>,
+    /// Read the feedback from this file.
+    #[arg(long, value_name = "FILE")]
+    feedback_file: Option<PathBuf>,
+    /// The tutor's login, whose name the learner sees [default: "Course team"].
+    #[arg(long, value_name = "LOGIN")]
+    tutor: Option<String>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+struct CommentArgs {
+    /// The submission: its server id or its client id.
+    submission: String,
+    /// The comment (Markdown).
+    #[arg(long)]
+    text: String,
+    /// The tutor's login, whose name the learner sees [default: "Course team"].
+    #[arg(long, value_name = "LOGIN")]
+    tutor: Option<String>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+struct AnnounceArgs {
+    /// The course id.
+    course_id: String,
+    /// Its title.
+    #[arg(long)]
+    title: String,
+    /// The message (Markdown).
+    #[arg(long)]
+    body: String,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+struct ExtendArgs {
+    /// The learner's login.
+    login: String,
+    /// The course id.
+    course_id: String,
+    /// The item id.
+    item_id: String,
+    /// The new due date, RFC 3339 (e.g. 2027-03-01T17:00:00+01:00).
+    #[arg(long)]
+    due: String,
+    /// Why, for the learner.
+    #[arg(long)]
+    reason: Option<String>,
+    #[command(flatten)]
+    common: CommonArgs,
 }
 
 #[derive(Debug, Args)]
@@ -197,6 +301,11 @@ struct PublishArgs {
     /// --open or --enrolled-only, a course keeps its setting, and a new course is enrolled-only.
     #[arg(long)]
     enrolled_only: bool,
+    /// The answer keys of the package's graded quizzes, as `carrel-pack build` writes them, so
+    /// the server grades their submissions [default: <PACKAGE>.answer-keys.json when it exists].
+    /// With one package only.
+    #[arg(long, value_name = "FILE")]
+    answer_keys: Option<PathBuf>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -239,7 +348,142 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::User(UserCommand::Disable(args))) => user_disable(args).await,
         Some(Command::Enrol(args)) => enrol(args).await,
         Some(Command::Unenrol(args)) => unenrol(args).await,
+        Some(Command::Submissions(args)) => submissions(args).await,
+        Some(Command::Grade(args)) => grade(args).await,
+        Some(Command::Comment(args)) => comment(args).await,
+        Some(Command::Announce(args)) => announce(args).await,
+        Some(Command::Extend(args)) => extend(args).await,
     }
+}
+
+async fn submissions(args: SubmissionsArgs) -> anyhow::Result<()> {
+    use carrel_server::tutor::{self, Actor, ListFilter};
+    init_logging(args.common.log_format);
+    let storage = Storage::open(&args.common.db)?;
+    let filter = ListFilter {
+        course: args.course,
+        item: args.item,
+        ungraded: args.ungraded,
+    };
+    let list = tutor::list(&storage, Actor::Operator { tutor: None }, filter).await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{:>6}  {:<36}  {:<24}  {:<24}  {:<24}  {:<20}  grade",
+        "id", "client id", "learner", "course", "item", "received (UTC)"
+    )?;
+    for summary in list {
+        let received = jiff::Timestamp::from_millisecond(summary.received_ms as i64)
+            .map(|at| at.strftime("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default();
+        let grade = summary.grade.map_or_else(
+            || "-".to_owned(),
+            |grade| {
+                let by = grade.graded_by.as_deref().unwrap_or("auto");
+                let pending = if grade.complete { "" } else { ", pending" };
+                format!("{}/{} ({by}{pending})", grade.score, grade.max_score)
+            },
+        );
+        writeln!(
+            out,
+            "{:>6}  {:<36}  {:<24}  {:<24}  {:<24}  {:<20}  {grade}",
+            summary.server_id,
+            summary.submission_id,
+            summary.learner.login,
+            summary.course_id,
+            summary.item_id,
+            received
+        )?;
+    }
+    Ok(())
+}
+
+/// The server id of the submission the command line names.
+async fn submission_id(storage: &Storage, reference: &str) -> anyhow::Result<i64> {
+    carrel_server::tutor::resolve(storage, reference)
+        .await?
+        .with_context(|| {
+            format!(
+                "there is no submission “{reference}”; list them with `carrel-server submissions`"
+            )
+        })
+}
+
+async fn grade(args: GradeArgs) -> anyhow::Result<()> {
+    use carrel_server::tutor::{self, Actor};
+    init_logging(args.common.log_format);
+    let storage = Storage::open(&args.common.db)?;
+    let server_id = submission_id(&storage, &args.submission).await?;
+    let feedback = match &args.feedback_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the feedback from {}", path.display()))?,
+        ),
+        None => args.feedback,
+    };
+    let input = carrel_protocol::tutor::GradeInput {
+        score: args.score,
+        max_score: args.out_of,
+        passed: args.passed,
+        feedback,
+    };
+    let actor = Actor::Operator { tutor: args.tutor };
+    let grade = tutor::grade::set(&storage, actor, server_id, input)
+        .await
+        .context("the submission was not graded")?;
+    let passed = match grade.passed {
+        Some(true) => " passed",
+        Some(false) => " not passed",
+        None => "",
+    };
+    writeln!(
+        std::io::stdout(),
+        "{} {}/{}{passed}",
+        grade.server_id,
+        grade.score,
+        grade.max_score
+    )?;
+    Ok(())
+}
+
+async fn comment(args: CommentArgs) -> anyhow::Result<()> {
+    use carrel_server::tutor::{self, Actor};
+    init_logging(args.common.log_format);
+    let storage = Storage::open(&args.common.db)?;
+    let server_id = submission_id(&storage, &args.submission).await?;
+    let actor = Actor::Operator { tutor: args.tutor };
+    let comment = tutor::comment::add(&storage, actor, server_id, &args.text)
+        .await
+        .context("the comment was not added")?;
+    writeln!(std::io::stdout(), "{}", comment.comment_id)?;
+    Ok(())
+}
+
+async fn announce(args: AnnounceArgs) -> anyhow::Result<()> {
+    init_logging(args.common.log_format);
+    let storage = Storage::open(&args.common.db)?;
+    let seq = carrel_server::changes::announce(&storage, &args.course_id, &args.title, &args.body)
+        .await
+        .context("nothing was announced")?;
+    writeln!(std::io::stdout(), "{seq}")?;
+    Ok(())
+}
+
+async fn extend(args: ExtendArgs) -> anyhow::Result<()> {
+    init_logging(args.common.log_format);
+    let storage = Storage::open(&args.common.db)?;
+    let seq = carrel_server::changes::extend(
+        &storage,
+        &args.login,
+        &args.course_id,
+        &args.item_id,
+        Some(&args.due),
+        args.reason.as_deref(),
+    )
+    .await
+    .context("the due date was not changed")?;
+    writeln!(std::io::stdout(), "{seq}")?;
+    Ok(())
 }
 
 async fn enrol(args: EnrolArgs) -> anyhow::Result<()> {
@@ -356,12 +600,17 @@ async fn publish(args: PublishArgs) -> anyhow::Result<()> {
     }
     let storage = Storage::open(&args.common.db)?;
     let data = args.common.data_dir();
+    anyhow::ensure!(
+        args.answer_keys.is_none() || args.packages.len() == 1,
+        "--answer-keys goes with one package; publish the packages one at a time"
+    );
     let options = carrel_server::PublishOptions {
         open: match (args.open, args.enrolled_only) {
             (true, _) => Some(true),
             (_, true) => Some(false),
             _ => None,
         },
+        answer_keys: args.answer_keys,
     };
     let mut stdout = std::io::stdout().lock();
     for package in &args.packages {

@@ -114,6 +114,9 @@ pub enum PublishError {
     /// A blocking step panicked or was cancelled.
     #[error("the publish task did not complete: {0}")]
     Task(String),
+    /// The answer keys do not go with the package.
+    #[error(transparent)]
+    AnswerKeys(#[from] crate::autograde::AnswerKeyError),
 }
 
 fn io_error(operation: &'static str, path: &Path) -> impl FnOnce(io::Error) -> PublishError {
@@ -151,13 +154,27 @@ pub struct PublishOptions {
     /// download it; `None`: keep the course's setting (enrolled-only for a new course). See
     /// [`crate::access`].
     pub open: Option<bool>,
+    /// The answer keys of the package's graded quizzes (the file `carrel-pack build` writes);
+    /// `None`: `<package>.answer-keys.json` beside the package, when it exists. See
+    /// [`crate::autograde`].
+    pub answer_keys: Option<PathBuf>,
 }
 
 impl PublishOptions {
     /// Open to anyone.
     pub fn open() -> Self {
-        Self { open: Some(true) }
+        Self {
+            open: Some(true),
+            ..Self::default()
+        }
     }
+}
+
+/// The answer-keys file `carrel-pack build` writes beside `package`.
+pub fn answer_keys_beside(package: &Path) -> PathBuf {
+    let mut name = package.as_os_str().to_owned();
+    name.push(".answer-keys.json");
+    PathBuf::from(name)
 }
 
 /// A package copied into the data folder and checked, not yet published.
@@ -191,8 +208,21 @@ pub async fn publish_package_with(
     package: &Path,
     options: &PublishOptions,
 ) -> Result<Published, PublishError> {
+    let keys_path = match &options.answer_keys {
+        Some(path) => Some(path.clone()),
+        None => Some(answer_keys_beside(package)).filter(|path| path.is_file()),
+    };
+    let keys = match &keys_path {
+        Some(path) => crate::autograde::read_answer_keys(path)?,
+        None => Vec::new(),
+    };
     let (data, package) = (data.clone(), package.to_owned());
-    let staged = blocking(move || stage(data.lock()?, &package)).await?;
+    let (staged, quizzes) = blocking(move || {
+        let staged = stage(data.lock()?, &package)?;
+        let quizzes = crate::autograde::keyed_definitions(shipped_quizzes(&staged)?, &keys)?;
+        Ok((staged, quizzes))
+    })
+    .await?;
 
     let course = &staged.manifest.course;
     let fingerprint = staged.publisher.fingerprint().to_string();
@@ -203,6 +233,10 @@ pub async fn publish_package_with(
             if let Some(open) = options.open {
                 storage.set_course_access(&course.id, open).await?;
             }
+            // Answer keys given only now are kept now.
+            storage
+                .keep_quizzes(&course.id, &course.version, quizzes)
+                .await?;
             tracing::info!(course = %course.id, version = %course.version, "already published; nothing changed");
             return Ok(Published {
                 course_id: course.id.clone(),
@@ -219,7 +253,7 @@ pub async fn publish_package_with(
     let open = options.open;
     let (lock, new) = blocking(move || {
         import(&staged)?;
-        keep(staged, fingerprint, open)
+        keep(staged, fingerprint, open, quizzes)
     })
     .await?;
     let published = Published {
@@ -321,6 +355,48 @@ fn stage(lock: DataLock, package: &Path) -> Result<Staged, PublishError> {
     })
 }
 
+/// Each quiz item's file as the staged package ships it.
+fn shipped_quizzes(staged: &Staged) -> Result<Vec<crate::autograde::ShippedQuiz>, PublishError> {
+    use carrel_package::manifest::ItemKind;
+    let quiz_items: Vec<(String, String)> = staged
+        .manifest
+        .items()
+        .filter_map(|(_, _, item)| match &item.kind {
+            ItemKind::Quiz { path } => Some((item.id.clone(), path.clone())),
+            _ => None,
+        })
+        .collect();
+    if quiz_items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let path = staged.copy.path();
+    let reader = staged.copy.reopen().map_err(io_error("open", path))?;
+    let mut archive =
+        PackageArchive::open(BufReader::with_capacity(CHUNK, reader), &Limits::default())?;
+    let mut files = std::collections::HashMap::new();
+    archive.read_files(
+        |file| quiz_items.iter().any(|(_, path)| *path == file.path),
+        |file, content| {
+            let mut bytes = Vec::new();
+            content.read_to_end(&mut bytes)?;
+            files.insert(file.path.clone(), (file.sha256.clone(), bytes));
+            Ok(())
+        },
+    )?;
+    Ok(quiz_items
+        .into_iter()
+        .filter_map(|(item_id, path)| {
+            let (sha256, bytes) = files.get(&path)?.clone();
+            Some(crate::autograde::ShippedQuiz {
+                item_id,
+                sha256,
+                path,
+                bytes,
+            })
+        })
+        .collect())
+}
+
 /// Steps 4–5: reads every content file to check it, then imports the package into the store.
 fn import(staged: &Staged) -> Result<(), PublishError> {
     let path = staged.copy.path();
@@ -355,6 +431,7 @@ fn keep(
     staged: Staged,
     fingerprint: String,
     open: Option<bool>,
+    quizzes: Vec<crate::autograde::KeptQuiz>,
 ) -> Result<(DataLock, NewCatalogEntry), PublishError> {
     let Staged {
         lock,
@@ -400,6 +477,7 @@ fn keep(
         signature: signature_bytes,
         files,
         open,
+        quizzes,
     };
     Ok((lock, new))
 }

@@ -168,6 +168,15 @@ pub async fn submit(
                 ],
             )?;
             let server_id = tx.last_insert_rowid();
+            if kind == SubmissionKind::Quiz {
+                crate::autograde::grade_in(
+                    tx,
+                    server_id,
+                    &header.course_id,
+                    &header.item_id,
+                    &payload,
+                )?;
+            }
             Ok(Ok(Receipt {
                 server_id,
                 submission_id: id,
@@ -184,6 +193,15 @@ pub(crate) fn kind_name(kind: SubmissionKind) -> &'static str {
     match kind {
         SubmissionKind::Quiz => "quiz",
         SubmissionKind::Assignment => "assignment",
+    }
+}
+
+/// A kind from its stored name.
+pub(crate) fn kind_of(name: &str) -> SubmissionKind {
+    if name == "quiz" {
+        SubmissionKind::Quiz
+    } else {
+        SubmissionKind::Assignment
     }
 }
 

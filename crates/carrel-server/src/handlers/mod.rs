@@ -2,10 +2,13 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod changes;
 pub mod enrolments;
 pub mod files;
 pub mod health;
 pub mod json;
 pub mod packages;
+pub mod query;
 pub mod submissions;
+pub mod tutor;
 pub mod uploads;

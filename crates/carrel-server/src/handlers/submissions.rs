@@ -1,9 +1,11 @@
-//! `PUT /api/v1/submissions/{submission_id}`: see [`crate::submissions`].
+//! `PUT /api/v1/submissions/{submission_id}`: see [`crate::submissions`]; and `GET` of the same
+//! path, a learner's own submission with its grade and comments ([`crate::tutor::status`]).
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use carrel_protocol::submissions::{Receipt, SubmissionUpload};
+use carrel_protocol::tutor::SubmissionStatus;
 
 use crate::AppState;
 use crate::error::ServerError;
@@ -31,4 +33,18 @@ pub async fn put_submission(
         StatusCode::CREATED
     };
     Ok((status, Json(receipt)))
+}
+
+/// The signed-in learner's own submission; 404 for an id they do not have (another's included).
+pub async fn get_submission(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(submission_id): Path<String>,
+) -> Result<Json<SubmissionStatus>, ServerError> {
+    crate::tutor::status(state.storage(), who.account.id, &submission_id)
+        .await?
+        .map(Json)
+        .ok_or(ServerError::Tutor(crate::tutor::TutorError::NotFound(
+            submission_id,
+        )))
 }

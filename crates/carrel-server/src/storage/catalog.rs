@@ -2,8 +2,11 @@
 //! manifest and signature, and the content files (by hash) that version uses.
 //!
 //! Only `carrel-server publish` writes here ([`Storage::set_catalog_course`], one transaction per
-//! package), so a running server sees a course at its old version or its new one, never a mix.
+//! package), so a running server sees a course at its old version or its new one, never a mix. The
+//! same transaction sets who may see the course, keeps its quizzes' definitions, and tells the
+//! enrolled learners of a new version through the changes feed.
 
+use carrel_protocol::changes::{ChangeBody, PackageNotice};
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::{Storage, StorageError};
@@ -55,6 +58,8 @@ pub struct NewCatalogEntry {
     /// Open to anyone (`Some(true)`), enrolled-only (`Some(false)`), or as before (`None`:
     /// enrolled-only for a new course); see [`crate::access`].
     pub open: Option<bool>,
+    /// Its quizzes' definitions, kept for grading ([`crate::autograde`]).
+    pub quizzes: Vec<crate::autograde::KeptQuiz>,
 }
 
 /// The signed documents kept for each published course version.
@@ -134,6 +139,18 @@ impl Storage {
         .await
     }
 
+    /// Keeps the quiz definitions of version `version` of `course_id` ([`crate::autograde`]).
+    pub async fn keep_quizzes(
+        &self,
+        course_id: &str,
+        version: &str,
+        quizzes: Vec<crate::autograde::KeptQuiz>,
+    ) -> Result<(), StorageError> {
+        let (course_id, version) = (course_id.to_owned(), version.to_owned());
+        self.transact(move |tx| crate::autograde::keep_in(tx, &course_id, &version, &quizzes))
+            .await
+    }
+
     /// Makes `course_id` open to anyone or enrolled-only (see [`crate::access`]).
     pub async fn set_course_access(&self, course_id: &str, open: bool) -> Result<(), StorageError> {
         let course_id = course_id.to_owned();
@@ -192,6 +209,20 @@ impl Storage {
                 insert_file.execute(params![sha256, entry.course_id, size])?;
             }
             crate::access::set_open_in(tx, &entry.course_id, new.open)?;
+            crate::autograde::keep_in(tx, &entry.course_id, &entry.version, &new.quizzes)?;
+            if previous.as_ref().map(|old| &old.version) != Some(&entry.version) {
+                let notice = PackageNotice {
+                    course_id: entry.course_id.clone(),
+                    version: entry.version.clone(),
+                    title: entry.title.clone(),
+                };
+                crate::changes::append_in(
+                    tx,
+                    None,
+                    &entry.course_id,
+                    &ChangeBody::Package(notice),
+                )?;
+            }
             Ok(previous)
         })
         .await
@@ -228,6 +259,7 @@ mod tests {
                 ("b".repeat(64), 4),
             ],
             open: None,
+            quizzes: Vec::new(),
         }
     }
 

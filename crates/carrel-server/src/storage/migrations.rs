@@ -18,6 +18,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0004_submissions.sql"),
     include_str!("sql/0005_uploads.sql"),
     include_str!("sql/0006_enrolments.sql"),
+    include_str!("sql/0007_grades.sql"),
+    include_str!("sql/0008_quiz_definitions.sql"),
 ];
 
 /// The schema version this build writes.

@@ -416,3 +416,134 @@ async fn the_binary_enrols_and_publishes_enrolled_only_by_default() {
         "--open on the same package opens the course"
     );
 }
+
+/// The tutor's commands on the database, as the learner sees their effect: `submissions` lists,
+/// `grade` by client id with feedback from a file, `comment`, `announce`, `extend`.
+#[tokio::test]
+async fn the_binary_grades_comments_announces_and_extends() {
+    use carrel_protocol::changes::{ChangeBody, ChangesPage};
+    let class = crate::support::Class::start().await;
+    let db = class.fx.server.db().to_owned();
+    let receipt = class
+        .submit(
+            &class.ana,
+            "ana-essay-1",
+            "assignment",
+            &crate::support::Class::essay("essay", "Ana"),
+        )
+        .await;
+    let command = |args: &[&str]| {
+        let output = run(carrel_server().args(args).arg("--db").arg(&db));
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+        text(&output.stdout)
+    };
+    let table = command(&["submissions", "--ungraded"]);
+    let row = table.lines().nth(1).expect("one submission");
+    for expected in [
+        receipt.server_id.to_string().as_str(),
+        "ana-essay-1",
+        "ana",
+        crate::support::CLASS_COURSE,
+        "essay",
+        "-",
+    ] {
+        assert!(row.contains(expected), "{expected} in {table}");
+    }
+    let feedback = class.fx.dir.path().join("feedback.md");
+    std::fs::write(&feedback, "Well done.").unwrap();
+    let graded = command(&[
+        "grade",
+        "ana-essay-1",
+        "--score",
+        "17",
+        "--out-of",
+        "20",
+        "--passed",
+        "true",
+        "--feedback-file",
+        feedback.to_str().unwrap(),
+        "--tutor",
+        "tom",
+    ]);
+    assert_eq!(graded, format!("{} 17/20 passed\n", receipt.server_id));
+    assert_eq!(
+        command(&["submissions", "--ungraded"]).lines().count(),
+        1,
+        "only the header is left"
+    );
+    assert!(
+        command(&["submissions", "--course", "nope"])
+            .lines()
+            .count()
+            == 1
+    );
+    command(&["comment", &receipt.server_id.to_string(), "--text", "Bravo"]);
+    command(&[
+        "announce",
+        crate::support::CLASS_COURSE,
+        "--title",
+        "Week 2",
+        "--body",
+        "Read chapter 2.",
+    ]);
+    command(&[
+        "extend",
+        "ana",
+        crate::support::CLASS_COURSE,
+        "essay",
+        "--due",
+        "2027-03-01T17:00:00Z",
+        "--reason",
+        "illness",
+    ]);
+    let too_much = run(carrel_server()
+        .args([
+            "grade",
+            "ana-essay-1",
+            "--score",
+            "21",
+            "--out-of",
+            "20",
+            "--db",
+        ])
+        .arg(&db));
+    assert!(
+        !too_much.status.success(),
+        "a score over the points possible is refused"
+    );
+    let unknown = run(carrel_server()
+        .args(["grade", "no-such-id", "--score", "1", "--db"])
+        .arg(&db));
+    assert!(text(&unknown.stderr).contains("carrel-server submissions"));
+
+    let feed: ChangesPage = class.get_json("/api/v1/changes", &class.ana).await;
+    let summary: Vec<String> = feed
+        .changes
+        .iter()
+        .map(|change| match &change.body {
+            ChangeBody::Grade(grade) => format!(
+                "grade {} {:?} {:?}",
+                grade.score,
+                grade.graded_by.as_deref(),
+                grade.feedback.as_deref()
+            ),
+            ChangeBody::Comment(comment) => format!("comment {} {}", comment.author, comment.text),
+            ChangeBody::Announcement(a) => format!("announcement {}", a.title),
+            ChangeBody::Schedule(s) => format!("schedule {:?} {:?}", s.due, s.reason),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            r#"grade 17 Some("tom") Some("Well done.")"#,
+            "comment Course team Bravo",
+            "announcement Week 2",
+            r#"schedule Some("2027-03-01T17:00:00Z") Some("illness")"#,
+        ]
+    );
+}

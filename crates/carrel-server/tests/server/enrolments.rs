@@ -143,7 +143,15 @@ async fn an_enrolled_only_course_is_listed_and_served_only_to_its_accounts_and_a
     let v2 = fx.package("v2", "2.0.0", "Second edition.");
     publish(&fx, &v2, PublishOptions::default()).await;
     assert_eq!(catalog_ids(&fx, None).await, vec![COURSE_ID]);
-    publish(&fx, &v2, PublishOptions { open: Some(false) }).await;
+    publish(
+        &fx,
+        &v2,
+        PublishOptions {
+            open: Some(false),
+            ..PublishOptions::default()
+        },
+    )
+    .await;
     assert!(catalog_ids(&fx, None).await.is_empty());
     assert_eq!(catalog_ids(&fx, Some(&ana)).await, vec![COURSE_ID]);
 }

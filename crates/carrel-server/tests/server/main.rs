@@ -5,12 +5,15 @@
 #![allow(clippy::unwrap_used)]
 
 mod auth;
+mod autograde;
+mod changes;
 mod cli;
 mod downloads;
 mod enrolments;
 mod publish;
 mod submissions;
 mod support;
+mod tutor;
 mod uploads;
 
 use std::time::Duration;

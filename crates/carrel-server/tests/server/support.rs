@@ -176,3 +176,146 @@ impl Fixture {
         found
     }
 }
+
+/// A class: a running server with learners `ana` and `ben` enrolled in [`CLASS_COURSE`], its
+/// tutor `tom`, `tina` who tutors another course, and an admin `root`; and HTTP helpers that
+/// send a token or none.
+pub struct Class {
+    pub fx: Fixture,
+    pub ana: String,
+    pub ben: String,
+    pub tom: String,
+    pub tina: String,
+    pub root: String,
+}
+
+/// The course of a [`Class`].
+pub const CLASS_COURSE: &str = "class-course";
+
+impl Class {
+    pub async fn start() -> Self {
+        use carrel_protocol::auth::Role;
+        let fx = Fixture::start().await;
+        let ana = fx.server.learner_in("ana", CLASS_COURSE).await.unwrap();
+        let ben = fx.server.learner_in("ben", CLASS_COURSE).await.unwrap();
+        let tom = fx.server.account("tom", Role::Tutor).await.unwrap();
+        fx.server
+            .enrol("tom", CLASS_COURSE, Role::Tutor, None)
+            .await
+            .unwrap();
+        let tina = fx.server.account("tina", Role::Tutor).await.unwrap();
+        fx.server
+            .enrol("tina", "another-course", Role::Tutor, None)
+            .await
+            .unwrap();
+        let root = fx.server.account("root", Role::Admin).await.unwrap();
+        Self {
+            fx,
+            ana: ana.access_token,
+            ben: ben.access_token,
+            tom: tom.access_token,
+            tina: tina.access_token,
+            root: root.access_token,
+        }
+    }
+
+    /// Sends `method path` with `token` (if any) and `body` (JSON text, if any).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self.fx.client.request(method, self.fx.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("Content-Type", "application/json")
+                .body(body.to_owned());
+        }
+        request.send().await.unwrap()
+    }
+
+    /// `GET path` as `token`, expecting 200 and a `T`.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str, token: &str) -> T {
+        let response = self
+            .send(reqwest::Method::GET, path, Some(token), None)
+            .await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.unwrap()
+    }
+
+    /// Submits `payload` (a JSON object without `submissionId`, which is added) of `kind` as
+    /// `token` under `id`; returns the receipt.
+    pub async fn submit(
+        &self,
+        token: &str,
+        id: &str,
+        kind: &str,
+        payload: &str,
+    ) -> carrel_protocol::submissions::Receipt {
+        let payload = format!(r#"{{"submissionId":"{id}",{}"#, &payload[1..]);
+        let body = format!(r#"{{"kind":"{kind}","payload":{payload}}}"#);
+        let response = self
+            .send(
+                reqwest::Method::PUT,
+                &carrel_protocol::submissions::submission_path(id),
+                Some(token),
+                Some(&body),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        response.json().await.unwrap()
+    }
+
+    /// An assignment payload for `item` of the class course.
+    pub fn essay(item: &str, text: &str) -> String {
+        format!(
+            r#"{{"courseId":"{CLASS_COURSE}","itemId":"{item}","text":"{text}","attachments":[]}}"#
+        )
+    }
+
+    /// Asserts that `GET path?query` as `token` is 400 `malformed_request` for every query.
+    pub async fn assert_malformed_queries(&self, path: &str, token: &str, queries: &[&str]) {
+        for query in queries {
+            let response = self
+                .send(
+                    reqwest::Method::GET,
+                    &format!("{path}{query}"),
+                    Some(token),
+                    None,
+                )
+                .await;
+            assert_eq!(
+                Self::error(response).await,
+                (reqwest::StatusCode::BAD_REQUEST, "malformed_request".into()),
+                "{path}{query}"
+            );
+        }
+    }
+
+    /// Rows in a table of the server database.
+    pub async fn count(&self, table: &'static str) -> i64 {
+        self.fx
+            .storage
+            .with_conn(move |conn| {
+                Ok(
+                    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                        row.get(0)
+                    })?,
+                )
+            })
+            .await
+            .unwrap()
+    }
+
+    /// The JSON error of a response: its status and code.
+    pub async fn error(response: reqwest::Response) -> (reqwest::StatusCode, String) {
+        let status = response.status();
+        let body: carrel_protocol::ApiError = response.json().await.expect("errors are JSON");
+        (status, body.code)
+    }
+}

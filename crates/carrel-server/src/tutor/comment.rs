@@ -1,0 +1,59 @@
+//! Commenting on a submission: the comment is stored and put in the learner's feed as a
+//! [`Comment`] change, in one transaction.
+
+use carrel_protocol::changes::{ChangeBody, Comment};
+use rusqlite::params;
+
+use super::{Actor, TutorError, signature_in, visible_in};
+use crate::storage::Storage;
+
+/// Longest comment, in characters.
+pub const MAX_COMMENT_CHARS: usize = 20_000;
+
+/// Adds `text` (Markdown) as `actor`'s comment on submission `server_id`.
+pub async fn add(
+    storage: &Storage,
+    actor: Actor,
+    server_id: i64,
+    text: &str,
+) -> Result<Comment, TutorError> {
+    let text = text.trim().to_owned();
+    if text.is_empty() || text.chars().count() > MAX_COMMENT_CHARS {
+        return Err(TutorError::InvalidComment(format!(
+            "write between 1 and {MAX_COMMENT_CHARS} characters"
+        )));
+    }
+    storage
+        .transact(move |tx| {
+            let summary = match visible_in(tx, &actor, server_id) {
+                Ok(summary) => summary,
+                Err(error) => return Ok(Err(error)),
+            };
+            let (author, author_id) = match signature_in(tx, &actor) {
+                Ok(signature) => signature,
+                Err(error) => return Ok(Err(error)),
+            };
+            let at_ms = carrel_protocol::unix_time_ms();
+            tx.execute(
+                "INSERT INTO comments (submission_id, author, author_id, text, at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![server_id, author, author_id, text, at_ms as i64],
+            )?;
+            let comment = Comment {
+                comment_id: tx.last_insert_rowid(),
+                submission_id: summary.submission_id,
+                course_id: summary.course_id.clone(),
+                author,
+                text,
+                at_ms,
+            };
+            crate::changes::append_in(
+                tx,
+                Some(summary.learner.id),
+                &summary.course_id,
+                &ChangeBody::Comment(comment.clone()),
+            )?;
+            Ok(Ok(comment))
+        })
+        .await?
+}
