@@ -481,6 +481,16 @@ async fn write_body(
     mut body: Body,
 ) -> Result<Upload, UploadError> {
     let path = part_path(data, &row.id);
+    let done = Upload {
+        offset: row.size,
+        complete: true,
+        ..row.to_upload()
+    };
+    if row.received == row.size && !path.exists() && blob_path(data, &row.sha256).exists() {
+        // The server stopped after moving the verified file into place and before recording it.
+        record_complete(storage, &row.id).await?;
+        return Ok(done);
+    }
     let dir = data.root().join(UPLOADS);
     tokio::fs::create_dir_all(&dir)
         .await
@@ -587,11 +597,7 @@ async fn write_body(
         });
     }
     complete(storage, data, &row).await?;
-    Ok(Upload {
-        offset: row.size,
-        complete: true,
-        ..row.to_upload()
-    })
+    Ok(done)
 }
 
 /// Writes out what is buffered and makes it durable.
@@ -649,6 +655,12 @@ async fn complete(storage: &Storage, data: &DataDir, row: &Row) -> Result<(), Up
             size: row.size,
         });
     }
+    Ok(record_complete(storage, &id).await?)
+}
+
+/// Records that upload `id` is complete.
+async fn record_complete(storage: &Storage, id: &str) -> Result<(), StorageError> {
+    let id = id.to_owned();
     storage
         .transact(move |tx| {
             tx.execute(
@@ -658,8 +670,7 @@ async fn complete(storage: &Storage, data: &DataDir, row: &Row) -> Result<(), Up
             )?;
             Ok(())
         })
-        .await?;
-    Ok(())
+        .await
 }
 
 /// The headers every answer about an upload carries.

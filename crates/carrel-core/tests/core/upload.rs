@@ -313,6 +313,83 @@ async fn resets_in_the_middle_of_a_file_resume_from_the_servers_offset() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bytes_damaged_on_the_server_are_sent_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = LoopbackServer::start(dir.path()).await.unwrap();
+    let token = learner(&server, "ana").await;
+    let laptop = laptop(dir.path());
+    let big = laptop.entry.attachments[0].clone();
+    // The server already holds a first megabyte of the file, but not the right one (damaged on
+    // the way, or on its disk): the checksum at the end cannot match.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::new();
+    let created: carrel_protocol::uploads::Upload = client
+        .post(format!(
+            "{}{}",
+            server.url(),
+            carrel_protocol::uploads::UPLOADS_PATH
+        ))
+        .bearer_auth(&token)
+        .json(&carrel_protocol::uploads::NewUpload {
+            sha256: big.sha256.clone(),
+            size: big.size,
+            name: big.name.clone(),
+        })
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut damaged = laptop.files[0][..1024 * 1024].to_vec();
+    damaged[12_345] ^= 0x10;
+    let patched = client
+        .patch(format!(
+            "{}{}",
+            server.url(),
+            carrel_protocol::uploads::upload_path(&created.upload_id)
+        ))
+        .bearer_auth(&token)
+        .header("Content-Type", carrel_protocol::uploads::OFFSET_MEDIA_TYPE)
+        .header(carrel_protocol::uploads::UPLOAD_OFFSET, "0")
+        .body(damaged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 204);
+    let url = ServerUrl::parse(&server.url()).unwrap();
+    let http = HttpClient::new().unwrap();
+
+    // The drain goes on from the server's megabyte; the server refuses the whole (422) and
+    // starts again from 0; our copy is whole, so the entry waits for the next try.
+    let calls = Mutex::new(Vec::new());
+    let first = laptop.drain(&http, &url, &token, &calls).await;
+    assert!(first.retry_at_ms.is_some(), "{first:?}");
+    assert_eq!(
+        calls.into_inner().unwrap().first().map(|c| c.1),
+        Some(1024 * 1024),
+        "it resumed from the server's offset"
+    );
+    let entry = laptop.entry();
+    assert_eq!(entry.state, OutboxState::Queued);
+    assert!(
+        entry
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("arrived damaged")),
+        "{:?}",
+        entry.last_error
+    );
+    assert!(server_submissions(&server).is_empty());
+
+    let second = laptop
+        .drain(&http, &url, &token, &Mutex::new(Vec::new()))
+        .await;
+    assert_eq!(second.received, 1, "sent again from 0, it arrives whole");
+    assert_delivered(&laptop, &server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_token_uploads_nothing_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let server = LoopbackServer::start(dir.path()).await.unwrap();

@@ -320,6 +320,41 @@ async fn an_upload_resumes_from_the_servers_offset_and_ends_in_its_blob() {
 }
 
 #[tokio::test]
+async fn a_stop_between_storing_the_blob_and_recording_it_is_finished_by_the_next_patch() {
+    let world = World::start().await;
+    let ana = world.learner("ana").await;
+    let bytes = file(70_000, 11);
+    let new = new_upload(&bytes, "g.bin");
+    let upload = world.upload(&ana, &new).await;
+    let id = upload.upload_id.clone();
+    world.patch(&ana, &id, 0, &bytes).await;
+    // As if the server had stopped right after moving the verified file into its blob: every
+    // byte recorded, the part file gone, the upload not yet marked complete.
+    let key = id.clone();
+    world
+        .storage
+        .with_conn(move |conn| {
+            conn.execute(
+                "UPDATE uploads SET completed_ms = NULL WHERE id = ?1",
+                [key],
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let found = world.upload(&ana, &new).await;
+    assert_eq!((found.offset, found.complete), (70_000, false));
+
+    let finish = world.patch(&ana, &id, 70_000, b"").await;
+    assert_eq!(finish.status(), StatusCode::NO_CONTENT);
+    assert!(world.upload(&ana, &new).await.complete);
+    assert_eq!(
+        std::fs::read(blob_path(world.server.data(), &new.sha256)).unwrap(),
+        bytes
+    );
+}
+
+#[tokio::test]
 async fn an_empty_file_completes_with_an_empty_patch() {
     let world = World::start().await;
     let ana = world.learner("ana").await;
