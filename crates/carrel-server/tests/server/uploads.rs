@@ -532,7 +532,13 @@ async fn a_second_patch_while_one_runs_is_told_to_wait() {
     let mut running = world
         .raw_patch(&ana, id, 0, 200_000, &bytes[..50_000])
         .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The part file appears once the first request holds the upload.
+    for _ in 0..200 {
+        if world.part_len(id).is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let second = world.patch(&ana, id, 0, &bytes).await;
     assert_eq!(second.headers().get("retry-after").unwrap(), "1");
     assert_eq!(
