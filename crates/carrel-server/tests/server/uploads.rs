@@ -355,6 +355,44 @@ async fn a_stop_between_storing_the_blob_and_recording_it_is_finished_by_the_nex
 }
 
 #[tokio::test]
+async fn declaring_another_size_restarts_an_unfinished_upload_and_is_refused_for_a_finished_one() {
+    let world = World::start().await;
+    let ana = world.learner("ana").await;
+    let bytes = file(8_000, 12);
+    let right = new_upload(&bytes, "h.bin");
+    // A client that got the size wrong, and sent some bytes.
+    let wrong = NewUpload {
+        size: 9_000,
+        ..right.clone()
+    };
+    let first = world.upload(&ana, &wrong).await;
+    world
+        .patch(&ana, &first.upload_id, 0, &bytes[..3_000])
+        .await;
+    // Declared again with the right size: the same upload, from 0, at that size.
+    let again = world.upload(&ana, &right).await;
+    assert_eq!(again.upload_id, first.upload_id);
+    assert_eq!(
+        (again.size, again.offset, again.complete),
+        (8_000, 0, false)
+    );
+    let patch = world.patch(&ana, &again.upload_id, 0, &bytes).await;
+    assert_eq!(patch.status(), StatusCode::NO_CONTENT);
+    assert!(world.upload(&ana, &right).await.complete);
+    // Once complete, its size is known: another one is refused and changes nothing.
+    let refused = world.create(&ana, &wrong).await;
+    assert_eq!(
+        error_code(refused).await,
+        (StatusCode::BAD_REQUEST, "malformed_request".into())
+    );
+    let done = world.upload(&ana, &right).await;
+    assert_eq!(
+        (done.size, done.offset, done.complete),
+        (8_000, 8_000, true)
+    );
+}
+
+#[tokio::test]
 async fn an_empty_file_completes_with_an_empty_patch() {
     let world = World::start().await;
     let ana = world.learner("ana").await;
