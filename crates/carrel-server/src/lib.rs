@@ -26,6 +26,7 @@ pub mod access;
 pub mod accounts;
 pub mod autograde;
 pub mod changes;
+pub mod config;
 pub mod data;
 pub mod enrolments;
 pub mod error;

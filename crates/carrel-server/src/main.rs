@@ -18,23 +18,27 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use carrel_server::{AppState, DataDir, Storage};
+use carrel_server::config::{self, ConfigFile, LogFormat, Settings};
+use carrel_server::{AppState, Storage};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
-/// How log lines are written.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum LogFormat {
-    /// One human-readable line per event.
-    Pretty,
-    /// One JSON object per line, for log collectors.
-    Json,
-}
-
 const ENVIRONMENT_HELP: &str = "\
-Every option can also be set with the environment variable shown beside it.
-RUST_LOG filters log lines (default: info), e.g. RUST_LOG=warn or RUST_LOG=carrel_server=debug.";
+Every option can also be set with the environment variable shown beside it, or in the
+configuration file given with --config (or CARREL_SERVER_CONFIG). Precedence: flag, then
+environment variable, then configuration file, then default. The file is TOML; every key is
+optional, and relative paths in it are relative to its folder:
+
+  listen = \"127.0.0.1:7878\"          # address to listen on (serve only)
+  db = \"carrel-server.sqlite3\"        # the database file
+  data = \"carrel-data\"                # default: carrel-data beside the database
+  log_format = \"pretty\"               # or \"json\"
+  access_token_minutes = 15           # how long an access token works
+  refresh_token_days = 30             # how long a session lasts without a refresh
+
+RUST_LOG filters log lines (default: info), e.g. RUST_LOG=warn or RUST_LOG=carrel_server=debug.
+CARREL_SERVER_FAULTS (tests only) makes the server misbehave on purpose; see docs/server.md.";
 
 /// The Carrel course server: serves the course catalogue and packages to Carrel clients.
 ///
@@ -282,9 +286,16 @@ enum RoleArg {
 
 #[derive(Debug, Args)]
 struct ServeArgs {
-    /// Address to listen on. Port 0 picks a free port (the chosen address is logged).
-    #[arg(long, env = "CARREL_SERVER_LISTEN", default_value = "127.0.0.1:7878")]
-    listen: SocketAddr,
+    /// Address to listen on [default: 127.0.0.1:7878]. Port 0 picks a free port (the chosen
+    /// address is logged).
+    #[arg(long, env = "CARREL_SERVER_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// How long an access token works, in minutes [default: 15].
+    #[arg(long, env = "CARREL_ACCESS_TOKEN_MINUTES", value_name = "MINUTES")]
+    access_token_minutes: Option<u64>,
+    /// How long a session lasts without a refresh, in days [default: 30].
+    #[arg(long, env = "CARREL_REFRESH_TOKEN_DAYS", value_name = "DAYS")]
+    refresh_token_days: Option<u64>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -312,28 +323,48 @@ struct PublishArgs {
 
 #[derive(Debug, Args)]
 struct CommonArgs {
-    /// The SQLite database file; created with its folder on first start.
-    #[arg(
-        long,
-        env = "CARREL_SERVER_DB",
-        default_value = "carrel-server.sqlite3"
-    )]
-    db: PathBuf,
+    /// A TOML configuration file (format below); flags and environment variables override it.
+    #[arg(long, env = "CARREL_SERVER_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The SQLite database file [default: carrel-server.sqlite3]; created with its folder on
+    /// first start.
+    #[arg(long, env = "CARREL_SERVER_DB", value_name = "FILE")]
+    db: Option<PathBuf>,
     /// The folder for published packages and their content files [default: carrel-data beside
     /// the --db file]; created on first use
     #[arg(long, env = "CARREL_SERVER_DATA", value_name = "DIR")]
     data_dir: Option<PathBuf>,
-    /// Log format.
-    #[arg(long, env = "CARREL_LOG_FORMAT", value_enum, default_value = "pretty")]
-    log_format: LogFormat,
+    /// Log format [default: pretty].
+    #[arg(long, env = "CARREL_LOG_FORMAT", value_enum)]
+    log_format: Option<LogFormat>,
 }
 
 impl CommonArgs {
-    fn data_dir(&self) -> DataDir {
-        match &self.data_dir {
-            Some(dir) => DataDir::new(dir),
-            None => DataDir::beside(&self.db),
-        }
+    /// The settings in effect: these flags (or their variables), then the configuration file,
+    /// then the defaults. Sets up logging.
+    fn settings(&self, serve: Option<&ServeArgs>) -> anyhow::Result<Settings> {
+        let file = match &self.config {
+            Some(path) => ConfigFile::read(path)?,
+            None => ConfigFile::default(),
+        };
+        let overrides = config::Overrides {
+            listen: serve.and_then(|args| args.listen),
+            db: self.db.clone(),
+            data: self.data_dir.clone(),
+            log_format: self.log_format,
+            access_token_minutes: serve.and_then(|args| args.access_token_minutes),
+            refresh_token_days: serve.and_then(|args| args.refresh_token_days),
+        };
+        let settings = config::resolve(overrides, file)?;
+        init_logging(settings.log_format);
+        Ok(settings)
+    }
+
+    /// The settings, and the database opened.
+    fn open(&self) -> anyhow::Result<(Settings, Storage)> {
+        let settings = self.settings(None)?;
+        let storage = Storage::open(&settings.db)?;
+        Ok((settings, storage))
     }
 }
 
@@ -358,8 +389,7 @@ async fn main() -> anyhow::Result<()> {
 
 async fn submissions(args: SubmissionsArgs) -> anyhow::Result<()> {
     use carrel_server::tutor::{self, Actor, ListFilter};
-    init_logging(args.common.log_format);
-    let storage = Storage::open(&args.common.db)?;
+    let (_, storage) = args.common.open()?;
     let filter = ListFilter {
         course: args.course,
         item: args.item,
@@ -411,8 +441,7 @@ async fn submission_id(storage: &Storage, reference: &str) -> anyhow::Result<i64
 
 async fn grade(args: GradeArgs) -> anyhow::Result<()> {
     use carrel_server::tutor::{self, Actor};
-    init_logging(args.common.log_format);
-    let storage = Storage::open(&args.common.db)?;
+    let (_, storage) = args.common.open()?;
     let server_id = submission_id(&storage, &args.submission).await?;
     let feedback = match &args.feedback_file {
         Some(path) => Some(
@@ -448,8 +477,7 @@ async fn grade(args: GradeArgs) -> anyhow::Result<()> {
 
 async fn comment(args: CommentArgs) -> anyhow::Result<()> {
     use carrel_server::tutor::{self, Actor};
-    init_logging(args.common.log_format);
-    let storage = Storage::open(&args.common.db)?;
+    let (_, storage) = args.common.open()?;
     let server_id = submission_id(&storage, &args.submission).await?;
     let actor = Actor::Operator { tutor: args.tutor };
     let comment = tutor::comment::add(&storage, actor, server_id, &args.text)
@@ -460,8 +488,7 @@ async fn comment(args: CommentArgs) -> anyhow::Result<()> {
 }
 
 async fn announce(args: AnnounceArgs) -> anyhow::Result<()> {
-    init_logging(args.common.log_format);
-    let storage = Storage::open(&args.common.db)?;
+    let (_, storage) = args.common.open()?;
     let seq = carrel_server::changes::announce(&storage, &args.course_id, &args.title, &args.body)
         .await
         .context("nothing was announced")?;
@@ -470,8 +497,7 @@ async fn announce(args: AnnounceArgs) -> anyhow::Result<()> {
 }
 
 async fn extend(args: ExtendArgs) -> anyhow::Result<()> {
-    init_logging(args.common.log_format);
-    let storage = Storage::open(&args.common.db)?;
+    let (_, storage) = args.common.open()?;
     let seq = carrel_server::changes::extend(
         &storage,
         &args.login,
@@ -488,12 +514,11 @@ async fn extend(args: ExtendArgs) -> anyhow::Result<()> {
 
 async fn enrol(args: EnrolArgs) -> anyhow::Result<()> {
     use carrel_protocol::auth::Role;
-    init_logging(args.common.log_format);
+    let (_, storage) = args.common.open()?;
     let role = match args.role {
         CourseRoleArg::Learner => Role::Learner,
         CourseRoleArg::Tutor => Role::Tutor,
     };
-    let storage = Storage::open(&args.common.db)?;
     let enrolled = carrel_server::enrolments::enrol(
         &storage,
         &args.login,
@@ -518,8 +543,7 @@ async fn enrol(args: EnrolArgs) -> anyhow::Result<()> {
 }
 
 async fn unenrol(args: UnenrolArgs) -> anyhow::Result<()> {
-    init_logging(args.common.log_format);
-    let storage = Storage::open(&args.common.db)?;
+    let (_, storage) = args.common.open()?;
     let removed =
         carrel_server::enrolments::unenrol(&storage, &args.login, &args.course_id).await?;
     anyhow::ensure!(
@@ -533,7 +557,7 @@ async fn unenrol(args: UnenrolArgs) -> anyhow::Result<()> {
 
 async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
     use carrel_protocol::auth::Role;
-    init_logging(args.common.log_format);
+    let (_, storage) = args.common.open()?;
     let mut password = String::new();
     std::io::stdin()
         .read_line(&mut password)
@@ -544,7 +568,6 @@ async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
         RoleArg::Tutor => Role::Tutor,
         RoleArg::Admin => Role::Admin,
     };
-    let storage = Storage::open(&args.common.db)?;
     let account =
         carrel_server::accounts::create_user(&storage, &args.login, &args.name, password, role)
             .await
@@ -555,25 +578,24 @@ async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
 }
 
 async fn user_disable(args: UserDisableArgs) -> anyhow::Result<()> {
-    init_logging(args.common.log_format);
-    let storage = Storage::open(&args.common.db)?;
+    let (_, storage) = args.common.open()?;
     let found = carrel_server::accounts::set_disabled(&storage, &args.login, !args.enable).await?;
     anyhow::ensure!(found, "there is no account with the login “{}”", args.login);
     Ok(())
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    init_logging(args.common.log_format);
-    let storage = Storage::open(&args.common.db)?;
-    let data = args.common.data_dir();
+    let settings = args.common.settings(Some(&args))?;
+    let storage = Storage::open(&settings.db)?;
+    let data = settings.data.clone();
     let state = {
-        let data = data.clone();
-        tokio::task::spawn_blocking(move || AppState::open(storage, data)).await??
+        let (data, auth) = (data.clone(), settings.auth);
+        tokio::task::spawn_blocking(move || AppState::open_with(storage, data, auth)).await??
     };
-    let listener = TcpListener::bind(args.listen).await.with_context(|| {
+    let listener = TcpListener::bind(settings.listen).await.with_context(|| {
         format!(
             "cannot listen on {}: is another server using it?",
-            args.listen
+            settings.listen
         )
     })?;
     let addr = listener.local_addr()?;
@@ -591,15 +613,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn publish(args: PublishArgs) -> anyhow::Result<()> {
-    init_logging(args.common.log_format);
+    let settings = args.common.settings(None)?;
     // A mistyped path should not leave a new database and data folder behind.
     for package in &args.packages {
         let metadata = std::fs::metadata(package)
             .with_context(|| format!("cannot read {}", package.display()))?;
         anyhow::ensure!(metadata.is_file(), "{} is not a file", package.display());
     }
-    let storage = Storage::open(&args.common.db)?;
-    let data = args.common.data_dir();
+    let storage = Storage::open(&settings.db)?;
+    let data = settings.data;
     anyhow::ensure!(
         args.answer_keys.is_none() || args.packages.len() == 1,
         "--answer-keys goes with one package; publish the packages one at a time"

@@ -19,11 +19,85 @@ fn carrel_server() -> Command {
         "CARREL_SERVER_DB",
         "CARREL_SERVER_DATA",
         "CARREL_LOG_FORMAT",
+        "CARREL_SERVER_CONFIG",
+        "CARREL_ACCESS_TOKEN_MINUTES",
+        "CARREL_REFRESH_TOKEN_DAYS",
+        "CARREL_SERVER_FAULTS",
         "RUST_LOG",
     ] {
         command.env_remove(name);
     }
     command
+}
+
+/// The binary serving, and the lines it logs (JSON).
+struct Running {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    /// The "carrel-server listening" event.
+    listening: serde_json::Value,
+    url: String,
+}
+
+impl Running {
+    /// Starts `command` (which must log JSON) and waits until it listens.
+    fn start(command: &mut Command) -> Self {
+        let mut child = command
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("the server binary starts");
+        let stderr = child.stderr.take().unwrap();
+        let (line_tx, lines) = std::sync::mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut running = Self {
+            child,
+            lines,
+            listening: serde_json::Value::Null,
+            url: String::new(),
+        };
+        running.listening = running.next_event("carrel-server listening");
+        running.url = running.listening["url"]
+            .as_str()
+            .expect("the url is logged")
+            .to_owned();
+        running
+    }
+
+    fn next_event(&self, message: &str) -> serde_json::Value {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("the server logs {message:?} within 30 s"));
+            let event: serde_json::Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("every log line is JSON ({e}): {line}"));
+            if event["message"] == message {
+                return event;
+            }
+        }
+    }
+
+    /// Sends SIGTERM and checks that the server stops cleanly.
+    fn stop(mut self) {
+        let killed = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        self.next_event("carrel-server stopped");
+        let status = self.child.wait().unwrap();
+        assert!(
+            status.success(),
+            "SIGTERM is a clean shutdown, got {status}"
+        );
+    }
 }
 
 /// Starts the binary with `args`, checks that it logs where it listens as JSON, answers, and
@@ -37,41 +111,10 @@ async fn serve_and_stop(args: &[&str], db: &Path, data_dir: Option<&Path>) -> se
     if let Some(dir) = data_dir {
         command.arg("--data-dir").arg(dir);
     }
-    let mut child = command
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("the server binary starts");
-    let stderr = child.stderr.take().unwrap();
-    let (line_tx, line_rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let next_event = |rx: &std::sync::mpsc::Receiver<String>, message: &str| -> serde_json::Value {
-        loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(30))
-                .unwrap_or_else(|_| panic!("the server logs {message:?} within 30 s"));
-            let event: serde_json::Value = serde_json::from_str(&line)
-                .unwrap_or_else(|e| panic!("every log line is JSON ({e}): {line}"));
-            if event["message"] == message {
-                return event;
-            }
-        }
-    };
-    let listening = next_event(&line_rx, "carrel-server listening");
-    let url = listening["url"]
-        .as_str()
-        .expect("the url is logged")
-        .to_owned();
+    let running = Running::start(&mut command);
     assert!(db.exists(), "the binary creates its database");
-
     let health: Health = http_client()
-        .get(format!("{url}{HEALTH_PATH}"))
+        .get(format!("{}{HEALTH_PATH}", running.url))
         .send()
         .await
         .unwrap()
@@ -79,18 +122,8 @@ async fn serve_and_stop(args: &[&str], db: &Path, data_dir: Option<&Path>) -> se
         .await
         .unwrap();
     assert_eq!(health.status, HealthStatus::Ok);
-
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    next_event(&line_rx, "carrel-server stopped");
-    let status = child.wait().unwrap();
-    assert!(
-        status.success(),
-        "SIGTERM is a clean shutdown, got {status}"
-    );
+    let listening = running.listening.clone();
+    running.stop();
     listening
 }
 
@@ -222,6 +255,11 @@ fn help_documents_every_flag_and_environment_variable() {
             "CARREL_LOG_FORMAT",
             "RUST_LOG",
             "carrel-data beside",
+            "--config",
+            "CARREL_SERVER_CONFIG",
+            "access_token_minutes",
+            "refresh_token_days",
+            "CARREL_ACCESS_TOKEN_MINUTES",
         ] {
             assert!(
                 text.contains(expected),
@@ -545,5 +583,95 @@ async fn the_binary_grades_comments_announces_and_extends() {
             "announcement Week 2",
             r#"schedule Some("2027-03-01T17:00:00Z") Some("illness")"#,
         ]
+    );
+}
+
+/// A configuration file sets what flags and variables do not: listen, db (relative to the file),
+/// log format, token lifetimes; a variable overrides it, and a flag the variable.
+#[tokio::test]
+async fn the_binary_reads_a_configuration_file_under_its_environment_and_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("etc/carrel.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(
+        &config,
+        "listen = \"127.0.0.1:0\"\ndb = \"state/server.sqlite3\"\nlog_format = \"json\"\naccess_token_minutes = 2\n",
+    )
+    .unwrap();
+    let db = dir.path().join("etc/state/server.sqlite3");
+
+    let mut add = carrel_server();
+    add.args(["user", "add", "--login", "ana", "--name", "Ana", "--config"])
+        .arg(&config)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = add.spawn().unwrap();
+    {
+        use std::io::Write as _;
+        writeln!(child.stdin.take().unwrap(), "a long enough password").unwrap();
+    }
+    let added = child.wait_with_output().unwrap();
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    assert!(db.exists(), "the file's db, relative to the file's folder");
+
+    let running = Running::start(carrel_server().env("CARREL_SERVER_CONFIG", &config));
+    assert_eq!(running.listening["db"].as_str(), Some(db.to_str().unwrap()));
+    let tokens: carrel_protocol::auth::Tokens = http_client()
+        .post(format!(
+            "{}{}",
+            running.url,
+            carrel_protocol::auth::SIGN_IN_PATH
+        ))
+        .json(&serde_json::json!({"login": "ana", "password": "a long enough password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let lifetime = tokens.access_expires_ms - carrel_protocol::unix_time_ms();
+    assert!(
+        (100_000..=120_000).contains(&lifetime),
+        "access tokens live the file's 2 minutes, not {lifetime} ms"
+    );
+    running.stop();
+
+    let from_env = dir.path().join("env.sqlite3");
+    let running = Running::start(
+        carrel_server()
+            .args(["--config"])
+            .arg(&config)
+            .env("CARREL_SERVER_DB", &from_env),
+    );
+    assert_eq!(
+        running.listening["db"].as_str(),
+        Some(from_env.to_str().unwrap()),
+        "the environment overrides the file"
+    );
+    running.stop();
+    let from_flag = dir.path().join("flag.sqlite3");
+    let running = Running::start(
+        carrel_server()
+            .args(["serve", "--config"])
+            .arg(&config)
+            .env("CARREL_SERVER_DB", &from_env)
+            .arg("--db")
+            .arg(&from_flag),
+    );
+    assert_eq!(
+        running.listening["db"].as_str(),
+        Some(from_flag.to_str().unwrap()),
+        "a flag overrides the environment"
+    );
+    running.stop();
+
+    std::fs::write(&config, "listn = \"127.0.0.1:0\"\n").unwrap();
+    let refused = run(carrel_server().arg("--config").arg(&config));
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("listn"),
+        "the error names the bad key: {}",
+        text(&refused.stderr)
     );
 }

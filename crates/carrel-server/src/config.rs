@@ -1,0 +1,247 @@
+//! The server's settings: command-line flags, environment variables, a TOML file, defaults —
+//! in that order of precedence, setting by setting.
+//!
+//! The file is given with `--config FILE` or `CARREL_SERVER_CONFIG`; every key is optional, and a
+//! relative path in it is relative to the file's folder (so a file works wherever it is read
+//! from). Unknown keys are refused, so a misspelt setting is not silently ignored. See
+//! [`EXAMPLE`].
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::DataDir;
+use crate::accounts::AuthConfig;
+
+/// A configuration file with every setting, as `--help` and `docs/server.md` show it.
+pub const EXAMPLE: &str = r#"# carrel-server.toml — every key is optional
+listen = "127.0.0.1:7878"          # address to listen on (serve only)
+db = "carrel-server.sqlite3"        # relative paths are relative to this file's folder
+data = "carrel-data"                # default: carrel-data beside the database
+log_format = "pretty"               # or "json"
+access_token_minutes = 15           # how long an access token works
+refresh_token_days = 30             # how long a session lasts without a refresh
+"#;
+
+/// The default address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
+/// The default database file.
+pub const DEFAULT_DB: &str = "carrel-server.sqlite3";
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Why the settings cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not the TOML the server takes.
+    #[error(
+        "the configuration file {path} is not valid: {message}; see `carrel-server --help` for its format"
+    )]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with its line.
+        message: String,
+    },
+    /// A setting has a value it cannot have.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The settings a configuration file may hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Address to listen on.
+    pub listen: Option<SocketAddr>,
+    /// The database file.
+    pub db: Option<PathBuf>,
+    /// The data folder.
+    pub data: Option<PathBuf>,
+    /// Log format.
+    pub log_format: Option<LogFormat>,
+    /// Access token lifetime, minutes.
+    pub access_token_minutes: Option<u64>,
+    /// Session lifetime without a refresh, days.
+    pub refresh_token_days: Option<u64>,
+}
+
+impl ConfigFile {
+    /// Reads the file at `path`; relative paths in it become relative to its folder.
+    pub fn read(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut file: Self = toml::from_str(&text).map_err(|error| ConfigError::Parse {
+            path: path.to_owned(),
+            message: error.to_string().trim().replace('\n', " "),
+        })?;
+        let folder = path.parent().unwrap_or(Path::new(""));
+        for setting in [&mut file.db, &mut file.data] {
+            if let Some(relative) = setting.as_ref().filter(|p| p.is_relative()) {
+                *setting = Some(folder.join(relative));
+            }
+        }
+        Ok(file)
+    }
+}
+
+/// What the flags and environment set (clap reads both; a flag wins over its variable).
+pub type Overrides = ConfigFile;
+
+/// The settings in effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// The database file.
+    pub db: PathBuf,
+    /// The data folder.
+    pub data: DataDir,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Token lifetimes.
+    pub auth: AuthConfig,
+}
+
+/// Each setting from `overrides` (flags and environment), else `file`, else its default.
+pub fn resolve(overrides: Overrides, file: ConfigFile) -> Result<Settings, ConfigError> {
+    let listen = match overrides.listen.or(file.listen) {
+        Some(listen) => listen,
+        None => DEFAULT_LISTEN
+            .parse()
+            .map_err(|_| ConfigError::Invalid("the default address is not valid".into()))?,
+    };
+    let db = overrides
+        .db
+        .or(file.db)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DB));
+    let data = match overrides.data.or(file.data) {
+        Some(dir) => DataDir::new(dir),
+        None => DataDir::beside(&db),
+    };
+    let minutes = overrides
+        .access_token_minutes
+        .or(file.access_token_minutes)
+        .unwrap_or(15);
+    let days = overrides
+        .refresh_token_days
+        .or(file.refresh_token_days)
+        .unwrap_or(30);
+    if !(1..=24 * 60).contains(&minutes) {
+        return Err(ConfigError::Invalid(format!(
+            "access_token_minutes is {minutes}: use 1 to 1440"
+        )));
+    }
+    if !(1..=366).contains(&days) {
+        return Err(ConfigError::Invalid(format!(
+            "refresh_token_days is {days}: use 1 to 366"
+        )));
+    }
+    let auth = AuthConfig {
+        access_ttl: Duration::from_secs(minutes * 60),
+        refresh_ttl: Duration::from_secs(days * 24 * 60 * 60),
+    };
+    if auth.refresh_ttl <= auth.access_ttl {
+        return Err(ConfigError::Invalid(
+            "a session must outlive its access tokens: raise refresh_token_days".into(),
+        ));
+    }
+    Ok(Settings {
+        listen,
+        db,
+        data,
+        log_format: overrides.log_format.or(file.log_format).unwrap_or_default(),
+        auth,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_and_environment_beat_the_file_which_beats_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(
+            &path,
+            "db = \"state/db.sqlite3\"\nlog_format = \"json\"\naccess_token_minutes = 5\nlisten = \"0.0.0.0:9000\"\n",
+        )
+        .unwrap();
+        let file = ConfigFile::read(&path).unwrap();
+        assert_eq!(
+            file.db,
+            Some(dir.path().join("state/db.sqlite3")),
+            "relative to the file's folder"
+        );
+        let from_file = resolve(Overrides::default(), file.clone()).unwrap();
+        assert_eq!(from_file.log_format, LogFormat::Json);
+        assert_eq!(from_file.auth.access_ttl, Duration::from_secs(300));
+        assert_eq!(
+            from_file.auth.refresh_ttl,
+            Duration::from_secs(30 * 86_400),
+            "default"
+        );
+        assert_eq!(
+            from_file.data,
+            DataDir::beside(&dir.path().join("state/db.sqlite3"))
+        );
+        let overridden = resolve(
+            Overrides {
+                db: Some("flag.sqlite3".into()),
+                listen: Some("127.0.0.1:1".parse().unwrap()),
+                ..Overrides::default()
+            },
+            file,
+        )
+        .unwrap();
+        assert_eq!(overridden.db, PathBuf::from("flag.sqlite3"));
+        assert_eq!(overridden.listen.port(), 1);
+        assert_eq!(
+            overridden.log_format,
+            LogFormat::Json,
+            "the file still sets the rest"
+        );
+        let defaults = resolve(Overrides::default(), ConfigFile::default()).unwrap();
+        assert_eq!(defaults.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(defaults.auth, AuthConfig::default());
+    }
+
+    #[test]
+    fn a_misspelt_key_or_a_bad_value_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(&path, "listn = \"127.0.0.1:1\"\n").unwrap();
+        let error = ConfigFile::read(&path).unwrap_err();
+        assert!(error.to_string().contains("listn"), "{error}");
+        std::fs::write(&path, "access_token_minutes = 0\n").unwrap();
+        let file = ConfigFile::read(&path).unwrap();
+        assert!(resolve(Overrides::default(), file).is_err());
+        let example: ConfigFile = toml::from_str(EXAMPLE).unwrap();
+        assert!(
+            resolve(Overrides::default(), example).is_ok(),
+            "the example is valid"
+        );
+    }
+}
