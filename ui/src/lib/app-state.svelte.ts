@@ -16,6 +16,7 @@ import {
   takeNotices,
   takePendingImports,
   toBackendError,
+  unlistenQuietly,
   type AppInfo,
   type Notice,
   type OutboxEntry,
@@ -24,6 +25,7 @@ import {
   type UnlistenFn,
 } from "./backend";
 import { isCoursePackage, LibraryState } from "./library.svelte";
+import { SyncState } from "./sync-state.svelte";
 
 /** The destinations of the main navigation, in order; the first is the one Carrel opens on. */
 export const SCREENS = ["dashboard", "search", "library", "course", "outbox", "settings"] as const;
@@ -68,6 +70,8 @@ export class AppState {
   currentCourseId: string | null = $state(null);
   /** Installed courses, the catalogue, and the running import or download. */
   readonly library = new LibraryState();
+  /** Background sync: its status, the account, sign-in. */
+  readonly sync = new SyncState();
   /** What the learner must be told once about their progress, until they dismiss it. */
   notices: Notice[] = $state([]);
 
@@ -126,7 +130,12 @@ export class AppState {
       this.loadError = toBackendError(reason);
       return;
     }
-    await Promise.all([this.#importPending(), this.#takeNotices(), this.refreshOutbox()]);
+    await Promise.all([
+      this.#importPending(),
+      this.#takeNotices(),
+      this.refreshOutbox(),
+      this.sync.start(),
+    ]);
   }
 
   /** Reads the outbox again. Never rejects: when it cannot be read, the last list stays. */
@@ -256,15 +265,8 @@ export class AppState {
     this.#unlisten = null;
     this.#unlistenDrops = null;
     this.#unlistenOutbox = null;
-    for (const unlisten of unlisteners) {
-      if (!unlisten) continue;
-      try {
-        // Unlistening is asynchronous in Tauri; a backend already gone is no reason to fail.
-        void Promise.resolve(unlisten() as unknown).catch(() => undefined);
-      } catch {
-        // The backend is gone (window closing): nothing left to unsubscribe from.
-      }
-    }
+    for (const unlisten of unlisteners) unlistenQuietly(unlisten);
+    this.sync.stop();
   }
 
   /** Shows `screen`; "Course" again while a quiz or assignment shows goes back to the outline. */

@@ -3,8 +3,6 @@ import { emit } from "@tauri-apps/api/event";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import { cleanup, fireEvent, render, waitFor } from "@testing-library/svelte";
 import { afterEach, describe, expect, it } from "vitest";
-import App from "../App.svelte";
-import { AppState } from "../lib/app-state.svelte";
 import type { OutboxEntry } from "../lib/backend";
 import {
   assignmentSubmissionDetail,
@@ -12,10 +10,16 @@ import {
   outboxEntry,
   quizState,
   quizSubmissionDetail,
+  serverGrade,
+  submissionComment,
 } from "../test/assess-fixtures";
 import { byId } from "../test/dom";
-import { callsOf, fakeBackend, type Handler } from "../test/backend";
-import { appInfo, courseSummary, dashboard, onlineStatus } from "../test/fixtures";
+import { callsOf, deferred, FakeSync, type Handler } from "../test/backend";
+import { syncStatus } from "../test/fixtures";
+import { formatInstant } from "../lib/assess";
+import { formatWhen } from "../lib/sync";
+import OutboxStateBadge from "../components/OutboxStateBadge.svelte";
+import { renderShell } from "../test/shell";
 
 afterEach(() => {
   cleanup();
@@ -29,21 +33,9 @@ function row(id: string): HTMLElement {
 }
 
 async function renderOutbox(entries: () => OutboxEntry[], handlers: Record<string, Handler> = {}) {
-  const calls = fakeBackend({
-    get_app_info: () => appInfo(),
-    get_server_status: () => onlineStatus(),
-    take_pending_imports: () => [],
-    take_notices: () => [],
-    get_dashboard: () => dashboard(),
-    list_courses: () => [courseSummary()],
-    list_outbox: () => entries(),
-    ...handlers,
-  });
-  const shell = new AppState();
-  render(App, { shell });
-  await waitFor(() => expect(document.body.dataset.ready).toBe("true"));
+  const rendered = await renderShell({ list_outbox: () => entries(), ...handlers });
   await fireEvent.click(byId("nav-outbox"));
-  return { calls, shell };
+  return rendered;
 }
 
 const ENTRIES = [
@@ -131,5 +123,234 @@ describe("the Outbox", () => {
     expect(file.textContent).toContain("figure.pdf");
     expect(file.textContent, "sizes as the backend writes them: 120,000 bytes, powers of 1024").toContain("118 KB");
     expect(detail.textContent).toContain("This is my own work.");
+  });
+});
+
+describe("the Outbox with sync", () => {
+  const HOUR = 3_600_000;
+
+  async function renderSynced(
+    entries: OutboxEntry[],
+    fake = new FakeSync(),
+    handlers: Record<string, Handler> = {},
+  ) {
+    const rendered = await renderOutbox(() => entries, { ...fake.handlers(), ...handlers });
+    await waitFor(() => expect(document.querySelectorAll(".outbox-entry")).toHaveLength(entries.length));
+    await waitFor(() => byId("outbox-sync"));
+    return { ...rendered, fake };
+  }
+
+  it("shows a queued submission's next try and why the last one failed", async () => {
+    const nextTryMs = Date.now() + 10 * 60_000;
+    await renderSynced([
+      outboxEntry({ id: "q", state: "queued", tries: 2, nextTryMs, lastError: "The server took too long to answer." }),
+    ]);
+    const next = row("q").querySelector<HTMLElement>(".next-try")!;
+    expect(next.textContent?.trim()).toBe(`Next try at ${formatWhen(nextTryMs, Date.now())}`);
+    expect(next.dataset.nextTryMs).toBe(String(nextTryMs));
+    expect(row("q").querySelector(".last-error")?.textContent?.trim()).toBe(
+      "Last try: The server took too long to answer.",
+    );
+  });
+
+  it("shows the upload's progress on the submission being sent", async () => {
+    const fake = new FakeSync(
+      syncStatus({ phase: "syncing", queued: 2, sending: { submissionId: "s", sent: 512_000, total: 2_048_000 } }),
+    );
+    await renderSynced(
+      [outboxEntry({ id: "s", state: "sending", title: "Essay" }), outboxEntry({ id: "q", state: "queued" })],
+      fake,
+    );
+    const bar = row("s").querySelector<HTMLProgressElement>("progress")!;
+    expect(bar.value).toBe(512_000);
+    expect(bar.max).toBe(2_048_000);
+    expect(bar.getAttribute("aria-label")).toBe("Sending Essay");
+    expect(row("s").textContent).toContain("Sent 0.5 of 2.0 MB");
+    expect(row("q").querySelector("progress")).toBeNull();
+  });
+
+  it("shows when a received submission was received", async () => {
+    const stateMs = Date.UTC(2026, 1, 11, 12, 5);
+    await renderSynced([outboxEntry({ id: "r", state: "received", receipt: "R-9", stateMs })]);
+    expect(row("r").querySelector(".received-at")?.textContent?.trim()).toBe(
+      `Received ${formatInstant(stateMs)}`,
+    );
+    expect(row("r").querySelector(".next-try")).toBeNull();
+  });
+
+  it("shows a grade: score, passed, who graded, feedback and comments as safe Markdown", async () => {
+    const grade = serverGrade({ feedback: "Good work on **osmosis**. <img src=x onerror=alert(1)>" });
+    await renderSynced([
+      outboxEntry({
+        id: "g",
+        state: "graded",
+        receipt: "R-1",
+        serverGrade: grade,
+        comments: [submissionComment(), submissionComment({ author: "Sam", text: "Well done." })],
+      }),
+    ]);
+    const graded = row("g");
+    expect(graded.dataset.state).toBe("graded");
+    const element = graded.querySelector<HTMLElement>(".server-grade")!;
+    expect(element.dataset.grade).toBe("7");
+    expect(element.dataset.passed).toBe("true");
+    expect(element.textContent).toContain("7 of 10 points");
+    expect(element.textContent).toContain("Passed");
+    expect(element.textContent).toContain(`Graded by Dr Rivera, ${formatInstant(grade.gradedMs)}`);
+    expect(element.querySelector("strong.verdict")?.textContent).toBe("Passed");
+    expect(element.querySelector(".markdown strong")?.textContent).toBe("osmosis");
+    expect(element.querySelector("img"), "the tutor's HTML is shown as text, never run").toBeNull();
+    const comments = graded.querySelectorAll(".submission-comment");
+    expect(comments).toHaveLength(2);
+    expect(comments[0]?.textContent).toContain(`Dr Rivera, ${formatInstant(submissionComment().atMs)}`);
+    expect(comments[0]?.querySelector("em")?.textContent).toBe("second");
+    expect(comments[1]?.textContent).toContain("Well done.");
+    expect(graded.querySelector(".badge")?.textContent).toBe("Graded");
+  });
+
+  it("a grade not passed, one graded automatically, and one awaiting the tutor", async () => {
+    await renderSynced([
+      outboxEntry({ id: "f", state: "graded", serverGrade: serverGrade({ score: 3, passed: false, gradedBy: null, feedback: null }) }),
+      outboxEntry({ id: "p", state: "graded", serverGrade: serverGrade({ score: 4, complete: false, passed: null }) }),
+    ]);
+    const failed = row("f").querySelector<HTMLElement>(".server-grade")!;
+    expect(failed.dataset.grade).toBe("3");
+    expect(failed.textContent).toContain("Not passed");
+    expect(failed.textContent).toContain("Graded automatically");
+    expect(failed.querySelector(".feedback")).toBeNull();
+    const partial = row("p").querySelector<HTMLElement>(".server-grade")!;
+    expect(partial.dataset.complete).toBe("false");
+    expect(partial.textContent).toContain("Awaiting tutor: part of it is still to be graded.");
+    expect(partial.textContent).not.toContain("Passed");
+    expect(row("p").querySelector(".badge")?.textContent).toBe("Awaiting tutor");
+  });
+
+  it("offers a submission that needs attention as a file for the tutor, and says where it went", async () => {
+    const fake = new FakeSync();
+    const { calls } = await renderSynced(
+      [outboxEntry({ id: "n", state: "needs_attention", title: "Essay", problem: "The course has closed." })],
+      fake,
+    );
+    expect(row("n").textContent).toContain("The course has closed.");
+    const button = row("n").querySelector<HTMLElement>("button.export-submission")!;
+    expect(button.textContent?.trim()).toBe("Export for your tutor");
+    expect(button.getAttribute("aria-label")).toBe("Export for your tutor: Essay");
+    await fireEvent.click(button);
+    await waitFor(() => expect(row("n").textContent).toContain("Saved to /home/learner/submission.zip"));
+    expect(callsOf(calls, "export_submission").map((call) => call.args)).toEqual([{ id: "n" }]);
+    fake.exportPath = null;
+    await fireEvent.click(button);
+    await waitFor(() => expect(callsOf(calls, "export_submission")).toHaveLength(2));
+    await waitFor(() => expect(row("n").textContent).not.toContain("Saved to"));
+  });
+
+  it("says why an export failed, as an alert", async () => {
+    await renderSynced([outboxEntry({ id: "n", state: "needs_attention" })], new FakeSync(), {
+      export_submission: () => {
+        throw { code: "export_failed", message: "The folder cannot be written to.", detail: null };
+      },
+    });
+    await fireEvent.click(row("n").querySelector("button.export-submission")!);
+    await waitFor(() => expect(row("n").querySelector('[role="alert"]')?.textContent).toBe("The folder cannot be written to."));
+  });
+
+  it("offers the export on every submission's detail", async () => {
+    const { calls } = await renderSynced([outboxEntry({ id: "sub-2", state: "received" })], new FakeSync(), {
+      get_submission: () => assignmentSubmissionDetail(),
+    });
+    expect(row("sub-2").querySelector(".export-submission"), "only needs-attention ones on the row").toBeNull();
+    await fireEvent.click(row("sub-2").querySelector("button.toggle")!);
+    await waitFor(() => byId("submission-export"));
+    await fireEvent.click(byId("submission-export"));
+    await waitFor(() => expect(callsOf(calls, "export_submission").map((call) => call.args)).toEqual([{ id: "sub-2" }]));
+    await waitFor(() => expect(byId("submission-detail").textContent).toContain("Saved to /home/learner/submission.zip"));
+  });
+
+  it("holds sync with a real checkbox bound to set_sync_held", async () => {
+    const { calls } = await renderSynced([]);
+    const box = byId("sync-held") as HTMLInputElement;
+    expect(box.type).toBe("checkbox");
+    expect(box.checked).toBe(false);
+    expect(box.labels?.[0]?.textContent).toBe("Hold sync on metered or costly connections");
+    await fireEvent.click(box);
+    await waitFor(() => expect(callsOf(calls, "set_sync_held").map((call) => call.args)).toEqual([{ held: true }]));
+    await waitFor(() => expect(byId("sync-indicator").dataset.phase).toBe("held"));
+    expect(box.checked).toBe(true);
+    await fireEvent.click(box);
+    await waitFor(() => expect(callsOf(calls, "set_sync_held")[1]?.args).toEqual({ held: false }));
+    await waitFor(() => expect(box.checked).toBe(false));
+  });
+
+  it("puts the box back and says why when holding fails", async () => {
+    await renderSynced([], new FakeSync(), {
+      set_sync_held: () => {
+        throw { code: "internal", message: "The settings could not be saved", detail: null };
+      },
+    });
+    const box = byId("sync-held") as HTMLInputElement;
+    await fireEvent.click(box);
+    await waitFor(() => expect(byId("outbox-sync").querySelector('[role="alert"]')?.textContent).toBe("The settings could not be saved"));
+    expect(box.checked).toBe(false);
+  });
+
+  it("warns about unsent work due within 48 hours, naming it and the due time", async () => {
+    const now = Date.now();
+    const soon = now + 5 * HOUR;
+    await renderSynced([
+      outboxEntry({ id: "soon", title: "Final essay", state: "queued", dueMs: soon }),
+      outboxEntry({ id: "later", title: "Later quiz", state: "queued", dueMs: now + 72 * HOUR }),
+      outboxEntry({ id: "sent", title: "Sent quiz", state: "received", dueMs: now + HOUR }),
+    ]);
+    const warnings = document.querySelectorAll<HTMLElement>(".due-warning");
+    expect(Array.from(warnings, (warning) => warning.dataset.id)).toEqual(["soon"]);
+    expect(warnings[0]?.textContent).toContain(`“Final essay” is due ${formatInstant(soon)}`);
+    expect(warnings[0]?.textContent).toContain("Connect to the internet");
+    expect(warnings[0]?.textContent).toContain("export it and send it to your tutor");
+  });
+
+  it("no warning without a due date", async () => {
+    await renderSynced([outboxEntry({ id: "q", state: "queued" })]);
+    expect(document.querySelector(".due-warning")).toBeNull();
+  });
+
+  it("saves a support bundle and says where", async () => {
+    const answer = deferred<string | null>();
+    const { calls } = await renderSynced([], new FakeSync(), { export_support_bundle: () => answer.promise });
+    const button = byId("support-bundle");
+    expect(button.textContent?.trim()).toBe("Save a support bundle");
+    await fireEvent.click(button);
+    await waitFor(() => expect(button.getAttribute("aria-disabled")).toBe("true"));
+    expect(button.textContent?.trim()).toBe("Saving…");
+    answer.resolve("/home/learner/carrel-support.zip");
+    await waitFor(() => expect(byId("outbox-sync").textContent).toContain("Saved to /home/learner/carrel-support.zip"));
+    expect(callsOf(calls, "export_support_bundle")).toHaveLength(1);
+  });
+
+  it("says when it last synced, and syncs now", async () => {
+    const last = Date.now() - 2 * HOUR;
+    const { calls } = await renderSynced([], new FakeSync(syncStatus({ lastSuccessMs: last, phase: "offline", queued: 1 })));
+    expect(byId("outbox-last-sync").textContent?.trim()).toBe(
+      `Last successful sync: ${formatInstant(last)} (2 hours ago)`,
+    );
+    expect(byId("outbox-sync-summary").textContent).toContain("Offline — 1 waiting");
+    await fireEvent.click(byId("outbox-sync-now"));
+    expect(callsOf(calls, "sync_now")).toHaveLength(1);
+  });
+});
+
+describe("OutboxStateBadge", () => {
+  it("shows a graded submission's score beside the badge, or awaiting tutor", () => {
+    const { container, unmount } = render(OutboxStateBadge, {
+      entry: outboxEntry({ state: "graded", serverGrade: serverGrade() }),
+    });
+    expect(container.querySelector(".badge")?.textContent).toBe("Graded");
+    expect(container.querySelector(".score")?.textContent).toBe("7 of 10 points");
+    expect(container.textContent).toContain("Received and graded.");
+    unmount();
+    const partial = render(OutboxStateBadge, {
+      entry: outboxEntry({ state: "graded", serverGrade: serverGrade({ complete: false }) }),
+    });
+    expect(partial.container.querySelector(".badge")?.textContent).toBe("Awaiting tutor");
+    expect(partial.container.querySelector(".score")).toBeNull();
   });
 });
