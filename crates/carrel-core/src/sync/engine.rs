@@ -302,10 +302,28 @@ impl<H: SyncHost> Task<H> {
                 SessionError::Unavailable(error) => RoundError::Offline(error),
                 SessionError::Credentials(error) => RoundError::Local(error.to_string()),
             })?;
-        let _ = &self.attachments;
-        let report = super::drain(db, &self.http, &server, &token, random)
-            .await
-            .map_err(|error| RoundError::Local(error.to_string()))?;
+        let status = &self.status;
+        let progress = |submission_id: &str, sent: u64, total: u64| {
+            status.send_modify(|status| {
+                status.sending = (sent < total).then(|| Sending {
+                    submission_id: submission_id.to_owned(),
+                    sent,
+                    total,
+                });
+            });
+            self.host.status_changed(&status.borrow());
+        };
+        let report = super::drain_with_progress(
+            db,
+            &self.http,
+            &server,
+            &token,
+            &self.attachments,
+            random,
+            &progress,
+        )
+        .await
+        .map_err(|error| RoundError::Local(error.to_string()))?;
         if report.received + report.replayed + report.refused > 0 {
             self.host.outbox_changed();
         }

@@ -39,7 +39,7 @@ pub(crate) fn quiz() -> QuizItem {
     }
 }
 
-fn assignment() -> AssignmentItem {
+pub(crate) fn assignment() -> AssignmentItem {
     let assignment = serde_json::from_value(serde_json::json!({
         "id": "essay", "title": "Essay", "kind": "individual", "instructions": "brief.html",
         "resubmission": true

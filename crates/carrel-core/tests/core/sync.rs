@@ -44,7 +44,7 @@ pub(crate) fn queued(dir: &std::path::Path, n: usize) -> ProgressDb {
     db
 }
 
-fn server_rows(server: &LoopbackServer) -> Vec<(String, String)> {
+pub(crate) fn server_rows(server: &LoopbackServer) -> Vec<(String, String)> {
     let conn = rusqlite::Connection::open(server.db()).unwrap();
     let mut statement = conn
         .prepare("SELECT client_id, payload_sha256 FROM submissions")
@@ -190,7 +190,7 @@ async fn a_refused_submission_stays_with_its_reason_and_the_others_go_on() {
         .clone();
     let other = learner(&server, "ben").await;
     let body = format!(
-        r#"{{"kind":"quiz","payload":{{"submissionId":"{oldest}","courseId":"c","itemId":"i"}}}}"#
+        r#"{{"kind":"quiz","payload":{{"submissionId":"{oldest}","courseId":"course","itemId":"i"}}}}"#
     );
     let response = client()
         .put(format!("{}/api/v1/submissions/{oldest}", server.url()))

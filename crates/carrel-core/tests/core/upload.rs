@@ -6,7 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use carrel_core::assess::assignments::{self, AssignmentItem, DraftEdit};
+use crate::assess_kill::assignment;
+use crate::sync::server_rows;
+use carrel_core::assess::assignments::{self, DraftEdit};
 use carrel_core::assess::attachments::AttachmentStore;
 use carrel_core::assess::outbox::{self, OutboxEntry, OutboxState, sha256_hex};
 use carrel_core::http::HttpClient;
@@ -20,21 +22,6 @@ use carrel_server::uploads::blob_path;
 /// The large attachment: more than three chunks, and not a whole number of them.
 const BIG: usize = 3 * 1024 * 1024 + 654_321;
 const SMALL: usize = 40_000;
-
-fn assignment() -> AssignmentItem {
-    let assignment = serde_json::from_value(serde_json::json!({
-        "id": "essay", "title": "Essay", "kind": "individual", "instructions": "brief.html",
-        "resubmission": true
-    }))
-    .unwrap();
-    AssignmentItem {
-        course_id: "course".into(),
-        course_version: "1.0.0".into(),
-        item_id: "essay".into(),
-        title: "Essay".into(),
-        assignment,
-    }
-}
 
 /// `len` bytes that look random: SHA-256 of `seed` and a block counter, block after block.
 fn noise(len: usize, seed: u8) -> Vec<u8> {
@@ -136,24 +123,12 @@ fn server_uploads(server: &LoopbackServer) -> Vec<(String, u64, bool)> {
         .unwrap()
 }
 
-fn server_submissions(server: &LoopbackServer) -> Vec<(String, String)> {
-    let conn = rusqlite::Connection::open(server.db()).unwrap();
-    let mut statement = conn
-        .prepare("SELECT client_id, payload_sha256 FROM submissions")
-        .unwrap();
-    statement
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
-
 /// The submission is on the server once, received here, and every file is in its blob.
 fn assert_delivered(laptop: &Laptop, server: &LoopbackServer) {
     let entry = laptop.entry();
     assert_eq!(entry.state, OutboxState::Received, "{:?}", entry.problem);
     assert_eq!(
-        server_submissions(server),
+        server_rows(server),
         vec![(entry.id.clone(), entry.payload_sha256.clone())],
         "the server holds the submission once, with the bytes submitted"
     );
@@ -380,7 +355,7 @@ async fn bytes_damaged_on_the_server_are_sent_again() {
         "{:?}",
         entry.last_error
     );
-    assert!(server_submissions(&server).is_empty());
+    assert!(server_rows(&server).is_empty());
 
     let second = laptop
         .drain(&http, &url, &token, &Mutex::new(Vec::new()))
@@ -409,7 +384,7 @@ async fn a_rejected_token_uploads_nothing_and_changes_nothing() {
     );
     assert_eq!(laptop.entry(), before, "the entry is exactly as it was");
     assert!(server_uploads(&server).is_empty(), "no upload was created");
-    assert!(server_submissions(&server).is_empty());
+    assert!(server_rows(&server).is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -437,7 +412,7 @@ async fn a_damaged_copy_needs_attention_and_is_not_sent() {
         problem.contains("report.pdf") && problem.contains("damaged"),
         "the reason names the file and what to do: {problem}"
     );
-    assert!(server_submissions(&server).is_empty());
+    assert!(server_rows(&server).is_empty());
     assert!(
         server_uploads(&server)
             .iter()
