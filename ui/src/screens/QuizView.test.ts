@@ -9,6 +9,7 @@ import {
   NOW_MS,
   outboxEntry,
   quizState,
+  serverGrade,
 } from "../test/assess-fixtures";
 import { byId, q } from "../test/dom";
 import { callsOf, deferred, fakeBackend, type Handler } from "../test/backend";
@@ -352,6 +353,36 @@ describe("the quiz player", () => {
     expect(byId("quiz-score").textContent).toContain("7 of 10 points (70%)");
     expect(byId("quiz-score").textContent).toContain("Passed");
     expect(q('.submitted-question[data-question-id="q1"] .feedback').textContent).toContain("Well done.");
+  });
+});
+
+describe("a graded quiz's result from the course server", () => {
+  it("replaces awaiting grade with the server's grade, feedback and comments", async () => {
+    await renderQuiz(
+      {
+        get_quiz_attempt: () =>
+          answered(
+            {},
+            {
+              submittedMs: NOW_MS,
+              submittedBy: "learner",
+              submission: outboxEntry({
+                state: "graded",
+                serverGrade: serverGrade({ score: 8 }),
+                comments: [{ author: "Dr Rivera", text: "Nice.", atMs: NOW_MS }],
+              }),
+            },
+          ),
+      },
+      "att-1",
+    );
+    await waitFor(() => expect(document.getElementById("quiz-submitted")).not.toBeNull());
+    expect(byId("quiz-submitted").dataset.outboxState).toBe("graded");
+    expect(document.getElementById("quiz-score"), "no 'Awaiting grade' once graded").toBeNull();
+    const grade = q("#quiz-submitted .server-grade");
+    expect(grade.dataset.grade).toBe("8");
+    expect(grade.textContent).toContain("8 of 10 points");
+    expect(q("#quiz-submitted .submission-comment").textContent).toContain("Nice.");
   });
 });
 
