@@ -30,6 +30,7 @@ pub mod config;
 pub mod data;
 pub mod enrolments;
 pub mod error;
+pub mod faults;
 pub mod handlers;
 pub mod publish;
 pub mod send_file;
@@ -66,6 +67,7 @@ struct StateInner {
     started_at: Instant,
     auth: accounts::AuthConfig,
     in_flight: submissions::InFlight,
+    faults: faults::FaultPlan,
 }
 
 impl AppState {
@@ -91,6 +93,7 @@ impl AppState {
                 started_at: Instant::now(),
                 auth,
                 in_flight: submissions::InFlight::default(),
+                faults: faults::FaultPlan::default(),
             }),
         })
     }
@@ -118,6 +121,11 @@ impl AppState {
     /// Submission ids being stored right now.
     pub fn in_flight(&self) -> &submissions::InFlight {
         &self.inner.in_flight
+    }
+
+    /// The faults the server commits on purpose (tests only; empty otherwise).
+    pub fn faults(&self) -> &faults::FaultPlan {
+        &self.inner.faults
     }
 
     /// When this state was created (the server's start, for uptime).
@@ -158,6 +166,10 @@ pub fn router(state: AppState) -> Router {
             carrel_protocol::submissions::SUBMISSION_ROUTE,
             put(handlers::submissions::put_submission)
                 .layer(DefaultBodyLimit::max(submissions::MAX_SUBMISSION_BYTES))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    faults::apply,
+                ))
                 .get(handlers::submissions::get_submission),
         )
         .route(

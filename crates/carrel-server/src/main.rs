@@ -592,6 +592,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let (data, auth) = (data.clone(), settings.auth);
         tokio::task::spawn_blocking(move || AppState::open_with(storage, data, auth)).await??
     };
+    if let Ok(spec) = std::env::var("CARREL_SERVER_FAULTS") {
+        let faults = carrel_server::faults::FaultPlan::parse(&spec)
+            .context("CARREL_SERVER_FAULTS is not valid")?;
+        tracing::warn!(
+            spec,
+            "CARREL_SERVER_FAULTS is set: this server misbehaves on purpose (tests only)"
+        );
+        state.faults().script(faults);
+    }
     let listener = TcpListener::bind(settings.listen).await.with_context(|| {
         format!(
             "cannot listen on {}: is another server using it?",

@@ -19,6 +19,7 @@ pub struct LoopbackServer {
     addr: SocketAddr,
     db: PathBuf,
     data: DataDir,
+    faults: crate::faults::FaultPlan,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -43,6 +44,7 @@ impl LoopbackServer {
         };
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        let faults = state.faults().clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(crate::serve(listener, state, async move {
             let _ = stopped.await;
@@ -51,6 +53,7 @@ impl LoopbackServer {
             addr,
             db,
             data,
+            faults,
             stop,
             task,
         })
@@ -64,6 +67,11 @@ impl LoopbackServer {
     /// The socket address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The faults it commits on purpose: `server.faults().script([...])`.
+    pub fn faults(&self) -> &crate::faults::FaultPlan {
+        &self.faults
     }
 
     /// The database file.

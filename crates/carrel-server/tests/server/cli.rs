@@ -84,6 +84,22 @@ impl Running {
         }
     }
 
+    /// Signs `login` in through the running server.
+    async fn sign_in(&self, login: &str, password: &str) -> carrel_protocol::auth::Tokens {
+        let response = http_client()
+            .post(format!(
+                "{}{}",
+                self.url,
+                carrel_protocol::auth::SIGN_IN_PATH
+            ))
+            .json(&serde_json::json!({"login": login, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{login} signs in");
+        response.json().await.unwrap()
+    }
+
     /// Sends SIGTERM and checks that the server stops cleanly.
     fn stop(mut self) {
         let killed = Command::new("kill")
@@ -617,19 +633,7 @@ async fn the_binary_reads_a_configuration_file_under_its_environment_and_flags()
 
     let running = Running::start(carrel_server().env("CARREL_SERVER_CONFIG", &config));
     assert_eq!(running.listening["db"].as_str(), Some(db.to_str().unwrap()));
-    let tokens: carrel_protocol::auth::Tokens = http_client()
-        .post(format!(
-            "{}{}",
-            running.url,
-            carrel_protocol::auth::SIGN_IN_PATH
-        ))
-        .json(&serde_json::json!({"login": "ana", "password": "a long enough password"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tokens = running.sign_in("ana", "a long enough password").await;
     let lifetime = tokens.access_expires_ms - carrel_protocol::unix_time_ms();
     assert!(
         (100_000..=120_000).contains(&lifetime),
@@ -672,6 +676,75 @@ async fn the_binary_reads_a_configuration_file_under_its_environment_and_flags()
     assert!(
         text(&refused.stderr).contains("listn"),
         "the error names the bad key: {}",
+        text(&refused.stderr)
+    );
+}
+
+/// `CARREL_SERVER_FAULTS` scripts faults in a separately started server; a bad script stops it.
+#[tokio::test]
+async fn the_binary_commits_the_faults_of_carrel_server_faults() {
+    use carrel_protocol::auth::Role;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("faults.sqlite3");
+    {
+        let storage = carrel_server::Storage::open(&db).unwrap();
+        carrel_server::accounts::create_user(
+            &storage,
+            "ana",
+            "Ana",
+            "a long enough password",
+            Role::Learner,
+        )
+        .await
+        .unwrap();
+        carrel_server::enrolments::enrol(&storage, "ana", "course-1", Role::Learner, None)
+            .await
+            .unwrap();
+    }
+    let running = Running::start(
+        carrel_server()
+            .args(["--listen", "127.0.0.1:0", "--log-format", "json", "--db"])
+            .arg(&db)
+            .env("CARREL_SERVER_FAULTS", "429:3, 401"),
+    );
+    let client = http_client();
+    let tokens = running.sign_in("ana", "a long enough password").await;
+    let body = r#"{"kind":"assignment","payload":{"submissionId":"f-1","courseId":"course-1","itemId":"essay","text":"x"}}"#;
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        let response = client
+            .put(format!(
+                "{}{}",
+                running.url,
+                carrel_protocol::submissions::submission_path("f-1")
+            ))
+            .bearer_auth(&tokens.access_token)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .map(|value| value.to_str().unwrap().to_owned());
+        answers.push((response.status().as_u16(), retry_after));
+    }
+    assert_eq!(
+        answers,
+        vec![(429, Some("3".to_owned())), (401, None), (201, None)],
+        "the script, in order, then normal answers"
+    );
+    running.stop();
+
+    let refused = run(carrel_server()
+        .args(["--listen", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .env("CARREL_SERVER_FAULTS", "explode"));
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("CARREL_SERVER_FAULTS"),
+        "{}",
         text(&refused.stderr)
     );
 }

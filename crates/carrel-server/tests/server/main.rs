@@ -10,6 +10,7 @@ mod changes;
 mod cli;
 mod downloads;
 mod enrolments;
+mod faults;
 mod publish;
 mod submissions;
 mod support;
