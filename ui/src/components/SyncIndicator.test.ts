@@ -7,6 +7,7 @@ import { callsOf, deferred, FakeSync } from "../test/backend";
 import { byId } from "../test/dom";
 import { account, syncStatus } from "../test/fixtures";
 import { renderShell } from "../test/shell";
+import { formatWhen } from "../lib/sync";
 
 afterEach(() => {
   cleanup();
@@ -58,6 +59,14 @@ describe("the sync indicator", () => {
     expect(indicator().dataset.needsAttention).toBe("2");
     await fake.emitStatus({ needsAttention: 0 });
     await waitFor(() => expect(document.getElementById("sync-attention")).toBeNull());
+  });
+
+  it("says when it tries again while offline", async () => {
+    const nextTryMs = Date.now() + 60_000;
+    const { fake } = await renderSync(new FakeSync(syncStatus({ phase: "offline", queued: 1, nextTryMs })));
+    expect(byId("sync-next-try").textContent).toBe(`Next try at ${formatWhen(nextTryMs, Date.now())}`);
+    await fake.emitStatus({ phase: "idle", queued: 0 });
+    await waitFor(() => expect(document.getElementById("sync-next-try")).toBeNull());
   });
 
   it("says when it last synced, relative to now", async () => {

@@ -425,7 +425,7 @@ export const en = {
   outboxLastError: "Last try: {error}",
   outboxReceivedAt: "Received {time}",
   outboxSendingProgress: "Sent {done} of {total}",
-  outboxGradeLabel: "Grade",
+  outboxGradeLabel: "Grade:",
   outboxGradeScore: "{score} of {max} points",
   outboxGradeAwaitingTutor: "Awaiting tutor: part of it is still to be graded.",
   outboxGradedBy: "Graded by {name}, {time}",
@@ -499,7 +499,6 @@ export const en = {
   signInMissing: "Enter your login and your password.",
   signInOffline:
     "Carrel can't reach the course server, so you can't sign in right now. Your work stays safe on this computer; try again when you're connected.",
-  signedIn: "Signed in as {name}.",
   accountHeading: "Your account",
   accountSignedInAs: "Signed in as {name} ({login}) on {server}.",
   accountStoreKeyring: "Your session is kept in your system keychain.",
