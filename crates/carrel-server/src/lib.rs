@@ -1,10 +1,14 @@
 //! `carrel-server`: the course server Carrel clients sync with.
 //!
 //! It owns the server side of the wire protocol in `carrel-protocol`: health, the course catalogue
-//! and package downloads, and, as the product grows, idempotent submissions with receipts, grades,
-//! schedules and the update manifest. Storage is one embedded SQLite file by default (created on first
-//! start, zero setup) plus a data folder holding the published packages and their content files
-//! ([`data`]); [`publish`] puts course packages there.
+//! and package downloads ([`access`] decides who sees which course), accounts and sessions
+//! ([`accounts`]), [`enrolments`] and groups, idempotent submissions with receipts
+//! ([`submissions`]), resumable attachment [`uploads`], quizzes graded on arrival ([`autograde`]),
+//! tutors' grades and comments ([`tutor`]) and the learner's [`changes`] feed. Storage is one
+//! embedded SQLite file by default (created on first start, zero setup) plus a data folder holding
+//! the published packages and their content files ([`data`]); [`publish`] puts course packages
+//! there. [`config`] resolves the settings; [`faults`] makes the server misbehave on purpose, for
+//! tests.
 //!
 //! The server is a library first: [`router`] builds the axum app from an [`AppState`], and [`serve`]
 //! runs it on a listener the caller bound, so tests start the real server on `127.0.0.1:0` in the

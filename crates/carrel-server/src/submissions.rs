@@ -6,6 +6,12 @@
 //! with the same id at the same moment: the second is told `in_flight` (409, retry in a second)
 //! rather than waiting on the first. The payload is stored as the exact bytes received and hashed
 //! as such, so the receipt proves which bytes the server holds.
+//!
+//! A *new* submission needs its account enrolled in the course as a learner (else 403
+//! `not_enrolled`) and every attachment its payload names uploaded completely by that account
+//! (else 409 `attachments_missing`, naming them); a stored one replays its receipt whatever
+//! changed since. A quiz attempt is graded in the transaction that stores it when the server has
+//! its key ([`crate::autograde`]).
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};

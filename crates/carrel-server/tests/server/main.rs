@@ -147,3 +147,42 @@ async fn a_database_at_schema_version_1_is_upgraded_in_place() {
         "the catalogue starts empty"
     );
 }
+
+#[tokio::test]
+async fn courses_published_before_access_rules_stay_open_after_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.sqlite3");
+    {
+        // A database at schema version 5 (before enrolments) with one published course.
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        for sql in [
+            include_str!("../../src/storage/sql/0001_server_meta.sql"),
+            include_str!("../../src/storage/sql/0002_catalog.sql"),
+            include_str!("../../src/storage/sql/0003_accounts.sql"),
+            include_str!("../../src/storage/sql/0004_submissions.sql"),
+            include_str!("../../src/storage/sql/0005_uploads.sql"),
+        ] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 5).unwrap();
+        conn.execute(
+            "INSERT INTO catalog_courses VALUES ('old-course', '1.0.0', 'Old', '', 'en', 'P',
+                 NULL, NULL, 'abc', 1, 1, 'key', 'fp', X'7B7D', X'7B7D', 1)",
+            [],
+        )
+        .unwrap();
+    }
+    let storage = Storage::open(&db).expect("a version 5 database is migrated");
+    assert_eq!(storage.schema_version().await.unwrap(), SCHEMA_VERSION);
+    assert!(
+        carrel_server::access::is_open(&storage, "old-course")
+            .await
+            .unwrap(),
+        "it was open to anyone before, and stays so"
+    );
+    assert!(
+        !carrel_server::access::is_open(&storage, "never-published")
+            .await
+            .unwrap()
+    );
+}
