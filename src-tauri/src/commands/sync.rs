@@ -24,7 +24,7 @@ pub struct AccountView {
     pub display_name: String,
     /// The server signed in to.
     pub server: String,
-    /// Where the session is kept on this device (`None` when not known yet).
+    /// Where the session is kept on this device.
     pub store: Option<StoreKind>,
 }
 
@@ -46,7 +46,7 @@ pub fn get_account(state: State<'_, AppState>) -> Option<AccountView> {
         login: session.account.login,
         display_name: session.account.display_name,
         server: session.server,
-        store: None,
+        store: state.session().kept_in(),
     })
 }
 

@@ -175,13 +175,18 @@ impl Credentials {
         Ok(kind)
     }
 
+    /// Which store holds the kept session, if any (no secret is read).
+    pub fn kept_in(&self) -> Option<StoreKind> {
+        std::fs::read(self.marker_path())
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Marker>(&bytes).ok())
+            .map(|marker| marker.store)
+    }
+
     /// The kept session, if any. A damaged or unreadable one reads as none (the learner signs in
     /// again; nothing else is lost). Blocking.
     pub fn load(&self) -> Result<Option<StoredSession>, CredentialsError> {
-        let marker: Option<Marker> = std::fs::read(self.marker_path())
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok());
-        let json = match marker.map(|m| m.store) {
+        let json = match self.kept_in() {
             None => return Ok(None),
             Some(StoreKind::File) => match std::fs::read_to_string(self.file_path()) {
                 Ok(json) => json,

@@ -390,6 +390,15 @@ async fn send(
             {
                 Settled::Received(receipt)
             }
+            // An answer meant for another request (a proxy or server mixing up answers, a
+            // duplicated ack): it says nothing about this entry, so ask again.
+            Ok(receipt) if receipt.submission_id != next.id => retry(
+                backoff(next.tries, random()),
+                format!(
+                    "the server answered with the receipt of another submission ({})",
+                    receipt.submission_id
+                ),
+            ),
             Ok(receipt) => Settled::Attention(
                 Some(receipt),
                 "The server's receipt is for other content than what you submitted. Export this \

@@ -93,6 +93,11 @@ impl SessionManager {
             .clone()
     }
 
+    /// Which store holds the session on this device.
+    pub fn kept_in(&self) -> Option<StoreKind> {
+        self.credentials.kept_in()
+    }
+
     fn set(&self, session: Option<StoredSession>) {
         *self
             .current

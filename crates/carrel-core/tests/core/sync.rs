@@ -31,17 +31,22 @@ pub(crate) async fn learner(server: &LoopbackServer, login: &str) -> String {
 /// `n` submitted quiz attempts in a fresh outbox.
 pub(crate) fn queued(dir: &std::path::Path, n: usize) -> ProgressDb {
     let db = ProgressDb::open(&dir.join("progress.sqlite3")).unwrap();
+    queue_more(&db, n);
+    db
+}
+
+/// Submits `n` more quiz attempts into `db`'s outbox.
+fn queue_more(db: &ProgressDb, n: usize) {
     let item = quiz();
     for k in 0..n {
         let now = carrel_protocol::unix_time_ms() as i64;
-        let attempt = attempts::start(&db, &item, now, None).unwrap();
+        let attempt = attempts::start(db, &item, now, None).unwrap();
         let answer = carrel_core::assess::Answer::ShortAnswer {
             text: k.to_string(),
         };
-        attempts::save_answer(&db, &item, &attempt.id, "q1", &answer, now).unwrap();
-        attempts::submit(&db, &item, &attempt.id, now).unwrap();
+        attempts::save_answer(db, &item, &attempt.id, "q1", &answer, now).unwrap();
+        attempts::submit(db, &item, &attempt.id, now).unwrap();
     }
-    db
 }
 
 pub(crate) fn server_rows(server: &LoopbackServer) -> Vec<(String, String)> {
@@ -93,85 +98,198 @@ fn assert_all_received_once(db: &ProgressDb, server: &LoopbackServer, n: usize) 
     }
 }
 
+/// What the driver of the fault matrix saw.
+#[derive(Debug, Default)]
+struct Seen {
+    stored: u32,
+    replayed: u32,
+    drains: u32,
+    unauthorized: u32,
+    requeued: u32,
+}
+
+fn received_count(db: &ProgressDb) -> usize {
+    outbox::list(db)
+        .unwrap()
+        .iter()
+        .filter(|e| e.state == OutboxState::Received)
+        .count()
+}
+
+/// Drains as the sync engine would until `goal` entries are received: waits for `Retry-After`,
+/// carries on after a 401 (the learner signed in again: here the token is still good), and
+/// presses "Try again" on entries that a fault made look refused.
+async fn drive(db: &ProgressDb, url: &ServerUrl, token: &str, goal: usize, seen: &mut Seen) {
+    let http = HttpClient::new().unwrap();
+    while received_count(db) < goal {
+        seen.drains += 1;
+        assert!(
+            seen.drains < 20_000,
+            "the drain does not progress: {seen:?}"
+        );
+        let report = sync::drain(db, &http, url, token, || 0.0).await.unwrap();
+        seen.stored += report.received;
+        seen.replayed += report.replayed;
+        if report.unauthorized {
+            seen.unauthorized += 1;
+        }
+        if report.refused > 0 {
+            let now = carrel_protocol::unix_time_ms() as i64;
+            for entry in outbox::list(db).unwrap() {
+                if entry.state == OutboxState::NeedsAttention {
+                    assert!(outbox::requeue(db, &entry.id, now).unwrap());
+                    seen.requeued += 1;
+                }
+            }
+        }
+        if let Some(at) = report.retry_at_ms {
+            let wait = at - carrel_protocol::unix_time_ms() as i64;
+            if wait > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(wait as u64)).await;
+            }
+        }
+    }
+}
+
+/// 1,000 submissions (`CARREL_FAULT_SUBMISSIONS` for more) through every fault the proxy can play,
+/// phase after phase: latency, a bandwidth cap, connections reset mid-request and mid-answer, a
+/// black hole and refused connections, and answers replaced after the server committed — 500,
+/// 503, a dropped line, silence until the client times out, 409, 429 with `Retry-After`, 422, 401
+/// and a duplicated ack meant for another submission. At the end the server holds each submission
+/// exactly once and the outbox shows each received with a receipt of its exact bytes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_outbox_drains_exactly_once_through_every_kind_of_fault() {
+    let n: usize = std::env::var("CARREL_FAULT_SUBMISSIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000)
+        .max(200);
     let dir = tempfile::tempdir().unwrap();
     let server = LoopbackServer::start(dir.path()).await.unwrap();
     let token = learner(&server, "ana").await;
-    let n = 120;
-    let db = queued(dir.path(), n);
-
-    // A flaky line: every connection is cut (RST) after 4,000 bytes of answers, in the middle of
-    // one — whose request the server had committed.
+    let db = queued(dir.path(), 0);
     let proxy = FaultProxy::start(server.addr()).await.unwrap();
-    proxy.faults().set_reset(Some(ResetRule {
-        direction: Direction::UpstreamToClient,
-        after_bytes: 4_000,
-        when: Trigger::EveryNth(1),
-    }));
     let url = ServerUrl::parse(&proxy.url()).unwrap();
-    // First half through resets; then answers replaced after the commit, dropped after the
-    // commit, a 409 and a 429 with Retry-After, a 503.
-    let (received_a, replayed_a, _) = drain_until(&db, &url, &token, n / 2).await;
-    proxy.faults().reset_all();
+    let faults = proxy.faults();
+    let mut seen = Seen::default();
+    // Each phase queues its share, then drains on a new connection (proxy rules apply to
+    // connections made after they are set).
+    let goal = |fraction: f64| {
+        let goal = (n as f64 * fraction) as usize;
+        queue_more(&db, goal - outbox::list(&db).unwrap().len());
+        goal
+    };
+
+    faults.set_latency(Some(carrel_faults::Latency {
+        delay: std::time::Duration::from_millis(3),
+        jitter: std::time::Duration::from_millis(4),
+    }));
+    drive(&db, &url, &token, goal(0.15), &mut seen).await;
+    faults.reset_all();
+    faults.set_bandwidth(Some(256 * 1024));
+    drive(&db, &url, &token, goal(0.3), &mut seen).await;
+    faults.reset_all();
+    // Requests cut mid-body (the server never sees them whole) and answers cut mid-receipt (the
+    // server committed): each new connection has a 40 % chance of one or the other.
+    faults.set_reset(Some(ResetRule {
+        direction: Direction::ClientToUpstream,
+        after_bytes: 900,
+        when: Trigger::Probability { p: 0.2, seed: 7 },
+    }));
+    drive(&db, &url, &token, goal(0.4), &mut seen).await;
+    faults.set_reset(Some(ResetRule {
+        direction: Direction::UpstreamToClient,
+        after_bytes: 3_000,
+        when: Trigger::Probability { p: 0.4, seed: 11 },
+    }));
+    drive(&db, &url, &token, goal(0.55), &mut seen).await;
+    faults.reset_all();
+    faults.next_connections(vec![
+        carrel_faults::Fault::Blackhole,
+        carrel_faults::Fault::Refuse,
+        carrel_faults::Fault::Refuse,
+    ]);
+    drive(&db, &url, &token, goal(0.6), &mut seen).await;
+    faults.reset_all();
+
     let prefix = "/api/v1/submissions/";
     let canned = |status: u16| {
-        CannedResponse::new(http::StatusCode::from_u16(status).unwrap()).with_header(
-            http::header::RETRY_AFTER,
-            http::HeaderValue::from_static("0"),
-        )
+        CannedResponse::new(http::StatusCode::from_u16(status).unwrap())
+            .with_header(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            )
+            .with_body(r#"{"code":"injected","message":"Injected by the fault proxy."}"#)
     };
-    for rewrite in [
-        ResponseRewrite::replace(prefix, 2, canned(500)),
-        ResponseRewrite::drop_connection(prefix, 4),
-        ResponseRewrite::replace(prefix, 6, canned(409)),
-        ResponseRewrite::replace(prefix, 8, canned(429)),
-        ResponseRewrite::replace(prefix, 10, canned(503)),
-    ] {
-        proxy.faults().add_rewrite(rewrite);
+    let duplicate_ack = CannedResponse::new(http::StatusCode::OK)
+        .with_header(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        )
+        .with_body(format!(
+            r#"{{"serverId":1,"submissionId":"someone-else","sha256":"{}","receivedMs":0,"replayed":true}}"#,
+            "0".repeat(64)
+        ));
+    let rewrites = [
+        ResponseRewrite::replace(prefix, 3, canned(500)),
+        ResponseRewrite::drop_connection(prefix, 6),
+        ResponseRewrite::withhold(prefix, 9),
+        ResponseRewrite::replace(
+            prefix,
+            12,
+            canned(409).with_header(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static("0"),
+            ),
+        ),
+        ResponseRewrite::replace(
+            prefix,
+            15,
+            canned(429).with_header(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static("1"),
+            ),
+        ),
+        ResponseRewrite::replace(prefix, 18, canned(503)),
+        ResponseRewrite::replace(prefix, 21, canned(422)),
+        ResponseRewrite::replace(prefix, 24, canned(401)),
+        ResponseRewrite::replace(prefix, 27, duplicate_ack),
+        ResponseRewrite::replace(prefix, 60, canned(500)),
+        ResponseRewrite::drop_connection(prefix, 90),
+    ];
+    let installed = rewrites.len() as u64;
+    for rewrite in rewrites {
+        faults.add_rewrite(rewrite);
     }
-    let (received_b, replayed_b, rounds) = drain_all(&db, &url, &token).await;
+    drive(&db, &url, &token, goal(1.0), &mut seen).await;
     eprintln!(
-        "resets: {received_a} stored, {replayed_a} replayed; rewrites: {received_b} stored, {replayed_b} replayed; {} rewrites applied",
-        proxy.faults().rewrites_applied()
+        "{n} submissions: {seen:?}; {} proxy connections, {} answers rewritten",
+        faults.accepted(),
+        faults.rewrites_applied()
     );
     assert_all_received_once(&db, &server, n);
     assert_eq!(
-        (received_a + received_b + replayed_a + replayed_b) as usize,
+        faults.rewrites_applied(),
+        installed,
+        "every rewrite was played"
+    );
+    assert_eq!(
+        (seen.stored + seen.replayed) as usize,
         n,
-        "each entry was settled once"
+        "each entry was received once (the one refused by the injected 422 after Try again)"
     );
     assert!(
-        replayed_a + replayed_b > 0,
-        "some answers were lost after the commit and replayed"
+        seen.replayed > 0,
+        "answers lost after the commit were replayed"
     );
-    eprintln!(
-        "{n} submissions: {} stored on first answer, {} receipts replayed after a lost answer, {rounds} drains after the resets",
-        received_a + received_b,
-        replayed_a + replayed_b
+    assert!(
+        seen.unauthorized >= 1,
+        "the 401 reached the drain: {seen:?}"
     );
-}
-
-/// Drains until at least `settled` entries are received (or everything is).
-async fn drain_until(
-    db: &ProgressDb,
-    url: &ServerUrl,
-    token: &str,
-    settled: usize,
-) -> (u32, u32, u32) {
-    let http = HttpClient::new().unwrap();
-    let (mut received, mut replayed, mut rounds) = (0, 0, 0);
-    while ((received + replayed) as usize) < settled {
-        rounds += 1;
-        assert!(rounds < 5_000, "the drain does not progress");
-        let report = sync::drain(db, &http, url, token, || 0.0).await.unwrap();
-        received += report.received;
-        replayed += report.replayed;
-        if report.retry_at_ms.is_none() {
-            break;
-        }
-    }
-    (received, replayed, rounds)
+    assert!(
+        seen.requeued >= 1,
+        "the 422 made one need attention: {seen:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

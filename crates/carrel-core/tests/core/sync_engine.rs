@@ -44,7 +44,9 @@ fn the_file_fallback_keeps_the_session_private_and_forgets_it_on_sign_out() {
     let credentials = Credentials::file_only(dir.path());
     assert_eq!(credentials.load().unwrap(), None);
     let kept = session("http://127.0.0.1:1/", "ana");
+    assert_eq!(credentials.kept_in(), None);
     assert_eq!(credentials.save(&kept).unwrap(), StoreKind::File);
+    assert_eq!(credentials.kept_in(), Some(StoreKind::File));
     assert_eq!(credentials.load().unwrap(), Some(kept.clone()));
     #[cfg(unix)]
     {
@@ -66,6 +68,7 @@ fn the_file_fallback_keeps_the_session_private_and_forgets_it_on_sign_out() {
 
     credentials.clear().unwrap();
     assert_eq!(credentials.load().unwrap(), None);
+    assert_eq!(credentials.kept_in(), None);
     assert!(!credentials.file_path().exists());
 }
 
