@@ -346,6 +346,31 @@ async fn a_tutor_fetches_an_attachment_the_submission_names() {
     let blob = carrel_server::uploads::blob_path(class.fx.server.data(), &sha256);
     std::fs::create_dir_all(blob.parent().unwrap()).unwrap();
     std::fs::write(&blob, &bytes).unwrap();
+    let payload = format!(
+        r#"{{"courseId":"{CLASS_COURSE}","itemId":"essay","text":"x","attachments":[{{"sha256":"{sha256}","name":"data.csv","size":{}}}]}}"#,
+        bytes.len()
+    );
+    // Before the upload: refused, naming the file, nothing stored.
+    let body = format!(
+        r#"{{"kind":"assignment","payload":{{"submissionId":"ana-att",{}}}"#,
+        &payload[1..]
+    );
+    let early = class
+        .send(
+            Method::PUT,
+            &submission_path("ana-att"),
+            Some(&class.ana),
+            Some(&body),
+        )
+        .await;
+    assert!(
+        early.headers().get("retry-after").is_none(),
+        "waiting does not help: the client must upload"
+    );
+    let error: carrel_protocol::ApiError = early.json().await.unwrap();
+    assert_eq!(error.code, "attachments_missing");
+    assert!(error.message.contains(&sha256), "{}", error.message);
+    assert_eq!(class.count("submissions").await, 0);
     // The upload is complete: the submission may name it.
     class
         .fx
@@ -357,7 +382,7 @@ async fn a_tutor_fetches_an_attachment_the_submission_names() {
                 conn.execute(
                     "INSERT INTO uploads (id, user_id, sha256, size, name, received, created_ms,
                          completed_ms)
-                     SELECT 'u1', id, ?1, ?2, 'data.csv', ?2, 0, 0 FROM users WHERE login = 'ana'",
+                     SELECT 'u1', id, ?1, ?2, 'data.csv', ?2, 0, 1 FROM users WHERE login = 'ana'",
                     rusqlite::params![sha256, size],
                 )?;
                 Ok(())
@@ -365,10 +390,6 @@ async fn a_tutor_fetches_an_attachment_the_submission_names() {
         })
         .await
         .unwrap();
-    let payload = format!(
-        r#"{{"courseId":"{CLASS_COURSE}","itemId":"essay","text":"x","attachments":[{{"sha256":"{sha256}","name":"data.csv","size":{}}}]}}"#,
-        bytes.len()
-    );
     let receipt = class
         .submit(&class.ana, "ana-att", "assignment", &payload)
         .await;
