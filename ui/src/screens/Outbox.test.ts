@@ -244,6 +244,39 @@ describe("the Outbox with sync", () => {
     await waitFor(() => expect(row("n").textContent).not.toContain("Saved to"));
   });
 
+  it("sends a submission that needs attention again with Try again", async () => {
+    let state: OutboxEntry["state"] = "needs_attention";
+    const { calls } = await renderOutbox(
+      () => [outboxEntry({ id: "n", state, title: "Essay", problem: "Injected." })],
+      {
+        ...new FakeSync().handlers(),
+        retry_submission: () => {
+          state = "queued";
+          return true;
+        },
+      },
+    );
+    await waitFor(() => byId("outbox-sync"));
+    const button = row("n").querySelector<HTMLElement>("button.retry-submission")!;
+    expect(button.getAttribute("aria-label")).toBe("Send “Essay” again");
+    await fireEvent.click(button);
+    await waitFor(() => expect(row("n").getAttribute("data-state")).toBe("queued"));
+    expect(callsOf(calls, "retry_submission").map((call) => call.args)).toEqual([{ id: "n" }]);
+    expect(row("n").querySelector("button.retry-submission")).toBeNull();
+  });
+
+  it("says why Try again failed, as an alert", async () => {
+    await renderSynced([outboxEntry({ id: "n", state: "needs_attention", title: "Essay" })], new FakeSync(), {
+      retry_submission: () => {
+        throw { code: "internal", message: "The database is busy." };
+      },
+    });
+    await fireEvent.click(row("n").querySelector<HTMLElement>("button.retry-submission")!);
+    await waitFor(() =>
+      expect(row("n").querySelector("[role=alert]")?.textContent).toContain("The database is busy."),
+    );
+  });
+
   it("says why an export failed, as an alert", async () => {
     await renderSynced([outboxEntry({ id: "n", state: "needs_attention" })], new FakeSync(), {
       export_submission: () => {

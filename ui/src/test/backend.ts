@@ -119,6 +119,7 @@ export class FakeSync {
         this.account = null;
         return null;
       },
+      retry_submission: () => true,
       export_submission: () => this.exportPath,
       export_support_bundle: () => this.bundlePath,
     };

@@ -520,6 +520,14 @@ export function exportSubmission(id: string): Promise<string | null> {
 }
 
 /**
+ * "Try again" on a submission that needs attention: queued again with the same content, and sync
+ * starts; resolves with whether it was queued (false: it no longer needed attention).
+ */
+export function retrySubmission(id: string): Promise<boolean> {
+  return call<boolean>("retry_submission", { id });
+}
+
+/**
  * Saves a support bundle (versions, sync states, recent log; no secrets, no submitted work) where
  * the learner chooses; resolves with its path, or null when they cancelled.
  */
