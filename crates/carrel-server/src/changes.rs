@@ -118,6 +118,11 @@ pub async fn announce(
     title: &str,
     body: &str,
 ) -> Result<i64, ChangeError> {
+    if !carrel_package::manifest::is_valid_id(course_id) {
+        return Err(ChangeError::Invalid(format!(
+            "“{course_id}” is not a course id"
+        )));
+    }
     let (title, body) = (title.trim().to_owned(), body.trim().to_owned());
     if title.is_empty() || body.is_empty() {
         return Err(ChangeError::Invalid(

@@ -207,36 +207,33 @@ pub async fn list(
 ) -> Result<Vec<SubmissionSummary>, TutorError> {
     storage
         .with_conn(move |conn| {
-            let scope = match scope_in(conn, &actor) {
-                Ok(scope) => scope,
+            let tutor = match scope_in(conn, &actor) {
+                Ok(None) => None,
+                Ok(Some(_)) => match &actor {
+                    Actor::Account(account) => Some(account.id),
+                    Actor::Operator { .. } => None,
+                },
                 Err(error) => return Ok(Err(error)),
             };
             let mut statement = conn.prepare_cached(&format!(
                 "{SUMMARY_SELECT}
-                 WHERE (:course IS NULL OR s.course_id = :course)
+                 WHERE (:tutor IS NULL OR s.course_id IN
+                        (SELECT course_id FROM enrolments WHERE user_id = :tutor AND role = 'tutor'))
+                   AND (:course IS NULL OR s.course_id = :course)
                    AND (:item IS NULL OR s.item_id = :item)
                    AND (NOT :ungraded OR g.submission_id IS NULL OR g.complete = 0)
                  ORDER BY s.id"
             ))?;
             let rows = statement.query_map(
                 named_params! {
+                    ":tutor": tutor,
                     ":course": filter.course,
                     ":item": filter.item,
                     ":ungraded": filter.ungraded,
                 },
                 row_to_summary,
             )?;
-            let mut summaries = Vec::new();
-            for summary in rows {
-                let summary = summary?;
-                if scope
-                    .as_ref()
-                    .is_none_or(|courses| courses.contains(&summary.course_id))
-                {
-                    summaries.push(summary);
-                }
-            }
-            Ok(Ok(summaries))
+            Ok(Ok(rows.collect::<Result<Vec<_>, _>>()?))
         })
         .await?
 }
