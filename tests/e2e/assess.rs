@@ -66,7 +66,7 @@ async fn open_item(s: &Session, item: &str) {
     s.click(&format!("#item-open-{item}")).await.unwrap();
 }
 
-async fn go_to_question(s: &Session, question: &str) {
+pub(crate) async fn go_to_question(s: &Session, question: &str) {
     s.click(&format!(
         ".quiz-nav button[data-question-id=\"{question}\"]"
     ))
@@ -77,7 +77,7 @@ async fn go_to_question(s: &Session, question: &str) {
         .unwrap();
 }
 
-async fn saved(s: &Session, question: &str) {
+pub(crate) async fn saved(s: &Session, question: &str) {
     s.wait_for_attr(
         &format!(".quiz-question[data-question-id=\"{question}\"] .save-state"),
         "data-state",

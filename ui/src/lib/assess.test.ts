@@ -9,6 +9,7 @@ import {
   formatCountdown,
   isAnswered,
   shortSha,
+  describeReceipt,
   summarizeAnswer,
 } from "./assess";
 
@@ -59,6 +60,19 @@ describe("describing submissions", () => {
 
   it("shortens a SHA-256", () => {
     expect(shortSha("0123456789abcdef")).toBe("0123456789ab…");
+  });
+
+  it("puts a receipt in words, and shows one it cannot read as it is", () => {
+    const receipt = JSON.stringify({
+      serverId: 42,
+      submissionId: "s",
+      sha256: "1f7e930c436fa62787fc5d8f431f988126f1dab7ca8bd92d8fe11ea1d26eb795",
+      receivedMs: 0,
+      replayed: false,
+    });
+    expect(describeReceipt(receipt)).toBe("no. 42 · SHA-256 1f7e930c436f…");
+    expect(describeReceipt("R-42")).toBe("R-42");
+    expect(describeReceipt('{"serverId":"x"}')).toBe('{"serverId":"x"}');
   });
 });
 

@@ -215,6 +215,25 @@ export function shortSha(sha: string): string {
   return sha.length > 12 ? `${sha.slice(0, 12)}…` : sha;
 }
 
+/**
+ * A receipt in words: the server's number and the SHA-256 it holds ("no. 42 · SHA-256 1f7e930c…")
+ * for the JSON receipt the sync stores; anything else (an older or foreign receipt) as it is.
+ */
+export function describeReceipt(receipt: string, messages: Messages = t): string {
+  try {
+    const parsed = JSON.parse(receipt) as { serverId?: unknown; sha256?: unknown };
+    if (typeof parsed.serverId === "number" && typeof parsed.sha256 === "string") {
+      return format(messages.outboxReceiptParts, {
+        id: String(parsed.serverId),
+        sha: shortSha(parsed.sha256),
+      });
+    }
+  } catch {
+    // Not JSON: shown as it is.
+  }
+  return receipt;
+}
+
 /** "1,234 words · 1,500–2,500 asked"; the limits the assignment or question sets, if any. */
 export function describeWordCount(
   count: number,

@@ -395,6 +395,7 @@ export const en = {
   outboxMeaningGraded: "Received and graded.",
   outboxMeaningNeedsAttention: "It could not be delivered; nothing is lost.",
   outboxReceipt: "Receipt: {receipt}",
+  outboxReceiptParts: "no. {id} · SHA-256 {sha}",
   outboxProblem: "Problem: {problem}",
   outboxTriesOne: "{count} try",
   outboxTriesOther: "{count} tries",

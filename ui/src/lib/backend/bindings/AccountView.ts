@@ -18,6 +18,6 @@ displayName: string,
  */
 server: string, 
 /**
- * Where the session is kept on this device (`None` when not known yet).
+ * Where the session is kept on this device.
  */
 store: StoreKind | null, };
