@@ -151,12 +151,14 @@ async fn drive(db: &ProgressDb, url: &ServerUrl, token: &str, goal: usize, seen:
     }
 }
 
-/// 1,000 submissions (`CARREL_FAULT_SUBMISSIONS` for more) through every fault the proxy can play,
-/// phase after phase: latency, a bandwidth cap, connections reset mid-request and mid-answer, a
-/// black hole and refused connections, and answers replaced after the server committed — 500,
-/// 503, a dropped line, silence until the client times out, 409, 429 with `Retry-After`, 422, 401
-/// and a duplicated ack meant for another submission. At the end the server holds each submission
-/// exactly once and the outbox shows each received with a receipt of its exact bytes.
+/// 1,000 submissions (`CARREL_FAULT_SUBMISSIONS` for more) through every fault the proxy and the
+/// server can play, phase after phase: latency, a bandwidth cap, connections reset mid-request and
+/// mid-answer, a black hole and refused connections; answers replaced by the proxy after the
+/// server committed — 500, 503, a dropped line, silence until the client times out, 409, 429 with
+/// `Retry-After`, 422, 401 and an ack meant for another submission; then the server's own knobs —
+/// commit-then-500, commit-then-timeout, a duplicated ack, 409, 422, 429, 401 twice. At the end the
+/// server holds each submission exactly once and the outbox shows each received with a receipt of
+/// its exact bytes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_outbox_drains_exactly_once_through_every_kind_of_fault() {
     let n: usize = std::env::var("CARREL_FAULT_SUBMISSIONS")
@@ -261,7 +263,39 @@ async fn the_outbox_drains_exactly_once_through_every_kind_of_fault() {
     for rewrite in rewrites {
         faults.add_rewrite(rewrite);
     }
-    drive(&db, &url, &token, goal(1.0), &mut seen).await;
+    drive(&db, &url, &token, goal(0.8), &mut seen).await;
+    faults.reset_all();
+
+    // The server's own faults, straight to it (no proxy): committed then 500, committed then
+    // never answered, a duplicated ack, 409, 422, 429 with Retry-After, and 401 twice mid-queue.
+    use carrel_server::faults::Fault as ServerFault;
+    let mut script = Vec::new();
+    for fault in [
+        ServerFault::CommitThen500,
+        ServerFault::CommitThenTimeout {
+            hold: std::time::Duration::from_secs(12),
+        },
+        ServerFault::DuplicateAck,
+        ServerFault::InFlight,
+        ServerFault::Unprocessable,
+        ServerFault::TooManyRequests {
+            retry_after_secs: 1,
+        },
+        ServerFault::Unauthorized,
+        ServerFault::Unauthorized,
+        ServerFault::CommitThen500,
+    ] {
+        script.extend([ServerFault::Pass, ServerFault::Pass, fault]);
+    }
+    let scripted = script.len();
+    server.faults().script(script);
+    let direct = ServerUrl::parse(&server.url()).unwrap();
+    drive(&db, &direct, &token, goal(1.0), &mut seen).await;
+    assert_eq!(
+        server.faults().remaining(),
+        0,
+        "all {scripted} scripted faults played"
+    );
     eprintln!(
         "{n} submissions: {seen:?}; {} proxy connections, {} answers rewritten",
         faults.accepted(),
@@ -283,12 +317,12 @@ async fn the_outbox_drains_exactly_once_through_every_kind_of_fault() {
         "answers lost after the commit were replayed"
     );
     assert!(
-        seen.unauthorized >= 1,
-        "the 401 reached the drain: {seen:?}"
+        seen.unauthorized >= 3,
+        "each 401 reached the drain: {seen:?}"
     );
     assert!(
-        seen.requeued >= 1,
-        "the 422 made one need attention: {seen:?}"
+        seen.requeued >= 2,
+        "each 422 made one need attention: {seen:?}"
     );
 }
 
