@@ -57,6 +57,8 @@ const COMMANDS: &[&str] = &[
     "sync_now",
     "set_sync_held",
     "retry_submission",
+    "list_course_notices",
+    "mark_notices_seen",
     "export_submission",
     "export_support_bundle",
 ];

@@ -78,6 +78,8 @@ pub fn generate() -> Result<Vec<(String, String)>, ExportError> {
         one::<crate::commands::courses::Place>(&cfg)?,
         one::<carrel_core::sync::changes::ServerGrade>(&cfg)?,
         one::<carrel_core::sync::changes::SubmissionComment>(&cfg)?,
+        one::<carrel_core::sync::changes::CourseNotice>(&cfg)?,
+        one::<carrel_core::sync::changes::NoticeBody>(&cfg)?,
         one::<carrel_core::sync::engine::SyncStatus>(&cfg)?,
         one::<carrel_core::sync::engine::SyncPhase>(&cfg)?,
         one::<carrel_core::sync::engine::Sending>(&cfg)?,

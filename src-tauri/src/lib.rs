@@ -109,6 +109,8 @@ pub fn run() {
             commands::sync::sync_now,
             commands::sync::set_sync_held,
             commands::sync::retry_submission,
+            commands::sync::list_course_notices,
+            commands::sync::mark_notices_seen,
             commands::sync::export_submission,
             commands::sync::export_support_bundle,
         ])

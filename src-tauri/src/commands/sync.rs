@@ -2,6 +2,7 @@
 //! when sync cannot help: a submission as a file a tutor can accept by hand, and a support bundle.
 
 use carrel_core::assess::outbox;
+use carrel_core::sync::changes;
 use carrel_core::sync::credentials::StoreKind;
 use carrel_core::sync::engine::SyncStatus;
 use carrel_core::sync::export;
@@ -226,4 +227,26 @@ pub async fn export_support_bundle<R: Runtime>(
         .map_err(|error| CommandError::internal("The export stopped", error))?
         .map_err(export_error)?;
     Ok(Some(path.display().to_string()))
+}
+
+/// The newest messages from the course server: announcements, new course versions, new due dates.
+#[tauri::command]
+pub async fn list_course_notices(
+    state: State<'_, AppState>,
+) -> Result<Vec<changes::CourseNotice>, CommandError> {
+    let db = state.progress().db().await?;
+    tauri::async_runtime::spawn_blocking(move || changes::notices(&db, 50))
+        .await
+        .map_err(|error| CommandError::internal("Reading the course notices stopped", error))?
+        .map_err(|error| CommandError::internal("The course notices could not be read", error))
+}
+
+/// The learner has seen every notice up to `seq`.
+#[tauri::command]
+pub async fn mark_notices_seen(state: State<'_, AppState>, seq: i64) -> Result<(), CommandError> {
+    let db = state.progress().db().await?;
+    tauri::async_runtime::spawn_blocking(move || changes::mark_notices_seen(&db, seq))
+        .await
+        .map_err(|error| CommandError::internal("Marking the notices stopped", error))?
+        .map_err(|error| CommandError::internal("The notices could not be marked as seen", error))
 }

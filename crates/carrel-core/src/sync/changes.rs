@@ -321,3 +321,109 @@ pub(crate) fn comments_in(
     })?
     .collect()
 }
+
+/// A message about a course from its server: an announcement, a new version, a new due date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CourseNotice {
+    /// Its place in the feed (newest first in lists).
+    #[ts(type = "number")]
+    pub seq: i64,
+    /// The course it is about.
+    pub course_id: String,
+    /// When the server made it (server clock, unix ms).
+    #[ts(type = "number")]
+    pub at_ms: i64,
+    /// The learner has seen it.
+    pub seen: bool,
+    /// What it says.
+    pub what: NoticeBody,
+}
+
+/// What a [`CourseNotice`] says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum NoticeBody {
+    /// A message to the course's participants (Markdown body, untrusted).
+    Announcement {
+        /// Its title.
+        title: String,
+        /// The message (Markdown).
+        body: String,
+    },
+    /// A new version of the course is on the server.
+    NewVersion {
+        /// The version.
+        version: String,
+        /// The course's title in it.
+        title: String,
+    },
+    /// An item's due date changed for this learner.
+    Schedule {
+        /// The item.
+        item_id: String,
+        /// The new due date (RFC 3339), or none for no limit.
+        due: Option<String>,
+        /// Why.
+        reason: Option<String>,
+    },
+}
+
+/// The course notices, newest first (at most `limit`).
+pub fn notices(db: &ProgressDb, limit: u32) -> Result<Vec<CourseNotice>, AssessError> {
+    db.transact(|tx| {
+        let mut statement = tx.prepare_cached(
+            "SELECT seq, course_id, at_ms, seen, body FROM course_notices
+             ORDER BY seq DESC LIMIT ?1",
+        )?;
+        let rows = statement.query_map([limit], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+                row.get::<_, bool>(3)?,
+                row.get::<_, String>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, course_id, at_ms, seen, body) = row?;
+            let what = match serde_json::from_str::<ChangeBody>(&body) {
+                Ok(ChangeBody::Announcement(a)) => NoticeBody::Announcement {
+                    title: a.title,
+                    body: a.body,
+                },
+                Ok(ChangeBody::Package(p)) => NoticeBody::NewVersion {
+                    version: p.version,
+                    title: p.title,
+                },
+                Ok(ChangeBody::Schedule(s)) => NoticeBody::Schedule {
+                    item_id: s.item_id,
+                    due: s.due,
+                    reason: s.reason,
+                },
+                // Stored by an older or newer build in a shape this one cannot show.
+                _ => continue,
+            };
+            out.push(CourseNotice {
+                seq,
+                course_id,
+                at_ms,
+                seen,
+                what,
+            });
+        }
+        Ok(out)
+    })
+}
+
+/// Marks every notice up to `seq` as seen.
+pub fn mark_notices_seen(db: &ProgressDb, seq: i64) -> Result<(), AssessError> {
+    db.transact(|tx| {
+        tx.execute(
+            "UPDATE course_notices SET seen = 1 WHERE seq <= ?1 AND seen = 0",
+            [seq],
+        )?;
+        Ok(())
+    })
+}

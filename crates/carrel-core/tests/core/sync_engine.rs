@@ -481,3 +481,77 @@ fn try_again_queues_a_refused_submission_with_the_same_bytes_and_nothing_else() 
     );
     assert!(outbox::requeue(&db, "nope", 42).is_err());
 }
+
+#[test]
+fn announcements_new_versions_and_due_dates_become_notices_once() {
+    use carrel_protocol::changes::{Announcement, PackageNotice, ScheduleNotice};
+    let dir = tempfile::tempdir().unwrap();
+    let db = queued(dir.path(), 0);
+    let server = ServerUrl::parse("http://127.0.0.1:9/").unwrap();
+    let change = |seq: i64, body: ChangeBody| Change {
+        seq,
+        at_ms: 1_700_000_000_000 + seq as u64,
+        body,
+    };
+    let page = ChangesPage {
+        changes: vec![
+            change(
+                1,
+                ChangeBody::Announcement(Announcement {
+                    course_id: "course".into(),
+                    title: "Week 2".into(),
+                    body: "Read **chapter 2** first.".into(),
+                }),
+            ),
+            change(
+                2,
+                ChangeBody::Package(PackageNotice {
+                    course_id: "course".into(),
+                    version: "1.1.0".into(),
+                    title: "Course".into(),
+                }),
+            ),
+            change(
+                3,
+                ChangeBody::Schedule(ScheduleNotice {
+                    course_id: "course".into(),
+                    item_id: "essay".into(),
+                    due: Some("2027-03-30T17:00:00+02:00".into()),
+                    reason: Some("Extension agreed".into()),
+                }),
+            ),
+        ],
+        cursor: 3,
+        more: false,
+    };
+    changes::apply(&db, &server, 7, &page).unwrap();
+    changes::apply(&db, &server, 7, &page).unwrap();
+    let notices = changes::notices(&db, 50).unwrap();
+    let seqs: Vec<i64> = notices.iter().map(|n| n.seq).collect();
+    assert_eq!(seqs, [3, 2, 1], "newest first, each once");
+    assert!(notices.iter().all(|n| !n.seen));
+    assert!(matches!(
+        &notices[0].what,
+        changes::NoticeBody::Schedule { item_id, due: Some(_), .. } if item_id == "essay"
+    ));
+    assert!(matches!(
+        &notices[1].what,
+        changes::NoticeBody::NewVersion { version, .. } if version == "1.1.0"
+    ));
+    assert!(matches!(
+        &notices[2].what,
+        changes::NoticeBody::Announcement { title, .. } if title == "Week 2"
+    ));
+    changes::mark_notices_seen(&db, 2).unwrap();
+    let seen: Vec<bool> = changes::notices(&db, 50)
+        .unwrap()
+        .iter()
+        .map(|n| n.seen)
+        .collect();
+    assert_eq!(seen, [false, true, true]);
+    assert_eq!(
+        changes::notices(&db, 1).unwrap().len(),
+        1,
+        "the limit holds"
+    );
+}
