@@ -16,13 +16,26 @@ export interface Call {
   args: Record<string, unknown>;
 }
 
-/** Installs the fake backend; returns the calls it receives (event plumbing excluded). */
+/**
+ * What the shell asks on every screen and a test rarely cares about: no course notices, marked
+ * seen quietly. A test's own handlers replace these.
+ */
+export const DEFAULT_HANDLERS: Readonly<Record<string, Handler>> = {
+  list_course_notices: () => [],
+  mark_notices_seen: () => null,
+};
+
+/**
+ * Installs the fake backend (DEFAULT_HANDLERS, then `handlers`); returns the calls it receives
+ * (event plumbing excluded).
+ */
 export function fakeBackend(handlers: Record<string, Handler>): Call[] {
   const calls: Call[] = [];
+  const all: Record<string, Handler> = { ...DEFAULT_HANDLERS, ...handlers };
   mockIPC(
     (cmd, args) => {
       calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
-      const handler = handlers[cmd];
+      const handler = all[cmd];
       if (!handler) throw { code: "internal", message: `unexpected ${cmd}`, detail: null };
       return handler(args);
     },

@@ -2,6 +2,7 @@
 import type { AccountView } from "../lib/backend/bindings/AccountView";
 import type { AppInfo } from "../lib/backend/bindings/AppInfo";
 import type { CatalogEntry } from "../lib/backend/bindings/CatalogEntry";
+import type { CourseNotice } from "../lib/backend/bindings/CourseNotice";
 import type { CourseOutline } from "../lib/backend/bindings/CourseOutline";
 import type { CourseStudy } from "../lib/backend/bindings/CourseStudy";
 import type { CourseSummary } from "../lib/backend/bindings/CourseSummary";
@@ -606,6 +607,18 @@ export function account(overrides: Partial<AccountView> = {}): AccountView {
     displayName: "Ana Lopez",
     server: SERVER,
     store: null,
+    ...overrides,
+  };
+}
+
+/** A course notice: by default an unseen announcement to bio-101's participants (seq 1). */
+export function courseNotice(overrides: Partial<CourseNotice> = {}): CourseNotice {
+  return {
+    seq: 1,
+    courseId: "bio-101",
+    atMs: Date.UTC(2026, 1, 10, 8, 0, 0),
+    seen: false,
+    what: { type: "announcement", title: "Week 2", body: "Read **chapter 3** before Friday." },
     ...overrides,
   };
 }

@@ -76,6 +76,8 @@ import {
   exportSupportBundle,
   getAccount,
   getSyncStatus,
+  listCourseNotices,
+  markNoticesSeen,
   onSyncStatus,
   setSyncHeld,
   signIn,
@@ -85,7 +87,7 @@ import {
   unlistenQuietly,
 } from "./index";
 import type { SyncStatus } from "./bindings/SyncStatus";
-import { account, syncStatus } from "../../test/fixtures";
+import { account, courseNotice, syncStatus } from "../../test/fixtures";
 import {
   assignmentState,
   attemptView,
@@ -682,6 +684,14 @@ describe("sync command wrappers", () => {
     ],
     ["exportSubmission cancelled", () => exportSubmission("sub-1"), "export_submission", { id: "sub-1" }, null],
     ["exportSupportBundle", () => exportSupportBundle(), "export_support_bundle", {}, "/tmp/carrel-support.zip"],
+    [
+      "listCourseNotices",
+      () => listCourseNotices(),
+      "list_course_notices",
+      {},
+      [courseNotice({ seq: 2 }), courseNotice({ seq: 1, seen: true })],
+    ],
+    ["markNoticesSeen", () => markNoticesSeen(7), "mark_notices_seen", { seq: 7 }, null],
   ])("%s invokes %s with its arguments", async (_name, run, cmd, args, answerValue) => {
     const calls = recordCalls({ [cmd]: answerValue });
     await expect(run()).resolves.toEqual(answerValue);

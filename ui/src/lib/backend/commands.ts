@@ -9,6 +9,7 @@ import type { AssignmentState } from "./bindings/AssignmentState";
 import type { AttachReport } from "./bindings/AttachReport";
 import type { AttemptView } from "./bindings/AttemptView";
 import type { CatalogView } from "./bindings/CatalogView";
+import type { CourseNotice } from "./bindings/CourseNotice";
 import type { CourseOutline } from "./bindings/CourseOutline";
 import type { CourseSummary } from "./bindings/CourseSummary";
 import type { Dashboard } from "./bindings/Dashboard";
@@ -533,6 +534,20 @@ export function retrySubmission(id: string): Promise<boolean> {
  */
 export function exportSupportBundle(): Promise<string | null> {
   return call<string | null>("export_support_bundle");
+}
+
+/**
+ * The newest messages from the course server (at most 50, newest first): announcements, new
+ * versions of a course, new due dates. They arrive with sync rounds (`outbox-changed` follows a
+ * round that applied changes).
+ */
+export function listCourseNotices(): Promise<CourseNotice[]> {
+  return call<CourseNotice[]>("list_course_notices");
+}
+
+/** The learner has seen every course notice up to `seq` (the newest shown). */
+export function markNoticesSeen(seq: number): Promise<void> {
+  return call<void>("mark_notices_seen", { seq });
 }
 
 /** Name of the event carrying each new SyncStatus. */
