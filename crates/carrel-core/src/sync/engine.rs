@@ -154,6 +154,7 @@ impl SyncEngine {
             attachments,
             engine: engine.clone(),
             status: sender,
+            refused_tokens: std::sync::atomic::AtomicU32::new(0),
         };
         tokio::spawn(task.run());
         engine
@@ -203,6 +204,8 @@ struct Task<H> {
     attachments: AttachmentStore,
     engine: SyncEngine,
     status: watch::Sender<SyncStatus>,
+    /// Rounds in a row that ended with the server refusing a token.
+    refused_tokens: std::sync::atomic::AtomicU32,
 }
 
 fn now_ms() -> i64 {
@@ -259,6 +262,7 @@ impl<H: SyncHost> Task<H> {
         let counts = count_outbox(&db).ok();
         let (phase, next, error) = match outcome {
             Ok(next) => (SyncPhase::Idle, next, None),
+            Err(RoundError::Again) => (SyncPhase::Syncing, Some(now_ms()), None),
             Err(RoundError::SignedOut) => (SyncPhase::SignedOut, None, None),
             Err(RoundError::Offline(error)) => (
                 SyncPhase::Offline,
@@ -328,8 +332,7 @@ impl<H: SyncHost> Task<H> {
             self.host.outbox_changed();
         }
         if report.unauthorized {
-            self.session.forget_tokens().await;
-            return Err(RoundError::SignedOut);
+            return Err(self.after_unauthorized(&server).await);
         }
         match changes::pull(db, &self.http, &server, &token, account_id).await {
             Ok(pulled) => {
@@ -337,19 +340,39 @@ impl<H: SyncHost> Task<H> {
                     self.host.outbox_changed();
                 }
             }
-            Err(PullError::Unauthorized) => {
-                self.session.forget_tokens().await;
-                return Err(RoundError::SignedOut);
-            }
+            Err(PullError::Unauthorized) => return Err(self.after_unauthorized(&server).await),
             Err(PullError::Unavailable(error)) => return Err(RoundError::Offline(error)),
             Err(PullError::Local(error)) => return Err(RoundError::Local(error.to_string())),
         }
         settle_graded(db).map_err(|error| RoundError::Local(error.to_string()))?;
+        self.refused_tokens.store(0, Ordering::SeqCst);
         Ok(report.retry_at_ms)
+    }
+
+    /// The server refused the access token: refresh it and go again at once, unless that already
+    /// failed [`MAX_REFUSED_TOKENS`] rounds in a row — then the session is over, and the learner
+    /// is asked to sign in again (their work stays queued).
+    async fn after_unauthorized(&self, server: &ServerUrl) -> RoundError {
+        if self.refused_tokens.fetch_add(1, Ordering::SeqCst) + 1 >= MAX_REFUSED_TOKENS {
+            self.refused_tokens.store(0, Ordering::SeqCst);
+            self.session.forget_tokens().await;
+            return RoundError::SignedOut;
+        }
+        match self.session.refreshed_token(&self.http, server).await {
+            Ok(_) => RoundError::Again,
+            Err(SessionError::SignedOut | SessionError::Refused(_)) => RoundError::SignedOut,
+            Err(SessionError::Unavailable(error)) => RoundError::Offline(error),
+            Err(SessionError::Credentials(error)) => RoundError::Local(error.to_string()),
+        }
     }
 }
 
+/// Rounds in a row whose fresh token the server refused before sync gives up on the session.
+pub const MAX_REFUSED_TOKENS: u32 = 3;
+
 enum RoundError {
+    /// The token was refreshed after a 401: run the round again now.
+    Again,
     SignedOut,
     Offline(String),
     Local(String),

@@ -144,12 +144,33 @@ impl SessionManager {
         server: &ServerUrl,
         now_ms: u64,
     ) -> Result<(String, i64), SessionError> {
+        self.token(http, server, Some(now_ms)).await
+    }
+
+    /// A new access token after the server refused the current one (401): the device's clock may
+    /// be wrong about its expiry, or the server restarted its sessions' access tokens. Only when
+    /// the refresh is refused too is the session over ([`SessionError::SignedOut`]).
+    pub async fn refreshed_token(
+        &self,
+        http: &HttpClient,
+        server: &ServerUrl,
+    ) -> Result<(String, i64), SessionError> {
+        self.token(http, server, None).await
+    }
+
+    /// The current token when `now_ms` says it is still good, else a refreshed one.
+    async fn token(
+        &self,
+        http: &HttpClient,
+        server: &ServerUrl,
+        now_ms: Option<u64>,
+    ) -> Result<(String, i64), SessionError> {
         let _one_at_a_time = self.refreshing.lock().await;
         let session = self
             .current()
             .filter(|s| s.server == server.as_str())
             .ok_or(SessionError::SignedOut)?;
-        if session.access_expires_ms > now_ms + REFRESH_MARGIN_MS {
+        if now_ms.is_some_and(|now| session.access_expires_ms > now + REFRESH_MARGIN_MS) {
             return Ok((session.access_token, session.account.id));
         }
         let request = Refresh {

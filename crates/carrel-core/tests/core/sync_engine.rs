@@ -555,3 +555,43 @@ fn announcements_new_versions_and_due_dates_become_notices_once() {
         "the limit holds"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_access_token_is_refreshed_and_sync_goes_on() {
+    use carrel_server::faults::Fault;
+    let run = running(3).await;
+    let before = run.session.current().unwrap();
+    // The server refuses the first request's token (its clock thinks it expired, say).
+    run.server.faults().script([Fault::Unauthorized]);
+    let engine = engine(&run, false);
+    settled(&engine, "all sent", |s| {
+        s.phase == SyncPhase::Idle && s.queued == 0
+    })
+    .await;
+    let after = run.session.current().expect("still signed in");
+    assert_ne!(after.access_token, before.access_token, "refreshed");
+    assert_ne!(after.refresh_token, before.refresh_token, "rotated");
+    assert_eq!(
+        run.credentials.load().unwrap(),
+        Some(after),
+        "the new pair is kept"
+    );
+    assert_eq!(server_count(&run.server), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_refuses_every_fresh_token_ends_the_session_and_keeps_the_work() {
+    use carrel_server::faults::Fault;
+    let run = running(2).await;
+    run.server.faults().script([Fault::Unauthorized; 10]);
+    let engine = engine(&run, false);
+    let status = settled(&engine, "signed out", |s| s.phase == SyncPhase::SignedOut).await;
+    assert_eq!(status.queued, 2);
+    assert_eq!(run.session.current(), None);
+    assert_eq!(server_count(&run.server), 0);
+    assert!(
+        run.server.faults().remaining()
+            >= 10 - carrel_core::sync::engine::MAX_REFUSED_TOKENS as usize,
+        "it gave up after a few tries, not after hammering the server"
+    );
+}
