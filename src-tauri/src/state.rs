@@ -430,4 +430,8 @@ impl<R: Runtime> SyncHost for SyncApp<R> {
     fn outbox_changed(&self) {
         events::emit_outbox_changed(&self.app);
     }
+
+    fn metered(&self) -> Option<bool> {
+        carrel_core::connectivity::metered()
+    }
 }

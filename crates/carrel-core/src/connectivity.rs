@@ -245,3 +245,39 @@ impl Monitor {
         answer.await.map_err(|_| MonitorStopped)
     }
 }
+
+/// Whether the system's connection is metered (mobile data, a hotspot, a connection the learner
+/// marked as costly): `Some(true)` / `Some(false)` where the system says, `None` where it cannot
+/// tell. Linux asks NetworkManager over D-Bus (its `Metered` property); other systems answer
+/// `None` for now, and the sync's hold applies until the learner presses "Sync now". Blocking (up
+/// to half a second): call from `spawn_blocking`.
+pub fn metered() -> Option<bool> {
+    #[cfg(target_os = "linux")]
+    {
+        use dbus::blocking::stdintf::org_freedesktop_dbus::Properties;
+        let connection = dbus::blocking::Connection::new_system().ok()?;
+        let proxy = connection.with_proxy(
+            "org.freedesktop.NetworkManager",
+            "/org/freedesktop/NetworkManager",
+            Duration::from_millis(500),
+        );
+        let value: u32 = proxy
+            .get("org.freedesktop.NetworkManager", "Metered")
+            .ok()?;
+        metered_from_network_manager(value)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+/// NetworkManager's `NMMetered`: 1 yes and 3 guessed yes are metered, 2 no and 4 guessed no are
+/// not, 0 (unknown) and anything else say nothing.
+pub fn metered_from_network_manager(value: u32) -> Option<bool> {
+    match value {
+        1 | 3 => Some(true),
+        2 | 4 => Some(false),
+        _ => None,
+    }
+}

@@ -90,8 +90,10 @@ pub struct SyncStatus {
     pub next_try_ms: Option<i64>,
     /// Why the last round did not complete.
     pub last_error: Option<String>,
-    /// The learner holds sync.
+    /// The learner holds sync on metered or costly connections.
     pub held: bool,
+    /// Whether the connection is metered, where the system can tell.
+    pub metered: Option<bool>,
 }
 
 impl SyncStatus {
@@ -106,6 +108,7 @@ impl SyncStatus {
             next_try_ms: None,
             last_error: None,
             held: false,
+            metered: None,
         }
     }
 }
@@ -120,6 +123,11 @@ pub trait SyncHost: Send + Sync + 'static {
     fn status_changed(&self, status: &SyncStatus);
     /// Outbox entries changed state (received, graded, refused).
     fn outbox_changed(&self);
+    /// Whether the connection is metered, where the system can tell (see
+    /// [`crate::connectivity::metered`]). Blocking.
+    fn metered(&self) -> Option<bool> {
+        None
+    }
 }
 
 /// The handle on the running engine. Cheap to clone.
@@ -148,7 +156,7 @@ impl SyncEngine {
             status,
         };
         let task = Task {
-            host,
+            host: Arc::new(host),
             http,
             session,
             attachments,
@@ -198,7 +206,7 @@ impl SyncEngine {
 }
 
 struct Task<H> {
-    host: H,
+    host: Arc<H>,
     http: HttpClient,
     session: Arc<SessionManager>,
     attachments: AttachmentStore,
@@ -235,7 +243,19 @@ impl<H: SyncHost> Task<H> {
     /// One round; answers when the next is due (None: at the poll interval).
     async fn round(&self) -> Option<i64> {
         let forced = self.engine.forced.swap(false, Ordering::SeqCst);
-        let held = self.engine.held.load(Ordering::SeqCst);
+        let hold_when_metered = self.engine.held.load(Ordering::SeqCst);
+        let metered = if hold_when_metered {
+            let host = self.host.clone();
+            tokio::task::spawn_blocking(move || host.metered())
+                .await
+                .ok()
+                .flatten()
+        } else {
+            None
+        };
+        // Held while the connection is metered, or may be: a system that cannot tell holds until
+        // the learner says "Sync now".
+        let held = hold_when_metered && metered != Some(false);
         let db = self.host.db().await?;
         let counts = count_outbox(&db).ok();
         let signed_in_as = self.session.current().map(|s| s.account.display_name);
@@ -245,14 +265,16 @@ impl<H: SyncHost> Task<H> {
                 status.needs_attention = attention;
             }
             status.signed_in_as = signed_in_as.clone();
-            status.held = held;
+            status.held = hold_when_metered;
+            status.metered = metered;
         });
         if held && !forced {
             self.publish(|status| {
                 status.phase = SyncPhase::Held;
                 status.next_try_ms = None;
             });
-            return Some(now_ms() + POLL_INTERVAL.as_millis() as i64);
+            // Look again soon: the learner may move to an unmetered network.
+            return Some(now_ms() + OFFLINE_RETRY.as_millis() as i64);
         }
         if forced && let Err(error) = retry_now(&db) {
             tracing::warn!(%error, "cannot reschedule the outbox");

@@ -190,6 +190,8 @@ struct Host {
     server: ServerUrl,
     seen: Arc<Mutex<Vec<SyncStatus>>>,
     outbox_changes: Arc<Mutex<u32>>,
+    /// What the system says of the connection.
+    metered: Arc<Mutex<Option<bool>>>,
 }
 
 impl SyncHost for Host {
@@ -207,6 +209,10 @@ impl SyncHost for Host {
 
     fn outbox_changed(&self) {
         *self.outbox_changes.lock().unwrap() += 1;
+    }
+
+    fn metered(&self) -> Option<bool> {
+        *self.metered.lock().unwrap()
     }
 }
 
@@ -249,6 +255,7 @@ async fn running(n: usize) -> Running {
         server: url,
         seen: Arc::default(),
         outbox_changes: Arc::default(),
+        metered: Arc::default(),
     };
     Running {
         _dir: dir,
@@ -593,5 +600,37 @@ async fn a_server_that_refuses_every_fresh_token_ends_the_session_and_keeps_the_
         run.server.faults().remaining()
             >= 10 - carrel_core::sync::engine::MAX_REFUSED_TOKENS as usize,
         "it gave up after a few tries, not after hammering the server"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn holding_on_metered_connections_holds_only_while_the_connection_is_or_may_be_metered() {
+    let run = running(2).await;
+    *run.host.metered.lock().unwrap() = Some(true);
+    let engine = engine(&run, true);
+    let status = settled(&engine, "held on a metered line", |s| {
+        s.phase == SyncPhase::Held
+    })
+    .await;
+    assert_eq!(status.metered, Some(true));
+    assert_eq!(server_count(&run.server), 0);
+    // The learner moves to an unmetered network: the next round sends, the setting stays on.
+    *run.host.metered.lock().unwrap() = Some(false);
+    engine.wake();
+    let status = settled(&engine, "sent on an unmetered line", |s| {
+        s.phase == SyncPhase::Idle && s.queued == 0
+    })
+    .await;
+    assert!(status.held, "the setting is still on");
+    assert_eq!(status.metered, Some(false));
+    assert_eq!(server_count(&run.server), 2);
+}
+
+#[test]
+fn network_managers_metered_values_are_read_as_the_system_means_them() {
+    use carrel_core::connectivity::metered_from_network_manager as read;
+    assert_eq!(
+        [0, 1, 2, 3, 4, 9].map(read),
+        [None, Some(true), Some(false), Some(true), Some(false), None]
     );
 }

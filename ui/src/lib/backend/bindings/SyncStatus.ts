@@ -39,6 +39,10 @@ nextTryMs: number | null,
  */
 lastError: string | null, 
 /**
- * The learner holds sync.
+ * The learner holds sync on metered or costly connections.
  */
-held: boolean, };
+held: boolean, 
+/**
+ * Whether the connection is metered, where the system can tell.
+ */
+metered: boolean | null, };
