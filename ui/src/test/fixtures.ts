@@ -597,6 +597,7 @@ export function syncStatus(overrides: Partial<SyncStatus> = {}): SyncStatus {
     nextTryMs: null,
     lastError: null,
     held: false,
+    metered: null,
     ...overrides,
   };
 }
