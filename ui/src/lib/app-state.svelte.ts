@@ -7,7 +7,9 @@ import {
   ErrorCode,
   getAppInfo,
   getServerStatus,
+  listCourseNotices,
   listOutbox,
+  markNoticesSeen,
   onCourseFilesDropped,
   onOutboxChanged,
   onServerStatus,
@@ -18,6 +20,7 @@ import {
   toBackendError,
   unlistenQuietly,
   type AppInfo,
+  type CourseNotice,
   type Notice,
   type OutboxEntry,
   type Place,
@@ -81,6 +84,12 @@ export class AppState {
   outbox: OutboxEntry[] | null = $state(null);
   /** Submissions not yet received by the server: the Outbox's badge. */
   readonly unsentCount: number = $derived(this.outbox?.filter(isUnsent).length ?? 0);
+  /** The course server's notices, newest first; null until loaded (or when they cannot be read). */
+  courseNotices: CourseNotice[] | null = $state(null);
+  /** Notices the learner has not seen yet: Home's badge. */
+  readonly unseenNoticeCount: number = $derived(
+    this.courseNotices?.filter((notice) => !notice.seen).length ?? 0,
+  );
   /**
    * While the assignment editor shows: takes the files dropped on the window that are not course
    * packages (those still go to the Library).
@@ -94,6 +103,9 @@ export class AppState {
   #unlistenDrops: UnlistenFn | null = null;
   #unlistenOutbox: UnlistenFn | null = null;
   #outboxRequest = 0;
+  #noticesRequest = 0;
+  /** Notices up to this seq are seen: the backend was told, or is being told. */
+  #noticesSeenUpTo = Number.NEGATIVE_INFINITY;
   #pendingImportsTaken = false;
   #noticesTaken = false;
   #statusEvents = 0;
@@ -120,7 +132,12 @@ export class AppState {
         this.status = status;
       });
       this.#unlistenDrops ??= await onCourseFilesDropped((paths) => this.importDropped(paths));
-      this.#unlistenOutbox ??= await onOutboxChanged(() => void this.refreshOutbox());
+      // Sent after a submission changes, and after a sync round applied the server's changes
+      // (which may bring notices).
+      this.#unlistenOutbox ??= await onOutboxChanged(() => {
+        void this.refreshOutbox();
+        void this.refreshCourseNotices();
+      });
       const eventsBefore = this.#statusEvents;
       const [info, status] = await Promise.all([getAppInfo(), getServerStatus()]);
       this.info = info;
@@ -134,6 +151,7 @@ export class AppState {
       this.#importPending(),
       this.#takeNotices(),
       this.refreshOutbox(),
+      this.refreshCourseNotices(),
       this.sync.start(),
     ]);
   }
@@ -147,6 +165,43 @@ export class AppState {
     } catch {
       // The Outbox screen says why when the learner opens it; the badge keeps its last count.
     }
+  }
+
+  /** Reads the course notices again. Never rejects: when unreadable, the last list stays. */
+  async refreshCourseNotices(): Promise<void> {
+    const current = ++this.#noticesRequest;
+    try {
+      const notices = await listCourseNotices();
+      if (current === this.#noticesRequest) this.courseNotices = this.#withSeen(notices);
+    } catch {
+      // Only messages not shown: the next sync round or visit to Home reads them again.
+    }
+  }
+
+  /**
+   * The learner was shown the notices up to `seq`: they are seen, here at once (Home's badge) and
+   * in the backend, which is told once per seq. Never rejects: when the backend cannot be told,
+   * the next list read brings them back as new, to be marked again.
+   */
+  async markCourseNoticesSeen(seq: number): Promise<void> {
+    const before = this.#noticesSeenUpTo;
+    if (seq <= before) return;
+    this.#noticesSeenUpTo = seq;
+    if (this.courseNotices) this.courseNotices = this.#withSeen(this.courseNotices);
+    try {
+      await markNoticesSeen(seq);
+    } catch {
+      if (this.#noticesSeenUpTo === seq) this.#noticesSeenUpTo = before;
+    }
+  }
+
+  /** `notices` with those up to the seq marked seen here marked seen (a list read meanwhile). */
+  #withSeen(notices: CourseNotice[]): CourseNotice[] {
+    const upTo = this.#noticesSeenUpTo;
+    if (!notices.some((notice) => !notice.seen && notice.seq <= upTo)) return notices;
+    return notices.map((notice) =>
+      !notice.seen && notice.seq <= upTo ? { ...notice, seen: true } : notice,
+    );
   }
 
   /** What happened to the learner's progress before this start (a file restored…), once. */

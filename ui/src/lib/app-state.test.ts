@@ -1,8 +1,17 @@
 import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
-import { appInfo, checkingStatus, offlineStatus, onlineStatus } from "../test/fixtures";
+import { waitFor } from "@testing-library/svelte";
+import { callsOf, deferred, fakeBackend } from "../test/backend";
+import {
+  appInfo,
+  checkingStatus,
+  courseNotice,
+  offlineStatus,
+  onlineStatus,
+} from "../test/fixtures";
 import { AppState, isScreen, SCREENS } from "./app-state.svelte";
+import type { CourseNotice } from "./backend";
 import type { InvokeArgs } from "@tauri-apps/api/core";
 
 let state: AppState | null = null;
@@ -349,5 +358,98 @@ describe("AppState.openItem", () => {
       { courseId: "bio-101", itemId: "i-intro", place: { anchor: "a", headingIndex: 1 } },
     ]);
     expect(s.assessment).toBeNull();
+  });
+});
+
+describe("AppState's course notices", () => {
+  const shellHandlers = {
+    get_app_info: () => appInfo(),
+    get_server_status: () => onlineStatus(),
+    take_pending_imports: () => [],
+    take_notices: () => [],
+    list_outbox: () => [],
+  };
+
+  it("reads them at start and after each outbox-changed, counting those not seen", async () => {
+    let notices = [courseNotice({ seq: 1, seen: true })];
+    const calls = fakeBackend({ ...shellHandlers, list_course_notices: () => notices });
+    const s = newState();
+    await s.start();
+    expect(s.courseNotices).toEqual(notices);
+    expect(s.unseenNoticeCount).toBe(0);
+
+    notices = [courseNotice({ seq: 3 }), courseNotice({ seq: 2 }), ...notices];
+    await emit("outbox-changed");
+    await waitFor(() => expect(s.unseenNoticeCount).toBe(2));
+    expect(callsOf(calls, "list_course_notices")).toHaveLength(2);
+  });
+
+  it("marks them seen here at once and in the backend once per seq", async () => {
+    const calls = fakeBackend({
+      ...shellHandlers,
+      list_course_notices: () => [courseNotice({ seq: 2 }), courseNotice({ seq: 1 })],
+    });
+    const s = newState();
+    await s.start();
+    const marking = s.markCourseNoticesSeen(2);
+    expect(s.unseenNoticeCount, "the badge goes before the backend answers").toBe(0);
+    await marking;
+    await s.markCourseNoticesSeen(2);
+    await s.markCourseNoticesSeen(1);
+    expect(callsOf(calls, "mark_notices_seen").map((call) => call.args)).toEqual([{ seq: 2 }]);
+  });
+
+  it("keeps them seen when a list read while marking still says they are new", async () => {
+    const answer = deferred<CourseNotice[]>();
+    let reads = 0;
+    fakeBackend({
+      ...shellHandlers,
+      list_course_notices: () => (++reads === 1 ? [courseNotice({ seq: 1 })] : answer.promise),
+    });
+    const s = newState();
+    await s.start();
+    const reading = s.refreshCourseNotices();
+    await s.markCourseNoticesSeen(1);
+    answer.resolve([courseNotice({ seq: 2 }), courseNotice({ seq: 1 })]);
+    await reading;
+    expect(s.courseNotices?.map((notice) => notice.seen)).toEqual([false, true]);
+    expect(s.unseenNoticeCount).toBe(1);
+  });
+
+  it("marks them again after a read when the backend could not mark them", async () => {
+    let fail = true;
+    const calls = fakeBackend({
+      ...shellHandlers,
+      list_course_notices: () => [courseNotice({ seq: 4 })],
+      mark_notices_seen: () => {
+        if (fail) throw { code: "internal", message: "The notices could not be marked as seen" };
+        return null;
+      },
+    });
+    const s = newState();
+    await s.start();
+    await expect(s.markCourseNoticesSeen(4)).resolves.toBeUndefined();
+    await s.refreshCourseNotices();
+    expect(s.unseenNoticeCount, "still new in the backend: new here").toBe(1);
+    fail = false;
+    await s.markCourseNoticesSeen(4);
+    expect(callsOf(calls, "mark_notices_seen")).toHaveLength(2);
+    expect(s.unseenNoticeCount).toBe(0);
+  });
+
+  it("keeps the last list when they cannot be read", async () => {
+    let fail = false;
+    fakeBackend({
+      ...shellHandlers,
+      list_course_notices: () => {
+        if (fail) throw { code: "internal", message: "The course notices could not be read" };
+        return [courseNotice()];
+      },
+    });
+    const s = newState();
+    await s.start();
+    fail = true;
+    await expect(s.refreshCourseNotices()).resolves.toBeUndefined();
+    expect(s.courseNotices).toEqual([courseNotice()]);
   });
 });

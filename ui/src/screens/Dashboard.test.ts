@@ -7,12 +7,20 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-li
 import { afterEach, describe, expect, it, vi } from "vitest";
 import App from "../App.svelte";
 import { AppState } from "../lib/app-state.svelte";
-import type { Dashboard, DashboardCourse, ProgressChanged, WeeklyPlan } from "../lib/backend";
+import { formatInstant } from "../lib/assess";
+import type {
+  CourseNotice,
+  Dashboard,
+  DashboardCourse,
+  ProgressChanged,
+  WeeklyPlan,
+} from "../lib/backend";
 import { formatLongDate } from "../lib/i18n/units";
 import { describePlanTime } from "../lib/plan";
 import { callsOf, deferred, fakeBackend, type Handler } from "../test/backend";
 import {
   appInfo,
+  courseNotice,
   courseOutline,
   courseSummary,
   dashboard,
@@ -491,5 +499,266 @@ describe("the Dashboard following progress", () => {
     expect(text("dashboard-message")).toBe("Progress is unavailable.");
     expect(byId("dashboard-course-bio-101")).toBeTruthy();
     expect(warn).not.toHaveBeenCalled();
+  });
+});
+
+describe("the course team's notices on Home", () => {
+  const DAY = 86_400_000;
+  const DUE = "2026-03-02T17:00:00+01:00";
+
+  /** Notices newest first, seq `count` down to 1, none seen. */
+  function announcements(count: number): CourseNotice[] {
+    return Array.from({ length: count }, (_, index) =>
+      courseNotice({
+        seq: count - index,
+        what: { type: "announcement", title: `Notice ${count - index}`, body: "Hello." },
+      }),
+    );
+  }
+
+  function shownNotices(): HTMLElement[] {
+    return Array.from(byId("course-notices").querySelectorAll<HTMLElement>(".course-notice"));
+  }
+
+  function marks(calls: ReturnType<typeof fakeBackend>) {
+    return callsOf(calls, "mark_notices_seen").map((call) => call.args);
+  }
+
+  it("shows each kind, newest first, with its course (title when installed) and when", async () => {
+    const atMs = Date.now() - 3 * DAY;
+    await renderDashboard({
+      list_course_notices: () => [
+        courseNotice({ seq: 9, atMs, seen: true }),
+        courseNotice({
+          seq: 8,
+          seen: true,
+          what: { type: "new_version", version: "1.1.0", title: "Introduction to Biology" },
+        }),
+        courseNotice({
+          seq: 7,
+          seen: true,
+          courseId: "chem-300",
+          what: { type: "schedule", item_id: "lab-4", due: DUE, reason: "Lab closed that week" },
+        }),
+      ],
+    });
+    const panel = byId("course-notices");
+    expect(within(panel).getByRole("heading", { level: 2 }).textContent).toBe(
+      "From your course team",
+    );
+    expect(screen.getByRole("region", { name: "From your course team" })).toBe(panel);
+    const items = shownNotices();
+    expect(items.map((item) => [item.dataset.seq, item.dataset.type])).toEqual([
+      ["9", "announcement"],
+      ["8", "new_version"],
+      ["7", "schedule"],
+    ]);
+
+    const announcement = byId("course-notice-9");
+    expect(text("course-notice-9-heading")).toBe("Week 2");
+    expect(byId("course-notice-9-body").querySelector("strong")?.textContent).toBe("chapter 3");
+    expect(announcement.textContent).toContain("Introduction to Biology");
+    const time = announcement.querySelector("time");
+    expect(time?.textContent?.trim()).toBe("3 days ago");
+    expect(time?.getAttribute("datetime")).toBe(new Date(atMs).toISOString());
+
+    expect(text("course-notice-8-heading")).toBe("Version 1.1.0 is available");
+    expect(text("course-notice-8-body")).toBe(
+      "A new version (1.1.0) of Introduction to Biology is on your course server — update it in Library.",
+    );
+
+    const schedule = byId("course-notice-7");
+    expect(text("course-notice-7-heading")).toBe("New due date");
+    expect(text("course-notice-7-body")).toBe(
+      `Your due date for lab-4 is now ${formatInstant(Date.parse(DUE))}.`,
+    );
+    expect(schedule.textContent).toContain("Why: Lab closed that week");
+    expect(schedule.textContent, "a course not installed goes by its id").toContain("chem-300");
+  });
+
+  it("names the item of a new due date by its title when the plan lists it", async () => {
+    await renderDashboard({
+      list_course_notices: () => [
+        courseNotice({ what: { type: "schedule", item_id: "i-essay", due: DUE, reason: null } }),
+      ],
+    });
+    expect(text("course-notice-1-body")).toBe(
+      `Your due date for Essay: a cell of your choice is now ${formatInstant(Date.parse(DUE))}.`,
+    );
+    expect(byId("course-notice-1").querySelector(".reason")).toBeNull();
+  });
+
+  it("shows HTML in an announcement as text: nothing runs, nothing loads", async () => {
+    const hostile = [
+      "<script>window.__carrelPwned = 1</script>",
+      '<img src="x" onerror="window.__carrelPwned = 2">',
+    ].join("\n\n");
+    await renderDashboard({
+      list_course_notices: () => [
+        courseNotice({ what: { type: "announcement", title: "<b>Hi</b>", body: hostile } }),
+      ],
+    });
+    const body = byId("course-notice-1-body");
+    expect(body.querySelector("script, img, [onerror]")).toBeNull();
+    expect(body.textContent).toContain("<script>window.__carrelPwned = 1</script>");
+    expect(body.textContent).toContain('<img src="x" onerror="window.__carrelPwned = 2">');
+    expect(byId("course-notice-1-heading").querySelector("b")).toBeNull();
+    expect(text("course-notice-1-heading")).toContain("<b>Hi</b>");
+    await settle();
+    expect((window as { __carrelPwned?: number }).__carrelPwned).toBeUndefined();
+  });
+
+  it("offers the Library to update a course a new version of which is on the server", async () => {
+    const { shell } = await renderDashboard({
+      list_course_notices: () => [
+        courseNotice({ what: { type: "new_version", version: "1.1.0", title: "Biology" } }),
+      ],
+    });
+    const button = screen.getByRole("button", {
+      name: "Go to Library to update Introduction to Biology",
+    });
+    expect(button.id).toBe("course-notice-1-library");
+    await fireEvent.click(button);
+    expect(shell.screen).toBe("library");
+  });
+
+  it("marks those not seen before as New, in words, and reports the newest seen once", async () => {
+    const { calls } = await renderDashboard({
+      list_course_notices: () => [
+        courseNotice({ seq: 12 }),
+        courseNotice({ seq: 11 }),
+        courseNotice({ seq: 10, seen: true }),
+      ],
+    });
+    await waitFor(() => expect(marks(calls)).toEqual([{ seq: 12 }]));
+    const [first, second, third] = shownNotices();
+    for (const item of [first!, second!]) {
+      expect(item.dataset.new, "still marked while Home shows it").toBe("true");
+      expect(item.querySelector("h3")?.textContent).toMatch(/^\s*New\s+Week 2\s*$/);
+    }
+    expect(third!.dataset.new).toBeUndefined();
+    expect(third!.textContent).not.toContain("New");
+
+    // Reading the list again, or the Dashboard again, is no reason to mark again.
+    await emit("outbox-changed");
+    await emit("progress-changed", CHANGE);
+    await settle();
+    expect(marks(calls), "once, with the newest seq shown").toEqual([{ seq: 12 }]);
+    expect(byId("course-notice-12").dataset.new).toBe("true");
+  });
+
+  it("does not report seen when every notice shown was seen before", async () => {
+    const { calls } = await renderDashboard({
+      list_course_notices: () => [courseNotice({ seq: 3, seen: true })],
+    });
+    await settle();
+    expect(byId("course-notice-3").dataset.new).toBeUndefined();
+    expect(marks(calls)).toEqual([]);
+  });
+
+  it("shows the newest five, and the others with Show all", async () => {
+    const { calls } = await renderDashboard({ list_course_notices: () => announcements(8) });
+    expect(shownNotices().map((item) => item.dataset.seq)).toEqual(["8", "7", "6", "5", "4"]);
+    await waitFor(() => expect(marks(calls)).toEqual([{ seq: 8 }]));
+    const button = byId("course-notices-show-all");
+    expect(button.textContent?.trim()).toBe("Show all (8)");
+    expect(button.getAttribute("aria-expanded")).toBe("false");
+    expect(button.getAttribute("aria-controls")).toBe("course-notices-list");
+
+    await fireEvent.click(button);
+    expect(shownNotices().map((item) => item.dataset.seq)).toEqual([
+      "8", "7", "6", "5", "4", "3", "2", "1",
+    ]);
+    expect(button.getAttribute("aria-expanded")).toBe("true");
+    expect(button.textContent?.trim()).toBe("Show fewer");
+    await waitFor(() => expect(document.activeElement).toBe(byId("course-notice-3-heading")));
+    expect(byId("course-notice-1").dataset.new, "not seen before Home showed them: New too").toBe(
+      "true",
+    );
+    await settle();
+    expect(marks(calls), "the older ones were seen with the newest").toEqual([{ seq: 8 }]);
+
+    await fireEvent.click(button);
+    expect(shownNotices()).toHaveLength(5);
+  });
+
+  it("has no Show all for five notices or fewer", async () => {
+    await renderDashboard({ list_course_notices: () => announcements(5) });
+    expect(shownNotices()).toHaveLength(5);
+    expect(document.getElementById("course-notices-show-all")).toBeNull();
+  });
+
+  it("shows no panel, not an empty one, when there are no notices", async () => {
+    await renderDashboard({ list_course_notices: () => [] });
+    expect(document.getElementById("course-notices")).toBeNull();
+    expect(byId("screen-dashboard").textContent).not.toContain("From your course team");
+    expect(document.getElementById("nav-dashboard-badge")).toBeNull();
+  });
+
+  it("shows what a sync round brought (outbox-changed), and reports the new one seen", async () => {
+    let notices: CourseNotice[] = [];
+    const { calls } = await renderDashboard({ list_course_notices: () => notices });
+    expect(document.getElementById("course-notices")).toBeNull();
+
+    notices = [courseNotice({ seq: 5 })];
+    await emit("outbox-changed");
+    await waitFor(() => expect(document.getElementById("course-notice-5")).not.toBeNull());
+    await waitFor(() => expect(marks(calls)).toEqual([{ seq: 5 }]));
+
+    notices = [courseNotice({ seq: 6 }), { ...notices[0]!, seen: true }];
+    await emit("outbox-changed");
+    await waitFor(() => expect(marks(calls)).toEqual([{ seq: 5 }, { seq: 6 }]));
+    expect(shownNotices().map((item) => item.dataset.seq)).toEqual(["6", "5"]);
+    expect(byId("course-notice-5").dataset.new, "new when this panel showed it").toBe("true");
+  });
+
+  it("reads the notices again when Home opens", async () => {
+    const { calls } = await renderDashboard();
+    const before = callsOf(calls, "list_course_notices").length;
+    await fireEvent.click(byId("nav-settings"));
+    await fireEvent.click(byId("nav-dashboard"));
+    await waitFor(() => expect(callsOf(calls, "list_course_notices")).toHaveLength(before + 1));
+  });
+
+  it("counts the notices not seen on Home's navigation item until Home shows them", async () => {
+    let notices: CourseNotice[] = [];
+    const { calls } = await renderDashboard({
+      list_course_notices: () => notices,
+      list_outbox: () => [],
+    });
+    await fireEvent.click(byId("nav-outbox"));
+    notices = [
+      courseNotice({ seq: 3 }),
+      courseNotice({ seq: 2 }),
+      courseNotice({ seq: 1, seen: true }),
+    ];
+    await emit("outbox-changed");
+
+    await waitFor(() => expect(document.getElementById("nav-dashboard-badge")).not.toBeNull());
+    const badge = byId("nav-dashboard-badge");
+    expect(badge.dataset.count).toBe("2");
+    expect(badge.querySelector(".visually-hidden")?.textContent?.trim()).toBe(
+      "2 new from your course team",
+    );
+    expect(screen.getByRole("button", { name: /^Home\s+2 new from your course team$/ })).toBe(
+      byId("nav-dashboard"),
+    );
+    expect(marks(calls), "not shown yet: not seen").toEqual([]);
+
+    await fireEvent.click(byId("nav-dashboard"));
+    await waitFor(() => expect(marks(calls)).toEqual([{ seq: 3 }]));
+    await waitFor(() => expect(document.getElementById("nav-dashboard-badge")).toBeNull());
+    expect(byId("course-notice-3").dataset.new).toBe("true");
+  });
+
+  it("keeps headings in order with the notices: h2 for the panel, h3 per notice", async () => {
+    await renderDashboard({ list_course_notices: () => announcements(2) });
+    const levels = Array.from(byId("screen-dashboard").querySelectorAll("h1, h2, h3"), (h) =>
+      Number(h.tagName[1]),
+    );
+    for (let i = 1; i < levels.length; i += 1) {
+      expect(levels[i]! - levels[i - 1]!).toBeLessThanOrEqual(1);
+    }
+    expect(byId("course-notices").querySelectorAll("h3")).toHaveLength(2);
   });
 });
