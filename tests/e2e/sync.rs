@@ -238,6 +238,18 @@ async fn work_submitted_offline_is_received_when_the_server_returns_and_graded_b
             ],
         );
     }
+    // And tells the course something, which reaches the learner's Home.
+    server_cli(
+        &db,
+        &[
+            "announce",
+            DEMO_ID,
+            "--title",
+            "Webinar moved",
+            "--body",
+            "The webinar is now on **Thursday**. <script>alert(1)</script>",
+        ],
+    );
     s.click("#sync-now").await.unwrap();
     for (id, _) in &ids {
         wait_for_state(s, id, &["graded"]).await;
@@ -248,6 +260,19 @@ async fn work_submitted_offline_is_received_when_the_server_returns_and_graded_b
         assert_eq!(grade.as_deref(), Some("8"), "{id}");
     }
     s.screenshot("graded").await.unwrap();
+    s.click("#nav-dashboard").await.unwrap();
+    let notice = ".course-notice[data-type=\"announcement\"]";
+    s.wait_for(notice).await.unwrap();
+    let text = s.text(notice).await.unwrap();
+    assert!(
+        text.contains("Webinar moved") && text.contains("Thursday"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<script>alert(1)</script>"),
+        "course text is shown as text, never run: {text}"
+    );
+    s.screenshot("announcement").await.unwrap();
     let states = query(&home, "SELECT state FROM outbox", |row| {
         row.get::<_, String>(0)
     });

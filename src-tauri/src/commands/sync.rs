@@ -235,10 +235,22 @@ pub async fn list_course_notices(
     state: State<'_, AppState>,
 ) -> Result<Vec<changes::CourseNotice>, CommandError> {
     let db = state.progress().db().await?;
-    tauri::async_runtime::spawn_blocking(move || changes::notices(&db, 50))
-        .await
-        .map_err(|error| CommandError::internal("Reading the course notices stopped", error))?
-        .map_err(|error| CommandError::internal("The course notices could not be read", error))
+    let library = state.library();
+    tauri::async_runtime::spawn_blocking(move || {
+        let notices = changes::notices(&db, 50).map_err(|error| {
+            CommandError::internal("The course notices could not be read", error)
+        })?;
+        let installed: std::collections::HashMap<String, String> = library
+            .list()
+            .map(|courses| courses.into_iter().map(|c| (c.id, c.version)).collect())
+            .unwrap_or_default();
+        Ok(notices
+            .into_iter()
+            .filter(|notice| notice.is_news(installed.get(&notice.course_id).map(String::as_str)))
+            .collect())
+    })
+    .await
+    .map_err(|error| CommandError::internal("Reading the course notices stopped", error))?
 }
 
 /// The learner has seen every notice up to `seq`.

@@ -340,6 +340,23 @@ pub struct CourseNotice {
     pub what: NoticeBody,
 }
 
+impl CourseNotice {
+    /// Whether the learner should see it, given the version of its course installed here: "a new
+    /// version is out" is news only while this laptop has none or an older one.
+    pub fn is_news(&self, installed_version: Option<&str>) -> bool {
+        let NoticeBody::NewVersion { version, .. } = &self.what else {
+            return true;
+        };
+        installed_version.is_none_or(|have| {
+            let parse = carrel_package::manifest::parse_version;
+            match (parse(have), parse(version)) {
+                (Some(have), Some(new)) => new > have,
+                _ => have != version,
+            }
+        })
+    }
+}
+
 /// What a [`CourseNotice`] says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -561,6 +561,17 @@ fn announcements_new_versions_and_due_dates_become_notices_once() {
         1,
         "the limit holds"
     );
+
+    // A new version is news only while an older one (or none) is installed.
+    let version = &notices[1];
+    assert!(version.is_news(None));
+    assert!(version.is_news(Some("1.0.9")));
+    assert!(!version.is_news(Some("1.1.0")));
+    assert!(!version.is_news(Some("1.2.0")));
+    assert!(
+        notices[0].is_news(Some("9.9.9")),
+        "other notices are always news"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
