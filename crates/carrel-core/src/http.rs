@@ -67,3 +67,18 @@ impl HttpClient {
         REQUEST_TIMEOUT
     }
 }
+
+/// A network failure in words for the learner ("the course server could not be reached"), without
+/// the URL and library details a raw error carries (those go to the debug log).
+pub(crate) fn describe(error: &reqwest::Error) -> &'static str {
+    tracing::debug!(%error, "network request failed");
+    if error.is_connect() {
+        "the course server could not be reached"
+    } else if error.is_timeout() {
+        "the course server did not answer in time"
+    } else if error.is_body() || error.is_decode() {
+        "the connection was cut before the answer arrived"
+    } else {
+        "the connection to the course server failed"
+    }
+}

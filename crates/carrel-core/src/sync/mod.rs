@@ -377,7 +377,7 @@ async fn send(
         Err(error) => {
             return Some(retry(
                 backoff(next.tries, random()),
-                format!("not sent: {error}"),
+                format!("not sent: {}", crate::http::describe(&error)),
             ));
         }
     };
@@ -408,7 +408,10 @@ async fn send(
             // The answer was cut after the server committed: sending again replays it.
             Err(error) => retry(
                 backoff(next.tries, random()),
-                format!("the receipt was not read: {error}"),
+                format!(
+                    "the receipt was not read: {}",
+                    crate::http::describe(&error)
+                ),
             ),
         });
     }

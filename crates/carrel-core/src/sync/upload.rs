@@ -107,7 +107,13 @@ async fn create(
         .json(&new)
         .send()
         .await
-        .map_err(|error| retry(format!("“{}” was not sent: {error}", info.name)))?;
+        .map_err(|error| {
+            retry(format!(
+                "“{}” was not sent: {}",
+                info.name,
+                crate::http::describe(&error)
+            ))
+        })?;
     if !response.status().is_success() {
         return Err(failure(response, &info.name).await);
     }
@@ -179,8 +185,9 @@ async fn send_from(
             .await
             .map_err(|error| {
                 retry(format!(
-                    "sending “{}” stopped at byte {offset}: {error}",
-                    info.name
+                    "sending “{}” stopped at byte {offset}: {}",
+                    info.name,
+                    crate::http::describe(&error)
                 ))
             })?;
         let status = response.status();

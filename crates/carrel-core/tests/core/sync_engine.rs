@@ -645,3 +645,28 @@ fn network_managers_metered_values_are_read_as_the_system_means_them() {
         [None, Some(true), Some(false), Some(true), Some(false), None]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_cannot_be_reached_is_said_in_words_and_the_entry_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = queued(dir.path(), 1);
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = ServerUrl::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+    let report = carrel_core::sync::drain(&db, &HttpClient::new().unwrap(), &url, "t", || 0.5)
+        .await
+        .unwrap();
+    assert!(report.retry_at_ms.is_some());
+    let entry = outbox::list(&db).unwrap().remove(0);
+    assert_eq!(entry.state, OutboxState::Queued);
+    assert!(entry.next_try_ms.is_some());
+    assert_eq!(
+        entry.last_error.as_deref(),
+        Some("not sent: the course server could not be reached"),
+        "no URL or library jargon for the learner"
+    );
+}
