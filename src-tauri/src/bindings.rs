@@ -79,6 +79,7 @@ pub fn generate() -> Result<Vec<(String, String)>, ExportError> {
         one::<carrel_core::sync::changes::ServerGrade>(&cfg)?,
         one::<carrel_core::sync::changes::SubmissionComment>(&cfg)?,
         one::<carrel_core::sync::changes::CourseNotice>(&cfg)?,
+        one::<carrel_core::sync::changes::ServerGroup>(&cfg)?,
         one::<carrel_core::sync::changes::NoticeBody>(&cfg)?,
         one::<carrel_core::sync::engine::SyncStatus>(&cfg)?,
         one::<carrel_core::sync::engine::SyncPhase>(&cfg)?,

@@ -170,6 +170,31 @@ describe("the assignment editor", () => {
     expect(document.getElementById("declaration-missing")).toBeNull();
   });
 
+  it("offers the learner's group from the course server, and uses it on request", async () => {
+    const { calls } = await renderEditor(
+      {},
+      assignmentState({ group: true, serverGroup: { name: "Team Lisbon", members: ["Ben", "Chloé"] } }),
+    );
+    expect(byId("server-group").textContent).toContain("Your group on the course server: Team Lisbon, with Ben, Chloé.");
+    await fireEvent.click(byId("use-server-group"));
+    expect((byId("group-name") as HTMLInputElement).value).toBe("Team Lisbon");
+    await waitFor(() => expect(callsOf(calls, "save_assignment_draft")).toHaveLength(1));
+    expect(callsOf(calls, "save_assignment_draft")[0]?.args.edit).toMatchObject({ groupName: "Team Lisbon" });
+    expect(document.getElementById("server-group"), "nothing to offer once it is the group").toBeNull();
+  });
+
+  it("offers no server group for individual work or when it is already the group", async () => {
+    await renderEditor(
+      {},
+      assignmentState({
+        group: true,
+        draft: draft({ groupName: "Team Lisbon" }),
+        serverGroup: { name: "Team Lisbon", members: [] },
+      }),
+    );
+    expect(document.getElementById("server-group")).toBeNull();
+  });
+
   it("reviews exactly what will be sent and submits that revision", async () => {
     const submit = deferred<unknown>();
     const { calls, set } = await renderEditor(

@@ -187,6 +187,7 @@ export function assignmentState(overrides: Partial<AssignmentState> = {}): Assig
     maxAttachments: 3,
     declaration: null,
     resubmission: true,
+    serverGroup: null,
     draft: draft(),
     attachments: [],
     versions: [],

@@ -22,6 +22,7 @@ use super::attachments::{AttachmentStore, human_size};
 use super::grade::word_count;
 use super::outbox::{self, AttachmentInfo, NewSubmission, OutboxEntry, SubmissionKind};
 use crate::progress::{self, ProgressDb};
+use crate::sync::changes::ServerGroup;
 
 /// How often the history takes a snapshot while the learner writes.
 pub const SNAPSHOT_EVERY_MS: i64 = 2 * 60 * 1000;
@@ -131,6 +132,8 @@ pub struct AssignmentState {
     pub declaration: Option<String>,
     /// A new version can be submitted after the first.
     pub resubmission: bool,
+    /// Group work: the learner's group on the course server (from the last sync), to submit for.
+    pub server_group: Option<ServerGroup>,
     /// The draft.
     pub draft: Draft,
     /// Its attachments, in the order they were added.
@@ -272,6 +275,11 @@ pub fn state(
             max_attachments: assignment.max_attachments,
             declaration: assignment.declaration.clone(),
             resubmission: assignment.resubmission,
+            server_group: if assignment.kind == AssignmentKind::Group {
+                crate::sync::changes::group_in(tx, &item.course_id)?
+            } else {
+                None
+            },
             draft: draft_in(tx, item)?,
             attachments: attachments_in(tx, item)?,
             versions: versions_in(tx, item)?,

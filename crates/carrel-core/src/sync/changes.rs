@@ -444,3 +444,85 @@ pub fn mark_notices_seen(db: &ProgressDb, seq: i64) -> Result<(), AssessError> {
         Ok(())
     })
 }
+
+/// The learner's group in a course, as the course server has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerGroup {
+    /// The group's name.
+    pub name: String,
+    /// The other members (display names).
+    pub members: Vec<String>,
+}
+
+/// The `sync_meta` key of the signed-in account's enrolments.
+const ENROLMENTS_KEY: &str = "enrolments";
+
+/// Fetches the account's enrolments (`GET /api/v1/enrolments`) and keeps them, so group work can
+/// name the learner's group offline.
+pub async fn pull_enrolments(
+    db: &ProgressDb,
+    http: &HttpClient,
+    server: &ServerUrl,
+    token: &str,
+) -> Result<usize, PullError> {
+    let response = http
+        .inner()
+        .get(server.join(carrel_protocol::tutor::ENROLMENTS_PATH))
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|error| PullError::Unavailable(crate::http::describe(&error).to_owned()))?;
+    let status = response.status();
+    if status == http::StatusCode::UNAUTHORIZED {
+        return Err(PullError::Unauthorized);
+    }
+    if status == http::StatusCode::NOT_FOUND {
+        return Ok(0);
+    }
+    if !status.is_success() {
+        return Err(PullError::Unavailable(format!(
+            "the server answered {status}"
+        )));
+    }
+    let enrolments: Vec<carrel_protocol::tutor::Enrolment> = response
+        .json()
+        .await
+        .map_err(|error| PullError::Unavailable(format!("unreadable answer: {error}")))?;
+    let json = serde_json::to_string(&enrolments).expect("enrolments serialize");
+    db.transact(|tx| {
+        tx.execute(
+            "INSERT INTO sync_meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![ENROLMENTS_KEY, json],
+        )?;
+        Ok::<_, AssessError>(())
+    })?;
+    Ok(enrolments.len())
+}
+
+/// The learner's group in `course_id`, from the enrolments last fetched.
+pub(crate) fn group_in(
+    tx: &Transaction<'_>,
+    course_id: &str,
+) -> rusqlite::Result<Option<ServerGroup>> {
+    let json: Option<String> = tx
+        .query_row(
+            "SELECT value FROM sync_meta WHERE key = ?1",
+            [ENROLMENTS_KEY],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let enrolments: Vec<carrel_protocol::tutor::Enrolment> = json
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default();
+    Ok(enrolments
+        .into_iter()
+        .find(|enrolment| enrolment.course_id == course_id)
+        .and_then(|enrolment| {
+            enrolment.group.map(|name| ServerGroup {
+                name,
+                members: enrolment.group_members,
+            })
+        }))
+}

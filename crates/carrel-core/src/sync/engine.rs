@@ -366,6 +366,12 @@ impl<H: SyncHost> Task<H> {
             Err(PullError::Unavailable(error)) => return Err(RoundError::Offline(error)),
             Err(PullError::Local(error)) => return Err(RoundError::Local(error.to_string())),
         }
+        // The learner's groups, for group work offline; a failure here waits for the next round.
+        match changes::pull_enrolments(db, &self.http, &server, &token).await {
+            Ok(_) => {}
+            Err(PullError::Unauthorized) => return Err(self.after_unauthorized(&server).await),
+            Err(error) => tracing::info!(%error, "enrolments not refreshed"),
+        }
         settle_graded(db).map_err(|error| RoundError::Local(error.to_string()))?;
         self.refused_tokens.store(0, Ordering::SeqCst);
         Ok(report.retry_at_ms)

@@ -670,3 +670,42 @@ async fn a_server_that_cannot_be_reached_is_said_in_words_and_the_entry_waits() 
         "no URL or library jargon for the learner"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_work_names_the_learners_group_from_the_server_even_offline() {
+    use carrel_core::assess::assignments::{self, AssignmentItem};
+    use carrel_protocol::auth::Role;
+    let run = running(0).await;
+    run.server.account("ben", Role::Learner).await.unwrap();
+    for login in ["ana", "ben"] {
+        run.server
+            .enrol(login, "course", Role::Learner, Some("Team Lisbon"))
+            .await
+            .unwrap();
+    }
+    let item = AssignmentItem {
+        course_id: "course".into(),
+        course_version: "1.0.0".into(),
+        item_id: "case".into(),
+        title: "Case study".into(),
+        assignment: serde_json::from_value(serde_json::json!({
+            "id": "case", "title": "Case study", "kind": "group", "instructions": "brief.html"
+        }))
+        .unwrap(),
+    };
+    assert_eq!(
+        assignments::state(&run.db, &item, 0).unwrap().server_group,
+        None,
+        "not known before a sync"
+    );
+    let engine = engine(&run, false);
+    settled(&engine, "idle", |s| s.phase == SyncPhase::Idle).await;
+    // The server goes away; the group is still known.
+    run.server.stop().await.unwrap();
+    let group = assignments::state(&run.db, &item, 0)
+        .unwrap()
+        .server_group
+        .expect("the group came with the sync");
+    assert_eq!(group.name, "Team Lisbon");
+    assert_eq!(group.members, ["ben"]);
+}

@@ -3,6 +3,7 @@ import type { AttachmentInfo } from "./AttachmentInfo";
 import type { Draft } from "./Draft";
 import type { DraftVersion } from "./DraftVersion";
 import type { OutboxEntry } from "./OutboxEntry";
+import type { ServerGroup } from "./ServerGroup";
 
 /**
  * An assignment with the learner's draft and submissions, for the editor.
@@ -64,6 +65,10 @@ declaration: string | null,
  * A new version can be submitted after the first.
  */
 resubmission: boolean, 
+/**
+ * Group work: the learner's group on the course server (from the last sync), to submit for.
+ */
+serverGroup: ServerGroup | null, 
 /**
  * The draft.
  */
