@@ -183,6 +183,11 @@ describe("the assignment editor", () => {
     expect(document.getElementById("server-group"), "nothing to offer once it is the group").toBeNull();
   });
 
+  it("says when the course team changed the due date for the learner, and why", async () => {
+    await renderEditor({}, assignmentState({ timeZone: null, dueChanged: "Extension for illness" }));
+    expect(byId("assignment-due").textContent).toContain("changed for you by your course team: Extension for illness");
+  });
+
   it("offers no server group for individual work or when it is already the group", async () => {
     await renderEditor(
       {},

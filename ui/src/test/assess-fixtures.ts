@@ -179,6 +179,7 @@ export function assignmentState(overrides: Partial<AssignmentState> = {}): Assig
     group: false,
     instructionsPath: "week2/essay.html",
     dueMs: Date.UTC(2026, 1, 15, 15, 59, 0),
+    dueChanged: null,
     timeZone: "Europe/Zurich",
     minWords: 3,
     maxWords: 2500,

@@ -112,9 +112,11 @@ pub struct AssignmentState {
     pub group: bool,
     /// The brief: a page of the course.
     pub instructions_path: String,
-    /// The deadline (unix ms).
+    /// The deadline (unix ms): the package's, or the one the course server set for this learner.
     #[ts(type = "number | null")]
     pub due_ms: Option<i64>,
+    /// Why the deadline differs from the course's (an extension the tutor gave), if it does.
+    pub due_changed: Option<String>,
     /// The zone the deadline is set in.
     pub time_zone: Option<String>,
     /// Fewest words.
@@ -252,6 +254,23 @@ fn preview(text: &str) -> String {
     }
 }
 
+/// The due date in force, and why it is not the course's: an extension from the course server
+/// (the latest schedule change for this item) replaces the package's date.
+fn due_in(
+    tx: &Transaction<'_>,
+    item: &AssignmentItem,
+) -> rusqlite::Result<(Option<i64>, Option<String>)> {
+    let course_due = item.assignment.due.map(|due| due.as_millisecond());
+    Ok(
+        match crate::sync::changes::due_override_in(tx, &item.course_id, &item.item_id)? {
+            Some(changed) if changed.due_ms != course_due => {
+                (changed.due_ms, Some(changed.reason.unwrap_or_default()))
+            }
+            _ => (course_due, None),
+        },
+    )
+}
+
 /// The editor's view: definition, draft, attachments, history and submissions.
 pub fn state(
     db: &ProgressDb,
@@ -260,13 +279,15 @@ pub fn state(
 ) -> Result<AssignmentState, AssessError> {
     db.transact(|tx| {
         let assignment = &item.assignment;
+        let (due_ms, due_changed) = due_in(tx, item)?;
         Ok(AssignmentState {
             course_id: item.course_id.clone(),
             item_id: item.item_id.clone(),
             title: item.title.clone(),
             group: assignment.kind == AssignmentKind::Group,
             instructions_path: assignment.instructions.clone(),
-            due_ms: assignment.due.map(|due| due.as_millisecond()),
+            due_ms,
+            due_changed,
             time_zone: assignment.time_zone.clone(),
             min_words: assignment.min_words,
             max_words: assignment.max_words,
@@ -597,7 +618,7 @@ pub fn submit(
         }
         let version = earlier.last().map_or(1, |entry| entry.version + 1);
         let id = progress::new_event_id();
-        let due_ms = assignment.due.map(|due| due.as_millisecond());
+        let (due_ms, _) = due_in(tx, item)?;
         let submission = AssignmentSubmission {
             submission_id: id.clone(),
             course_id: item.course_id.clone(),

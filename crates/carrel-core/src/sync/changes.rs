@@ -526,3 +526,44 @@ pub(crate) fn group_in(
             })
         }))
 }
+
+/// A due date the course server set for this learner (an extension), overriding the package's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueOverride {
+    /// The new due date (unix ms), or `None` for no limit.
+    pub due_ms: Option<i64>,
+    /// Why, as the tutor said.
+    pub reason: Option<String>,
+}
+
+/// The latest due date the server set for `item_id` of `course_id`, if any.
+pub(crate) fn due_override_in(
+    tx: &Transaction<'_>,
+    course_id: &str,
+    item_id: &str,
+) -> rusqlite::Result<Option<DueOverride>> {
+    let mut statement = tx.prepare_cached(
+        "SELECT body FROM course_notices WHERE course_id = ?1 AND kind = 'schedule'
+         ORDER BY seq DESC",
+    )?;
+    let bodies = statement.query_map([course_id], |row| row.get::<_, String>(0))?;
+    for body in bodies {
+        if let Ok(ChangeBody::Schedule(notice)) = serde_json::from_str::<ChangeBody>(&body?)
+            && notice.item_id == item_id
+        {
+            let due_ms = match notice.due.as_deref() {
+                None => None,
+                Some(text) => match text.parse::<jiff::Timestamp>() {
+                    Ok(due) => Some(due.as_millisecond()),
+                    // A date this build cannot read: keep the package's.
+                    Err(_) => continue,
+                },
+            };
+            return Ok(Some(DueOverride {
+                due_ms,
+                reason: notice.reason,
+            }));
+        }
+    }
+    Ok(None)
+}

@@ -709,3 +709,61 @@ async fn group_work_names_the_learners_group_from_the_server_even_offline() {
     assert_eq!(group.name, "Team Lisbon");
     assert_eq!(group.members, ["ben"]);
 }
+
+#[test]
+fn an_extension_from_the_server_moves_the_due_date_and_decides_lateness() {
+    use carrel_core::assess::assignments::{self, DraftEdit};
+    use carrel_protocol::changes::ScheduleNotice;
+    let dir = tempfile::tempdir().unwrap();
+    let db = queued(dir.path(), 0);
+    let store = AttachmentStore::new(dir.path().join("attachments"));
+    let item = crate::assess_kill::assignment();
+    let server = ServerUrl::parse("http://127.0.0.1:9/").unwrap();
+    let extend = |seq: i64, due: &str| ChangesPage {
+        changes: vec![Change {
+            seq,
+            at_ms: 1,
+            body: ChangeBody::Schedule(ScheduleNotice {
+                course_id: item.course_id.clone(),
+                item_id: item.item_id.clone(),
+                due: Some(due.into()),
+                reason: Some("Agreed with your tutor".into()),
+            }),
+        }],
+        cursor: seq,
+        more: false,
+    };
+    let before = assignments::state(&db, &item, 0).unwrap();
+    assert_eq!((before.due_ms, before.due_changed.clone()), (None, None));
+
+    changes::apply(&db, &server, 7, &extend(1, "2030-03-01T17:00:00+01:00")).unwrap();
+    let extended = assignments::state(&db, &item, 0).unwrap();
+    let due_2030 = "2030-03-01T16:00:00Z"
+        .parse::<jiff::Timestamp>()
+        .unwrap()
+        .as_millisecond();
+    assert_eq!(extended.due_ms, Some(due_2030));
+    assert_eq!(
+        extended.due_changed.as_deref(),
+        Some("Agreed with your tutor")
+    );
+
+    // The latest change wins: a date already past makes a submission late.
+    changes::apply(&db, &server, 7, &extend(2, "2001-01-01T00:00:00Z")).unwrap();
+    let now = carrel_protocol::unix_time_ms() as i64;
+    let edit = DraftEdit {
+        text: "My answer.".into(),
+        group_name: None,
+        declared: false,
+    };
+    let draft = assignments::save_draft(&db, &item, &edit, now).unwrap();
+    let entry = assignments::submit(&db, &store, &item, draft.revision, now).unwrap();
+    let (_, payload) = outbox::get(&db, &entry.id).unwrap();
+    let payload: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(payload["late"], true, "late against the extended date");
+    assert_eq!(
+        entry.due_ms,
+        Some(978_307_200_000),
+        "the outbox warns against it too"
+    );
+}

@@ -576,6 +576,8 @@ export const en = {
   versionRestored: "Restored the version of {time}.",
   groupNameLabel: "Group name",
   groupNameHint: "The group you submit for, as your tutor named it.",
+  assignmentDueChanged: "changed for you by your course team",
+  assignmentDueChangedBecause: "changed for you by your course team: {reason}",
   serverGroup: "Your group on the course server: {name}.",
   serverGroupWith: "Your group on the course server: {name}, with {members}.",
   useServerGroup: "Use this group",

@@ -30,9 +30,13 @@ group: boolean,
  */
 instructionsPath: string, 
 /**
- * The deadline (unix ms).
+ * The deadline (unix ms): the package's, or the one the course server set for this learner.
  */
 dueMs: number | null, 
+/**
+ * Why the deadline differs from the course's (an extension the tutor gave), if it does.
+ */
+dueChanged: string | null, 
 /**
  * The zone the deadline is set in.
  */
