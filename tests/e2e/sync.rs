@@ -277,11 +277,14 @@ async fn work_submitted_offline_is_received_when_the_server_returns_and_graded_b
         row.get::<_, String>(0)
     });
     assert_eq!(states, ["graded", "graded"]);
-    assert!(
-        data_dir(&home).join("session.json").is_file()
-            || data_dir(&home).join("session-store.json").is_file(),
-        "the session is kept for the next start"
-    );
+    let session = data_dir(&home).join("session.json");
+    assert!(session.is_file(), "the session is kept for the next start");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&session).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "readable by its owner only");
+    }
     app.finish().await;
     server.stop().await.unwrap();
 }

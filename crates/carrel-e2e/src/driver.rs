@@ -33,13 +33,15 @@ impl AppHome {
         self.dir.path()
     }
 
-    /// The XDG variables pointing into this home.
+    /// The XDG variables pointing into this home, and the session kept in a file inside it (so
+    /// a test never touches the keyring of the person running it).
     pub fn env(&self) -> BTreeMap<String, String> {
         let sub = |name: &str| self.dir.path().join(name).display().to_string();
         BTreeMap::from([
             ("XDG_DATA_HOME".to_owned(), sub("data")),
             ("XDG_CONFIG_HOME".to_owned(), sub("config")),
             ("XDG_CACHE_HOME".to_owned(), sub("cache")),
+            ("CARREL_CREDENTIAL_STORE".to_owned(), "file".to_owned()),
         ])
     }
 }

@@ -154,7 +154,12 @@ impl Credentials {
         let kind = if self.mode == Mode::File {
             StoreKind::File
         } else {
-            match keyring_entry().and_then(|entry| entry.set_password(&json)) {
+            let secret = json.clone();
+            let stored = within(KEYRING_WAIT, move || {
+                keyring_entry().and_then(|entry| entry.set_password(&secret))
+            })
+            .unwrap_or_else(|| Err(keyring::Error::NoStorageAccess("no answer in time".into())));
+            match stored {
                 Ok(()) => StoreKind::Keyring,
                 Err(error) if self.mode == Mode::Keyring => {
                     return Err(CredentialsError::Keyring(error.to_string()));
@@ -199,10 +204,20 @@ impl Credentials {
                     });
                 }
             },
-            Some(StoreKind::Keyring) => match keyring_entry().and_then(|e| e.get_password()) {
-                Ok(json) => json,
-                Err(error) => {
+            Some(StoreKind::Keyring) => match within(KEYRING_WAIT, || {
+                keyring_entry().and_then(|entry| entry.get_password())
+            }) {
+                Some(Ok(json)) => json,
+                Some(Err(error)) => {
                     tracing::warn!(%error, "the system credential store did not give the session back");
+                    return Ok(None);
+                }
+                None => {
+                    tracing::warn!(
+                        wait = ?KEYRING_WAIT,
+                        "the system credential store did not answer (locked, or its service hangs); \
+                         sign in again"
+                    );
                     return Ok(None);
                 }
             },
@@ -222,6 +237,23 @@ impl Credentials {
         remove_file(&self.file_path())?;
         remove_file(&self.marker_path())
     }
+}
+
+/// The longest the app waits for the system credential store when it starts: a locked keyring
+/// or a hung service must not keep Carrel from opening.
+pub const KEYRING_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Runs a call to the system store on a helper thread; `None` when it has not answered within
+/// `wait` (the thread is left to finish on its own).
+fn within<T: Send + 'static>(
+    wait: std::time::Duration,
+    call: impl FnOnce() -> keyring::Result<T> + Send + 'static,
+) -> Option<keyring::Result<T>> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(call());
+    });
+    receiver.recv_timeout(wait).ok()
 }
 
 fn keyring_entry() -> keyring::Result<keyring::Entry> {

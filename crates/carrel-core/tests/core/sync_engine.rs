@@ -767,3 +767,18 @@ fn an_extension_from_the_server_moves_the_due_date_and_decides_lateness() {
         "the outbox warns against it too"
     );
 }
+
+#[test]
+fn a_session_said_to_be_in_an_unavailable_keyring_reads_as_signed_out() {
+    // No Secret Service answers here (or it holds no Carrel session): the app still opens,
+    // signed out, rather than waiting on the store.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("session-store.json"),
+        br#"{"store":"keyring"}"#,
+    )
+    .unwrap();
+    let credentials = Credentials::file_only(dir.path());
+    assert_eq!(credentials.kept_in(), Some(StoreKind::Keyring));
+    assert_eq!(credentials.load().unwrap(), None);
+}
