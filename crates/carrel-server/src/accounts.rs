@@ -468,3 +468,62 @@ pub async fn sign_out(storage: &Storage, session_id: &str) -> Result<(), Storage
         })
         .await
 }
+
+/// Failed sign-ins of one login before it is locked.
+pub const FREE_FAILURES: u32 = 5;
+/// The first lock; each further failure doubles it, up to [`MAX_LOCK`].
+pub const FIRST_LOCK: std::time::Duration = std::time::Duration::from_secs(30);
+/// The longest lock.
+pub const MAX_LOCK: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Slows password guessing: after [`FREE_FAILURES`] wrong passwords in a row for a login, that
+/// login is locked for [`FIRST_LOCK`], doubling with each further failure up to [`MAX_LOCK`].
+/// While locked, sign-in answers 429 with `Retry-After` without checking the password (so the
+/// lock cannot be used to test guesses). A success resets the count. In memory: a restart forgets
+/// it, which costs an attacker a server restart per few guesses. Keyed by the login as typed,
+/// case-folded, whether or not the account exists (so the answer does not reveal which do).
+#[derive(Debug, Default)]
+pub struct SignInThrottle {
+    failures: std::sync::Mutex<std::collections::HashMap<String, (u32, i64)>>,
+}
+
+/// Entries kept before expired locks are swept.
+const THROTTLE_SWEEP: usize = 10_000;
+
+impl SignInThrottle {
+    fn key(login: &str) -> String {
+        login.trim().to_lowercase()
+    }
+
+    /// How long `login` must still wait, if it is locked.
+    pub fn locked_for(&self, login: &str) -> Option<std::time::Duration> {
+        let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let (_, until) = failures.get(&Self::key(login))?;
+        let left = until - now_ms();
+        (left > 0).then(|| std::time::Duration::from_millis(left as u64))
+    }
+
+    /// Records a wrong password for `login`.
+    pub fn failed(&self, login: &str) {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let now = now_ms();
+        if failures.len() >= THROTTLE_SWEEP {
+            failures.retain(|_, (_, until)| *until > now);
+        }
+        let entry = failures.entry(Self::key(login)).or_insert((0, 0));
+        entry.0 += 1;
+        if entry.0 >= FREE_FAILURES {
+            let doublings = (entry.0 - FREE_FAILURES).min(16);
+            let lock = FIRST_LOCK.saturating_mul(1 << doublings).min(MAX_LOCK);
+            entry.1 = now + lock.as_millis() as i64;
+        }
+    }
+
+    /// Forgets the failures of `login` after a successful sign-in.
+    pub fn succeeded(&self, login: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&Self::key(login));
+    }
+}

@@ -50,6 +50,14 @@ pub enum ServerError {
     /// The request body is larger than the endpoint takes.
     #[error("the request is larger than this server accepts")]
     TooLarge,
+    /// Too many wrong passwords for this login in a row.
+    #[error(
+        "too many wrong passwords for this login; wait {retry_after_secs} seconds before trying again"
+    )]
+    TooManyAttempts {
+        /// How long to wait.
+        retry_after_secs: u64,
+    },
     /// The request body is not the JSON the endpoint takes.
     #[error("the request is not valid: {0}")]
     MalformedRequest(String),
@@ -138,6 +146,11 @@ impl IntoResponse for ServerError {
                 };
                 (status, code, format!("{self}."))
             }
+            ServerError::TooManyAttempts { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                format!("{self}, or ask your course team to reset your password"),
+            ),
             ServerError::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too_large",
@@ -179,6 +192,11 @@ impl IntoResponse for ServerError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let ServerError::TooManyAttempts { retry_after_secs } = &self
+            && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         if let ServerError::RangeNotSatisfiable { length } = self
             && let Ok(value) = HeaderValue::from_str(&http_range::unsatisfied_content_range(length))

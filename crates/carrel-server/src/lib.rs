@@ -72,6 +72,7 @@ struct StateInner {
     auth: accounts::AuthConfig,
     in_flight: submissions::InFlight,
     faults: faults::FaultPlan,
+    sign_in_throttle: accounts::SignInThrottle,
 }
 
 impl AppState {
@@ -98,6 +99,7 @@ impl AppState {
                 auth,
                 in_flight: submissions::InFlight::default(),
                 faults: faults::FaultPlan::default(),
+                sign_in_throttle: accounts::SignInThrottle::default(),
             }),
         })
     }
@@ -120,6 +122,11 @@ impl AppState {
     /// How long tokens live.
     pub fn auth_config(&self) -> &accounts::AuthConfig {
         &self.inner.auth
+    }
+
+    /// Wrong passwords per login, to slow guessing.
+    pub fn sign_in_throttle(&self) -> &accounts::SignInThrottle {
+        &self.inner.sign_in_throttle
     }
 
     /// Submission ids being stored right now.

@@ -50,12 +50,19 @@ async fn post_tokens<B: serde::Serialize>(
             .await
             .map_err(|error| SessionError::Unavailable(format!("unreadable answer: {error}")));
     }
-    if status.is_client_error() && status != http::StatusCode::TOO_MANY_REQUESTS {
-        let message = response
-            .json::<carrel_protocol::ApiError>()
-            .await
-            .map_or_else(|_| format!("The server refused ({status})."), |e| e.message);
-        return Err(SessionError::Refused(message));
+    if status.is_client_error() {
+        let error = response.json::<carrel_protocol::ApiError>().await.ok();
+        // A 429 is a refusal only when it is the server's lock on wrong passwords (its message
+        // says how long to wait); any other 429 is load, to retry later.
+        if status != http::StatusCode::TOO_MANY_REQUESTS
+            || error
+                .as_ref()
+                .is_some_and(|e| e.code == "too_many_attempts")
+        {
+            let message =
+                error.map_or_else(|| format!("The server refused ({status})."), |e| e.message);
+            return Err(SessionError::Refused(message));
+        }
     }
     Err(SessionError::Unavailable(format!(
         "the server answered {status}"

@@ -782,3 +782,31 @@ fn a_session_said_to_be_in_an_unavailable_keyring_reads_as_signed_out() {
     assert_eq!(credentials.kept_in(), Some(StoreKind::Keyring));
     assert_eq!(credentials.load().unwrap(), None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_says_what_is_wrong_and_when_to_try_again() {
+    use carrel_core::sync::session::SessionError;
+    let run = running(0).await;
+    let fresh = SessionManager::load(Credentials::file_only(run._dir.path().join("other")));
+    let http = HttpClient::new().unwrap();
+    let attempt = || fresh.sign_in(&http, &run.host.server, "ana", "a wrong password!", None);
+    match attempt().await {
+        Err(SessionError::Refused(message)) => {
+            assert!(message.contains("login or the password"), "{message}")
+        }
+        other => panic!("a wrong password is refused: {other:?}"),
+    }
+    for _ in 1..carrel_server::accounts::FREE_FAILURES {
+        assert!(attempt().await.is_err());
+    }
+    match attempt().await {
+        Err(SessionError::Refused(message)) => {
+            assert!(
+                message.contains("seconds"),
+                "says how long to wait: {message}"
+            )
+        }
+        other => panic!("the locked login is refused, not 'offline': {other:?}"),
+    }
+    assert_eq!(fresh.current(), None);
+}

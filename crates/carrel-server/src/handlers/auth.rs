@@ -76,9 +76,24 @@ pub async fn sign_in(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<SignIn>,
 ) -> Result<Json<Tokens>, ServerError> {
-    Ok(Json(
-        accounts::sign_in(state.storage(), state.auth_config(), request).await?,
-    ))
+    let throttle = state.sign_in_throttle();
+    let login = request.login.clone();
+    if let Some(wait) = throttle.locked_for(&login) {
+        return Err(ServerError::TooManyAttempts {
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
+    match accounts::sign_in(state.storage(), state.auth_config(), request).await {
+        Ok(tokens) => {
+            throttle.succeeded(&login);
+            Ok(Json(tokens))
+        }
+        Err(accounts::AuthError::BadCredentials) => {
+            throttle.failed(&login);
+            Err(accounts::AuthError::BadCredentials.into())
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// `POST /api/v1/auth/refresh`.

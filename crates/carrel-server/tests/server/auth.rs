@@ -330,3 +330,79 @@ async fn accounts_refuse_a_taken_login_a_bad_login_and_a_short_password() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn wrong_passwords_in_a_row_lock_the_login_without_testing_more_guesses() {
+    let server = start(AuthConfig::default()).await;
+    for login in ["ana@example.org", "ben@example.org"] {
+        accounts::create_user(&server.storage, login, "Someone", PASSWORD, Role::Learner)
+            .await
+            .unwrap();
+    }
+    for _ in 0..accounts::FREE_FAILURES {
+        refused(
+            server
+                .sign_in("ana@example.org", "a wrong guess here")
+                .await,
+            "bad_credentials",
+        )
+        .await;
+    }
+    // Locked: even the right password is not checked, so guesses cannot be tested.
+    for password in ["another wrong guess", PASSWORD] {
+        let response = server.sign_in("ANA@example.org", password).await;
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        let wait: u64 = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .expect("Retry-After in seconds");
+        assert!(
+            (1..=accounts::FIRST_LOCK.as_secs()).contains(&wait),
+            "{wait}"
+        );
+        let error: ApiError = response.json().await.unwrap();
+        assert_eq!(error.code, "too_many_attempts");
+        assert!(error.message.contains("seconds"), "{}", error.message);
+    }
+    // Another login is not affected, and an unknown one is treated alike.
+    assert_eq!(
+        server.sign_in("ben@example.org", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    for _ in 0..accounts::FREE_FAILURES {
+        server.sign_in("nobody@example.org", PASSWORD).await;
+    }
+    assert_eq!(
+        server
+            .sign_in("nobody@example.org", PASSWORD)
+            .await
+            .status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the answer does not reveal which logins exist"
+    );
+}
+
+#[test]
+fn each_failure_past_the_free_ones_doubles_the_lock_up_to_the_cap() {
+    let throttle = accounts::SignInThrottle::default();
+    for _ in 0..accounts::FREE_FAILURES - 1 {
+        throttle.failed("ana");
+    }
+    assert_eq!(throttle.locked_for("ana"), None, "still free");
+    throttle.failed("ana");
+    let first = throttle
+        .locked_for("Ana ")
+        .expect("locked, whatever the case");
+    assert!(first <= accounts::FIRST_LOCK);
+    throttle.failed("ana");
+    let second = throttle.locked_for("ana").unwrap();
+    assert!(second > first, "doubled: {second:?} after {first:?}");
+    for _ in 0..30 {
+        throttle.failed("ana");
+    }
+    assert!(throttle.locked_for("ana").unwrap() <= accounts::MAX_LOCK);
+    throttle.succeeded("ana");
+    assert_eq!(throttle.locked_for("ana"), None, "a success forgets");
+}
