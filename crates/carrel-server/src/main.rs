@@ -608,6 +608,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         )
     })?;
     let addr = listener.local_addr()?;
+    let shutdown = shutdown_signal()?;
     tracing::info!(
         %addr,
         url = %format!("http://{addr}"),
@@ -616,7 +617,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         version = carrel_server::SERVER_VERSION,
         "carrel-server listening"
     );
-    carrel_server::serve(listener, state, shutdown_signal()).await?;
+    carrel_server::serve(listener, state, shutdown).await?;
     tracing::info!("carrel-server stopped");
     Ok(())
 }
@@ -672,30 +673,29 @@ fn init_logging(format: LogFormat) {
 }
 
 /// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when this is *called*, not
+/// when the future is first polled: a signal that arrives just after "listening" is logged must
+/// shut down gracefully, not kill the process with the default action.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    let (mut interrupt, mut terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?,
+            signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?,
+        )
+    };
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
+        }
+        #[cfg(not(unix))]
         if let Err(error) = tokio::signal::ctrl_c().await {
             tracing::error!(%error, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutdown requested; finishing requests in flight");
+        tracing::info!("shutdown requested; finishing requests in flight");
+    })
 }
