@@ -231,23 +231,30 @@ fn entry(row: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
     })
 }
 
+/// The files of outbox entry `id`, in the order they were attached.
+pub(crate) fn attachments_in(
+    tx: &Transaction<'_>,
+    id: &str,
+) -> rusqlite::Result<Vec<AttachmentInfo>> {
+    tx.prepare_cached(
+        "SELECT sha256, name, size FROM outbox_attachments WHERE outbox_id = ?1 ORDER BY rowid",
+    )?
+    .query_map([id], |row| {
+        Ok(AttachmentInfo {
+            sha256: row.get(0)?,
+            name: row.get(1)?,
+            size: row.get::<_, i64>(2)? as u64,
+        })
+    })?
+    .collect()
+}
+
 fn with_attachments(
     tx: &Transaction<'_>,
     mut entries: Vec<OutboxEntry>,
 ) -> rusqlite::Result<Vec<OutboxEntry>> {
-    let mut statement = tx.prepare_cached(
-        "SELECT sha256, name, size FROM outbox_attachments WHERE outbox_id = ?1 ORDER BY rowid",
-    )?;
     for entry in &mut entries {
-        entry.attachments = statement
-            .query_map([&entry.id], |row| {
-                Ok(AttachmentInfo {
-                    sha256: row.get(0)?,
-                    name: row.get(1)?,
-                    size: row.get::<_, i64>(2)? as u64,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
+        entry.attachments = attachments_in(tx, &entry.id)?;
         entry.server_grade = changes::grade_in(tx, &entry.id)?;
         entry.comments = changes::comments_in(tx, &entry.id)?;
     }

@@ -118,19 +118,8 @@ fn due_batch(db: &ProgressDb, now_ms: i64) -> Result<Vec<Next>, AssessError> {
             }
             due.push(next);
         }
-        let mut attachments = tx.prepare_cached(
-            "SELECT sha256, name, size FROM outbox_attachments WHERE outbox_id = ?1 ORDER BY rowid",
-        )?;
         for next in due.iter_mut().filter(|next| next.kind == "assignment") {
-            next.attachments = attachments
-                .query_map([&next.id], |row| {
-                    Ok(AttachmentInfo {
-                        sha256: row.get(0)?,
-                        name: row.get(1)?,
-                        size: row.get::<_, i64>(2)? as u64,
-                    })
-                })?
-                .collect::<Result<_, _>>()?;
+            next.attachments = crate::assess::outbox::attachments_in(tx, &next.id)?;
         }
         Ok::<_, AssessError>(due)
     })
