@@ -17,6 +17,7 @@ pub mod health;
 pub mod http_range;
 pub mod submissions;
 pub mod tutor;
+pub mod updates;
 pub mod uploads;
 
 pub use catalog::{
