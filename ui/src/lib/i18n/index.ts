@@ -1,7 +1,12 @@
-// The messages the UI shows. Today English only; the i18n layer will choose the learner's language
-// here, and components keep importing `t` from this module.
-import { en, type Messages } from "./en";
-
-export const t: Messages = en;
-export type { Messages };
+// The messages the UI shows, in the learner's language. Components import `t` from this module and
+// read `t.someKey`; `setLanguage` switches every one of them at once (see ./language.svelte.ts).
+export type { Messages } from "./en";
+export {
+  currentLanguage,
+  resolveLanguage,
+  setLanguage,
+  t,
+  type LanguageChoice,
+  type UiLanguage,
+} from "./language.svelte";
 export { format, formatParts, type MessagePart } from "./format";
