@@ -61,6 +61,14 @@ const COMMANDS: &[&str] = &[
     "mark_notices_seen",
     "export_submission",
     "export_support_bundle",
+    "get_settings",
+    "update_settings",
+    "move_library",
+    "get_update_status",
+    "check_for_update",
+    "download_update",
+    "cancel_update_download",
+    "install_update",
 ];
 
 fn main() {

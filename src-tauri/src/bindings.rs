@@ -20,6 +20,15 @@ pub fn generate() -> Result<Vec<(String, String)>, ExportError> {
     let cfg = Config::new();
     Ok(vec![
         one::<crate::commands::app::AppInfo>(&cfg)?,
+        one::<crate::settings::Settings>(&cfg)?,
+        one::<crate::settings::SettingsChange>(&cfg)?,
+        one::<crate::settings::Language>(&cfg)?,
+        one::<crate::settings::Theme>(&cfg)?,
+        one::<crate::settings::UpdateChannel>(&cfg)?,
+        one::<crate::updates::UpdateStatus>(&cfg)?,
+        one::<crate::updates::UpdatePhase>(&cfg)?,
+        one::<crate::updates::AvailableUpdate>(&cfg)?,
+        one::<crate::updates::InstallBlock>(&cfg)?,
         one::<carrel_core::settings::ServerUrlSource>(&cfg)?,
         one::<carrel_core::connectivity::ServerStatus>(&cfg)?,
         one::<carrel_core::connectivity::ConnectionState>(&cfg)?,

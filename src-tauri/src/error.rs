@@ -117,6 +117,14 @@ pub mod codes {
     pub const SIGNED_OUT: &str = "signed_out";
     /// An export could not be written.
     pub const EXPORT_FAILED: &str = "export_failed";
+    /// There is no update to download or install.
+    pub const NO_UPDATE: &str = "no_update";
+    /// Installing must wait (a quiz attempt is open, or work is being sent).
+    pub const UPDATE_BLOCKED: &str = "update_blocked";
+    /// An update could not be checked, downloaded, verified or installed.
+    pub const UPDATE_FAILED: &str = "update_failed";
+    /// The course library cannot move to the folder chosen.
+    pub const LIBRARY_MOVE_REFUSED: &str = "library_move_refused";
 }
 
 #[cfg(test)]

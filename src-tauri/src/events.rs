@@ -64,3 +64,6 @@ pub fn emit_dropped_files<R: tauri::Runtime>(
         tracing::warn!(%error, "cannot tell the UI about dropped files");
     }
 }
+
+/// A new [`crate::updates::UpdateStatus`] (payload).
+pub const UPDATE_STATUS: &str = "update-status";

@@ -18,7 +18,10 @@ pub mod error;
 pub mod events;
 pub mod log_ring;
 pub mod progress;
+pub mod settings;
 pub mod state;
+pub mod update_service;
+pub mod updates;
 
 /// Starts the app and blocks until it quits.
 pub fn run() {
@@ -40,8 +43,18 @@ pub fn run() {
             }
         }))
         .plugin(tauri_plugin_store::Builder::new().build())
-        .plugin(tauri_plugin_updater::Builder::new().build())
+        // Strictly newer versions only, whatever the configuration says; and no webview is granted
+        // the plugin's own commands (see `updates`).
+        .plugin(
+            tauri_plugin_updater::Builder::new()
+                .default_version_comparator(|current, release| {
+                    updates::newer_only(&current, &release.version)
+                })
+                .build(),
+        )
         .plugin(tauri_plugin_dialog::init())
+        // Used from Rust only, when the learner allows it in Settings (no webview permission).
+        .plugin(tauri_plugin_notification::init())
         // Used from Rust only (course files after the learner confirms); no webview is granted
         // any opener permission.
         .plugin(tauri_plugin_opener::init())
@@ -55,7 +68,14 @@ pub fn run() {
         })
         .setup(|app| {
             let state = state::AppState::init(app.handle())?;
+            let stored = update_service::read_stored(app.handle());
+            state.apply_theme(app.handle(), stored.theme);
             app.manage(state);
+            app.manage(update_service::UpdateService::new(
+                update_service::read_last_success(app.handle()),
+                stored.auto_install_updates,
+            ));
+            update_service::UpdateService::spawn_background(app.handle().clone());
             tune_main_webview(app.handle());
             Ok(())
         })
@@ -113,6 +133,14 @@ pub fn run() {
             commands::sync::mark_notices_seen,
             commands::sync::export_submission,
             commands::sync::export_support_bundle,
+            commands::settings::get_settings,
+            commands::settings::update_settings,
+            commands::settings::move_library,
+            commands::updates::get_update_status,
+            commands::updates::check_for_update,
+            commands::updates::download_update,
+            commands::updates::cancel_update_download,
+            commands::updates::install_update,
         ])
         .build(tauri::generate_context!());
     match app {

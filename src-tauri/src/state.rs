@@ -40,6 +40,7 @@ const STATUS_INTERVAL: Duration = Duration::from_secs(15);
 /// Shared app state, managed by Tauri.
 pub struct AppState {
     data_dir: PathBuf,
+    library_dir: PathBuf,
     server: Arc<RwLock<ResolvedServerUrl>>,
     monitor: Monitor,
     http: HttpClient,
@@ -80,7 +81,7 @@ impl AppState {
         let progress = ProgressService::start(&data_dir);
         let client = HttpClient::new()?;
         let http = client.clone();
-        let library_dir = library::library_dir(&data_dir);
+        let library_dir = choose_library_dir(app, &data_dir);
         let library = Library::open(&library_dir).map_err(|error| {
             format!(
                 "cannot open the course library in {}: {error}",
@@ -135,6 +136,7 @@ impl AppState {
         });
         Ok(Self {
             data_dir,
+            library_dir,
             server,
             monitor,
             http,
@@ -182,6 +184,25 @@ impl AppState {
     /// The courses on this laptop.
     pub fn library(&self) -> Arc<Library> {
         self.library.clone()
+    }
+
+    /// The folder the course library is in.
+    pub fn library_dir(&self) -> PathBuf {
+        self.library_dir.clone()
+    }
+
+    /// Shows the main window in `theme` (its title bar and the page's colours follow).
+    pub fn apply_theme<R: Runtime>(&self, app: &AppHandle<R>, theme: crate::settings::Theme) {
+        let theme = match theme {
+            crate::settings::Theme::System => None,
+            crate::settings::Theme::Light => Some(tauri::Theme::Light),
+            crate::settings::Theme::Dark => Some(tauri::Theme::Dark),
+        };
+        if let Some(window) = app.get_webview_window("main")
+            && let Err(error) = window.set_theme(theme)
+        {
+            tracing::warn!(%error, "cannot set the window theme");
+        }
     }
 
     /// The store of files attached to assignment drafts.
@@ -345,6 +366,41 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// The course library's folder: the one chosen in Settings, or the default in the data folder.
+/// A folder a move left behind is removed now that nothing holds it open. A chosen folder that is
+/// missing (a drive not plugged in) is not recreated empty: Carrel uses the default one and says
+/// so in the log, and the setting stays for when the drive returns.
+fn choose_library_dir<R: Runtime>(app: &AppHandle<R>, data_dir: &std::path::Path) -> PathBuf {
+    let default = library::library_dir(data_dir);
+    let Ok(store) = app.store(SETTINGS_FILE) else {
+        return default;
+    };
+    if let Some(old) = store
+        .get(crate::settings::LIBRARY_MOVED_FROM_KEY)
+        .and_then(|value| value.as_str().map(PathBuf::from))
+    {
+        match library::relocate::remove_old(&old) {
+            Ok(removed) => {
+                tracing::info!(old = %old.display(), removed, "old course folder after a move")
+            }
+            Err(error) => tracing::warn!(%error, "the old course folder could not be removed"),
+        }
+        store.delete(crate::settings::LIBRARY_MOVED_FROM_KEY);
+        let _ = store.save();
+    }
+    match store
+        .get(crate::settings::LIBRARY_DIR_KEY)
+        .and_then(|value| value.as_str().map(PathBuf::from))
+    {
+        Some(chosen) if chosen.is_dir() => chosen,
+        Some(chosen) => {
+            tracing::warn!(chosen = %chosen.display(), "the chosen course folder is missing; using the default one");
+            default
+        }
+        None => default,
+    }
+}
+
 /// The search index in the data folder: rebuilt when damaged (it is derived from the courses),
 /// caught up with the installed courses in the background.
 fn open_search(data_dir: &std::path::Path, library: &Arc<Library>) -> Option<Arc<SearchIndex>> {
@@ -433,5 +489,25 @@ impl<R: Runtime> SyncHost for SyncApp<R> {
 
     fn metered(&self) -> Option<bool> {
         carrel_core::connectivity::metered()
+    }
+
+    fn news(&self, pulled: &carrel_core::sync::changes::PullReport) {
+        use tauri_plugin_notification::NotificationExt;
+        if !crate::update_service::read_stored(&self.app).notifications {
+            return;
+        }
+        let Some(body) = pulled.notification() else {
+            return;
+        };
+        if let Err(error) = self
+            .app
+            .notification()
+            .builder()
+            .title("Carrel")
+            .body(body)
+            .show()
+        {
+            tracing::info!(%error, "no system notification");
+        }
     }
 }

@@ -6,5 +6,7 @@ pub mod app;
 pub mod assess;
 pub mod courses;
 pub mod server;
+pub mod settings;
 pub mod study;
 pub mod sync;
+pub mod updates;

@@ -683,6 +683,19 @@ fn source_of(attempt_id: &str) -> String {
     format!("attempt:{attempt_id}")
 }
 
+/// How many quiz attempts are in progress at `now_ms` (started, not submitted, time not run out):
+/// Carrel does not restart for an update while there is one.
+pub fn open_count(db: &ProgressDb, now_ms: i64) -> Result<u32, AssessError> {
+    db.transact(|tx| {
+        Ok(tx.query_row(
+            "SELECT COUNT(*) FROM attempts WHERE submitted_ms IS NULL
+             AND (deadline_ms IS NULL OR deadline_ms > ?1)",
+            [now_ms],
+            |row| row.get(0),
+        )?)
+    })
+}
+
 /// Submits the item's attempt in progress if its deadline has passed, with the answers saved
 /// before it; returns its outbox entry then. Every other call does this first too; the shell
 /// calls it on its own to tell the UI the outbox changed.

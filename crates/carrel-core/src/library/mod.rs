@@ -11,6 +11,7 @@
 pub mod content;
 pub mod download;
 pub mod media_server;
+pub mod relocate;
 
 use std::path::{Path, PathBuf};
 

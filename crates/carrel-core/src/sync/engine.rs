@@ -128,6 +128,8 @@ pub trait SyncHost: Send + Sync + 'static {
     fn metered(&self) -> Option<bool> {
         None
     }
+    /// The changes feed brought news (grades, feedback, announcements…): the shell may notify.
+    fn news(&self, _pulled: &changes::PullReport) {}
 }
 
 /// The handle on the running engine. Cheap to clone.
@@ -360,6 +362,7 @@ impl<H: SyncHost> Task<H> {
             Ok(pulled) => {
                 if pulled.applied > 0 {
                     self.host.outbox_changed();
+                    self.host.news(&pulled);
                 }
             }
             Err(PullError::Unauthorized) => return Err(self.after_unauthorized(&server).await),

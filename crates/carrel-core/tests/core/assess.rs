@@ -61,6 +61,9 @@ fn a_practice_quiz_attempt_resumes_checks_and_is_submitted_exactly_once() {
     let again = attempts::start(&db, &item, t0 + MINUTE, None).unwrap();
     assert_eq!(again.id, view.id);
     assert_eq!(again.questions, view.questions);
+    // An update waits for it: open now, not once its time has run out.
+    assert_eq!(attempts::open_count(&db, t0 + MINUTE).unwrap(), 1);
+    assert_eq!(attempts::open_count(&db, t0 + 26 * MINUTE).unwrap(), 0);
 
     let save = |question: &str, answer: Answer, minutes: i64| {
         attempts::save_answer(
@@ -159,6 +162,7 @@ fn a_practice_quiz_attempt_resumes_checks_and_is_submitted_exactly_once() {
     ));
 
     let entry = attempts::submit(&db, &item, &view.id, t0 + 8 * MINUTE).unwrap();
+    assert_eq!(attempts::open_count(&db, t0 + 8 * MINUTE).unwrap(), 0);
     assert_eq!(entry.kind, SubmissionKind::Quiz);
     assert_eq!(entry.state, OutboxState::Queued);
     assert_eq!(entry.version, 1);
