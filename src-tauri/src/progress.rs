@@ -4,7 +4,9 @@
 //! `quick_check`, and recovery from the last backup if the file is damaged), so the window shows
 //! while that runs; commands that need it wait for it. What happened is kept as a [`Notice`] for
 //! the UI to tell the learner. A database that cannot be used (written by a newer Carrel, profile
-//! held by another process) leaves the app running for everything else, with a clear message.
+//! held by another process, or an upgrade to this version that failed and left the file as it
+//! was: `progress_upgrade_failed`) leaves the app running for everything else, with a clear
+//! message.
 //! A backup (`VACUUM INTO`) is made at start when the last one is over an hour old, then hourly.
 
 use std::path::PathBuf;
@@ -97,8 +99,14 @@ impl ProgressService {
     fn failed(&self, error: &ProgressError) -> String {
         tracing::error!(%error, path = %self.path.display(), "progress database unavailable");
         let message = sentence(error.to_string());
+        // A failed upgrade is told apart: the file is intact, and going back to the previous
+        // Carrel is the way on.
+        let code = match error {
+            ProgressError::MigrationFailed { .. } => "progress_upgrade_failed",
+            _ => "progress_unavailable",
+        };
         lock_slot(&self.notices).push(Notice {
-            code: "progress_unavailable".into(),
+            code: code.into(),
             message: message.clone(),
         });
         message

@@ -12,16 +12,28 @@
 //! `quick_check`, and a file that fails it (or cannot be opened) is moved aside, never deleted, and
 //! replaced by the last [`ProgressDb::backup`] (`VACUUM INTO`), or by an empty database when there
 //! is none; the returned [`Recovery`] says which, for the learner. A file written by a newer Carrel
-//! is refused and left untouched. Migrations are an ordered, append-only list.
+//! is refused and left untouched.
+//!
+//! Updates: migrations are an ordered, append-only list, and a file from an earlier Carrel is
+//! upgraded on the first start of the new one in a single transaction that also sets its
+//! `user_version`, so the upgrade happens whole or not at all. Before upgrading, a copy of the file
+//! as the earlier Carrel left it is kept beside it (`<file>.before-v<version>`, only the newest such
+//! copy), so the learner can go back to that Carrel. An upgrade that fails is rolled back, leaving
+//! the file exactly as it was, outbox included; it is reported as
+//! [`ProgressError::MigrationFailed`] and is never taken for damage: nothing is moved or replaced.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{
+    Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior, params,
+};
 use serde::Serialize;
 use ts_rs::TS;
 
-/// Schema steps, in order. Never edit a step that has shipped; append a new one.
+/// Schema steps, in order. Never edit a step that has shipped; append a new one. The steps an
+/// upgrade needs run together in one transaction, so a step cannot `VACUUM`, and
+/// `PRAGMA foreign_keys` has no effect inside it.
 const MIGRATIONS: &[&str] = &[
     include_str!("0001_progress.sql"),
     include_str!("0002_watched.sql"),
@@ -33,9 +45,24 @@ const MIGRATIONS: &[&str] = &[
 /// Why the progress database failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ProgressError {
-    /// SQLite failed.
+    /// SQLite failed. [`ProgressDb::open_or_recover`] takes it, from opening, for a damaged file.
     #[error("the progress database failed: {0}")]
     Db(#[from] rusqlite::Error),
+    /// Upgrading a file from an earlier Carrel failed; it was rolled back and the file left as it
+    /// was.
+    #[error(
+        "Carrel could not upgrade your progress to this version (database version {from} to {to}: {reason}). Your progress file is unchanged at {path} and nothing was lost. Install the previous version of Carrel to keep studying, or contact support with this message"
+    )]
+    MigrationFailed {
+        /// The database file, left as it was.
+        path: PathBuf,
+        /// Its schema version, still.
+        from: usize,
+        /// The version this build tried to bring it to.
+        to: usize,
+        /// What failed, for support.
+        reason: String,
+    },
     /// Written by a newer Carrel; left untouched.
     #[error(
         "your progress was saved by a newer version of Carrel (database version {found}, this one knows {known}). Update Carrel to continue; nothing was changed"
@@ -236,30 +263,42 @@ fn io(operation: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Pr
 }
 
 impl ProgressDb {
-    /// Opens (creating) the database at `path` and migrates it. Refuses a newer one untouched.
+    /// Opens (creating) the database at `path` and migrates it. Refuses a newer one untouched;
+    /// an upgrade that fails leaves the file as it was ([`ProgressError::MigrationFailed`]).
     pub fn open(path: &Path) -> Result<Self, ProgressError> {
+        Self::open_with(path, MIGRATIONS)
+    }
+
+    /// [`Self::open`] with the schema steps given (tests pass steps that fail).
+    fn open_with(path: &Path, migrations: &[&str]) -> Result<Self, ProgressError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io("create", dir))?;
         }
         let mut conn = Connection::open(path)?;
-        // Read the version before anything writes (WAL mode would): a newer file stays as it was.
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Read the version before anything writes: a newer file stays as it was.
         let found: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-        if found > MIGRATIONS.len() {
+        let latest = migrations.len();
+        if found > latest {
             return Err(ProgressError::TooNew {
                 found,
-                known: MIGRATIONS.len(),
+                known: latest,
             });
         }
-        conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        for (step, sql) in MIGRATIONS.iter().enumerate().skip(found) {
-            let tx = conn.transaction()?;
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", step + 1)?;
-            tx.commit()?;
+        if found < latest {
+            let failed = |during: &str, error| upgrade_failed(path, found, latest, during, error);
+            if found > 0 {
+                keep_pre_upgrade_copy(&conn, path, found)
+                    .map_err(|error| failed("keeping a copy of it first", error))?;
+            }
+            migrate(&mut conn, found, migrations)
+                .map_err(|(during, error)| failed(&during, error.into()))?;
         }
+        // Only now: switching a file in rollback-journal mode to WAL rewrites its header, and a
+        // file that could not be upgraded stays byte for byte as it was.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
         Ok(Self {
             path: path.to_owned(),
             conn: Mutex::new(conn),
@@ -267,11 +306,24 @@ impl ProgressDb {
     }
 
     /// Opens the database, recovering from a damaged file: it is moved aside (never deleted) and
-    /// the last backup restored, or an empty database started. A newer file is refused untouched.
+    /// the last backup restored, or an empty database started. A newer file, and one whose upgrade
+    /// failed, are not damaged: they are refused and left where they are, as they are.
     pub fn open_or_recover(path: &Path) -> Result<(Self, Recovery), ProgressError> {
-        match Self::open(path).and_then(|db| db.quick_check().map(|ok| (db, ok))) {
+        Self::open_or_recover_with(path, MIGRATIONS)
+    }
+
+    /// [`Self::open_or_recover`] with the schema steps given (tests pass steps that fail).
+    fn open_or_recover_with(
+        path: &Path,
+        migrations: &[&str],
+    ) -> Result<(Self, Recovery), ProgressError> {
+        match Self::open_with(path, migrations).and_then(|db| db.quick_check().map(|ok| (db, ok))) {
             Ok((db, true)) => return Ok((db, Recovery::None)),
-            Err(error @ (ProgressError::TooNew { .. } | ProgressError::InUse { .. })) => {
+            Err(
+                error @ (ProgressError::TooNew { .. }
+                | ProgressError::MigrationFailed { .. }
+                | ProgressError::InUse { .. }),
+            ) => {
                 return Err(error);
             }
             Err(ProgressError::Io { .. }) | Ok((_, false)) | Err(ProgressError::Db(_)) => {}
@@ -288,7 +340,7 @@ impl ProgressDb {
         let backup = backup_path(path);
         if let Ok(metadata) = std::fs::metadata(&backup) {
             std::fs::copy(&backup, path).map_err(io("restore", &backup))?;
-            let db = Self::open(path)?;
+            let db = Self::open_with(path, migrations)?;
             if db.quick_check()? {
                 let backup_ms = metadata
                     .modified()
@@ -306,7 +358,10 @@ impl ProgressDb {
             drop(db);
             std::fs::remove_file(path).map_err(io("remove", path))?;
         }
-        Ok((Self::open(path)?, Recovery::StartedFresh { moved_to }))
+        Ok((
+            Self::open_with(path, migrations)?,
+            Recovery::StartedFresh { moved_to },
+        ))
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -473,6 +528,108 @@ impl ProgressDb {
 
 fn backup_path(path: &Path) -> PathBuf {
     PathBuf::from(format!("{}.backup", path.display()))
+}
+
+/// Where the copy of the database from before its upgrade from `version` is kept.
+fn pre_upgrade_path(path: &Path, version: usize) -> PathBuf {
+    PathBuf::from(format!("{}.before-v{version}", path.display()))
+}
+
+/// Keeps a consistent copy of the database as the earlier Carrel left it (schema `version`), so
+/// the learner can go back to that Carrel. Only the newest such copy is kept: an older one holds
+/// less progress, for a Carrel further back, and would only mislead.
+fn keep_pre_upgrade_copy(
+    conn: &Connection,
+    path: &Path,
+    version: usize,
+) -> Result<PathBuf, ProgressError> {
+    let copy = pre_upgrade_path(path, version);
+    let partial = PathBuf::from(format!("{}.partial", copy.display()));
+    let _ = std::fs::remove_file(&partial);
+    if let Err(error) = conn.execute("VACUUM INTO ?1", [partial.to_string_lossy()]) {
+        let _ = std::fs::remove_file(&partial);
+        return Err(error.into());
+    }
+    // `VACUUM INTO` does not sync what it wrote; the copy is on disk before it takes the name.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&partial)
+        .and_then(|file| file.sync_all())
+        .map_err(io("sync", &partial))?;
+    std::fs::rename(&partial, &copy).map_err(io("replace", &copy))?;
+    let prefix = format!(
+        "{}.before-v",
+        path.file_name().unwrap_or_default().display()
+    );
+    let older = path
+        .parent()
+        .and_then(|dir| std::fs::read_dir(dir).ok())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|other| {
+            *other != copy
+                && other
+                    .file_name()
+                    .is_some_and(|name| name.to_string_lossy().starts_with(&prefix))
+        });
+    for other in older {
+        if let Err(error) = std::fs::remove_file(&other) {
+            tracing::warn!(%error, path = %other.display(), "an older pre-upgrade copy stays");
+        }
+    }
+    tracing::info!(copy = %copy.display(), "progress database copied before its upgrade");
+    Ok(copy)
+}
+
+/// Applies the steps after `found` and sets the version in one transaction: on any error it rolls
+/// back, and the file keeps exactly its old schema and rows. An error says during what.
+fn migrate(
+    conn: &mut Connection,
+    found: usize,
+    migrations: &[&str],
+) -> Result<(), (String, rusqlite::Error)> {
+    let during = |what: String| move |error| (what, error);
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(during("starting the upgrade".into()))?;
+    for (index, sql) in migrations.iter().enumerate().skip(found) {
+        tx.execute_batch(sql)
+            .map_err(during(format!("step {}", index + 1)))?;
+    }
+    tx.pragma_update(None, "user_version", migrations.len())
+        .map_err(during("setting the new version".into()))?;
+    tx.commit().map_err(during("committing the upgrade".into()))
+}
+
+/// What an upgrade from `from` to `to` that failed `during` something is: damage when SQLite
+/// finds the file unreadable (recovery's business), otherwise [`ProgressError::MigrationFailed`].
+fn upgrade_failed(
+    path: &Path,
+    from: usize,
+    to: usize,
+    during: &str,
+    error: ProgressError,
+) -> ProgressError {
+    let reason = match error {
+        ProgressError::Db(rusqlite::Error::SqliteFailure(ref failure, _))
+            if matches!(
+                failure.code,
+                ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase
+            ) =>
+        {
+            return error;
+        }
+        ProgressError::Db(error) => format!("{during}: {error}"),
+        other => format!("{during}: {other}"),
+    };
+    ProgressError::MigrationFailed {
+        path: path.to_owned(),
+        from,
+        to,
+        reason,
+    }
 }
 
 fn now_ms() -> i64 {

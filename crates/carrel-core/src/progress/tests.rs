@@ -3,6 +3,7 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::assess::outbox::{self, OutboxState, sha256_hex};
 
 fn event(item: &str, kind: EventKind, at_ms: i64, value: Option<f64>) -> Event {
     Event {
@@ -185,10 +186,15 @@ fn a_database_from_a_newer_carrel_is_refused_and_left_untouched() {
 
 /// Overwrites the middle of a database file with garbage, as a failing disk might.
 fn damage(path: &Path) {
+    damage_from(path, 4096);
+}
+
+/// Overwrites a database file with garbage from byte `start` to near its end.
+fn damage_from(path: &Path, start: usize) {
     let mut bytes = std::fs::read(path).unwrap();
-    assert!(bytes.len() > 8192, "the file has pages to damage");
+    assert!(bytes.len() > start + 4096, "the file has pages to damage");
     let end = bytes.len() - 1024;
-    for byte in &mut bytes[4096..end] {
+    for byte in &mut bytes[start..end] {
         *byte = 0xA5;
     }
     std::fs::write(path, bytes).unwrap();
@@ -275,4 +281,283 @@ fn one_process_at_a_time_owns_the_profile() {
     ));
     drop(first);
     ProfileLock::acquire(&path).expect("free again once the owner is gone");
+}
+
+/// A database as an earlier Carrel at schema `version` (3 or more: it has the outbox) left it, in
+/// WAL mode like every shipped one, holding one submission in each outbox state the sync can
+/// leave it in, written with the columns that version has. Returns each entry's id, state and payload.
+fn old_carrel_with_outbox(path: &Path, version: usize) -> Vec<(String, OutboxState, String)> {
+    assert!(version >= 3, "the outbox came with 0003_assessments.sql");
+    let db = ProgressDb::open_with(path, &MIGRATIONS[..version]).unwrap();
+    db.record(&[event("page", EventKind::Opened, 5, None)])
+        .unwrap();
+    let states = [
+        (OutboxState::Queued, "queued", None, None),
+        (OutboxState::Sending, "sending", None, None),
+        (OutboxState::Received, "received", Some("receipt-3"), None),
+        (OutboxState::Graded, "graded", Some("receipt-4"), None),
+        (
+            OutboxState::NeedsAttention,
+            "needs_attention",
+            None,
+            Some("The course closed."),
+        ),
+    ];
+    let conn = db.conn();
+    states
+        .iter()
+        .enumerate()
+        .map(|(n, (state, text, receipt, problem))| {
+            let id = format!("0190a000-0000-7000-8000-00000000000{n}");
+            let payload = format!(r#"{{"answers":["réponse {n}","✓"],"n":{n}}}"#);
+            conn.execute(
+                "INSERT INTO outbox (id, kind, course_id, item_id, title, source, version, payload,
+                     payload_sha256, created_ms, state, state_ms, tries, receipt, problem)
+                 VALUES (?1, 'assignment', 'course', 'essay', 'Essay', ?2, ?3, ?4, ?5, ?6, ?7, ?6,
+                     ?8, ?9, ?10)",
+                params![
+                    id,
+                    format!("draft:essay:{n}"),
+                    n + 1,
+                    payload,
+                    sha256_hex(payload.as_bytes()),
+                    1_000 + n as i64,
+                    text,
+                    n,
+                    receipt,
+                    problem
+                ],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO outbox_attachments (outbox_id, sha256, name, size)
+                 VALUES (?1, ?2, 'notes.pdf', 12)",
+                params![id, "ab".repeat(32)],
+            )
+            .unwrap();
+            (id, *state, payload)
+        })
+        .collect()
+}
+
+/// The outbox rows of a file opened as it is, without migrating: `(id, state, payload)`.
+fn raw_outbox(path: &Path) -> Vec<(String, String, String)> {
+    let conn =
+        Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let mut statement = conn
+        .prepare("SELECT id, state, payload FROM outbox ORDER BY id")
+        .unwrap();
+    statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn user_version(path: &Path) -> usize {
+    Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap()
+}
+
+fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_earlier_schema_with_an_outbox_upgrades_and_keeps_every_submission() {
+    for version in 3..MIGRATIONS.len() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("progress.sqlite3");
+        let written = old_carrel_with_outbox(&path, version);
+        let db = ProgressDb::open(&path).unwrap();
+
+        let listed = outbox::list(&db).unwrap();
+        assert_eq!(
+            listed.len(),
+            written.len(),
+            "every submission queued at version {version} is still in the outbox"
+        );
+        for (id, state, payload) in &written {
+            let (entry, stored) = outbox::get(&db, id).unwrap();
+            assert_eq!(
+                entry.state, *state,
+                "{id} keeps its state from version {version}"
+            );
+            assert_eq!(
+                stored,
+                payload.as_bytes(),
+                "the payload is byte for byte what the learner submitted at version {version}"
+            );
+            assert_eq!(entry.payload_sha256, sha256_hex(payload.as_bytes()));
+            assert_eq!(entry.attachments.len(), 1, "its file is still listed");
+            assert_eq!(entry.course_id, "course");
+        }
+        let received = outbox::get(&db, &written[2].0).unwrap().0;
+        assert_eq!(received.receipt.as_deref(), Some("receipt-3"));
+        let attention = outbox::get(&db, &written[4].0).unwrap().0;
+        assert_eq!(attention.problem.as_deref(), Some("The course closed."));
+        assert_eq!(
+            db.item("course", "page").unwrap().first_opened_ms,
+            Some(5),
+            "progress from version {version} is kept too"
+        );
+    }
+}
+
+#[test]
+fn an_upgrade_keeps_a_copy_for_the_previous_carrel_and_only_the_newest() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("progress.sqlite3");
+    let written = old_carrel_with_outbox(&path, 3);
+    let stale = dir.path().join("progress.sqlite3.before-v1");
+    std::fs::write(&stale, b"a copy from an upgrade long ago").unwrap();
+    drop(ProgressDb::open(&path).unwrap());
+
+    let copy = dir.path().join("progress.sqlite3.before-v3");
+    assert!(copy.exists(), "the file as version 3 left it is kept");
+    assert_eq!(
+        user_version(&copy),
+        3,
+        "the copy opens at the old version, for the previous Carrel"
+    );
+    assert_eq!(raw_outbox(&copy).len(), written.len(), "with its outbox");
+    assert!(!stale.exists(), "only the newest pre-upgrade copy is kept");
+    assert_eq!(user_version(&path), MIGRATIONS.len());
+
+    // An up-to-date file, and a new one, have nothing to go back to.
+    let before = std::fs::read(&copy).unwrap();
+    drop(ProgressDb::open(&path).unwrap());
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        before,
+        "no upgrade, no new copy"
+    );
+    let fresh = dir.path().join("fresh").join("progress.sqlite3");
+    drop(ProgressDb::open(&fresh).unwrap());
+    assert_eq!(file_names(fresh.parent().unwrap()), ["progress.sqlite3"]);
+}
+
+/// The shipped steps, then one that changes the schema and the outbox before it fails.
+fn steps_failing_half_way() -> Vec<&'static str> {
+    let mut steps = MIGRATIONS.to_vec();
+    steps.push(
+        "ALTER TABLE outbox ADD COLUMN upgraded INTEGER;
+         CREATE TABLE half_done (x INTEGER);
+         UPDATE outbox SET state = 'queued', payload = '{}';
+         THIS IS NOT SQL;",
+    );
+    steps
+}
+
+#[test]
+fn a_failed_upgrade_leaves_the_file_as_it_was_and_is_not_taken_for_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("progress.sqlite3");
+    old_carrel_with_outbox(&path, 3);
+    let bytes = std::fs::read(&path).unwrap();
+    let rows = raw_outbox(&path);
+
+    // Steps 4 and 5 succeed and the added one fails: all of it must roll back.
+    let steps = steps_failing_half_way();
+    let error = ProgressDb::open_or_recover_with(&path, &steps).unwrap_err();
+    let ProgressError::MigrationFailed {
+        path: ref reported,
+        from,
+        to,
+        ref reason,
+    } = error
+    else {
+        panic!("expected MigrationFailed, got {error:?}");
+    };
+    assert_eq!(
+        (reported.as_path(), from, to),
+        (path.as_path(), 3, steps.len())
+    );
+    assert!(
+        reason.contains("step 6"),
+        "support can tell which step: {reason}"
+    );
+    let message = error.to_string();
+    for told in [
+        "unchanged",
+        "nothing was lost",
+        "previous version of Carrel",
+    ] {
+        assert!(
+            message.contains(told),
+            "the learner is told {told:?}: {message}"
+        );
+    }
+    assert!(message.contains(&path.display().to_string()), "{message}");
+
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "the file is byte for byte as the earlier Carrel left it"
+    );
+    assert_eq!(
+        file_names(dir.path()),
+        ["progress.sqlite3", "progress.sqlite3.before-v3"],
+        "nothing moved aside, restored or left over: only the pre-upgrade copy was added"
+    );
+    // Nothing of the upgrade was committed anywhere (a WAL included): reopened as it is, the file
+    // is at version 3 with the same rows and none of the new schema.
+    assert_eq!(user_version(&path), 3);
+    assert_eq!(raw_outbox(&path), rows, "every submission, as it was");
+    let conn =
+        Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let new_schema: i64 = conn
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('half_done', 'server_grades'))
+                  + (SELECT COUNT(*) FROM pragma_table_info('outbox')
+                     WHERE name IN ('upgraded', 'next_try_ms'))",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(new_schema, 0, "no table or column of steps 4 to 6 remains");
+    drop(conn);
+    let copy = dir.path().join("progress.sqlite3.before-v3");
+    assert_eq!(user_version(&copy), 3);
+    assert_eq!(raw_outbox(&copy), rows, "the copy holds the same data");
+
+    // The next start fails the same way, still without touching it; the shipped steps then work.
+    assert!(matches!(
+        ProgressDb::open_with(&path, &steps),
+        Err(ProgressError::MigrationFailed { from: 3, .. })
+    ));
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    let db = ProgressDb::open(&path).unwrap();
+    assert_eq!(outbox::list(&db).unwrap().len(), rows.len());
+}
+
+#[test]
+fn a_damaged_file_from_an_earlier_carrel_is_still_recovered() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("progress.sqlite3");
+    {
+        let db = ProgressDb::open_with(&path, &MIGRATIONS[..3]).unwrap();
+        fill(&db, 2_000, 0);
+    }
+    // The schema (its first pages) stays readable, so the damage is met while upgrading.
+    damage_from(&path, 128 * 1024);
+    let (db, recovery) = ProgressDb::open_or_recover(&path).unwrap();
+    assert!(
+        matches!(recovery, Recovery::StartedFresh { .. }),
+        "an unreadable file is damage, not a failed upgrade: {recovery:?}"
+    );
+    assert!(db.quick_check().unwrap());
+    assert!(
+        !dir.path()
+            .join("progress.sqlite3.before-v3.partial")
+            .exists(),
+        "a copy that could not be made is not left behind"
+    );
 }
