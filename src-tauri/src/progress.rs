@@ -31,7 +31,7 @@ const BACKUP_EVERY: Duration = Duration::from_secs(3600);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Notice {
-    /// `progress_restored`, `progress_reset` or `progress_unavailable`.
+    /// `progress_restored`, `progress_reset`, `progress_unavailable` or `progress_upgrade_failed`.
     pub code: String,
     /// What happened and what to do, in a sentence or two.
     pub message: String,

@@ -73,6 +73,7 @@ impl AppState {
         let env_value = std::env::var(settings::SERVER_URL_ENV).ok();
         let server = settings::resolve_server_url(env_value.as_deref(), saved.as_deref());
         tracing::info!(
+            version = %app.package_info().version,
             url = %server.url,
             source = ?server.source,
             data_dir = %data_dir.display(),

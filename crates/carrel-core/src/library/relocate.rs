@@ -94,6 +94,8 @@ pub fn check(current: &Path, target: &Path) -> Result<u64, RelocateError> {
     if !target.is_absolute() {
         let example = if cfg!(windows) {
             r"D:\Carrel courses"
+        } else if cfg!(target_os = "macos") {
+            "/Volumes/USB/Carrel courses"
         } else {
             "/media/usb/Carrel courses"
         };

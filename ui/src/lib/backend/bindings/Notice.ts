@@ -5,7 +5,7 @@
  */
 export type Notice = { 
 /**
- * `progress_restored`, `progress_reset` or `progress_unavailable`.
+ * `progress_restored`, `progress_reset`, `progress_unavailable` or `progress_upgrade_failed`.
  */
 code: string, 
 /**
