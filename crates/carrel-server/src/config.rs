@@ -23,6 +23,8 @@ data = "carrel-data"                # default: carrel-data beside the database
 log_format = "pretty"               # or "json"
 access_token_minutes = 15           # how long an access token works
 refresh_token_days = 30             # how long a session lasts without a refresh
+public_url = "https://courses.example.org"  # where clients reach the server (update URLs)
+update_pubkey = "dW50cnVzdGVk…"     # the app's plugins.updater.pubkey (release publish)
 "#;
 
 /// The default address.
@@ -83,6 +85,11 @@ pub struct ConfigFile {
     pub access_token_minutes: Option<u64>,
     /// Session lifetime without a refresh, days.
     pub refresh_token_days: Option<u64>,
+    /// The address clients reach the server at, e.g. `https://courses.example.org`.
+    pub public_url: Option<String>,
+    /// The desktop app's update public key (base64 of a minisign public key), which release
+    /// signatures must verify with.
+    pub update_pubkey: Option<String>,
 }
 
 impl ConfigFile {
@@ -122,6 +129,11 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Token lifetimes.
     pub auth: AuthConfig,
+    /// The address clients reach the server at (`http(s)://host[:port][/prefix]`, no trailing
+    /// `/`); `None`: absolute URLs are built from each request's `Host` header, over `http`.
+    pub public_url: Option<String>,
+    /// The desktop app's update public key, if configured (`release publish` verifies with it).
+    pub update_pubkey: Option<String>,
 }
 
 /// Each setting from `overrides` (flags and environment), else `file`, else its default.
@@ -167,13 +179,40 @@ pub fn resolve(overrides: Overrides, file: ConfigFile) -> Result<Settings, Confi
             "a session must outlive its access tokens: raise refresh_token_days".into(),
         ));
     }
+    let public_url = match overrides.public_url.or(file.public_url) {
+        Some(url) => Some(check_public_url(&url)?),
+        None => None,
+    };
     Ok(Settings {
         listen,
         db,
         data,
         log_format: overrides.log_format.or(file.log_format).unwrap_or_default(),
         auth,
+        public_url,
+        update_pubkey: overrides.update_pubkey.or(file.update_pubkey),
     })
+}
+
+/// `url` without a trailing `/`, if it is an `http` or `https` address with no query or fragment.
+fn check_public_url(url: &str) -> Result<String, ConfigError> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let host = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .unwrap_or("");
+    let valid = !host.is_empty()
+        && !host.starts_with('/')
+        && !host
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#'));
+    if valid {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(ConfigError::Invalid(format!(
+            "public_url is “{url}”: give the address clients reach the server at, e.g. https://courses.example.org"
+        )))
+    }
 }
 
 #[cfg(test)]
@@ -225,6 +264,20 @@ mod tests {
         );
         let defaults = resolve(Overrides::default(), ConfigFile::default()).unwrap();
         assert_eq!(defaults.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(defaults.public_url, None, "URLs come from the Host header");
+        let public = resolve(
+            Overrides {
+                public_url: Some("https://courses.example.org/carrel/".into()),
+                ..Overrides::default()
+            },
+            ConfigFile::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            public.public_url.as_deref(),
+            Some("https://courses.example.org/carrel"),
+            "a path prefix is kept, the trailing slash dropped"
+        );
         assert_eq!(defaults.auth, AuthConfig::default());
     }
 
@@ -243,5 +296,21 @@ mod tests {
             resolve(Overrides::default(), example).is_ok(),
             "the example is valid"
         );
+        for url in [
+            "courses.example.org",
+            "ftp://x",
+            "https://",
+            "https://a b",
+            "https://x/?q",
+        ] {
+            let overrides = Overrides {
+                public_url: Some(url.to_owned()),
+                ..Overrides::default()
+            };
+            assert!(
+                resolve(overrides, ConfigFile::default()).is_err(),
+                "{url} is not a public address"
+            );
+        }
     }
 }

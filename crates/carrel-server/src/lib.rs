@@ -7,7 +7,8 @@
 //! tutors' grades and comments ([`tutor`]) and the learner's [`changes`] feed. Storage is one
 //! embedded SQLite file by default (created on first start, zero setup) plus a data folder holding
 //! the published packages and their content files ([`data`]); [`publish`] puts course packages
-//! there. [`config`] resolves the settings; [`faults`] makes the server misbehave on purpose, for
+//! there; [`releases`] publishes new versions of the desktop app and tells its updater about them.
+//! [`config`] resolves the settings; [`faults`] makes the server misbehave on purpose, for
 //! tests.
 //!
 //! The server is a library first: [`router`] builds the axum app from an [`AppState`], and [`serve`]
@@ -37,6 +38,7 @@ pub mod error;
 pub mod faults;
 pub mod handlers;
 pub mod publish;
+pub mod releases;
 pub mod send_file;
 pub mod storage;
 pub mod submissions;
@@ -62,6 +64,7 @@ pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<StateInner>,
+    public_url: Option<Arc<str>>,
 }
 
 struct StateInner {
@@ -101,7 +104,21 @@ impl AppState {
                 faults: faults::FaultPlan::default(),
                 sign_in_throttle: accounts::SignInThrottle::default(),
             }),
+            public_url: None,
         })
+    }
+
+    /// Sets the address clients reach the server at (`https://courses.example.org`), from which
+    /// absolute URLs are built (the update manifest's download URL); `None`: from the request's
+    /// `Host` header, over `http`.
+    pub fn with_public_url(mut self, public_url: Option<&str>) -> Self {
+        self.public_url = public_url.map(|url| Arc::from(url.trim_end_matches('/')));
+        self
+    }
+
+    /// The configured public address, without a trailing `/`.
+    pub fn public_url(&self) -> Option<&str> {
+        self.public_url.as_deref()
     }
 
     /// The server's storage.
@@ -197,6 +214,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             tutor::TUTOR_ATTACHMENT_ROUTE,
             get(handlers::tutor::get_attachment),
+        )
+        .route(
+            carrel_protocol::updates::UPDATE_ROUTE,
+            get(handlers::releases::get_update),
+        )
+        .route(
+            carrel_protocol::updates::RELEASE_FILE_ROUTE,
+            get(handlers::releases::get_release_file),
         )
         .route(
             carrel_protocol::uploads::UPLOADS_PATH,

@@ -6,10 +6,12 @@
 //! carrel-server user add|disable …
 //! carrel-server enrol LOGIN COURSE [--role learner|tutor] [--group NAME]
 //! carrel-server unenrol LOGIN COURSE
+//! carrel-server release publish --version V --channel stable|beta [--notes TEXT] [--platform P=PATH]... [PATH]...
+//! carrel-server release list | release withdraw --version V
 //! ```
 //! With no command it serves, so older invocations keep working. Every flag can also be set
 //! through the environment (`CARREL_SERVER_LISTEN`, `CARREL_SERVER_DB`, `CARREL_SERVER_DATA`,
-//! `CARREL_LOG_FORMAT`). Logs go to stderr; `RUST_LOG` filters them. SIGINT or SIGTERM stops the
+//! `CARREL_LOG_FORMAT`, `CARREL_SERVER_PUBLIC_URL`, `CARREL_SERVER_UPDATE_PUBKEY`). Logs go to stderr; `RUST_LOG` filters them. SIGINT or SIGTERM stops the
 //! server gracefully: it stops accepting connections and lets requests in flight finish. `publish`
 //! prints one line per published package on stdout and may run while the server runs.
 
@@ -18,7 +20,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use carrel_protocol::updates::Channel;
 use carrel_server::config::{self, ConfigFile, LogFormat, Settings};
+use carrel_server::releases::{self, Bundle, NewRelease, Platform};
 use carrel_server::{AppState, Storage};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tokio::net::TcpListener;
@@ -36,6 +40,8 @@ optional, and relative paths in it are relative to its folder:
   log_format = \"pretty\"               # or \"json\"
   access_token_minutes = 15           # how long an access token works
   refresh_token_days = 30             # how long a session lasts without a refresh
+  public_url = \"https://courses.example.org\"  # where clients reach the server (serve only)
+  update_pubkey = \"dW50cnVzdGVk…\"     # the app's updater public key (release publish only)
 
 RUST_LOG filters log lines (default: info), e.g. RUST_LOG=warn or RUST_LOG=carrel_server=debug.
 CARREL_SERVER_FAULTS (tests only) makes the server misbehave on purpose; see docs/server.md.";
@@ -111,6 +117,114 @@ enum Command {
     /// Give one learner a new due date for an item (through their changes feed).
     #[command(after_help = ENVIRONMENT_HELP)]
     Extend(ExtendArgs),
+    /// Publish, list and withdraw releases of the Carrel desktop app, which the app's updater
+    /// finds at /api/v1/updates/… (no sign-in needed: installers are public).
+    #[command(subcommand)]
+    Release(ReleaseCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ReleaseCommand {
+    /// Publish the bundles of one app version, built and signed by `tauri build`.
+    ///
+    /// Each bundle PATH needs its signature PATH.sig beside it (Tauri writes it when
+    /// TAURI_SIGNING_PRIVATE_KEY is set). The platform is told from Tauri's file names
+    /// (Carrel_1.2.0_amd64.deb → linux-x86_64-deb, Carrel-1.2.0-1.x86_64.rpm → linux-x86_64-rpm,
+    /// Carrel_1.2.0_amd64.AppImage → linux-x86_64-appimage, Carrel_1.2.0_x64_en-US.msi →
+    /// windows-x86_64-msi, Carrel_1.2.0_x64-setup.exe → windows-x86_64-nsis,
+    /// Carrel_1.2.0_aarch64.app.tar.gz → darwin-aarch64-app, _universal.app.tar.gz → both Mac
+    /// architectures); give any other file with --platform <target>-<arch>-<bundle>=<path>.
+    ///
+    /// Refused, before anything is recorded (exit status 1, nothing kept): a .sig that is missing
+    /// or not a Tauri signature, or whose trusted comment does not name --version; with an update
+    /// public key (--pubkey, CARREL_SERVER_UPDATE_PUBKEY or update_pubkey), a signature that does
+    /// not verify the bundle with it; a version and platform already published with other bytes;
+    /// a version published on the other channel, or withdrawn. All bundles are published or none.
+    /// Publishing the same bundle again changes nothing. Bundles for more platforms can be added
+    /// to a published version later.
+    ///
+    /// Prints one line per bundle and platform on stdout:
+    /// `<version> <channel> <target>-<arch>-<bundle> <file name>`.
+    ///
+    /// Safe to run while the server runs, with the same --db and --data-dir.
+    #[command(after_help = ENVIRONMENT_HELP)]
+    Publish(ReleasePublishArgs),
+    /// List the published releases, newest first, one line per bundle:
+    /// `<version> <channel> <target>-<arch>-<bundle> <file name> <size> <published>[ withdrawn <when>]`.
+    #[command(after_help = ENVIRONMENT_HELP)]
+    List(ReleaseListArgs),
+    /// Stop offering a release (its bundles are no longer downloadable either). Installed copies
+    /// are not downgraded: the app only ever installs a newer version. A withdrawn version is
+    /// never published again. Prints `<version> <channel> withdrawn`.
+    #[command(after_help = ENVIRONMENT_HELP)]
+    Withdraw(ReleaseWithdrawArgs),
+}
+
+#[derive(Debug, Args)]
+struct ReleasePublishArgs {
+    /// The app version of the bundles (semver, e.g. 1.2.0 or 1.3.0-beta.1; a leading v is
+    /// dropped); each signature must be made for it.
+    #[arg(long)]
+    version: String,
+    /// Who is offered it: stable (everyone) or beta (those who try releases first; they are
+    /// offered the newest of beta and stable).
+    #[arg(long, value_enum)]
+    channel: ChannelArg,
+    /// Release notes (Markdown), shown before the learner agrees to install. Given again for a
+    /// published version, they replace its notes.
+    #[arg(long, conflicts_with = "notes_file")]
+    notes: Option<String>,
+    /// Read the release notes from this file.
+    #[arg(long, value_name = "FILE")]
+    notes_file: Option<PathBuf>,
+    /// The app's update public key (the base64 text of plugins.updater.pubkey in
+    /// tauri.conf.json): every signature must verify with it. Without one, signatures are only
+    /// checked to be for --version.
+    #[arg(long, env = "CARREL_SERVER_UPDATE_PUBKEY", value_name = "KEY")]
+    pubkey: Option<String>,
+    /// A bundle whose platform its name does not tell: <target>-<arch>-<bundle>=<path>, e.g.
+    /// linux-x86_64-deb=carrel.deb. Repeatable.
+    #[arg(long = "platform", value_name = "PLATFORM=PATH", value_parser = parse_platform_bundle)]
+    platforms: Vec<(Platform, PathBuf)>,
+    /// Bundle files named as Tauri names them, each with its .sig beside it.
+    #[arg(value_name = "PATH", required_unless_present = "platforms")]
+    bundles: Vec<PathBuf>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+struct ReleaseListArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+struct ReleaseWithdrawArgs {
+    /// The version to withdraw.
+    #[arg(long)]
+    version: String,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ChannelArg {
+    /// Releases everyone is offered.
+    Stable,
+    /// Releases for those who try them first.
+    Beta,
+}
+
+/// `<target>-<arch>-<bundle>=<path>`.
+fn parse_platform_bundle(text: &str) -> Result<(Platform, PathBuf), String> {
+    let (platform, path) = text.split_once('=').ok_or_else(|| {
+        format!("“{text}” is not <target>-<arch>-<bundle>=<path>, e.g. linux-x86_64-deb=carrel.deb")
+    })?;
+    if path.is_empty() {
+        return Err(format!("“{text}” names no file after ="));
+    }
+    Ok((Platform::parse(platform)?, PathBuf::from(path)))
 }
 
 #[derive(Debug, Args)]
@@ -296,6 +410,11 @@ struct ServeArgs {
     /// How long a session lasts without a refresh, in days [default: 30].
     #[arg(long, env = "CARREL_REFRESH_TOKEN_DAYS", value_name = "DAYS")]
     refresh_token_days: Option<u64>,
+    /// The address clients reach the server at, e.g. https://courses.example.org (behind a
+    /// reverse proxy: its public address). Absolute URLs, such as the app update's download
+    /// address, start with it [default: http:// and the request's Host header].
+    #[arg(long, env = "CARREL_SERVER_PUBLIC_URL", value_name = "URL")]
+    public_url: Option<String>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -354,6 +473,9 @@ impl CommonArgs {
             log_format: self.log_format,
             access_token_minutes: serve.and_then(|args| args.access_token_minutes),
             refresh_token_days: serve.and_then(|args| args.refresh_token_days),
+            public_url: serve.and_then(|args| args.public_url.clone()),
+            // `release publish` takes its flag over the file's key itself.
+            update_pubkey: None,
         };
         let settings = config::resolve(overrides, file)?;
         init_logging(settings.log_format);
@@ -384,6 +506,9 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Comment(args)) => comment(args).await,
         Some(Command::Announce(args)) => announce(args).await,
         Some(Command::Extend(args)) => extend(args).await,
+        Some(Command::Release(ReleaseCommand::Publish(args))) => release_publish(args).await,
+        Some(Command::Release(ReleaseCommand::List(args))) => release_list(args).await,
+        Some(Command::Release(ReleaseCommand::Withdraw(args))) => release_withdraw(args).await,
     }
 }
 
@@ -591,7 +716,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let state = {
         let (data, auth) = (data.clone(), settings.auth);
         tokio::task::spawn_blocking(move || AppState::open_with(storage, data, auth)).await??
-    };
+    }
+    .with_public_url(settings.public_url.as_deref());
     if let Ok(spec) = std::env::var("CARREL_SERVER_FAULTS") {
         let faults = carrel_server::faults::FaultPlan::parse(&spec)
             .context("CARREL_SERVER_FAULTS is not valid")?;
@@ -614,6 +740,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         url = %format!("http://{addr}"),
         db = %state.storage().path().display(),
         data = %data.root().display(),
+        public_url = settings.public_url.as_deref(),
         version = carrel_server::SERVER_VERSION,
         "carrel-server listening"
     );
@@ -656,6 +783,100 @@ async fn publish(args: PublishArgs) -> anyhow::Result<()> {
         )?;
         stdout.flush()?;
     }
+    Ok(())
+}
+
+async fn release_publish(args: ReleasePublishArgs) -> anyhow::Result<()> {
+    let settings = args.common.settings(None)?;
+    let notes =
+        match &args.notes_file {
+            Some(path) => Some(std::fs::read_to_string(path).with_context(|| {
+                format!("cannot read the release notes from {}", path.display())
+            })?),
+            None => args.notes,
+        };
+    let bundles = args
+        .bundles
+        .into_iter()
+        .map(|path| Bundle {
+            path,
+            platform: None,
+        })
+        .chain(args.platforms.into_iter().map(|(platform, path)| Bundle {
+            path,
+            platform: Some(platform),
+        }))
+        .collect();
+    let new = NewRelease {
+        version: args.version,
+        channel: match args.channel {
+            ChannelArg::Stable => Channel::Stable,
+            ChannelArg::Beta => Channel::Beta,
+        },
+        notes,
+        pubkey: args.pubkey.or(settings.update_pubkey),
+        bundles,
+    };
+    // Checked before the database is opened: a mistyped path leaves no new database behind.
+    releases::check_release(&new).context("nothing was published")?;
+    let storage = Storage::open(&settings.db)?;
+    let published = releases::publish_release(&storage, &settings.data, new)
+        .await
+        .context("nothing was published")?;
+    let mut stdout = std::io::stdout().lock();
+    for file in published {
+        writeln!(
+            stdout,
+            "{} {} {} {}",
+            file.version,
+            file.channel.as_str(),
+            file.platform,
+            file.file_name
+        )?;
+    }
+    Ok(())
+}
+
+async fn release_list(args: ReleaseListArgs) -> anyhow::Result<()> {
+    let (_, storage) = args.common.open()?;
+    let mut stdout = std::io::stdout().lock();
+    for release in releases::list(&storage).await? {
+        let withdrawn = release
+            .withdrawn_ms
+            .map(|ms| {
+                let when = jiff::Timestamp::from_millisecond(ms)
+                    .map(|at| at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+                    .unwrap_or_default();
+                format!(" withdrawn {when}")
+            })
+            .unwrap_or_default();
+        for file in &release.files {
+            writeln!(
+                stdout,
+                "{} {} {} {} {} {}{withdrawn}",
+                release.version,
+                release.channel.as_str(),
+                file.platform,
+                file.file_name,
+                file.size,
+                release.pub_date
+            )?;
+        }
+    }
+    Ok(())
+}
+
+async fn release_withdraw(args: ReleaseWithdrawArgs) -> anyhow::Result<()> {
+    let (_, storage) = args.common.open()?;
+    let release = releases::withdraw(&storage, &args.version)
+        .await
+        .context("nothing was withdrawn")?;
+    writeln!(
+        std::io::stdout(),
+        "{} {} withdrawn",
+        release.version,
+        release.channel.as_str()
+    )?;
     Ok(())
 }
 

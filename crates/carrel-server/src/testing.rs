@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::releases::{Platform, PublishedFile};
 use crate::{AppState, DataDir, Storage};
 
 /// The password of every account the helpers below create.
@@ -155,10 +156,111 @@ impl LoopbackServer {
         Ok(tokens)
     }
 
+    /// Publishes `bytes` as the bundle of app version `version` on `channel` for `platform`
+    /// (`<target>-<arch>-<bundle>`, e.g. `linux-x86_64-deb`), with `signature_b64` as its `.sig`
+    /// (the base64 text `tauri build` writes) and release notes `notes` — exactly as
+    /// `carrel-server release publish --platform` does, checks included: the signature must
+    /// decode and its trusted comment must name `version` (`…\tversion:1.2.3`). No public key is
+    /// configured, so the signature is not verified against one (the app does that). Publishing
+    /// more platforms of one version adds bundles to it; `notes` replace its notes.
+    ///
+    /// The updater then finds it at
+    /// `carrel_protocol::updates::update_endpoint(&server.url(), channel, bundle)`, and downloads
+    /// it from the returned [`PublishedFile`]'s
+    /// `release_file_path(release_id, file_name)`. The file is named
+    /// `Carrel_<version>_<arch>.<bundle>`.
+    ///
+    /// To sign in a test, add the `minisign` crate as a dev-dependency:
+    /// `let KeyPair { pk, sk } = KeyPair::generate_unencrypted_keypair()?;`, then
+    /// `minisign::sign(Some(&pk), &sk, Cursor::new(bytes), Some("timestamp:0\tfile:x\tversion:1.2.3"), None)?`;
+    /// the app's public key is `BASE64(pk.to_box()?.to_string())`, the signature
+    /// `BASE64(signature_box.to_string())` (standard base64 with padding).
+    pub async fn publish_release(
+        &self,
+        version: &str,
+        channel: carrel_protocol::updates::Channel,
+        platform: &str,
+        bytes: &[u8],
+        signature_b64: &str,
+        notes: &str,
+    ) -> anyhow::Result<PublishedFile> {
+        let platform = Platform::parse(platform).map_err(anyhow::Error::msg)?;
+        let folder = tempfile::tempdir()?;
+        let path = folder.path().join(bundle_file_name(version, &platform));
+        std::fs::write(&path, bytes)?;
+        let mut signature_path = path.clone().into_os_string();
+        signature_path.push(".sig");
+        std::fs::write(&signature_path, signature_b64)?;
+        let storage = Storage::open(&self.db)?;
+        let new = crate::releases::NewRelease {
+            version: version.to_owned(),
+            channel,
+            notes: Some(notes.to_owned()),
+            pubkey: None,
+            bundles: vec![crate::releases::Bundle {
+                path,
+                platform: Some(platform),
+            }],
+        };
+        let mut published = crate::releases::publish_release(&storage, &self.data, new).await?;
+        published
+            .pop()
+            .ok_or_else(|| anyhow::anyhow!("one bundle for one platform publishes one file"))
+    }
+
+    /// Like [`LoopbackServer::publish_release`] but **without any check**: records whatever it is
+    /// given (a signature for another version, of other bytes, not a signature at all; a version
+    /// that is not semver), replacing the bundle of that version and platform if there is one. For
+    /// testing that the app refuses what a lying or broken server offers.
+    pub async fn publish_release_unchecked(
+        &self,
+        version: &str,
+        channel: carrel_protocol::updates::Channel,
+        platform: &str,
+        bytes: &[u8],
+        signature_b64: &str,
+        notes: &str,
+    ) -> anyhow::Result<PublishedFile> {
+        let platform = Platform::parse(platform).map_err(anyhow::Error::msg)?;
+        let storage = Storage::open(&self.db)?;
+        let file_name = bundle_file_name(version, &platform);
+        Ok(crate::releases::record_unchecked(
+            &storage,
+            &self.data,
+            version,
+            channel,
+            notes,
+            platform,
+            &file_name,
+            bytes.to_vec(),
+            signature_b64,
+        )
+        .await?)
+    }
+
+    /// Withdraws app version `version`, as `carrel-server release withdraw` does.
+    pub async fn withdraw_release(&self, version: &str) -> anyhow::Result<()> {
+        let storage = Storage::open(&self.db)?;
+        crate::releases::withdraw(&storage, version).await?;
+        Ok(())
+    }
+
     /// Shuts the server down gracefully and waits until it has stopped; its port is closed after.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.stop.send(());
         self.task.await??;
         Ok(())
     }
+}
+
+/// The name the test helpers give a bundle: `Carrel_<version>_<arch>` and the bundle kind's
+/// usual ending.
+fn bundle_file_name(version: &str, platform: &Platform) -> String {
+    let ending = match platform.bundle.as_str() {
+        "appimage" => ".AppImage",
+        "nsis" => "-setup.exe",
+        "app" => ".app.tar.gz",
+        other => return format!("Carrel_{version}_{}.{other}", platform.arch),
+    };
+    format!("Carrel_{version}_{}{ending}", platform.arch)
 }

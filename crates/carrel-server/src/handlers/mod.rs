@@ -9,6 +9,7 @@ pub mod health;
 pub mod json;
 pub mod packages;
 pub mod query;
+pub mod releases;
 pub mod submissions;
 pub mod tutor;
 pub mod uploads;

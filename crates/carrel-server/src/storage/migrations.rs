@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0006_enrolments.sql"),
     include_str!("sql/0007_grades.sql"),
     include_str!("sql/0008_quiz_definitions.sql"),
+    include_str!("sql/0009_releases.sql"),
 ];
 
 /// The schema version this build writes.

@@ -12,6 +12,7 @@ mod downloads;
 mod enrolments;
 mod faults;
 mod publish;
+mod releases;
 mod submissions;
 mod support;
 mod tutor;
