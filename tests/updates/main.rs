@@ -325,12 +325,17 @@ mod misbehaving {
         DeclaredTooLarge(u64),
     }
 
-    /// Starts the server; answers its address.
+    /// Starts the server, announcing 0.2.0; answers its address.
     pub async fn start(bundle: Bundle, signature: String) -> String {
+        start_announcing("0.2.0", bundle, signature).await
+    }
+
+    /// Starts the server, announcing `version` whatever the app's own; answers its address.
+    pub async fn start_announcing(version: &str, bundle: Bundle, signature: String) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let manifest = serde_json::json!({
-            "version": "0.2.0",
+            "version": version,
             "notes": "",
             "pub_date": "2026-11-29T00:00:00Z",
             "url": format!("{base}/bundle"),
@@ -446,4 +451,28 @@ async fn a_download_can_be_cancelled() {
     .expect("cancel stops it")
     .unwrap_err();
     assert!(matches!(error, UpdateError::Cancelled), "{error}");
+}
+
+#[tokio::test]
+async fn a_server_that_offers_the_same_or_an_older_version_gets_nothing_installed() {
+    // The real server answers 204 for these; a lying one announces them anyway, correctly signed.
+    let key = Key::new();
+    let app = app(&key);
+    let installed = Installed::new();
+    for version in ["0.0.9", INSTALLED_VERSION, "0.1.0-rc.1"] {
+        let base = misbehaving::start_announcing(
+            version,
+            misbehaving::Bundle::Endless,
+            key.sign(&bundle(version), version),
+        )
+        .await;
+        let offered = update_from(&app, &installed, &base, quick_rules())
+            .await
+            .unwrap();
+        assert_eq!(
+            offered, None,
+            "{version} is not an update of {INSTALLED_VERSION}"
+        );
+    }
+    assert_eq!(installed.contents(), bundle(INSTALLED_VERSION));
 }
