@@ -23,6 +23,8 @@ fn carrel_server() -> Command {
         "CARREL_ACCESS_TOKEN_MINUTES",
         "CARREL_REFRESH_TOKEN_DAYS",
         "CARREL_SERVER_FAULTS",
+        "CARREL_SERVER_PUBLIC_URL",
+        "CARREL_SERVER_UPDATE_PUBKEY",
         "RUST_LOG",
     ] {
         command.env_remove(name);
