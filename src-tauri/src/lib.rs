@@ -72,6 +72,7 @@ pub fn run() {
             state.apply_theme(app.handle(), stored.theme);
             app.manage(state);
             app.manage(update_service::UpdateService::new(
+                app.package_info().version.to_string(),
                 update_service::read_last_success(app.handle()),
                 stored.auto_install_updates,
             ));

@@ -39,8 +39,9 @@ pub struct UpdateService {
 }
 
 impl UpdateService {
-    /// A service that has not checked yet; `last_success_ms` is the saved last good check.
-    pub fn new(last_success_ms: Option<i64>, auto_install: bool) -> Self {
+    /// A service for this app at `current_version` (what the updater compares with) that has not
+    /// checked yet; `last_success_ms` is the saved last good check.
+    pub fn new(current_version: String, last_success_ms: Option<i64>, auto_install: bool) -> Self {
         let now = now_ms();
         let phase = if updates::installed_bundle().is_some() {
             UpdatePhase::Idle
@@ -49,7 +50,7 @@ impl UpdateService {
         };
         Self {
             status: Mutex::new(UpdateStatus {
-                current_version: carrel_core::CARREL_VERSION.to_owned(),
+                current_version,
                 phase,
                 available: None,
                 downloaded_bytes: 0,
