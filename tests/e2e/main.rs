@@ -48,6 +48,7 @@ mod assess;
 mod courses;
 mod pdf;
 mod search;
+mod settings;
 mod study;
 mod sync;
 

@@ -7,6 +7,7 @@ import {
   ErrorCode,
   getAppInfo,
   getServerStatus,
+  getSettings,
   listCourseNotices,
   listOutbox,
   markNoticesSeen,
@@ -28,7 +29,9 @@ import {
   type UnlistenFn,
 } from "./backend";
 import { isCoursePackage, LibraryState } from "./library.svelte";
+import { applyAppearance } from "./settings.svelte";
 import { SyncState } from "./sync-state.svelte";
+import { UpdateState } from "./updates.svelte";
 
 /** The destinations of the main navigation, in order; the first is the one Carrel opens on. */
 export const SCREENS = ["dashboard", "search", "library", "course", "outbox", "settings"] as const;
@@ -75,6 +78,8 @@ export class AppState {
   readonly library = new LibraryState();
   /** Background sync: its status, the account, sign-in. */
   readonly sync = new SyncState();
+  /** Updates of Carrel itself: their status (for the banner and Settings) and actions. */
+  readonly updates = new UpdateState();
   /** What the learner must be told once about their progress, until they dismiss it. */
   notices: Notice[] = $state([]);
 
@@ -139,7 +144,12 @@ export class AppState {
         void this.refreshCourseNotices();
       });
       const eventsBefore = this.#statusEvents;
-      const [info, status] = await Promise.all([getAppInfo(), getServerStatus()]);
+      // The saved language and theme first, so the shell renders in them.
+      const [info, status] = await Promise.all([
+        getAppInfo(),
+        getServerStatus(),
+        this.#applySavedAppearance(),
+      ]);
       this.info = info;
       // An event that arrived meanwhile is at least as new as what get_server_status returned.
       if (this.#statusEvents === eventsBefore || this.status === null) this.status = status;
@@ -153,7 +163,17 @@ export class AppState {
       this.refreshOutbox(),
       this.refreshCourseNotices(),
       this.sync.start(),
+      this.updates.start(),
     ]);
+  }
+
+  /** Shows the UI in the saved language and theme. Never rejects: they stay as they are. */
+  async #applySavedAppearance(): Promise<void> {
+    try {
+      applyAppearance(await getSettings());
+    } catch {
+      // The computer's language and the theme hint stay; Settings says why it cannot read them.
+    }
   }
 
   /** Reads the outbox again. Never rejects: when it cannot be read, the last list stays. */
@@ -322,6 +342,7 @@ export class AppState {
     this.#unlistenOutbox = null;
     for (const unlisten of unlisteners) unlistenQuietly(unlisten);
     this.sync.stop();
+    this.updates.stop();
   }
 
   /** Shows `screen`; "Course" again while a quiz or assignment shows goes back to the outline. */

@@ -85,8 +85,20 @@ import {
   SYNC_STATUS_EVENT,
   syncNow,
   unlistenQuietly,
+  cancelUpdateDownload,
+  checkForUpdate,
+  downloadUpdate,
+  getSettings,
+  getUpdateStatus,
+  installUpdate,
+  moveLibrary,
+  onUpdateStatus,
+  UPDATE_STATUS_EVENT,
+  updateSettings,
 } from "./index";
 import type { SyncStatus } from "./bindings/SyncStatus";
+import type { UpdateStatus } from "./bindings/UpdateStatus";
+import { availableStatus, settings, updateStatus } from "../../test/settings-fixtures";
 import { account, courseNotice, syncStatus } from "../../test/fixtures";
 import {
   assignmentState,
@@ -744,5 +756,99 @@ describe("onSyncStatus", () => {
         throw new Error("gone");
       }),
     ).not.toThrow();
+  });
+});
+
+describe("settings and update command wrappers", () => {
+  it.each<[string, () => Promise<unknown>, string, Record<string, unknown>, unknown]>([
+    ["getSettings", () => getSettings(), "get_settings", {}, settings()],
+    [
+      "updateSettings",
+      () => updateSettings({ language: "fr", theme: "dark" }),
+      "update_settings",
+      { change: { language: "fr", theme: "dark" } },
+      settings({ language: "fr", theme: "dark" }),
+    ],
+    ["getUpdateStatus", () => getUpdateStatus(), "get_update_status", {}, updateStatus()],
+    ["checkForUpdate", () => checkForUpdate(), "check_for_update", {}, availableStatus()],
+    ["downloadUpdate", () => downloadUpdate(), "download_update", {}, availableStatus("ready")],
+    ["cancelUpdateDownload", () => cancelUpdateDownload(), "cancel_update_download", {}, true],
+    ["installUpdate", () => installUpdate(), "install_update", {}, null],
+  ])("%s invokes %s with its arguments", async (_name, run, cmd, args, answerValue) => {
+    const calls = recordCalls({ [cmd]: answerValue });
+    await expect(run()).resolves.toEqual(answerValue);
+    expect(calls.map((c) => c.cmd)).toEqual([cmd]);
+    expect(calls[0]?.args ?? {}).toEqual(args);
+  });
+
+  it("moveLibrary passes the folder, the task id and a progress channel", async () => {
+    const seen: TaskProgress[] = [];
+    let received: Record<string, unknown> = {};
+    mockIPC((cmd, args) => {
+      if (cmd !== "move_library") throw { code: "internal", message: cmd };
+      received = args as Record<string, unknown>;
+      new ProgressSender(args).send({ stage: "install", doneBytes: 4, totalBytes: 8 });
+      return null;
+    });
+    await moveLibrary("/media/big/Courses", "task-9", (p) => seen.push(p));
+    expect(received).toMatchObject({ dir: "/media/big/Courses", taskId: "task-9" });
+    expect(JSON.stringify(received.onProgress)).toMatch(/^"__CHANNEL__:\d+"$/);
+    expect(seen).toEqual([{ stage: "install", doneBytes: 4, totalBytes: 8 }]);
+  });
+
+  it("keeps the code and sentence of a refused move", async () => {
+    mockIPC(() => {
+      throw {
+        code: "library_move_refused",
+        message: "the folder /media/big is not empty; choose an empty or new folder",
+        detail: null,
+      };
+    });
+    const failure = moveLibrary("/media/big", "t", () => undefined);
+    await expect(failure).rejects.toBeInstanceOf(BackendError);
+    await expect(failure).rejects.toMatchObject({ code: ErrorCode.LibraryMoveRefused });
+  });
+
+  it("names the settings and update error codes the Rust side sends (src-tauri/src/error.rs)", () => {
+    expect([
+      ErrorCode.NoUpdate,
+      ErrorCode.UpdateBlocked,
+      ErrorCode.UpdateFailed,
+      ErrorCode.LibraryMoveRefused,
+      ErrorCode.SettingsUnavailable,
+      ErrorCode.InvalidServerUrl,
+      ErrorCode.ServerUrlLocked,
+      ErrorCode.Cancelled,
+    ]).toEqual([
+      "no_update",
+      "update_blocked",
+      "update_failed",
+      "library_move_refused",
+      "settings_unavailable",
+      "invalid_server_url",
+      "server_url_locked",
+      "cancelled",
+    ]);
+  });
+});
+
+describe("onUpdateStatus", () => {
+  it("hands over the payload of each update-status event, until unlistened", async () => {
+    mockIPC(() => null, { shouldMockEvents: true });
+    const seen: UpdateStatus[] = [];
+    const unlisten = await onUpdateStatus((status) => seen.push(status));
+    expect(UPDATE_STATUS_EVENT, "the event name src-tauri/src/events.rs emits").toBe(
+      "update-status",
+    );
+    await emit("update-status", availableStatus("downloading", { downloadedBytes: 10 }));
+    await emit("sync-status", syncStatus());
+    expect(seen).toEqual([availableStatus("downloading", { downloadedBytes: 10 })]);
+    unlistenQuietly(unlisten);
+    await emit("update-status", updateStatus());
+    expect(seen).toHaveLength(1);
+  });
+
+  it("rejects with a BackendError when events are unavailable", async () => {
+    await expect(onUpdateStatus(() => undefined)).rejects.toBeInstanceOf(BackendError);
   });
 });

@@ -27,10 +27,13 @@ import type { RepairReport } from "./bindings/RepairReport";
 import type { Saved } from "./bindings/Saved";
 import type { SearchHit } from "./bindings/SearchHit";
 import type { ServerStatus } from "./bindings/ServerStatus";
+import type { Settings } from "./bindings/Settings";
+import type { SettingsChange } from "./bindings/SettingsChange";
 import type { StudySettings } from "./bindings/StudySettings";
 import type { SubmissionDetail } from "./bindings/SubmissionDetail";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { TaskProgress } from "./bindings/TaskProgress";
+import type { UpdateStatus } from "./bindings/UpdateStatus";
 import type { WeeklyPlan } from "./bindings/WeeklyPlan";
 import { call, toBackendError } from "./ipc";
 
@@ -90,6 +93,14 @@ export const ErrorCode = {
   SignedOut: "signed_out",
   /** An export could not be written; the message says why. */
   ExportFailed: "export_failed",
+  /** There is no update to download or install (check, or download, first). */
+  NoUpdate: "no_update",
+  /** Installing must wait: a quiz attempt is open or work is being sent (see `blockedBy`). */
+  UpdateBlocked: "update_blocked",
+  /** The update could not be checked, downloaded or installed; the message says why. */
+  UpdateFailed: "update_failed",
+  /** The course library cannot move to that folder; the message says why. Nothing moved. */
+  LibraryMoveRefused: "library_move_refused",
   Internal: "internal",
   Unknown: "unknown",
 } as const;
@@ -557,6 +568,78 @@ export const SYNC_STATUS_EVENT = "sync-status";
 export async function onSyncStatus(handler: (status: SyncStatus) => void): Promise<UnlistenFn> {
   try {
     return await listen<SyncStatus>(SYNC_STATUS_EVENT, (event) => handler(event.payload));
+  } catch (reason) {
+    throw toBackendError(reason);
+  }
+}
+
+/** Every setting, as the Settings screen shows them. */
+export function getSettings(): Promise<Settings> {
+  return call<Settings>("get_settings");
+}
+
+/**
+ * Changes the settings `change` names, all or none, and applies them at once; resolves with every
+ * setting after the change. Rejects with `invalid_server_url`, `server_url_locked` (nothing saved)
+ * or `settings_unavailable` (the settings file cannot be written).
+ */
+export function updateSettings(change: SettingsChange): Promise<Settings> {
+  return call<Settings>("update_settings", { change });
+}
+
+/**
+ * Copies the course library into `dir` (an empty or new folder), reporting progress, then
+ * restarts Carrel on it: on success the promise does not settle, the app restarts. `taskId` names
+ * the task for `cancelTask`. Rejects with `library_move_refused` (the message says why),
+ * `cancelled` or `settings_unavailable`; the library then stays where it was.
+ */
+export function moveLibrary(
+  dir: string,
+  taskId: string,
+  onProgress: ProgressHandler,
+): Promise<void> {
+  return callWithProgress<void>("move_library", { dir, taskId }, onProgress);
+}
+
+/** Where updating Carrel stands, without asking the update server. */
+export function getUpdateStatus(): Promise<UpdateStatus> {
+  return call<UpdateStatus>("get_update_status");
+}
+
+/** Asks the course server for a newer Carrel now; resolves with the status after the check. */
+export function checkForUpdate(): Promise<UpdateStatus> {
+  return call<UpdateStatus>("check_for_update");
+}
+
+/**
+ * Downloads and verifies the update found (progress arrives as `update-status` events); resolves
+ * when it is ready to install. Rejects with `no_update`, `cancelled` or `update_failed`.
+ */
+export function downloadUpdate(): Promise<UpdateStatus> {
+  return call<UpdateStatus>("download_update");
+}
+
+/** Stops a running update download; resolves with whether one was running. */
+export function cancelUpdateDownload(): Promise<boolean> {
+  return call<boolean>("cancel_update_download");
+}
+
+/**
+ * Installs the downloaded update and restarts Carrel (on success the promise does not settle).
+ * Rejects with `update_blocked` (a quiz attempt is open or work is being sent), `no_update` or
+ * `update_failed`.
+ */
+export function installUpdate(): Promise<void> {
+  return call<void>("install_update");
+}
+
+/** Name of the event carrying each new UpdateStatus. */
+export const UPDATE_STATUS_EVENT = "update-status";
+
+/** Calls `handler` with every new update status; rejects only with BackendError. */
+export async function onUpdateStatus(handler: (status: UpdateStatus) => void): Promise<UnlistenFn> {
+  try {
+    return await listen<UpdateStatus>(UPDATE_STATUS_EVENT, (event) => handler(event.payload));
   } catch (reason) {
     throw toBackendError(reason);
   }

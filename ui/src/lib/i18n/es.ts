@@ -664,6 +664,104 @@ export const es: Messages = {
   settingsWeeklyHoursSaved: "Guardado. Sus planes usan ahora {hours}.",
   settingsTimeZone:
     "Las semanas y las fechas límite usan la zona horaria de su equipo: {zone}",
+  settingsAppearanceHeading: "Idioma y apariencia",
+  settingsLanguageLabel: "Idioma",
+  settingsLanguageHint:
+    "El idioma de los menús y mensajes de Carrel. Los cursos conservan su propio idioma.",
+  settingsLanguageSystem: "Igual que este equipo",
+  settingsLanguageSaved: "Guardado. Carrel usa ahora este idioma.",
+  settingsThemeLabel: "Tema",
+  settingsThemeHint: "Colores claros u oscuros, o igual que este equipo.",
+  settingsThemeSystem: "Igual que este equipo",
+  settingsThemeLight: "Claro",
+  settingsThemeDark: "Oscuro",
+  settingsThemeSaved: "Guardado. Carrel usa ahora este tema.",
+  settingsSyncHeading: "Sincronización y notificaciones",
+  settingsSyncMeteredLabel: "Sincronizar en conexiones de uso medido",
+  settingsSyncMeteredHint:
+    "Si esta opción está desactivada, Carrel espera una conexión sin medición de uso (como el wifi de su casa) para enviar sus trabajos y recibir novedades. Puede sincronizar usted mismo en cualquier momento.",
+  settingsSyncMeteredOn: "Guardado. Carrel también sincroniza en conexiones de uso medido.",
+  settingsSyncMeteredOff:
+    "Guardado. En conexiones de uso medido, Carrel espera antes de sincronizar.",
+  settingsNotificationsLabel: "Mostrar notificaciones",
+  settingsNotificationsHint:
+    "Una notificación de su equipo cuando llegan calificaciones, comentarios o anuncios.",
+  settingsNotificationsOn: "Guardado. Carrel muestra notificaciones.",
+  settingsNotificationsOff: "Guardado. Carrel no muestra notificaciones.",
+  settingsLibraryHeading: "Carpeta de cursos",
+  settingsLibraryCurrent: "Sus cursos se guardan en",
+  settingsLibraryDefault: "Es la carpeta predeterminada, dentro de la carpeta de datos de Carrel.",
+  settingsLibraryNewLabel: "Mover los cursos a esta carpeta",
+  settingsLibraryNewHint:
+    "La ruta completa de una carpeta vacía o nueva, por ejemplo en un disco más grande. Carrel copia allí sus cursos y luego se reinicia; la carpeta anterior se elimina en el siguiente inicio. Su progreso y sus trabajos no se ven afectados.",
+  settingsLibraryMove: "Mover los cursos",
+  settingsLibraryMoving: "Copiando sus cursos… {done} de {total}",
+  settingsLibraryMovingStarting: "Preparando el traslado de sus cursos…",
+  settingsLibraryCancel: "Cancelar",
+  settingsLibraryCancelling: "Cancelando…",
+  settingsLibraryRestarting: "Sus cursos se han copiado. Carrel se está reiniciando…",
+  settingsLibraryNeedsFolder: "Escriba la ruta completa de una carpeta vacía o nueva.",
+  settingsLibraryMoveRefused: "Sus cursos no se han movido: {reason}.",
+  settingsLibraryMoveCancelled: "Se ha cancelado el traslado. Sus cursos siguen donde estaban.",
+  settingsUpdatesHeading: "Actualizaciones",
+  settingsUpdatePreferences: "Cómo se actualiza Carrel",
+  settingsUpdateChannelLabel: "Canal de actualización",
+  settingsUpdateChannelHint:
+    "Las versiones estables son para todos; las versiones beta llegan antes, para probar las novedades.",
+  settingsUpdateChannelStable: "Estable",
+  settingsUpdateChannelBeta: "Beta",
+  settingsUpdateChannelSaved: "Guardado. Carrel busca actualizaciones en este canal.",
+  settingsAutoInstallLabel:
+    "Instalar las actualizaciones automáticamente cuando Carrel esté inactivo",
+  settingsAutoInstallHint:
+    "Solo cuando no hay ningún intento de cuestionario abierto ni se está enviando ningún trabajo. Carrel se reinicia para terminar.",
+  settingsAutoInstallOn:
+    "Guardado. Carrel instala las actualizaciones por sí mismo cuando está inactivo.",
+  settingsAutoInstallOff: "Guardado. Carrel le consultará antes de instalar una actualización.",
+  settingsLoadFailed: "Carrel no ha podido leer esta configuración: {reason}",
+  settingsLoading: "Cargando su configuración…",
+  updateCurrentVersion: "Está usando Carrel {version}.",
+  updateLastSuccess: "Última búsqueda de actualizaciones correcta: {date}",
+  updateNever: "nunca",
+  updateStale:
+    "Carrel no ha podido buscar actualizaciones desde hace más de dos semanas, por lo que podrían faltarle correcciones importantes. Compruebe que está conectado y que la dirección del servidor de cursos es correcta.",
+  updateStaleNever:
+    "Carrel todavía no ha podido buscar actualizaciones, por lo que podrían faltarle correcciones importantes. Compruebe que está conectado y que la dirección del servidor de cursos es correcta.",
+  updateCheck: "Buscar ahora",
+  updateChecking: "Buscando actualizaciones…",
+  updateIdle: "Carrel busca actualizaciones poco después de iniciarse y luego cada pocas horas.",
+  updateUpToDate: "Carrel está actualizado.",
+  updateAvailable: "Carrel {version} está disponible.",
+  updatePublished: "Publicada el {date}",
+  updateNotesHeading: "Novedades de la versión {version}",
+  updateDownload: "Descargar",
+  updateDownloading: "Descargando la actualización… {done} de {total}",
+  updateDownloadingStarting: "Descargando la actualización…",
+  updateCancel: "Cancelar",
+  updateReady: "Carrel {version} está descargado y verificado, listo para instalarse.",
+  updateReadyAuto:
+    "Carrel la instalará por sí mismo cuando no haya ningún intento de cuestionario abierto ni se esté enviando ningún trabajo.",
+  updateInstall: "Instalar y reiniciar",
+  updateInstallHint:
+    "Carrel se cierra, instala la actualización y se vuelve a abrir. Su trabajo está guardado.",
+  updateInstalling: "Instalando la actualización. Carrel se reiniciará…",
+  updateBlockedAttempt:
+    "La instalación espera mientras haya un intento de cuestionario abierto, porque Carrel se reinicia para instalar. Entregue el intento y vuelva a elegir Instalar y reiniciar.",
+  updateBlockedSending:
+    "La instalación espera mientras Carrel envía sus trabajos. Vuelva a elegir Instalar y reiniciar cuando termine el envío.",
+  updateFailed:
+    "La actualización no se ha completado. No se ha cambiado nada: Carrel sigue con esta versión.",
+  updateTryAgain: "Reintentar",
+  updateUnsupported:
+    "Esta copia de Carrel no puede actualizarse por sí misma porque no se instaló con uno de los instaladores de Carrel. Para recibir actualizaciones, instale Carrel desde la página de descargas de el equipo del curso.",
+  updateUnknown: "Carrel no puede saber ahora mismo si hay una actualización disponible.",
+  updateBannerLabel: "Actualización de Carrel",
+  updateBannerReady: "Carrel {version} está listo para instalarse.",
+  updateBannerAvailable: "Carrel {version} está disponible.",
+  updateBannerStale: "Carrel no ha podido buscar actualizaciones desde el {date}.",
+  updateBannerStaleNever: "Carrel todavía no ha podido buscar actualizaciones.",
+  updateBannerOpen: "Abrir Actualizaciones",
+  updateBannerDismiss: "Ahora no",
 };
 
 export default es;

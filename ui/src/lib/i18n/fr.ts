@@ -666,6 +666,104 @@ export const fr: Messages = {
   settingsWeeklyHoursSaved: "Enregistré. Vos plans utilisent désormais {hours}.",
   settingsTimeZone:
     "Les semaines et les échéances suivent le fuseau horaire de votre ordinateur : {zone}",
+  settingsAppearanceHeading: "Langue et apparence",
+  settingsLanguageLabel: "Langue",
+  settingsLanguageHint:
+    "La langue des menus et des messages de Carrel. Les cours gardent leur propre langue.",
+  settingsLanguageSystem: "Comme cet ordinateur",
+  settingsLanguageSaved: "Enregistré. Carrel utilise désormais cette langue.",
+  settingsThemeLabel: "Thème",
+  settingsThemeHint: "Couleurs claires ou sombres, ou comme cet ordinateur.",
+  settingsThemeSystem: "Comme cet ordinateur",
+  settingsThemeLight: "Clair",
+  settingsThemeDark: "Sombre",
+  settingsThemeSaved: "Enregistré. Carrel utilise désormais ce thème.",
+  settingsSyncHeading: "Synchronisation et notifications",
+  settingsSyncMeteredLabel: "Synchroniser sur les connexions limitées",
+  settingsSyncMeteredHint:
+    "Si cette option est désactivée, Carrel attend une connexion non limitée (comme le Wi-Fi de votre domicile) pour envoyer vos travaux et recevoir les nouvelles. Vous pouvez toujours synchroniser vous-même.",
+  settingsSyncMeteredOn: "Enregistré. Carrel synchronise aussi sur les connexions limitées.",
+  settingsSyncMeteredOff:
+    "Enregistré. Sur les connexions limitées, Carrel attend avant de synchroniser.",
+  settingsNotificationsLabel: "Afficher des notifications",
+  settingsNotificationsHint:
+    "Une notification de votre ordinateur à l'arrivée de notes, de commentaires ou d'annonces.",
+  settingsNotificationsOn: "Enregistré. Carrel affiche des notifications.",
+  settingsNotificationsOff: "Enregistré. Carrel n'affiche aucune notification.",
+  settingsLibraryHeading: "Dossier des cours",
+  settingsLibraryCurrent: "Vos cours sont conservés dans",
+  settingsLibraryDefault: "C'est le dossier par défaut, dans le dossier de données de Carrel.",
+  settingsLibraryNewLabel: "Déplacer les cours vers ce dossier",
+  settingsLibraryNewHint:
+    "Le chemin complet d'un dossier vide ou nouveau, par exemple sur un disque plus grand. Carrel y copie vos cours, puis redémarre ; l'ancien dossier est supprimé au démarrage suivant. Votre progression et vos travaux ne sont pas touchés.",
+  settingsLibraryMove: "Déplacer les cours",
+  settingsLibraryMoving: "Copie de vos cours… {done} sur {total}",
+  settingsLibraryMovingStarting: "Préparation du déplacement de vos cours…",
+  settingsLibraryCancel: "Annuler",
+  settingsLibraryCancelling: "Annulation…",
+  settingsLibraryRestarting: "Vos cours ont été copiés. Carrel redémarre…",
+  settingsLibraryNeedsFolder: "Saisissez le chemin complet d'un dossier vide ou nouveau.",
+  settingsLibraryMoveRefused: "Vos cours n'ont pas été déplacés : {reason}.",
+  settingsLibraryMoveCancelled: "Le déplacement a été annulé. Vos cours restent où ils étaient.",
+  settingsUpdatesHeading: "Mises à jour",
+  settingsUpdatePreferences: "Comment Carrel se met à jour",
+  settingsUpdateChannelLabel: "Canal de mise à jour",
+  settingsUpdateChannelHint:
+    "Les versions stables sont pour tout le monde ; les versions bêta arrivent plus tôt, pour essayer les nouveautés.",
+  settingsUpdateChannelStable: "Stable",
+  settingsUpdateChannelBeta: "Bêta",
+  settingsUpdateChannelSaved: "Enregistré. Carrel cherche les mises à jour sur ce canal.",
+  settingsAutoInstallLabel: "Installer les mises à jour automatiquement quand Carrel est inactif",
+  settingsAutoInstallHint:
+    "Seulement quand aucune tentative de quiz n'est ouverte et qu'aucun travail n'est en cours d'envoi. Carrel redémarre pour terminer.",
+  settingsAutoInstallOn:
+    "Enregistré. Carrel installe les mises à jour de lui-même quand il est inactif.",
+  settingsAutoInstallOff: "Enregistré. Carrel vous demande avant d'installer une mise à jour.",
+  settingsLoadFailed: "Carrel n'a pas pu lire ces paramètres : {reason}",
+  settingsLoading: "Chargement de vos paramètres…",
+  updateCurrentVersion: "Vous utilisez Carrel {version}.",
+  updateLastSuccess: "Dernière recherche de mises à jour réussie : {date}",
+  updateNever: "jamais",
+  updateStale:
+    "Carrel n'a pas pu rechercher de mises à jour depuis plus de deux semaines : il vous manque peut-être des correctifs importants. Vérifiez que vous êtes en ligne et que l'adresse du serveur de cours est correcte.",
+  updateStaleNever:
+    "Carrel n'a encore jamais pu rechercher de mises à jour : il vous manque peut-être des correctifs importants. Vérifiez que vous êtes en ligne et que l'adresse du serveur de cours est correcte.",
+  updateCheck: "Rechercher maintenant",
+  updateChecking: "Recherche de mises à jour…",
+  updateIdle:
+    "Carrel recherche les mises à jour peu après son démarrage, puis toutes les quelques heures.",
+  updateUpToDate: "Carrel est à jour.",
+  updateAvailable: "Carrel {version} est disponible.",
+  updatePublished: "Publiée le {date}",
+  updateNotesHeading: "Nouveautés de la version {version}",
+  updateDownload: "Télécharger",
+  updateDownloading: "Téléchargement de la mise à jour… {done} sur {total}",
+  updateDownloadingStarting: "Téléchargement de la mise à jour…",
+  updateCancel: "Annuler",
+  updateReady: "Carrel {version} est téléchargé et vérifié, prêt à être installé.",
+  updateReadyAuto:
+    "Carrel l'installera de lui-même quand aucune tentative de quiz ne sera ouverte et qu'aucun travail ne sera en cours d'envoi.",
+  updateInstall: "Installer et redémarrer",
+  updateInstallHint:
+    "Carrel se ferme, installe la mise à jour et se rouvre. Votre travail est enregistré.",
+  updateInstalling: "Installation de la mise à jour. Carrel va redémarrer…",
+  updateBlockedAttempt:
+    "L'installation attend tant qu'une tentative de quiz est ouverte, car Carrel redémarre pour installer. Soumettez la tentative, puis choisissez à nouveau Installer et redémarrer.",
+  updateBlockedSending:
+    "L'installation attend pendant que Carrel envoie vos travaux. Choisissez à nouveau Installer et redémarrer quand l'envoi sera terminé.",
+  updateFailed:
+    "La mise à jour n'a pas abouti. Rien n'a été modifié : Carrel continue avec cette version.",
+  updateTryAgain: "Réessayer",
+  updateUnsupported:
+    "Cette copie de Carrel ne peut pas se mettre à jour elle-même, car elle n'a pas été installée avec l'un des programmes d'installation de Carrel. Pour recevoir les mises à jour, installez Carrel depuis la page de téléchargement de votre équipe pédagogique.",
+  updateUnknown: "Carrel ne peut pas dire pour l'instant si une mise à jour est disponible.",
+  updateBannerLabel: "Mise à jour de Carrel",
+  updateBannerReady: "Carrel {version} est prêt à être installé.",
+  updateBannerAvailable: "Carrel {version} est disponible.",
+  updateBannerStale: "Carrel n'a pas pu rechercher de mises à jour depuis le {date}.",
+  updateBannerStaleNever: "Carrel n'a encore jamais pu rechercher de mises à jour.",
+  updateBannerOpen: "Ouvrir les mises à jour",
+  updateBannerDismiss: "Plus tard",
 };
 
 export default fr;
