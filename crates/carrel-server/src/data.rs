@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 
 use carrel_package::store::{Store, StoreError};
 
+use crate::file_io::io_error;
+
 /// The name of the default data folder, created beside the database file.
 pub const DEFAULT_DATA_DIR: &str = "carrel-data";
 const PACKAGES: &str = "packages";
@@ -48,17 +50,7 @@ pub enum DataError {
     Store(#[from] StoreError),
 }
 
-pub(crate) fn io_error(
-    operation: &'static str,
-    path: &Path,
-) -> impl FnOnce(std::io::Error) -> DataError {
-    let path = path.to_owned();
-    move |source| DataError::Io {
-        operation,
-        path,
-        source,
-    }
-}
+crate::file_io::from_file_io!(DataError);
 
 /// The layout of one data folder. Creating the value touches nothing on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,7 +111,7 @@ impl DataDir {
                 file.lock().map_err(io_error("lock", &path))?;
             }
             Err(std::fs::TryLockError::Error(source)) => {
-                return Err(io_error("lock", &path)(source));
+                return Err(io_error("lock", &path)(source).into());
             }
         }
         Ok(DataLock {

@@ -36,6 +36,7 @@ pub mod data;
 pub mod enrolments;
 pub mod error;
 pub mod faults;
+mod file_io;
 pub mod handlers;
 pub mod publish;
 pub mod releases;

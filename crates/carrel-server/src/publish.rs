@@ -24,22 +24,20 @@
 //! version; publishing the same package again completes the job.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
 
-use carrel_package::archive::hex;
 use carrel_package::manifest::parse_version;
 use carrel_package::store::{Cancel, ImportError, ImportOptions, Trust};
 use carrel_package::{ArchiveError, Limits, Manifest, PackageArchive, PublicKey};
-use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 
 use crate::data::{DataDir, DataError, DataLock, PACKAGE_EXTENSION};
+use crate::file_io::{
+    copy_in, from_file_io, io_error, move_into_place, remove_leftovers, sync_dir,
+};
 use crate::storage::{CatalogEntry, NewCatalogEntry, Storage, StorageError};
 
-/// Prefix of a package being published, in `packages/`; removed by the next publish if a crash
-/// left one behind.
-const TEMP_PREFIX: &str = ".publishing-";
 /// The server stores every course whatever Carrel version it needs: that is the client's check.
 const ANY_APP_VERSION: &str = "65535.0.0";
 const CHUNK: usize = 256 * 1024;
@@ -119,14 +117,7 @@ pub enum PublishError {
     AnswerKeys(#[from] crate::autograde::AnswerKeyError),
 }
 
-fn io_error(operation: &'static str, path: &Path) -> impl FnOnce(io::Error) -> PublishError {
-    let path = path.to_owned();
-    move |source| PublishError::Io {
-        operation,
-        path,
-        source,
-    }
-}
+from_file_io!(PublishError);
 
 /// What a publish did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -330,15 +321,16 @@ fn stage(lock: DataLock, package: &Path) -> Result<Staged, PublishError> {
     let packages = lock.dir().packages_dir();
     remove_leftovers(&packages)?;
     let mut source = File::open(package).map_err(io_error("open", package))?;
-    let mut copy = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .suffix(&format!(".{PACKAGE_EXTENSION}"))
-        .tempfile_in(&packages)
-        .map_err(io_error("create a file in", &packages))?;
-    let (size, sha256) = copy_hashing(&mut source, copy.as_file_mut(), package)?;
-    copy.as_file()
-        .sync_all()
-        .map_err(io_error("flush to disk", copy.path()))?;
+    let suffix = format!(".{PACKAGE_EXTENSION}");
+    let copied = copy_in(
+        &packages,
+        &suffix,
+        &mut source,
+        package,
+        "copy the package to",
+        |_| {},
+    )?;
+    let copy = copied.file;
 
     let reader = copy.reopen().map_err(io_error("open", copy.path()))?;
     let archive =
@@ -350,8 +342,8 @@ fn stage(lock: DataLock, package: &Path) -> Result<Staged, PublishError> {
         publisher: archive.publisher().clone(),
         lock,
         copy,
-        sha256,
-        size,
+        sha256: copied.sha256,
+        size: copied.size,
     })
 }
 
@@ -444,8 +436,7 @@ fn keep(
         publisher,
     } = staged;
     let stored = lock.dir().package_path(&sha256);
-    copy.persist(&stored)
-        .map_err(|error| io_error("move the package to", &stored)(error.error))?;
+    move_into_place(copy, &stored, "move the package to")?;
     sync_dir(&lock.dir().packages_dir())?;
 
     let files = manifest
@@ -480,58 +471,6 @@ fn keep(
         quizzes,
     };
     Ok((lock, new))
-}
-
-/// Copies `source` to `target`, returning the size and SHA-256 of what passed.
-fn copy_hashing(
-    source: &mut impl Read,
-    target: &mut File,
-    source_path: &Path,
-) -> Result<(u64, String), PublishError> {
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; CHUNK];
-    let mut size = 0u64;
-    loop {
-        let n = match source.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) => return Err(io_error("read", source_path)(error)),
-        };
-        hasher.update(&buffer[..n]);
-        target
-            .write_all(&buffer[..n])
-            .map_err(|error| io_error("copy the package to", source_path)(error))?;
-        size += n as u64;
-    }
-    Ok((size, hex(&hasher.finalize())))
-}
-
-/// Removes copies an interrupted publish left in `packages/` (safe: we hold the publish lock).
-fn remove_leftovers(packages: &Path) -> Result<(), PublishError> {
-    for entry in std::fs::read_dir(packages).map_err(io_error("list", packages))? {
-        let path = entry.map_err(io_error("list", packages))?.path();
-        let is_leftover = path
-            .file_name()
-            .and_then(|name| name.to_str())
-            .is_some_and(|name| name.starts_with(TEMP_PREFIX));
-        if is_leftover {
-            std::fs::remove_file(&path).map_err(io_error("remove", &path))?;
-        }
-    }
-    Ok(())
-}
-
-/// Makes a rename into `dir` durable before the catalogue points at it.
-fn sync_dir(dir: &Path) -> Result<(), PublishError> {
-    #[cfg(unix)]
-    File::open(dir)
-        .and_then(|handle| handle.sync_all())
-        .map_err(io_error("flush to disk", dir))?;
-    // Windows cannot open folders for flushing; NTFS journals the rename.
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
 }
 
 async fn blocking<T, F>(f: F) -> Result<T, PublishError>

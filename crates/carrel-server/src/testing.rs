@@ -184,14 +184,13 @@ impl LoopbackServer {
         signature_b64: &str,
         notes: &str,
     ) -> anyhow::Result<PublishedFile> {
-        let platform = Platform::parse(platform).map_err(anyhow::Error::msg)?;
+        let (storage, platform, file_name) = self.release_bundle(version, platform)?;
         let folder = tempfile::tempdir()?;
-        let path = folder.path().join(bundle_file_name(version, &platform));
+        let path = folder.path().join(file_name);
         std::fs::write(&path, bytes)?;
         let mut signature_path = path.clone().into_os_string();
         signature_path.push(".sig");
         std::fs::write(&signature_path, signature_b64)?;
-        let storage = Storage::open(&self.db)?;
         let new = crate::releases::NewRelease {
             version: version.to_owned(),
             channel,
@@ -221,9 +220,7 @@ impl LoopbackServer {
         signature_b64: &str,
         notes: &str,
     ) -> anyhow::Result<PublishedFile> {
-        let platform = Platform::parse(platform).map_err(anyhow::Error::msg)?;
-        let storage = Storage::open(&self.db)?;
-        let file_name = bundle_file_name(version, &platform);
+        let (storage, platform, file_name) = self.release_bundle(version, platform)?;
         Ok(crate::releases::record_unchecked(
             &storage,
             &self.data,
@@ -236,6 +233,18 @@ impl LoopbackServer {
             signature_b64,
         )
         .await?)
+    }
+
+    /// What both release helpers start from: a connection to the database, the parsed
+    /// `platform` and the bundle's file name.
+    fn release_bundle(
+        &self,
+        version: &str,
+        platform: &str,
+    ) -> anyhow::Result<(Storage, Platform, String)> {
+        let platform = Platform::parse(platform).map_err(anyhow::Error::msg)?;
+        let file_name = bundle_file_name(version, &platform);
+        Ok((Storage::open(&self.db)?, platform, file_name))
     }
 
     /// Withdraws app version `version`, as `carrel-server release withdraw` does.

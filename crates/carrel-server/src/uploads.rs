@@ -33,6 +33,7 @@ use rusqlite::{OptionalExtension, params};
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use crate::DataDir;
+use crate::file_io::{io_error, sync_dir};
 use crate::storage::{Storage, StorageError};
 
 /// The folder of part files under the data folder.
@@ -116,14 +117,7 @@ pub enum UploadError {
     Task(String),
 }
 
-fn io_error(operation: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> UploadError {
-    let path = path.to_owned();
-    move |source| UploadError::Io {
-        operation,
-        path,
-        source,
-    }
-}
+crate::file_io::from_file_io!(UploadError);
 
 impl IntoResponse for UploadError {
     fn into_response(self) -> Response {
@@ -610,7 +604,8 @@ async fn flush(
         .get_mut()
         .sync_data()
         .await
-        .map_err(io_error("flush", path))
+        .map_err(io_error("flush", path))?;
+    Ok(())
 }
 
 /// Every byte of `row` is in its part file: checks the SHA-256 and moves the file to its blob, or
@@ -639,9 +634,7 @@ async fn complete(storage: &Storage, data: &DataDir, row: &Row) -> Result<(), Up
             std::fs::remove_file(&part).map_err(io_error("remove", &part))?;
         } else {
             std::fs::rename(&part, &blob).map_err(io_error("move into place", &blob))?;
-            std::fs::File::open(shard)
-                .and_then(|dir| dir.sync_all())
-                .map_err(io_error("flush the folder", shard))?;
+            sync_dir(shard)?;
         }
         Ok(true)
     })

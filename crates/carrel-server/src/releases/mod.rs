@@ -24,7 +24,7 @@
 //! Bundles are kept in the data folder as `releases/<sha256>`; a published bundle never changes
 //! (the same version and platform with other bytes is refused).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use carrel_protocol::updates::Channel;
 use rusqlite::{OptionalExtension, Row, params};
@@ -226,17 +226,7 @@ pub enum ReleaseError {
     Task(String),
 }
 
-pub(crate) fn io_error(
-    operation: &'static str,
-    path: &Path,
-) -> impl FnOnce(std::io::Error) -> ReleaseError {
-    let path = path.to_owned();
-    move |source| ReleaseError::Io {
-        operation,
-        path,
-        source,
-    }
-}
+crate::file_io::from_file_io!(ReleaseError);
 
 /// A release as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,25 +17,19 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use carrel_protocol::updates::Channel;
 use minisign_verify::PublicKey;
 use rusqlite::params;
-use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 
 use super::signature::{UpdateSignature, decode_public_key, decode_signature};
-use super::{
-    Platform, ReleaseError, Version, bundle_path, infer_platforms, io_error, releases_dir,
-};
+use super::{Platform, ReleaseError, Version, bundle_path, infer_platforms, releases_dir};
 use crate::data::DataLock;
+use crate::file_io::{copy_in, io_error, move_into_place, remove_leftovers, sync_dir};
 use crate::{DataDir, Storage};
-
-/// Prefix of a bundle being copied in, in `releases/`; the next publish removes leftovers.
-const TEMP_PREFIX: &str = ".publishing-";
-const CHUNK: usize = 256 * 1024;
 
 /// A bundle file to publish.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,9 +227,7 @@ fn check(bundle: &Bundle, version: &Version) -> Result<Checked, ReleaseError> {
     let path = bundle.path.clone();
     let metadata = std::fs::metadata(&path).map_err(io_error("read", &path))?;
     if !metadata.is_file() {
-        return Err(io_error("read", &path)(io::Error::other(
-            "it is not a file",
-        )));
+        return Err(io_error("read", &path)(io::Error::other("it is not a file")).into());
     }
     let file_name = path
         .file_name()
@@ -262,7 +254,7 @@ fn check(bundle: &Bundle, version: &Version) -> Result<Checked, ReleaseError> {
                 reason: "it is not text".to_owned(),
             });
         }
-        Err(error) => return Err(io_error("read", &signature_path)(error)),
+        Err(error) => return Err(io_error("read", &signature_path)(error).into()),
     };
     let signature =
         decode_signature(&content).map_err(|reason| ReleaseError::SignatureUnreadable {
@@ -339,42 +331,29 @@ fn stage(
     }
 
     let mut source = File::open(&checked.path).map_err(io_error("open", &checked.path))?;
-    let mut copy = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .tempfile_in(dir)
-        .map_err(io_error("create a file in", dir))?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; CHUNK];
-    let mut size = 0u64;
-    loop {
-        let n = match source.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) => return Err(io_error("read", &checked.path)(error)),
-        };
-        let chunk = &buffer[..n];
-        hasher.update(chunk);
-        if let Some(verifier) = &mut stream {
-            verifier.update(chunk);
-        }
-        copy.write_all(chunk)
-            .map_err(io_error("copy the bundle to", copy.path()))?;
-        size += n as u64;
-    }
-    copy.as_file()
-        .sync_all()
-        .map_err(io_error("flush to disk", copy.path()))?;
+    let copied = copy_in(
+        dir,
+        "",
+        &mut source,
+        &checked.path,
+        "copy the bundle to",
+        |chunk| {
+            if let Some(verifier) = &mut stream {
+                verifier.update(chunk);
+            }
+        },
+    )?;
     if let Some(mut verifier) = stream {
         verifier.finalize().map_err(bad_signature)?;
     }
+    let copy = copied.file;
     if let (true, Some(key)) = (legacy, pubkey) {
         let bytes = std::fs::read(copy.path()).map_err(io_error("read", copy.path()))?;
         key.verify(&bytes, signature, true).map_err(bad_signature)?;
     }
     let staged = Staged {
-        sha256: carrel_package::archive::hex(&hasher.finalize()),
-        size,
+        sha256: copied.sha256,
+        size: copied.size,
         checked,
     };
     Ok((staged, copy))
@@ -464,8 +443,7 @@ fn keep(
         if target.exists() {
             continue;
         }
-        copy.persist(&target)
-            .map_err(|error| io_error("move the bundle to", &target)(error.error))?;
+        move_into_place(copy, &target, "move the bundle to")?;
         created.push(target);
     }
     sync_dir(&releases_dir(lock.dir()))?;
@@ -587,25 +565,16 @@ pub(crate) async fn record_unchecked(
     bytes: Vec<u8>,
     signature: &str,
 ) -> Result<PublishedFile, ReleaseError> {
-    let data = data.clone();
-    let size = bytes.len() as u64;
-    let (lock, sha256) = blocking(move || {
+    let (data, name) = (data.clone(), PathBuf::from(file_name));
+    let (lock, sha256, size) = blocking(move || {
         let lock = data.lock()?;
         let dir = releases_dir(lock.dir());
         std::fs::create_dir_all(&dir).map_err(io_error("create the folder", &dir))?;
-        let sha256 = crate::sha256_hex(&bytes);
-        let mut copy = tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
-            .tempfile_in(&dir)
-            .map_err(io_error("create a file in", &dir))?;
-        copy.write_all(&bytes)
-            .and_then(|()| copy.as_file().sync_all())
-            .map_err(io_error("write", copy.path()))?;
-        let target = bundle_path(lock.dir(), &sha256);
-        copy.persist(&target)
-            .map_err(|error| io_error("move the bundle to", &target)(error.error))?;
+        let copied = copy_in(&dir, "", &mut bytes.as_slice(), &name, "write", |_| {})?;
+        let target = bundle_path(lock.dir(), &copied.sha256);
+        move_into_place(copied.file, &target, "move the bundle to")?;
         sync_dir(&dir)?;
-        Ok((lock, sha256))
+        Ok((lock, copied.sha256, copied.size))
     })
     .await?;
     let row = (
@@ -642,33 +611,6 @@ pub(crate) async fn record_unchecked(
         size,
         unchanged: false,
     })
-}
-
-/// Removes copies an interrupted publish left (safe: we hold the publish lock).
-fn remove_leftovers(dir: &Path) -> Result<(), ReleaseError> {
-    for entry in std::fs::read_dir(dir).map_err(io_error("list", dir))? {
-        let path = entry.map_err(io_error("list", dir))?.path();
-        let is_leftover = path
-            .file_name()
-            .and_then(|name| name.to_str())
-            .is_some_and(|name| name.starts_with(TEMP_PREFIX));
-        if is_leftover {
-            std::fs::remove_file(&path).map_err(io_error("remove", &path))?;
-        }
-    }
-    Ok(())
-}
-
-/// Makes a rename into `dir` durable before the database points at it.
-fn sync_dir(dir: &Path) -> Result<(), ReleaseError> {
-    #[cfg(unix)]
-    File::open(dir)
-        .and_then(|handle| handle.sync_all())
-        .map_err(io_error("flush to disk", dir))?;
-    // Windows cannot open folders for flushing; NTFS journals the rename.
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
 }
 
 fn lowercase_first(text: &str) -> String {

@@ -9,28 +9,7 @@ use carrel_package::SecretKey;
 use carrel_protocol::{HEALTH_PATH, Health, HealthStatus};
 use carrel_server::DataDir;
 
-use crate::support::{COURSE_ID, Fixture, KEY, build_package, http_client};
-
-fn carrel_server() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_carrel-server"));
-    // The tests decide every setting; none may leak in from the environment running them.
-    for name in [
-        "CARREL_SERVER_LISTEN",
-        "CARREL_SERVER_DB",
-        "CARREL_SERVER_DATA",
-        "CARREL_LOG_FORMAT",
-        "CARREL_SERVER_CONFIG",
-        "CARREL_ACCESS_TOKEN_MINUTES",
-        "CARREL_REFRESH_TOKEN_DAYS",
-        "CARREL_SERVER_FAULTS",
-        "CARREL_SERVER_PUBLIC_URL",
-        "CARREL_SERVER_UPDATE_PUBKEY",
-        "RUST_LOG",
-    ] {
-        command.env_remove(name);
-    }
-    command
-}
+use crate::support::{COURSE_ID, Fixture, KEY, build_package, carrel_server, help, http_client};
 
 /// The binary serving, and the lines it logs (JSON).
 struct Running {
@@ -253,11 +232,6 @@ fn the_binary_publish_reads_its_settings_from_the_environment() {
 
 #[test]
 fn help_documents_every_flag_and_environment_variable() {
-    let help = |args: &[&str]| {
-        let output = run(carrel_server().args(args));
-        assert!(output.status.success(), "{args:?} prints help");
-        text(&output.stdout)
-    };
     let top = help(&["--help"]);
     let serve = help(&["serve", "--help"]);
     let publish = help(&["publish", "--help"]);

@@ -16,7 +16,24 @@ use carrel_server::testing::LoopbackServer;
 use carrel_server::{AppState, DataDir, Storage};
 use minisign::KeyPair;
 
-use crate::support::{Fixture, http_client, sha256_hex};
+use crate::support::{Fixture, carrel_server, help, http_client, sha256_hex};
+
+/// Asserts that `error` is the refusal `pattern` (and optionally why it must be), and yields it.
+macro_rules! assert_refused {
+    ($error:expr, $pattern:pat) => {
+        assert_refused!($error, $pattern, "")
+    };
+    ($error:expr, $pattern:pat, $why:literal) => {{
+        let error = $error;
+        assert!(
+            matches!(error, $pattern),
+            "expected {}, refused with: {error}. {}",
+            stringify!($pattern),
+            $why
+        );
+        error
+    }};
+}
 
 /// A minisign key pair, used as Tauri uses one to sign update bundles.
 struct Signer {
@@ -74,6 +91,27 @@ fn write_bundle(dir: &Path, name: &str, bytes: &[u8], signature: Option<&str>) -
     path
 }
 
+/// The bundle `dir/name` of `version` as `tauri build` leaves it: its bytes
+/// ([`bundle_bytes`]) and their signature by `signer`; its platform told by its name.
+fn signed_bundle(dir: &Path, name: &str, version: &str, signer: &Signer) -> Bundle {
+    let bytes = bundle_bytes(version, name);
+    Bundle {
+        path: write_bundle(dir, name, &bytes, Some(&signer.sign(&bytes, version))),
+        platform: None,
+    }
+}
+
+/// Sends `request` for an update manifest and reads the answer.
+async fn manifest_of(request: reqwest::RequestBuilder) -> UpdateManifest {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// Asserts that `response` is an error with `status`, and reads it.
+async fn api_error(response: reqwest::Response, status: u16, why: &str) -> ApiError {
+    assert_eq!(response.status(), status, "{why}");
+    response.json().await.unwrap()
+}
+
 /// A running server, a key, and ways to publish and ask for updates.
 struct Releases {
     fx: Fixture,
@@ -90,24 +128,25 @@ impl Releases {
 
     /// Publishes `version` on `channel` with one signed bundle per named file (Tauri's names),
     /// verified against the key.
-    async fn publish(
+    async fn try_publish(
         &self,
         version: &str,
         channel: Channel,
         names: &[&str],
     ) -> Result<Vec<PublishedFile>, ReleaseError> {
+        let dir = self.fx.dir.path();
         let bundles = names
             .iter()
-            .map(|name| {
-                let bytes = bundle_bytes(version, name);
-                let signature = self.signer.sign(&bytes, version);
-                Bundle {
-                    path: write_bundle(self.fx.dir.path(), name, &bytes, Some(&signature)),
-                    platform: None,
-                }
-            })
+            .map(|name| signed_bundle(dir, name, version, &self.signer))
             .collect();
         self.publish_bundles(version, channel, bundles).await
+    }
+
+    /// [`Releases::try_publish`], which must succeed.
+    async fn publish(&self, version: &str, channel: Channel, names: &[&str]) -> Vec<PublishedFile> {
+        self.try_publish(version, channel, names)
+            .await
+            .unwrap_or_else(|error| panic!("{version} {names:?} publishes: {error}"))
     }
 
     async fn publish_bundles(
@@ -126,6 +165,31 @@ impl Releases {
         releases::publish_release(&self.fx.storage, self.fx.server.data(), new).await
     }
 
+    /// Why publishing `bundles` as `version` on `channel` is refused.
+    async fn refused(&self, version: &str, channel: Channel, bundles: Vec<Bundle>) -> ReleaseError {
+        self.publish_bundles(version, channel, bundles)
+            .await
+            .expect_err("the publish is refused")
+    }
+
+    /// Why publishing `bytes` as the bundle `name` (platform told by the name), with `signature`
+    /// as its `.sig` if given, as `version` on `channel` is refused.
+    async fn refused_file(
+        &self,
+        version: &str,
+        channel: Channel,
+        name: &str,
+        bytes: &[u8],
+        signature: Option<&str>,
+    ) -> ReleaseError {
+        let path = write_bundle(self.fx.dir.path(), name, bytes, signature);
+        let bundle = Bundle {
+            path,
+            platform: None,
+        };
+        self.refused(version, channel, vec![bundle]).await
+    }
+
     /// `GET` the update route for this install.
     async fn ask(&self, channel: &str, platform: &str, current: &str) -> reqwest::Response {
         let platform = platform.replace('-', "/");
@@ -134,7 +198,7 @@ impl Releases {
             .await
     }
 
-    /// The version offered to this install, or `None` for 204.
+    /// The update offered to this install, or `None` for 204.
     async fn offered(
         &self,
         channel: &str,
@@ -154,15 +218,28 @@ impl Releases {
         }
     }
 
-    async fn offered_version(
+    /// The update offered to this install, which must have one.
+    async fn offer(&self, channel: &str, platform: &str, current: &str) -> UpdateManifest {
+        self.offered(channel, platform, current)
+            .await
+            .unwrap_or_else(|| panic!("{channel} {platform} at {current} is offered an update"))
+    }
+
+    /// Asserts which version this install is offered (`None`: nothing, 204), because `why`.
+    async fn assert_offered(
         &self,
         channel: &str,
         platform: &str,
         current: &str,
-    ) -> Option<String> {
-        self.offered(channel, platform, current)
-            .await
-            .map(|manifest| manifest.version)
+        expected: Option<&str>,
+        why: &str,
+    ) {
+        let offered = self.offered(channel, platform, current).await;
+        assert_eq!(
+            offered.as_ref().map(|manifest| manifest.version.as_str()),
+            expected,
+            "{channel} {platform} at {current}: {why}"
+        );
     }
 
     /// Rows in the release tables and files in `releases/`.
@@ -185,44 +262,37 @@ impl Releases {
 }
 
 const DEB: &str = "Carrel_1.0.0_amd64.deb";
+/// The install of [`DEB`]'s platform.
+const LINUX_DEB: &str = "linux-x86_64-deb";
 
 #[tokio::test]
 async fn nothing_is_offered_before_anything_newer_is_published() {
     let r = Releases::start().await;
-    assert_eq!(
-        r.offered_version("stable", "linux-x86_64-deb", "0.1.0")
-            .await,
-        None,
-        "a server with no releases answers 204"
-    );
-    r.publish("1.0.0", Channel::Stable, &[DEB]).await.unwrap();
+    let no_releases = "a server with no releases answers 204";
+    r.assert_offered("stable", LINUX_DEB, "0.1.0", None, no_releases)
+        .await;
+    r.publish("1.0.0", Channel::Stable, &[DEB]).await;
     for current in ["1.0.0", "1.0.1", "2.0.0", "v1.0.0"] {
-        assert_eq!(
-            r.offered_version("stable", "linux-x86_64-deb", current)
-                .await,
-            None,
-            "an app at {current} is never offered 1.0.0: not newer"
-        );
+        let why = format!("an app at {current} is never offered 1.0.0: not newer");
+        r.assert_offered("stable", LINUX_DEB, current, None, &why)
+            .await;
     }
-    assert_eq!(
-        r.offered_version("stable", "linux-x86_64-deb", "1.0.0-rc.1")
-            .await,
-        Some("1.0.0".to_owned()),
-        "a release is newer than its own pre-release"
-    );
+    let why = "a release is newer than its own pre-release";
+    r.assert_offered("stable", LINUX_DEB, "1.0.0-rc.1", Some("1.0.0"), why)
+        .await;
 }
 
 #[tokio::test]
 async fn a_newer_release_is_offered_with_its_notes_date_url_and_signature() {
     let r = Releases::start().await;
-    let published = r.publish("1.0.0", Channel::Stable, &[DEB]).await.unwrap();
+    let published = r.publish("1.0.0", Channel::Stable, &[DEB]).await;
     assert_eq!(published.len(), 1);
     let file = &published[0];
-    assert_eq!(file.platform.to_string(), "linux-x86_64-deb");
+    assert_eq!(file.platform.to_string(), LINUX_DEB);
     assert!(!file.unchanged);
 
     let manifest = r
-        .offered("stable", "linux-x86_64-deb", "0.9.0")
+        .offered("stable", LINUX_DEB, "0.9.0")
         .await
         .expect("1.0.0 is newer than 0.9.0");
     assert_eq!(manifest.version, "1.0.0");
@@ -290,32 +360,18 @@ async fn the_configured_public_url_or_the_host_header_makes_the_url_absolute() {
     let server = tokio::spawn(carrel_server::serve(listener, state, async move {
         let _ = stopped.await;
     }));
-    let signer = Signer::new();
-    let bytes = bundle_bytes("1.0.0", DEB);
-    let path = write_bundle(dir.path(), DEB, &bytes, Some(&signer.sign(&bytes, "1.0.0")));
     let new = NewRelease {
         version: "1.0.0".into(),
         channel: Channel::Stable,
         notes: None,
         pubkey: None,
-        bundles: vec![Bundle {
-            path,
-            platform: None,
-        }],
+        bundles: vec![signed_bundle(dir.path(), DEB, "1.0.0", &Signer::new())],
     };
     let published = releases::publish_release(&storage, &DataDir::beside(&db), new)
         .await
         .unwrap();
-    let manifest: UpdateManifest = http_client()
-        .get(format!(
-            "http://{addr}/api/v1/updates/stable/linux/x86_64/deb/0.1.0"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let update = "/api/v1/updates/stable/linux/x86_64/deb/0.1.0";
+    let manifest = manifest_of(http_client().get(format!("http://{addr}{update}"))).await;
     assert_eq!(
         manifest.url,
         format!(
@@ -332,16 +388,9 @@ async fn the_configured_public_url_or_the_host_header_makes_the_url_absolute() {
     server.await.unwrap().unwrap();
 
     let r = Releases::start().await;
-    r.publish("1.0.0", Channel::Stable, &[DEB]).await.unwrap();
-    let manifest: UpdateManifest = http_client()
-        .get(r.fx.url("/api/v1/updates/stable/linux/x86_64/deb/0.1.0"))
-        .header("Host", "carrel.test:8080")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    r.publish("1.0.0", Channel::Stable, &[DEB]).await;
+    let request = http_client().get(r.fx.url(update));
+    let manifest = manifest_of(request.header("Host", "carrel.test:8080")).await;
     assert!(
         manifest
             .url
@@ -355,57 +404,49 @@ async fn the_configured_public_url_or_the_host_header_makes_the_url_absolute() {
 async fn stable_never_sees_beta_and_beta_sees_the_newest_of_both() {
     let r = Releases::start().await;
     let deb = |version: &str| format!("Carrel_{version}_amd64.deb");
-    r.publish("1.0.0", Channel::Stable, &[&deb("1.0.0")])
-        .await
-        .unwrap();
+    r.publish("1.0.0", Channel::Stable, &[&deb("1.0.0")]).await;
     r.publish("1.1.0-beta.1", Channel::Beta, &[&deb("1.1.0-beta.1")])
-        .await
-        .unwrap();
-    let platform = "linux-x86_64-deb";
-    assert_eq!(
-        r.offered_version("stable", platform, "1.0.0").await,
-        None,
-        "stable never sees a beta release"
-    );
-    assert_eq!(
-        r.offered_version("beta", platform, "1.0.0").await,
-        Some("1.1.0-beta.1".into())
-    );
+        .await;
+    let never_beta = "stable never sees a beta release";
+    r.assert_offered("stable", LINUX_DEB, "1.0.0", None, never_beta)
+        .await;
+    let beta_sees_beta = "beta sees beta releases";
+    r.assert_offered(
+        "beta",
+        LINUX_DEB,
+        "1.0.0",
+        Some("1.1.0-beta.1"),
+        beta_sees_beta,
+    )
+    .await;
 
-    r.publish("1.1.0", Channel::Stable, &[&deb("1.1.0")])
-        .await
-        .unwrap();
-    assert_eq!(
-        r.offered_version("beta", platform, "1.1.0-beta.1").await,
-        Some("1.1.0".into()),
-        "a beta install is offered a newer stable release"
-    );
-    assert_eq!(
-        r.offered_version("stable", platform, "1.0.0").await,
-        Some("1.1.0".into())
-    );
+    r.publish("1.1.0", Channel::Stable, &[&deb("1.1.0")]).await;
+    let why = "a beta install is offered a newer stable release";
+    r.assert_offered("beta", LINUX_DEB, "1.1.0-beta.1", Some("1.1.0"), why)
+        .await;
+    let why = "stable sees stable releases";
+    r.assert_offered("stable", LINUX_DEB, "1.0.0", Some("1.1.0"), why)
+        .await;
 
     r.publish("1.2.0-beta.1", Channel::Beta, &[&deb("1.2.0-beta.1")])
-        .await
-        .unwrap();
-    assert_eq!(
-        r.offered_version("stable", platform, "1.0.0").await,
-        Some("1.1.0".into()),
-        "the newest stable one, whatever beta has"
-    );
-    assert_eq!(
-        r.offered_version("beta", platform, "1.1.0").await,
-        Some("1.2.0-beta.1".into())
-    );
-    assert_eq!(
-        r.offered_version("beta", platform, "1.2.0-beta.2").await,
-        None,
-        "never an older version, even on beta"
-    );
+        .await;
+    let why = "the newest stable one, whatever beta has";
+    r.assert_offered("stable", LINUX_DEB, "1.0.0", Some("1.1.0"), why)
+        .await;
+    r.assert_offered(
+        "beta",
+        LINUX_DEB,
+        "1.1.0",
+        Some("1.2.0-beta.1"),
+        beta_sees_beta,
+    )
+    .await;
+    let why = "never an older version, even on beta";
+    r.assert_offered("beta", LINUX_DEB, "1.2.0-beta.2", None, why)
+        .await;
 
-    let unknown = r.ask("nightly", platform, "1.0.0").await;
-    assert_eq!(unknown.status(), 404);
-    let error: ApiError = unknown.json().await.unwrap();
+    let unknown = r.ask("nightly", LINUX_DEB, "1.0.0").await;
+    let error = api_error(unknown, 404, "nightly is no channel").await;
     assert_eq!(error.code, "unknown_channel");
     assert!(
         error.message.contains("nightly") && error.message.contains("stable or beta"),
@@ -413,9 +454,7 @@ async fn stable_never_sees_beta_and_beta_sees_the_newest_of_both() {
         error.message
     );
     for bad in ["latest", "1.0", "01.0.0"] {
-        let response = r.ask("stable", platform, bad).await;
-        assert_eq!(response.status(), 400, "{bad}");
-        let error: ApiError = response.json().await.unwrap();
+        let error = api_error(r.ask("stable", LINUX_DEB, bad).await, 400, bad).await;
         assert_eq!(error.code, "bad_version", "{bad}");
     }
 }
@@ -424,34 +463,19 @@ async fn stable_never_sees_beta_and_beta_sees_the_newest_of_both() {
 async fn each_install_is_offered_only_its_own_platform_and_bundle_kind() {
     let r = Releases::start().await;
     r.publish("1.0.0", Channel::Stable, &["Carrel_1.0.0_amd64.deb"])
-        .await
-        .unwrap();
-    r.publish(
-        "1.1.0",
-        Channel::Stable,
-        &[
-            "Carrel-1.1.0-1.x86_64.rpm",
-            "Carrel_1.1.0_universal.app.tar.gz",
-        ],
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        r.offered_version("stable", "linux-x86_64-deb", "0.9.0")
-            .await,
-        Some("1.0.0".into()),
-        "the newest release that has a deb, not the newest release"
-    );
-    assert_eq!(
-        r.offered_version("stable", "linux-x86_64-deb", "1.0.0")
-            .await,
-        None,
-        "a deb install never gets the rpm"
-    );
-    let rpm = r
-        .offered("stable", "linux-x86_64-rpm", "1.0.0")
-        .await
-        .unwrap();
+        .await;
+    let names = [
+        "Carrel-1.1.0-1.x86_64.rpm",
+        "Carrel_1.1.0_universal.app.tar.gz",
+    ];
+    r.publish("1.1.0", Channel::Stable, &names).await;
+    let why = "the newest release that has a deb, not the newest release";
+    r.assert_offered("stable", LINUX_DEB, "0.9.0", Some("1.0.0"), why)
+        .await;
+    let why = "a deb install never gets the rpm";
+    r.assert_offered("stable", LINUX_DEB, "1.0.0", None, why)
+        .await;
+    let rpm = r.offer("stable", "linux-x86_64-rpm", "1.0.0").await;
     assert!(
         rpm.url.ends_with("/Carrel-1.1.0-1.x86_64.rpm"),
         "{}",
@@ -462,20 +486,12 @@ async fn each_install_is_offered_only_its_own_platform_and_bundle_kind() {
         "windows-x86_64-nsis",
         "linux-x86_64-appimage",
     ] {
-        assert_eq!(
-            r.offered_version("stable", platform, "0.1.0").await,
-            None,
-            "nothing was published for {platform}"
-        );
+        let why = format!("nothing was published for {platform}");
+        r.assert_offered("stable", platform, "0.1.0", None, &why)
+            .await;
     }
-    let intel = r
-        .offered("stable", "darwin-x86_64-app", "1.0.0")
-        .await
-        .unwrap();
-    let arm = r
-        .offered("stable", "darwin-aarch64-app", "1.0.0")
-        .await
-        .unwrap();
+    let intel = r.offer("stable", "darwin-x86_64-app", "1.0.0").await;
+    let arm = r.offer("stable", "darwin-aarch64-app", "1.0.0").await;
     assert_eq!(
         intel.url, arm.url,
         "a universal Mac bundle is offered to both architectures"
@@ -486,29 +502,18 @@ async fn each_install_is_offered_only_its_own_platform_and_bundle_kind() {
 async fn a_withdrawn_release_is_neither_offered_nor_downloadable_nor_reused() {
     let r = Releases::start().await;
     r.publish("1.0.0", Channel::Stable, &["Carrel_1.0.0_amd64.deb"])
-        .await
-        .unwrap();
+        .await;
     r.publish("1.1.0", Channel::Stable, &["Carrel_1.1.0_amd64.deb"])
-        .await
-        .unwrap();
-    let offered = r
-        .offered("stable", "linux-x86_64-deb", "1.0.0")
-        .await
-        .unwrap();
+        .await;
+    let offered = r.offer("stable", LINUX_DEB, "1.0.0").await;
     let withdrawn = releases::withdraw(&r.fx.storage, "1.1.0").await.unwrap();
     assert!(withdrawn.withdrawn_ms.is_some());
-    assert_eq!(
-        r.offered_version("stable", "linux-x86_64-deb", "1.0.0")
-            .await,
-        None,
-        "the withdrawn release is not offered"
-    );
-    assert_eq!(
-        r.offered_version("stable", "linux-x86_64-deb", "0.9.0")
-            .await,
-        Some("1.0.0".into()),
-        "the release before it is offered again to those who are older"
-    );
+    let why = "the withdrawn release is not offered";
+    r.assert_offered("stable", LINUX_DEB, "1.0.0", None, why)
+        .await;
+    let why = "the release before it is offered again to those who are older";
+    r.assert_offered("stable", LINUX_DEB, "0.9.0", Some("1.0.0"), why)
+        .await;
     let download = http_client().get(&offered.url).send().await.unwrap();
     assert_eq!(download.status(), 404, "its bundle is no longer served");
     let again = releases::withdraw(&r.fx.storage, "1.1.0").await.unwrap();
@@ -521,29 +526,25 @@ async fn a_withdrawn_release_is_neither_offered_nor_downloadable_nor_reused() {
         Err(ReleaseError::NotPublished(_))
     ));
 
-    let error = r
-        .publish("1.1.0", Channel::Stable, &["Carrel_1.1.0_amd64.deb"])
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, ReleaseError::Withdrawn(_)),
-        "a withdrawn version is never published again: {error}"
+    let again = r.try_publish("1.1.0", Channel::Stable, &["Carrel_1.1.0_amd64.deb"]);
+    assert_refused!(
+        again.await.unwrap_err(),
+        ReleaseError::Withdrawn(_),
+        "a withdrawn version is never published again"
     );
 }
 
 #[tokio::test]
 async fn a_download_must_name_the_recorded_file() {
     let r = Releases::start().await;
-    let published = r.publish("1.0.0", Channel::Stable, &[DEB]).await.unwrap();
+    let published = r.publish("1.0.0", Channel::Stable, &[DEB]).await;
     let id = published[0].release_id;
     for path in [
         release_file_path(id, "Carrel_1.0.0_arm64.deb"),
         release_file_path(id + 1, DEB),
         format!("/api/v1/releases/one/{DEB}"),
     ] {
-        let response = r.fx.get(&path).await;
-        assert_eq!(response.status(), 404, "{path}");
-        let error: ApiError = response.json().await.unwrap();
+        let error = api_error(r.fx.get(&path).await, 404, &path).await;
         assert_eq!(error.code, "not_found");
     }
     assert_eq!(r.fx.get(&release_file_path(id, DEB)).await.status(), 200);
@@ -552,16 +553,15 @@ async fn a_download_must_name_the_recorded_file() {
 #[tokio::test]
 async fn publishing_the_same_bundle_again_changes_nothing_and_other_platforms_can_be_added() {
     let r = Releases::start().await;
-    r.publish("1.0.0", Channel::Stable, &[DEB]).await.unwrap();
+    r.publish("1.0.0", Channel::Stable, &[DEB]).await;
     let before = r.recorded().await;
-    let again = r.publish("1.0.0", Channel::Stable, &[DEB]).await.unwrap();
+    let again = r.publish("1.0.0", Channel::Stable, &[DEB]).await;
     assert!(again[0].unchanged, "the same bytes again are a no-op");
     assert_eq!(r.recorded().await, before);
 
     let added = r
         .publish("1.0.0", Channel::Stable, &["Carrel_1.0.0_x64-setup.exe"])
-        .await
-        .unwrap();
+        .await;
     assert_eq!(added[0].release_id, again[0].release_id, "the same release");
     assert_eq!(added[0].platform.to_string(), "windows-x86_64-nsis");
     let (releases, files, stored) = r.recorded().await;
@@ -572,24 +572,21 @@ async fn publishing_the_same_bundle_again_changes_nothing_and_other_platforms_ca
 #[tokio::test]
 async fn every_refused_publish_leaves_nothing_behind() {
     let r = Releases::start().await;
-    r.publish("1.0.0", Channel::Stable, &[DEB]).await.unwrap();
+    r.publish("1.0.0", Channel::Stable, &[DEB]).await;
     let before = r.recorded().await;
     let dir = r.fx.dir.path();
     let platform = |text: &str| Some(Platform::parse(text).unwrap());
     let bundle = |path: PathBuf, platform: Option<Platform>| Bundle { path, platform };
+    let (v1_0, v1_1, stable) = ("1.0.0", "1.1.0", Channel::Stable);
+    let amd64 = "Carrel_1.1.0_amd64.deb";
 
     // The signature was made for another version.
     let bytes = bundle_bytes("1.1.0", "mismatch");
     let sig = r.signer.sign(&bytes, "1.0.9");
-    let path = write_bundle(dir, "Carrel_1.1.0_amd64.deb", &bytes, Some(&sig));
     let error = r
-        .publish_bundles("1.1.0", Channel::Stable, vec![bundle(path, None)])
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, ReleaseError::SignatureVersionMismatch { .. }),
-        "{error}"
-    );
+        .refused_file(v1_1, stable, amd64, &bytes, Some(&sig))
+        .await;
+    let error = assert_refused!(error, ReleaseError::SignatureVersionMismatch { .. });
     assert!(
         error
             .to_string()
@@ -601,109 +598,69 @@ async fn every_refused_publish_leaves_nothing_behind() {
     let sig = r
         .signer
         .sign_with_comment(&bytes, "timestamp:1795936144\tfile:Carrel_1.1.0_amd64.deb");
-    let path = write_bundle(dir, "Carrel_1.1.0_amd64.deb", &bytes, Some(&sig));
     let error = r
-        .publish_bundles("1.1.0", Channel::Stable, vec![bundle(path, None)])
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, ReleaseError::SignatureVersionMissing { .. }),
-        "{error}"
-    );
+        .refused_file(v1_1, stable, amd64, &bytes, Some(&sig))
+        .await;
+    assert_refused!(error, ReleaseError::SignatureVersionMissing { .. });
 
     // No .sig beside the bundle.
-    let path = write_bundle(dir, "Carrel_1.1.0_arm64.deb", &bytes, None);
-    let error = r
-        .publish_bundles("1.1.0", Channel::Stable, vec![bundle(path, None)])
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, ReleaseError::SignatureMissing { .. }),
-        "{error}"
-    );
+    let arm64 = "Carrel_1.1.0_arm64.deb";
+    let error = r.refused_file(v1_1, stable, arm64, &bytes, None).await;
+    let error = assert_refused!(error, ReleaseError::SignatureMissing { .. });
     assert!(
         error.to_string().contains("Carrel_1.1.0_arm64.deb.sig"),
         "the message names the missing file: {error}"
     );
 
     // A .sig that is not a minisign signature.
-    let path = write_bundle(
-        dir,
-        "Carrel_1.1.0_i386.deb",
-        &bytes,
-        Some("not a signature"),
-    );
+    let not_a_signature = Some("not a signature");
+    let i386 = "Carrel_1.1.0_i386.deb";
     let error = r
-        .publish_bundles("1.1.0", Channel::Stable, vec![bundle(path, None)])
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, ReleaseError::SignatureUnreadable { .. }),
-        "{error}"
-    );
+        .refused_file(v1_1, stable, i386, &bytes, not_a_signature)
+        .await;
+    assert_refused!(error, ReleaseError::SignatureUnreadable { .. });
 
     // Signed with another key than the configured one.
     let stranger = Signer::new();
     let sig = stranger.sign(&bytes, "1.1.0");
-    let path = write_bundle(dir, "Carrel_1.1.0_amd64.deb", &bytes, Some(&sig));
     let error = r
-        .publish_bundles("1.1.0", Channel::Stable, vec![bundle(path, None)])
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, ReleaseError::BadSignature { .. }),
-        "{error}"
-    );
+        .refused_file(v1_1, stable, amd64, &bytes, Some(&sig))
+        .await;
+    assert_refused!(error, ReleaseError::BadSignature { .. });
 
     // The right key, but the bundle was changed after signing.
     let sig = r.signer.sign(&bytes, "1.1.0");
     let mut tampered = bytes.clone();
     tampered[100] ^= 1;
-    let path = write_bundle(dir, "Carrel_1.1.0_amd64.deb", &tampered, Some(&sig));
     let error = r
-        .publish_bundles("1.1.0", Channel::Stable, vec![bundle(path, None)])
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, ReleaseError::BadSignature { .. }),
-        "{error}"
-    );
+        .refused_file(v1_1, stable, amd64, &tampered, Some(&sig))
+        .await;
+    assert_refused!(error, ReleaseError::BadSignature { .. });
 
     // Other bytes for a version and platform already published.
     let other = bundle_bytes("1.0.0", "rebuilt");
     let sig = r.signer.sign(&other, "1.0.0");
-    let path = write_bundle(dir, DEB, &other, Some(&sig));
-    let error = r
-        .publish_bundles("1.0.0", Channel::Stable, vec![bundle(path, None)])
-        .await
-        .unwrap_err();
-    assert!(matches!(error, ReleaseError::BundleTaken { .. }), "{error}");
+    let error = r.refused_file(v1_0, stable, DEB, &other, Some(&sig)).await;
+    assert_refused!(error, ReleaseError::BundleTaken { .. });
 
     // A published version on the other channel.
     let beta = bundle_bytes("1.0.0", "beta");
     let sig = r.signer.sign(&beta, "1.0.0");
-    let path = write_bundle(dir, "Carrel_1.0.0_x64-setup.exe", &beta, Some(&sig));
+    let exe = "Carrel_1.0.0_x64-setup.exe";
     let error = r
-        .publish_bundles("1.0.0", Channel::Beta, vec![bundle(path, None)])
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, ReleaseError::ChannelTaken { .. }),
-        "{error}"
-    );
+        .refused_file(v1_0, Channel::Beta, exe, &beta, Some(&sig))
+        .await;
+    assert_refused!(error, ReleaseError::ChannelTaken { .. });
 
     // A name that does not say the platform, without one given.
     let sig = r.signer.sign(&bytes, "1.1.0");
-    let path = write_bundle(dir, "carrel-installer.bin", &bytes, Some(&sig));
+    let unnamed = "carrel-installer.bin";
     let error = r
-        .publish_bundles("1.1.0", Channel::Stable, vec![bundle(path.clone(), None)])
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, ReleaseError::UnknownPlatform { .. }),
-        "{error}"
-    );
+        .refused_file(v1_1, stable, unnamed, &bytes, Some(&sig))
+        .await;
+    let error = assert_refused!(error, ReleaseError::UnknownPlatform { .. });
     assert!(error.to_string().contains("--platform"), "{error}");
+    let path = dir.join(unnamed);
 
     // One good bundle and one bad: all or nothing.
     let good_bytes = bundle_bytes("1.1.0", "good");
@@ -719,53 +676,26 @@ async fn every_refused_publish_leaves_nothing_behind() {
         &bytes,
         Some(&stranger.sign(&bytes, "1.1.0")),
     );
-    let error = r
-        .publish_bundles(
-            "1.1.0",
-            Channel::Stable,
-            vec![bundle(good.clone(), None), bundle(bad, None)],
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, ReleaseError::BadSignature { .. }),
-        "{error}"
-    );
+    let bundles = vec![bundle(good.clone(), None), bundle(bad, None)];
+    let error = r.refused(v1_1, stable, bundles).await;
+    assert_refused!(error, ReleaseError::BadSignature { .. });
 
     // Two bundles for one platform.
-    let error = r
-        .publish_bundles(
-            "1.1.0",
-            Channel::Stable,
-            vec![
-                bundle(good.clone(), None),
-                bundle(path, platform("linux-x86_64-appimage")),
-            ],
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, ReleaseError::SamePlatformTwice { .. }),
-        "{error}"
-    );
+    let bundles = vec![
+        bundle(good.clone(), None),
+        bundle(path, platform("linux-x86_64-appimage")),
+    ];
+    let error = r.refused(v1_1, stable, bundles).await;
+    assert_refused!(error, ReleaseError::SamePlatformTwice { .. });
 
     // Another bundle of the release under a published bundle's name (its download URL).
     let arm = bundle_bytes("1.0.0", "arm");
     let named = dir.join("elsewhere");
     std::fs::create_dir_all(&named).unwrap();
     let path = write_bundle(&named, DEB, &arm, Some(&r.signer.sign(&arm, "1.0.0")));
-    let error = r
-        .publish_bundles(
-            "1.0.0",
-            Channel::Stable,
-            vec![bundle(path, platform("linux-aarch64-deb"))],
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, ReleaseError::SameNameTwice { .. }),
-        "{error}"
-    );
+    let bundles = vec![bundle(path, platform("linux-aarch64-deb"))];
+    let error = r.refused(v1_0, stable, bundles).await;
+    assert_refused!(error, ReleaseError::SameNameTwice { .. });
 
     assert_eq!(
         r.recorded().await,
@@ -776,49 +706,31 @@ async fn every_refused_publish_leaves_nothing_behind() {
     // The same name with --platform publishes.
     let named = write_bundle(
         dir,
-        "carrel-installer.bin",
+        unnamed,
         &good_bytes,
         Some(&r.signer.sign(&good_bytes, "v1.1.0")),
     );
     let published = r
-        .publish_bundles(
-            "v1.1.0",
-            Channel::Stable,
-            vec![bundle(named, platform("linux-x86_64-deb"))],
-        )
+        .publish_bundles("v1.1.0", stable, vec![bundle(named, platform(LINUX_DEB))])
         .await
         .unwrap();
     assert_eq!(published[0].version, "1.1.0", "the leading v is dropped");
-    assert_eq!(
-        r.offered_version("stable", "linux-x86_64-deb", "1.0.0")
-            .await,
-        Some("1.1.0".into())
-    );
+    let why = "the bundle published with --platform is offered";
+    r.assert_offered("stable", LINUX_DEB, "1.0.0", Some("1.1.0"), why)
+        .await;
 }
 
 #[tokio::test]
 async fn a_version_that_differs_only_in_build_metadata_is_the_same_version() {
     let r = Releases::start().await;
-    r.publish("1.0.0", Channel::Stable, &[DEB]).await.unwrap();
+    r.publish("1.0.0", Channel::Stable, &[DEB]).await;
     let bytes = bundle_bytes("1.0.0+2", "x");
-    let path = write_bundle(
-        r.fx.dir.path(),
-        "Carrel_1.0.0+2_x64-setup.exe",
-        &bytes,
-        Some(&r.signer.sign(&bytes, "1.0.0+2")),
-    );
+    let sig = r.signer.sign(&bytes, "1.0.0+2");
+    let exe = "Carrel_1.0.0+2_x64-setup.exe";
     let error = r
-        .publish_bundles(
-            "1.0.0+2",
-            Channel::Stable,
-            vec![Bundle {
-                path,
-                platform: None,
-            }],
-        )
-        .await
-        .unwrap_err();
-    assert!(matches!(error, ReleaseError::SameVersion { .. }), "{error}");
+        .refused_file("1.0.0+2", Channel::Stable, exe, &bytes, Some(&sig))
+        .await;
+    assert_refused!(error, ReleaseError::SameVersion { .. });
 }
 
 /// The helpers the app's own tests publish with.
@@ -828,11 +740,12 @@ async fn the_loopback_server_publishes_releases_for_the_apps_tests() {
     let server = LoopbackServer::start(dir.path()).await.unwrap();
     let signer = Signer::new();
     let bytes = b"a tiny bundle".to_vec();
+    let appimage = "linux-x86_64-appimage";
     let published = server
         .publish_release(
             "2.0.0",
             Channel::Beta,
-            "linux-x86_64-appimage",
+            appimage,
             &bytes,
             &signer.sign(&bytes, "2.0.0"),
             "Notes.",
@@ -845,14 +758,7 @@ async fn the_loopback_server_publishes_releases_for_the_apps_tests() {
             .replace("{{target}}", "linux")
             .replace("{{arch}}", "x86_64")
             .replace("{{current_version}}", "1.0.0");
-    let manifest: UpdateManifest = http_client()
-        .get(&endpoint)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let manifest = manifest_of(http_client().get(&endpoint)).await;
     assert_eq!(
         (manifest.version.as_str(), manifest.notes.as_str()),
         ("2.0.0", "Notes.")
@@ -860,13 +766,14 @@ async fn the_loopback_server_publishes_releases_for_the_apps_tests() {
     let download = http_client().get(&manifest.url).send().await.unwrap();
     assert!(download.bytes().await.unwrap() == bytes);
 
+    let signed_for_2_0_0 = signer.sign(&bytes, "2.0.0");
     let refused = server
         .publish_release(
             "2.0.1",
             Channel::Beta,
-            "linux-x86_64-appimage",
+            appimage,
             &bytes,
-            &signer.sign(&bytes, "2.0.0"),
+            &signed_for_2_0_0,
             "",
         )
         .await;
@@ -880,21 +787,14 @@ async fn the_loopback_server_publishes_releases_for_the_apps_tests() {
         .publish_release_unchecked(
             "2.0.1",
             Channel::Beta,
-            "linux-x86_64-appimage",
+            appimage,
             b"other bytes",
-            &signer.sign(&bytes, "2.0.0"),
+            &signed_for_2_0_0,
             "",
         )
         .await
         .unwrap();
-    let manifest: UpdateManifest = http_client()
-        .get(&endpoint)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let manifest = manifest_of(http_client().get(&endpoint)).await;
     assert_eq!(
         manifest.version, "2.0.1",
         "the unchecked release is offered"
@@ -906,32 +806,34 @@ async fn the_loopback_server_publishes_releases_for_the_apps_tests() {
     );
 
     server.withdraw_release("2.0.1").await.unwrap();
-    let after: UpdateManifest = http_client()
-        .get(&endpoint)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let after = manifest_of(http_client().get(&endpoint)).await;
     assert_eq!(after.version, "2.0.0");
     server.stop().await.unwrap();
 }
 
-fn carrel_server() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_carrel-server"));
-    for name in [
-        "CARREL_SERVER_DB",
-        "CARREL_SERVER_DATA",
-        "CARREL_SERVER_CONFIG",
-        "CARREL_SERVER_PUBLIC_URL",
-        "CARREL_SERVER_UPDATE_PUBKEY",
-        "CARREL_LOG_FORMAT",
-        "RUST_LOG",
-    ] {
-        command.env_remove(name);
-    }
+/// `carrel-server release publish --version 1.2.0 --channel <channel>`; the caller adds the rest.
+fn publish_1_2_0(channel: &str) -> Command {
+    let mut command = carrel_server();
+    command.args([
+        "release",
+        "publish",
+        "--version",
+        "1.2.0",
+        "--channel",
+        channel,
+    ]);
     command
+}
+
+/// Runs `carrel-server release <args> --db <db>`.
+fn release(args: &[&str], db: &Path) -> Output {
+    carrel_server()
+        .arg("release")
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .output()
+        .unwrap()
 }
 
 fn text(output: &Output) -> (String, String) {
@@ -948,24 +850,13 @@ async fn the_binary_publishes_lists_and_withdraws_releases() {
     let r = Releases::start().await;
     let dir = r.fx.dir.path();
     let db = r.fx.server.db().to_owned();
-    let signed = |name: &str, version: &str, signer: &Signer| {
-        let bytes = bundle_bytes(version, name);
-        write_bundle(dir, name, &bytes, Some(&signer.sign(&bytes, version)))
-    };
-    let deb = signed("Carrel_1.2.0_amd64.deb", "1.2.0", &r.signer);
-    let mac = signed("Carrel_1.2.0_universal.app.tar.gz", "1.2.0", &r.signer);
-    let other = signed("carrel.msi", "1.2.0", &r.signer);
+    let signed = |name: &str, signer: &Signer| signed_bundle(dir, name, "1.2.0", signer).path;
+    let deb = signed("Carrel_1.2.0_amd64.deb", &r.signer);
+    let mac = signed("Carrel_1.2.0_universal.app.tar.gz", &r.signer);
+    let other = signed("carrel.msi", &r.signer);
     std::fs::write(dir.join("notes.md"), "## 1.2.0\n\nFaster sync.").unwrap();
 
-    let output = carrel_server()
-        .args([
-            "release",
-            "publish",
-            "--version",
-            "1.2.0",
-            "--channel",
-            "stable",
-        ])
+    let output = publish_1_2_0("stable")
         .arg("--notes-file")
         .arg(dir.join("notes.md"))
         .arg("--platform")
@@ -993,23 +884,14 @@ async fn the_binary_publishes_lists_and_withdraws_releases() {
     assert_eq!(manifest.notes, "## 1.2.0\n\nFaster sync.");
 
     // Refused: signed with another key than the one configured (in a config file this time).
-    let stranger = Signer::new();
-    let rpm = signed("Carrel-1.2.0-1.x86_64.rpm", "1.2.0", &stranger);
+    let rpm = signed("Carrel-1.2.0-1.x86_64.rpm", &Signer::new());
     std::fs::write(
         dir.join("server.toml"),
         format!("update_pubkey = \"{}\"\n", r.signer.pubkey()),
     )
     .unwrap();
     let before = r.recorded().await;
-    let output = carrel_server()
-        .args([
-            "release",
-            "publish",
-            "--version",
-            "1.2.0",
-            "--channel",
-            "stable",
-        ])
+    let output = publish_1_2_0("stable")
         .arg("--config")
         .arg(dir.join("server.toml"))
         .arg("--db")
@@ -1034,16 +916,8 @@ async fn the_binary_publishes_lists_and_withdraws_releases() {
 
     // Refused before the database is even opened: a name that does not say its platform.
     let fresh = dir.join("fresh.sqlite3");
-    let output = carrel_server()
-        .args([
-            "release",
-            "publish",
-            "--version",
-            "1.2.0",
-            "--channel",
-            "beta",
-            "--db",
-        ])
+    let output = publish_1_2_0("beta")
+        .arg("--db")
         .arg(&fresh)
         .arg(&other)
         .output()
@@ -1053,11 +927,7 @@ async fn the_binary_publishes_lists_and_withdraws_releases() {
     assert!(stderr.contains("--platform"), "{stderr}");
     assert!(!fresh.exists(), "a refused publish creates no database");
 
-    let output = carrel_server()
-        .args(["release", "list", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
+    let output = release(&["list"], &db);
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
@@ -1073,46 +943,26 @@ async fn the_binary_publishes_lists_and_withdraws_releases() {
         "{stdout}"
     );
 
-    let output = carrel_server()
-        .args(["release", "withdraw", "--version", "v1.2.0", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
+    let output = release(&["withdraw", "--version", "v1.2.0"], &db);
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "{stderr}");
     assert_eq!(stdout, "1.2.0 stable withdrawn\n");
-    assert_eq!(
-        r.offered_version("stable", "linux-x86_64-deb", "1.0.0")
-            .await,
-        None
-    );
-    let output = carrel_server()
-        .args(["release", "list", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
+    let why = "the withdrawn release is no longer offered";
+    r.assert_offered("stable", LINUX_DEB, "1.0.0", None, why)
+        .await;
     assert!(
-        text(&output)
+        text(&release(&["list"], &db))
             .0
             .lines()
             .all(|line| line.contains(" withdrawn "))
     );
-    let output = carrel_server()
-        .args(["release", "withdraw", "--version", "9.9.9", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
+    let output = release(&["withdraw", "--version", "9.9.9"], &db);
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output).1.contains("not published"));
 }
 
 #[test]
 fn the_release_help_documents_its_flags_and_checks() {
-    let help = |args: &[&str]| {
-        let output = carrel_server().args(args).output().unwrap();
-        assert!(output.status.success(), "{args:?} prints help");
-        text(&output).0
-    };
     let publish = help(&["release", "publish", "--help"]);
     for expected in [
         "--version",

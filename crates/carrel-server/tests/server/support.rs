@@ -1,8 +1,9 @@
-//! What the tests share: an HTTP client, course packages built from a small source folder, and a
-//! running server with a second database connection to publish through (as the `publish` command
-//! does from its own process).
+//! What the tests share: an HTTP client, the shipped binary, course packages built from a small
+//! source folder, and a running server with a second database connection to publish through (as
+//! the `publish` command does from its own process).
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Duration;
 
 use carrel_package::SecretKey;
@@ -24,6 +25,35 @@ pub fn http_client() -> reqwest::Client {
         .timeout(Duration::from_secs(30))
         .build()
         .expect("an HTTP client builds")
+}
+
+/// The shipped binary as its own process.
+pub fn carrel_server() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_carrel-server"));
+    // The tests decide every setting; none may leak in from the environment running them.
+    for name in [
+        "CARREL_SERVER_LISTEN",
+        "CARREL_SERVER_DB",
+        "CARREL_SERVER_DATA",
+        "CARREL_LOG_FORMAT",
+        "CARREL_SERVER_CONFIG",
+        "CARREL_ACCESS_TOKEN_MINUTES",
+        "CARREL_REFRESH_TOKEN_DAYS",
+        "CARREL_SERVER_FAULTS",
+        "CARREL_SERVER_PUBLIC_URL",
+        "CARREL_SERVER_UPDATE_PUBKEY",
+        "RUST_LOG",
+    ] {
+        command.env_remove(name);
+    }
+    command
+}
+
+/// What `carrel-server <args>` prints on stdout; `args` ask for help, which must succeed.
+pub fn help(args: &[&str]) -> String {
+    let output = carrel_server().args(args).output().unwrap();
+    assert!(output.status.success(), "{args:?} prints help");
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
