@@ -321,6 +321,11 @@ impl AppState {
         let store = app.store(SETTINGS_FILE).map_err(settings_error)?;
         store.set(SERVER_URL_KEY, url.as_str());
         store.save().map_err(settings_error)?;
+        Ok(self.use_server(url))
+    }
+
+    /// Switches to `url` (already saved): sync and the connectivity monitor follow.
+    pub fn use_server(&self, url: ServerUrl) -> ResolvedServerUrl {
         let resolved = ResolvedServerUrl {
             url: url.clone(),
             source: ServerUrlSource::Settings,
@@ -337,7 +342,7 @@ impl AppState {
                 tracing::warn!(%error, "cannot switch the connectivity monitor");
             }
         });
-        Ok(resolved)
+        resolved
     }
 }
 

@@ -57,7 +57,10 @@ impl UpdateService {
                 total_bytes: None,
                 last_check_ms: None,
                 last_success_ms,
-                stale: phase != UpdatePhase::Unsupported && updates::is_stale(last_success_ms, now),
+                // Not before this run has tried: a first start has nothing to warn about yet.
+                stale: phase != UpdatePhase::Unsupported
+                    && last_success_ms.is_some()
+                    && updates::is_stale(last_success_ms, now),
                 error: None,
                 blocked_by: None,
                 auto_install,
@@ -75,11 +78,24 @@ impl UpdateService {
         lock(&self.status).clone()
     }
 
+    /// The status now, with why installing must wait looked at again (an attempt submitted since,
+    /// sending finished) when an update is ready.
+    pub async fn fresh_status<R: Runtime>(&self, app: &AppHandle<R>) -> UpdateStatus {
+        if self.status().phase == UpdatePhase::Ready {
+            let block = self.blocked_by(app).await;
+            if self.status().blocked_by != block {
+                self.change(app, |status| status.blocked_by = block);
+            }
+        }
+        self.status()
+    }
+
     fn change<R: Runtime>(&self, app: &AppHandle<R>, edit: impl FnOnce(&mut UpdateStatus)) {
         let status = {
             let mut status = lock(&self.status);
             edit(&mut status);
             status.stale = status.phase != UpdatePhase::Unsupported
+                && (status.last_success_ms.is_some() || status.last_check_ms.is_some())
                 && updates::is_stale(status.last_success_ms, now_ms());
             status.clone()
         };

@@ -47,6 +47,15 @@ pub fn set_server_url<R: Runtime>(
     url: String,
 ) -> Result<AppInfo, CommandError> {
     state.set_server_url(&app, &url)?;
+    // Which release is offered depends on the server: ask the new one.
+    let checker = app.clone();
+    tauri::async_runtime::spawn(async move {
+        use tauri::Manager;
+        checker
+            .state::<crate::update_service::UpdateService>()
+            .check(&checker)
+            .await;
+    });
     Ok(app_info(&state))
 }
 

@@ -48,14 +48,22 @@ pub fn update_settings<R: Runtime>(
     let server = state.server();
     let locked = server.source == carrel_core::settings::ServerUrlSource::Environment;
     let validated = change.validate(before, &server.url, locked)?;
-    if let Some(url) = &validated.server_url {
-        state.set_server_url(&app, url.as_str())?;
-    }
+    // One write for the whole change: all of it is saved, or none.
     let store = app.store(SETTINGS_FILE).map_err(settings_unavailable)?;
     for (key, value) in validated.stored.entries() {
         store.set(key, value);
     }
-    store.save().map_err(settings_unavailable)?;
+    if let Some(url) = &validated.server_url {
+        store.set(crate::state::SERVER_URL_KEY, url.as_str());
+    }
+    if let Err(error) = store.save() {
+        // Leave the file's values as they were on disk.
+        let _ = store.reload();
+        return Err(settings_unavailable(error));
+    }
+    if let Some(url) = &validated.server_url {
+        state.use_server(url.clone());
+    }
     let after = validated.stored;
     state.sync().set_held(!after.sync_on_metered);
     let updates = app.state::<UpdateService>();
@@ -127,5 +135,10 @@ pub async fn move_library<R: Runtime>(
         return Err(settings_unavailable(error));
     }
     tracing::info!(from = %current.display(), to = %target.display(), "course library moved; restarting");
-    app.restart();
+    // Answer first, so the UI can say Carrel is restarting; then restart.
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        app.restart();
+    });
+    Ok(())
 }

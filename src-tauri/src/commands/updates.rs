@@ -7,10 +7,13 @@ use crate::error::CommandError;
 use crate::update_service::UpdateService;
 use crate::updates::UpdateStatus;
 
-/// Where updating stands.
+/// Where updating stands (with why installing must wait, looked at now).
 #[tauri::command]
-pub fn get_update_status(updates: State<'_, UpdateService>) -> UpdateStatus {
-    updates.status()
+pub async fn get_update_status<R: Runtime>(
+    app: AppHandle<R>,
+    updates: State<'_, UpdateService>,
+) -> Result<UpdateStatus, CommandError> {
+    Ok(updates.fresh_status(&app).await)
 }
 
 /// Asks the course server for a newer Carrel now.
