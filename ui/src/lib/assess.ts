@@ -11,7 +11,7 @@ import type {
   Verdict,
 } from "./backend";
 import { format, t, type Messages } from "./i18n";
-import { formatPercent, plural, type InstantOptions } from "./i18n/units";
+import { formatNumber, formatPercent, localeOf, plural, type InstantOptions } from "./i18n/units";
 
 /** What a quiz's or assignment's live region says (screens/AssessmentLayout.svelte), and how. */
 export interface AssessmentMessage {
@@ -21,7 +21,7 @@ export interface AssessmentMessage {
 
 /** An instant (unix ms) with date and time in the learner's zone: "Wed 11 Feb 2026, 10:00". */
 export function formatInstant(ms: number, options: InstantOptions = {}): string {
-  return new Date(ms).toLocaleString(options.locale, {
+  return new Date(ms).toLocaleString(localeOf(options), {
     weekday: "short",
     day: "numeric",
     month: "short",
@@ -34,7 +34,7 @@ export function formatInstant(ms: number, options: InstantOptions = {}): string 
 
 /** The time of day of an instant in the learner's zone: "12:04". */
 export function formatTimeOfDay(ms: number, options: InstantOptions = {}): string {
-  return new Date(ms).toLocaleTimeString(options.locale, {
+  return new Date(ms).toLocaleTimeString(localeOf(options), {
     hour: "2-digit",
     minute: "2-digit",
     timeZone: options.timeZone,
@@ -174,8 +174,8 @@ export function describeServerGrade(
   messages: Messages = t,
 ): { score: string; verdict: string | null; awaitingTutor: boolean } {
   const score = format(messages.outboxGradeScore, {
-    score: grade.score.toLocaleString(),
-    max: grade.maxScore.toLocaleString(),
+    score: formatNumber(grade.score),
+    max: formatNumber(grade.maxScore),
   });
   const verdict =
     !grade.complete || grade.passed === null
@@ -199,8 +199,8 @@ export function describeVersion(
 export function describeScore(grade: QuizGrade, messages: Messages = t): string | null {
   if (grade.fraction === null) return null;
   return format(messages.gradeScore, {
-    score: grade.score.toLocaleString(),
-    max: grade.maxScore.toLocaleString(),
+    score: formatNumber(grade.score),
+    max: formatNumber(grade.maxScore),
     percent: formatPercent(grade.fraction),
   });
 }
@@ -242,7 +242,7 @@ export function describeWordCount(
   messages: Messages = t,
 ): string {
   const words = plural(count, { one: messages.wordCountOne, other: messages.wordCount });
-  const values = { count: words, min: (min ?? 0).toLocaleString(), max: (max ?? 0).toLocaleString() };
+  const values = { count: words, min: formatNumber(min ?? 0), max: formatNumber(max ?? 0) };
   if (min !== null && max !== null) return format(messages.wordCountRange, values);
   if (min !== null) return format(messages.wordCountMin, values);
   if (max !== null) return format(messages.wordCountMax, values);
@@ -264,13 +264,13 @@ export function describeWordLimit(
   if (min !== null && count < min) {
     return {
       limit: "below",
-      text: format(messages.wordsBelow, { missing: words(min - count), min: min.toLocaleString() }),
+      text: format(messages.wordsBelow, { missing: words(min - count), min: formatNumber(min) }),
     };
   }
   if (max !== null && count > max) {
     return {
       limit: "above",
-      text: format(messages.wordsAbove, { extra: words(count - max), max: max.toLocaleString() }),
+      text: format(messages.wordsAbove, { extra: words(count - max), max: formatNumber(max) }),
     };
   }
   return null;

@@ -15,6 +15,7 @@ import {
   formatDateTime,
   formatLongDate,
   formatMinutes,
+  formatNumber,
   plural,
   type LocaleOptions,
 } from "./i18n/units";
@@ -52,8 +53,8 @@ export function describePhase(
       return {
         phase,
         text: format(messages.planWeekOf, {
-          week: plan.thisWeek.week.toLocaleString(options.locale),
-          count: plan.weeks.length.toLocaleString(options.locale),
+          week: formatNumber(plan.thisWeek.week, options),
+          count: formatNumber(plan.weeks.length, options),
         }),
       };
     case "notStarted":

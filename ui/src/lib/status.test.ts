@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { checkingStatus, offlineStatus, onlineStatus, SERVER } from "../test/fixtures";
+import { formatLocale, setLanguage } from "./i18n";
 import { describeLastChecked, describeStatus } from "./status";
 
 describe("describeStatus", () => {
@@ -74,7 +75,23 @@ describe("describeLastChecked", () => {
     const at = new Date(2026, 5, 1, 16, 4, 9); // local time
     const text = describeLastChecked(onlineStatus({ checkedAtMs: at.getTime() }));
     expect(text).toBe(
-      `Last checked at ${at.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" })}`,
+      `Last checked at ${at.toLocaleTimeString(formatLocale(), { hour: "2-digit", minute: "2-digit", second: "2-digit" })}`,
     );
+  });
+
+  describe("in French", () => {
+    afterEach(() => {
+      setLanguage("en");
+    });
+
+    it("tells the time on a French clock, though the computer speaks English", () => {
+      vi.spyOn(navigator, "languages", "get").mockReturnValue(["en-US", "en"]);
+      setLanguage("fr");
+      const status = onlineStatus({ checkedAtMs: Date.UTC(2026, 0, 15, 20, 21, 17) });
+      // Not "08:21:17 PM", the English computer's own format.
+      expect(describeLastChecked(status, { timeZone: "UTC" })).toBe(
+        "Dernière vérification à 20:21:17",
+      );
+    });
   });
 });

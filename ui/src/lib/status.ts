@@ -3,6 +3,7 @@
 import type { ConnectionState } from "./backend/bindings/ConnectionState";
 import type { ServerStatus } from "./backend/bindings/ServerStatus";
 import { format, formatParts, t, type MessagePart, type Messages } from "./i18n";
+import { localeOf, type InstantOptions } from "./i18n/units";
 
 export interface StatusDescription {
   state: ConnectionState;
@@ -55,15 +56,16 @@ export function describeStatus(status: ServerStatus, messages: Messages = t): St
 
 /**
  * "Last checked at 14:05:09" in local time, or null before the first check finished. `locale` and
- * `timeZone` exist for tests; the app passes neither and gets the computer's own.
+ * `timeZone` exist for tests; the app passes neither and gets the UI's locale and the computer's
+ * time zone.
  */
 export function describeLastChecked(
   status: ServerStatus,
-  options: { locale?: string; timeZone?: string } = {},
+  options: InstantOptions = {},
   messages: Messages = t,
 ): string | null {
   if (status.checkedAtMs === null) return null;
-  const time = new Date(status.checkedAtMs).toLocaleTimeString(options.locale, {
+  const time = new Date(status.checkedAtMs).toLocaleTimeString(localeOf(options), {
     hour: "2-digit",
     minute: "2-digit",
     second: "2-digit",

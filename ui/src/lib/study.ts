@@ -5,7 +5,7 @@ import type { CourseOutline } from "./backend/bindings/CourseOutline";
 import type { CourseStudy } from "./backend/bindings/CourseStudy";
 import type { OutlineItem } from "./backend/bindings/OutlineItem";
 import { format, t, type Messages } from "./i18n";
-import { formatClock, formatPercent, plural, type LocaleOptions } from "./i18n/units";
+import { formatClock, formatNumber, formatPercent, plural, type LocaleOptions } from "./i18n/units";
 
 /** Where the learner is with an item; also its `data-state` test hook. */
 export type ItemState = "done" | "started" | "not-started";
@@ -77,7 +77,7 @@ export function describePlace(
       return format(messages.studyWhereFraction, { percent: formatPercent(position, options) });
     case "page": {
       if (position < 1) return null;
-      const page = Math.floor(position).toLocaleString(options.locale);
+      const page = formatNumber(Math.floor(position), options);
       return format(messages.studyWherePage, { page });
     }
     default:
@@ -110,7 +110,7 @@ export function describeItemsDone(
   const forms = { one: messages.studyItemsDoneOne, other: messages.studyItemsDoneOther };
   // plural() fills {count} and leaves {done} for format().
   return format(plural(total, forms, options, messages), {
-    done: completed.toLocaleString(options.locale),
+    done: formatNumber(completed, options),
   });
 }
 

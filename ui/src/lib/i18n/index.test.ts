@@ -4,7 +4,16 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { en, type Messages } from "./en";
 import { es } from "./es";
 import { fr } from "./fr";
-import { currentLanguage, resolveLanguage, setLanguage, t, type LanguageChoice } from "./index";
+import {
+  currentLanguage,
+  formatLocale,
+  resolveFormatLocale,
+  resolveLanguage,
+  setLanguage,
+  t,
+  type LanguageChoice,
+  type UiLanguage,
+} from "./index";
 import LanguageProbe from "./LanguageProbe.test.svelte";
 
 const translations: Record<string, Messages> = { fr, es };
@@ -69,6 +78,45 @@ describe("resolveLanguage", () => {
   });
 });
 
+describe("resolveFormatLocale", () => {
+  const cases: [UiLanguage, readonly string[], string][] = [
+    ["en", ["en-GB"], "en-GB"],
+    ["en", ["fr-FR", "en-GB", "en-US"], "en-GB"],
+    ["fr", ["en-US", "en"], "fr"],
+    ["fr", ["fr-CA"], "fr-CA"],
+    ["es", ["es-MX", "es"], "es-MX"],
+    ["es", [], "es"],
+    ["en", ["en_GB.UTF-8"], "en-GB"],
+    ["en", ["EN-gb"], "en-GB"],
+    ["en", ["", "not a tag", "en-AU"], "en-AU"],
+    ["fr", ["de-DE"], "fr"],
+  ];
+  for (const [language, locales, expected] of cases) {
+    it(`${language} with [${locales.join(", ")}] is ${expected}`, () => {
+      expect(resolveFormatLocale(language, locales)).toBe(expected);
+    });
+  }
+});
+
+describe("formatLocale", () => {
+  it("is the chosen language's when the computer speaks another", () => {
+    vi.spyOn(navigator, "languages", "get").mockReturnValue(["en-US", "en"]);
+    setLanguage("fr");
+    // A French UI on an English computer must not show "Mon 29 Mar" and "08:21:17 PM".
+    expect(formatLocale()).toBe("fr");
+    setLanguage("es");
+    expect(formatLocale()).toBe("es");
+  });
+
+  it("keeps the computer's regional format when it speaks the chosen language", () => {
+    vi.spyOn(navigator, "languages", "get").mockReturnValue(["en-GB", "fr-FR"]);
+    setLanguage("en");
+    expect(formatLocale(), "an en-GB computer keeps day-month order in English").toBe("en-GB");
+    setLanguage("fr");
+    expect(formatLocale(), "the computer's next language that matches").toBe("fr-FR");
+  });
+});
+
 describe("setLanguage", () => {
   it("switches the messages t reads, and the page's language", () => {
     expect(setLanguage("fr")).toBe("fr");
@@ -120,6 +168,25 @@ describe("setLanguage", () => {
     await tick();
     expect(text("probe-nav")).toBe("Configuración");
     expect(text("probe-items")).toBe("3 elementos");
+  });
+
+  it("shows a component's dates and numbers in the new language, live", async () => {
+    vi.spyOn(navigator, "languages", "get").mockReturnValue(["en-US", "en"]);
+    render(LanguageProbe);
+    const text = (id: string) => document.getElementById(id)?.textContent;
+    expect(text("probe-date")).toBe("Mon, Mar 29, 08:21 PM");
+    expect(text("probe-number")).toBe("1,234.5");
+
+    setLanguage("fr");
+    await tick();
+    // French names and a 24-hour clock, though the computer speaks American English.
+    expect(text("probe-date")).toBe("lun. 29 mars, 20:21");
+    expect(text("probe-number")).toMatch(/^1\s234,5$/);
+
+    setLanguage("es");
+    await tick();
+    expect(text("probe-date")).toBe("lun, 29 mar, 20:21");
+    expect(text("probe-number")).toBe("1234,5");
   });
 });
 

@@ -3,6 +3,8 @@
 export type { Messages } from "./en";
 export {
   currentLanguage,
+  formatLocale,
+  resolveFormatLocale,
   resolveLanguage,
   setLanguage,
   t,

@@ -2,7 +2,8 @@
 // one object for the app's lifetime: each read of `t.someKey` looks up the current language's
 // messages, and the language is Svelte state, so every template, `$derived` and effect that read a
 // message shows the new language as soon as `setLanguage` changes it. (Text computed once and kept
-// in a plain variable stays as it was: read messages where they are shown.)
+// in a plain variable stays as it was: read messages where they are shown.) Dates, times and
+// numbers follow the language too, through `formatLocale`, in the same live way.
 import { en, type Messages } from "./en";
 import { es } from "./es";
 import { fr } from "./fr";
@@ -34,10 +35,46 @@ export function resolveLanguage(
   // A choice read from a settings file may be anything; what Carrel does not speak means "system".
   if (choice !== "system" && isLanguage(choice)) return choice;
   for (const tag of navigatorLanguages) {
-    const primary = tag.split(/[-_]/, 1)[0]?.trim().toLowerCase() ?? "";
+    const primary = primaryLanguage(tag);
     if (isLanguage(primary)) return primary;
   }
   return "en";
+}
+
+/** The language subtag of a locale tag, lower case: "fr-CA" → "fr", "EN_gb" → "en". */
+function primaryLanguage(tag: string): string {
+  return tag.split(/[-_]/, 1)[0]?.trim().toLowerCase() ?? "";
+}
+
+/**
+ * `tag` as a well-formed BCP 47 tag ("en_GB.UTF-8" → "en-GB", as a POSIX locale names it), or
+ * null for what is none.
+ */
+function canonicalLocale(tag: string): string | null {
+  const bare = tag.split(/[.@]/, 1)[0]?.trim().replaceAll("_", "-") ?? "";
+  if (bare === "") return null;
+  try {
+    return Intl.getCanonicalLocales(bare)[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The locale to format dates, times and numbers in for `language`: the first of `computerLocales`
+ * (most preferred first) that speaks it, so an English UI on an en-GB computer keeps day-month
+ * order and the 24-hour clock; else the language's own tag, so a French UI on an English computer
+ * says "lun. 29 mars" rather than "Mon 29 Mar".
+ */
+export function resolveFormatLocale(
+  language: UiLanguage,
+  computerLocales: readonly string[],
+): string {
+  for (const tag of computerLocales) {
+    const locale = canonicalLocale(tag);
+    if (locale !== null && primaryLanguage(locale) === language) return locale;
+  }
+  return language;
 }
 
 /** The computer's preferred languages, most preferred first; none outside a browser. */
@@ -45,6 +82,18 @@ function systemLanguages(): readonly string[] {
   if (typeof navigator === "undefined") return [];
   if (navigator.languages && navigator.languages.length > 0) return navigator.languages;
   return navigator.language ? [navigator.language] : [];
+}
+
+// The locale the runtime formats in when given none; it does not change while the app runs.
+let runtimeLocale: string | undefined;
+
+/**
+ * The computer's locales, most preferred first: its languages, then the locale its JavaScript
+ * engine formats in by default.
+ */
+function computerLocales(): readonly string[] {
+  runtimeLocale ??= new Intl.DateTimeFormat().resolvedOptions().locale;
+  return [...systemLanguages(), runtimeLocale];
 }
 
 /** Screen readers and hyphenation follow the page's language. */
@@ -67,6 +116,15 @@ export function setLanguage(choice: LanguageChoice): UiLanguage {
 /** The language the UI speaks now; reactive, so a template or `$derived` reading it follows. */
 export function currentLanguage(): UiLanguage {
   return current;
+}
+
+/**
+ * The BCP 47 locale dates, times and numbers are formatted in now: the computer's own when it
+ * speaks the UI's language ("en-GB"), else the language's tag ("fr"). Reactive, like
+ * `currentLanguage`: a template or `$derived` that formats with it follows a language change.
+ */
+export function formatLocale(): string {
+  return resolveFormatLocale(current, computerLocales());
 }
 
 /** The current language's message for `key`, or English's when a translation lacks it. */

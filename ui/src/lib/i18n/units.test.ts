@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { en } from "./en";
+import { setLanguage } from "./index";
 import {
   formatByteProgress,
   formatBytes,
@@ -12,6 +13,7 @@ import {
   formatDuration,
   formatLongDate,
   formatMinutes,
+  formatNumber,
   formatPercent,
   formatRelativeTime,
   formatWeekDates,
@@ -282,5 +284,37 @@ describe("formatRelativeTime", () => {
 
   it("uses the messages' words for just now", () => {
     expect(formatRelativeTime(now, now, { ...en, timeJustNow: "à l'instant" })).toBe("à l'instant");
+  });
+});
+
+describe("without a locale", () => {
+  afterEach(() => {
+    setLanguage("en");
+  });
+
+  it("formats in the language chosen in Settings, not the computer's", () => {
+    vi.spyOn(navigator, "languages", "get").mockReturnValue(["en-US", "en"]);
+    setLanguage("fr");
+    expect(formatDateTime("2027-03-29T20:21:17")).toBe("lun. 29 mars, 20:21");
+    expect(formatLongDate("2026-02-15")).toBe("dimanche 15 février");
+    expect(formatDate("2026-02-01")).toBe("1 févr. 2026");
+    // French groups thousands with a (narrow) no-break space and writes a decimal comma.
+    expect(formatNumber(1234.5)).toMatch(/^1\s234,5$/);
+    expect(formatBytes(40_100_000)).toBe("40,1 Mo");
+    expect(formatPercent(0.45)).toMatch(/^45\s%$/);
+  });
+
+  it("keeps the computer's day-month order and 24-hour clock in its own language", () => {
+    vi.spyOn(navigator, "languages", "get").mockReturnValue(["en-GB"]);
+    setLanguage("en");
+    expect(formatDateTime("2027-03-29T20:21:17")).toBe("Mon 29 Mar, 20:21");
+    expect(formatDate("2026-02-01")).toBe("1 Feb 2026");
+    expect(formatNumber(1234.5)).toBe("1,234.5");
+  });
+
+  it("takes a locale given over the UI's", () => {
+    setLanguage("fr");
+    expect(formatDate("2026-02-01", { locale: "en-US" })).toBe("Feb 1, 2026");
+    expect(formatNumber(1234.5, { locale: "en-US" })).toBe("1,234.5");
   });
 });

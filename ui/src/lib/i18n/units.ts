@@ -1,12 +1,24 @@
-// Dates, sizes and counts in words for the learner. Pure, so it is unit-tested directly. Numbers
-// and dates follow the computer's locale (as the rest of the UI does); unit names and plural forms
+// Dates, sizes and counts in words for the learner. Pure but for the UI's language, so it is
+// unit-tested directly. Numbers and dates follow the language chosen in Settings (`formatLocale`:
+// the computer's regional format when it speaks that language), read at each call, so text
+// formatted in a template or `$derived` follows a change of language; unit names and plural forms
 // come from the messages, so a translation can say "Mo" instead of "MB". `locale` is for tests.
 import { format } from "./format";
-import { t, type Messages } from "./index";
+import { formatLocale, t, type Messages } from "./index";
 
 export interface LocaleOptions {
-  /** A BCP 47 tag; the computer's own when absent. */
+  /** A BCP 47 tag; the UI's (`formatLocale()`) when absent. */
   locale?: string;
+}
+
+/** The locale `options` ask for, else the UI's. */
+export function localeOf(options: LocaleOptions = {}): string {
+  return options.locale ?? formatLocale();
+}
+
+/** A number in the UI's locale: "1,234" in English, "1 234" in French. */
+export function formatNumber(value: number, options: LocaleOptions = {}): string {
+  return value.toLocaleString(localeOf(options));
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -22,7 +34,7 @@ export function formatDate(iso: string, options: LocaleOptions = {}): string {
   const [, year, month, day] = match;
   const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
   if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleDateString(options.locale, {
+  return date.toLocaleDateString(localeOf(options), {
     year: "numeric",
     month: "short",
     day: "numeric",
@@ -70,7 +82,7 @@ function unitFor(bytes: number): SizeUnit {
 }
 
 function number(bytes: number, unit: SizeUnit, options: LocaleOptions): string {
-  return (bytes / unit.bytes).toLocaleString(options.locale, {
+  return (bytes / unit.bytes).toLocaleString(localeOf(options), {
     minimumFractionDigits: unit.digits,
     maximumFractionDigits: unit.digits,
   });
@@ -106,7 +118,7 @@ export function formatFileSize(
     const unit: SizeUnit = { bytes: MIB, digits: safe % MIB === 0 ? 0 : 1, message: "fileSizeMB" };
     return format(messages[unit.message], { n: number(safe, unit, options) });
   }
-  return format(messages.fileSizeKB, { n: Math.ceil(safe / KIB).toLocaleString(options.locale) });
+  return format(messages.fileSizeKB, { n: formatNumber(Math.ceil(safe / KIB), options) });
 }
 
 /**
@@ -140,7 +152,7 @@ export function plural(
 ): string {
   const rule = new Intl.PluralRules(messages.locale).select(count);
   const template = rule === "one" ? forms.one : forms.other;
-  return format(template, { count: count.toLocaleString(options.locale) });
+  return format(template, { count: formatNumber(count, options) });
 }
 
 /** Options for an instant (a moment, not a calendar day): shown in the learner's time zone. */
@@ -151,7 +163,7 @@ export interface InstantOptions extends LocaleOptions {
 
 /** The day of an instant (unix ms) in the learner's time zone and format, e.g. "15 Jan 2026". */
 export function formatDay(ms: number, options: InstantOptions = {}): string {
-  return new Date(ms).toLocaleDateString(options.locale, {
+  return new Date(ms).toLocaleDateString(localeOf(options), {
     year: "numeric",
     month: "short",
     day: "numeric",
@@ -167,7 +179,7 @@ export function formatPercent(share: number, options: LocaleOptions = {}): strin
   const safe = Number.isFinite(share) ? Math.min(Math.max(share, 0), 1) : 0;
   // Scaled first so binary fractions (0.29 * 100 = 28.999…) do not lose a point.
   const whole = Math.floor(Math.round(safe * 10_000) / 100);
-  return (whole / 100).toLocaleString(options.locale, { style: "percent" });
+  return (whole / 100).toLocaleString(localeOf(options), { style: "percent" });
 }
 
 /** A place in a video or audio as a player shows it: "1:23", "1:02:03". */
@@ -195,8 +207,8 @@ export function formatDuration(
   const hours = Math.floor(totalMinutes / 60);
   const minutes = totalMinutes % 60;
   const values = {
-    hours: hours.toLocaleString(options.locale),
-    minutes: minutes.toLocaleString(options.locale),
+    hours: formatNumber(hours, options),
+    minutes: formatNumber(minutes, options),
   };
   if (hours === 0) return format(messages.durationMinutes, values);
   if (minutes === 0) return format(messages.durationHours, values);
@@ -216,7 +228,7 @@ export function formatMinutes(
   // formatDuration says something for every positive whole minute, and nothing for none.
   return (
     formatDuration(whole * 60, options, messages) ??
-    format(messages.durationMinutes, { minutes: (0).toLocaleString(options.locale) })
+    format(messages.durationMinutes, { minutes: formatNumber(0, options) })
   );
 }
 
@@ -260,7 +272,7 @@ function civilDateTime(iso: string): Date | null {
 export function formatLongDate(iso: string, options: LocaleOptions = {}): string {
   const date = civilDate(iso);
   if (!date) return iso;
-  return date.toLocaleDateString(options.locale, {
+  return date.toLocaleDateString(localeOf(options), {
     weekday: "long",
     day: "numeric",
     month: "long",
@@ -283,7 +295,7 @@ export function formatWeekDates(
   if (!from || !to || to < from) {
     return format(messages.datesRange, { starts: monday, ends: sunday });
   }
-  return new Intl.DateTimeFormat(options.locale, {
+  return new Intl.DateTimeFormat(localeOf(options), {
     day: "numeric",
     month: "short",
     year: "numeric",
@@ -299,7 +311,7 @@ export function formatWeekDates(
 export function formatDateTime(civil: string, options: LocaleOptions = {}): string {
   const date = civilDateTime(civil);
   if (!date) return civil;
-  return date.toLocaleString(options.locale, {
+  return date.toLocaleString(localeOf(options), {
     weekday: "short",
     day: "numeric",
     month: "short",
