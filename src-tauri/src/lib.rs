@@ -199,8 +199,11 @@ fn init_logging() {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     // Logs go to stderr and, scrubbed, to the in-memory ring the learner may export in a support
-    // bundle. Tauri prints its invoke key to stderr itself on a mismatch (not through tracing), so
-    // it never reaches the ring.
+    // bundle. `try_init` also bridges the `log` crate (tauri and its plugins log through it) into
+    // tracing, so their records reach the ring too. On an invoke-key mismatch Tauri 2.12 prints
+    // `__TAURI_INVOKE_KEY__ expected <key> but received <value>` with `eprintln!` (its `tracing`
+    // feature is off), so the key goes to stderr only; were it to come through tracing or `log`,
+    // `log_ring::scrub` blanks it.
     let stderr = tracing_subscriber::fmt::layer()
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
@@ -216,7 +219,10 @@ fn init_logging() {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use tauri::ipc::{Origin, RuntimeAuthority};
+    use tauri::scope::fs::Pattern;
 
     /// The command names in `generate_handler!` in [`super::run`], read from this file's source.
     fn registered_commands() -> BTreeSet<&'static str> {
@@ -272,5 +278,304 @@ mod tests {
                 "the main UI needs {wanted}"
             );
         }
+    }
+
+    /// The committed record of what every webview may call, as Tauri resolves it.
+    const SNAPSHOT: &str = "src-tauri/capabilities.snapshot.json";
+
+    /// Plugins the app drives from Rust only: no webview may reach any of their commands.
+    const RUST_ONLY_PLUGINS: [&str; 5] = ["updater", "store", "dialog", "opener", "notification"];
+
+    /// The webviews probed: the app's UI, course content, and a label nothing should know.
+    const PROBED_WEBVIEWS: [&str; 3] =
+        ["main", crate::content::CONTENT_LABEL, "some-other-webview"];
+
+    /// A file the build script (tauri-build) generated in `gen/schemas/`.
+    fn generated(name: &str) -> serde_json::Value {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("gen/schemas")
+            .join(name);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|error| panic!("the build script writes {}: {error}", path.display()));
+        serde_json::from_str(&text).expect("generated JSON parses")
+    }
+
+    /// The capabilities as the build script compiled them, by identifier.
+    fn compiled_capabilities() -> serde_json::Map<String, serde_json::Value> {
+        generated("capabilities.json")
+            .as_object()
+            .expect("capabilities.json is an object")
+            .clone()
+    }
+
+    /// Every command any ACL manifest (the app's and each plugin's) names, spelled as the runtime
+    /// authority keys them (`get_app_info`, `plugin:event|listen`, `plugin:updater|check`).
+    fn every_known_command() -> BTreeSet<String> {
+        let mut commands: BTreeSet<String> = registered_commands()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let manifests = generated("acl-manifests.json");
+        for (key, manifest) in manifests.as_object().expect("manifests by plugin") {
+            let permissions = manifest["permissions"].as_object().into_iter().flatten();
+            for (_, permission) in permissions {
+                for list in ["allow", "deny"] {
+                    let names = permission["commands"][list]
+                        .as_array()
+                        .into_iter()
+                        .flatten();
+                    for name in names.filter_map(|name| name.as_str()) {
+                        commands.insert(if key == tauri::utils::acl::APP_ACL_KEY {
+                            name.to_owned()
+                        } else {
+                            let plugin = key.strip_prefix("core:").unwrap_or(key);
+                            format!("plugin:{plugin}|{name}")
+                        });
+                    }
+                }
+            }
+        }
+        commands
+    }
+
+    /// The commands the runtime authority lets `webview` (alone in a window of the same label, as
+    /// content windows are) call from `origin`. Also checks no grant came through a window pattern.
+    fn reachable(
+        authority: &RuntimeAuthority,
+        commands: &BTreeSet<String>,
+        webview: &str,
+        origin: &Origin,
+    ) -> Vec<String> {
+        let mut reachable = Vec::new();
+        for command in commands {
+            if let Some(grants) = authority.resolve_access(command, webview, webview, origin) {
+                for grant in &grants {
+                    assert!(
+                        grant.windows.is_empty(),
+                        "{command} is granted by window label ({:?}): a window grant reaches \
+                         every webview in the window, course content included",
+                        grant.windows
+                    );
+                }
+                reachable.push(command.clone());
+            }
+        }
+        reachable
+    }
+
+    /// What the snapshot records: the capability files, each compiled capability, and the commands
+    /// each probed webview reaches from a local (app or custom-scheme) and a remote origin.
+    fn resolved_grants() -> serde_json::Value {
+        let mut context: tauri::Context<tauri::Wry> = tauri::generate_context!();
+        let authority = context.runtime_authority_mut();
+        let commands = every_known_command();
+        let remote = Origin::Remote {
+            url: "https://example.com/".parse().unwrap(),
+        };
+        let mut webviews = serde_json::Map::new();
+        for webview in PROBED_WEBVIEWS {
+            webviews.insert(
+                webview.to_owned(),
+                serde_json::json!({
+                    "local": reachable(authority, &commands, webview, &Origin::Local),
+                    "remote": reachable(authority, &commands, webview, &remote),
+                }),
+            );
+        }
+        let mut capabilities = compiled_capabilities();
+        for capability in capabilities.values_mut() {
+            if let Some(permissions) = capability["permissions"].as_array_mut() {
+                permissions.sort_by_key(|permission| permission.to_string());
+            }
+            if let Some(capability) = capability.as_object_mut() {
+                capability.remove("description");
+            }
+        }
+        serde_json::json!({
+            "capability_files": capability_files(),
+            "capabilities": capabilities,
+            "reachable_commands": webviews,
+        })
+    }
+
+    /// The file names in `src-tauri/capabilities/`.
+    fn capability_files() -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/capabilities");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn only_the_main_capability_exists_and_no_grant_uses_windows() {
+        assert_eq!(
+            capability_files(),
+            ["main.json"],
+            "one capability file, for the main UI; course content must get none"
+        );
+        let config: serde_json::Value =
+            serde_json::from_str(include_str!("../../tauri.conf.json")).unwrap();
+        assert_eq!(
+            config["app"]["security"]["capabilities"],
+            serde_json::json!(["main"]),
+            "tauri.conf.json enables exactly the main capability"
+        );
+        let capabilities = compiled_capabilities();
+        assert_eq!(
+            capabilities.keys().collect::<Vec<_>>(),
+            ["main"],
+            "the build script compiled exactly the main capability"
+        );
+        for (id, capability) in &capabilities {
+            assert!(
+                capability.get("windows").is_none(),
+                "capability {id} uses \"windows\": that grant leaks to every webview of the \
+                 window, course content included; scope it with \"webviews\""
+            );
+            for pattern in capability["webviews"].as_array().into_iter().flatten() {
+                let pattern = pattern.as_str().unwrap();
+                assert!(
+                    !Pattern::new(pattern)
+                        .unwrap()
+                        .matches(crate::content::CONTENT_LABEL),
+                    "capability {id}'s webview pattern {pattern:?} matches the course content \
+                     label {:?}: hostile course pages would get its commands",
+                    crate::content::CONTENT_LABEL
+                );
+            }
+            for permission in capability["permissions"].as_array().into_iter().flatten() {
+                let name = permission
+                    .as_str()
+                    .or_else(|| permission["identifier"].as_str())
+                    .unwrap_or_default();
+                assert!(
+                    !RUST_ONLY_PLUGINS
+                        .iter()
+                        .any(|plugin| name.starts_with(&format!("{plugin}:"))),
+                    "capability {id} grants {name}; that plugin is driven from Rust only"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn resolved_capability_grants_reach_main_only_and_match_the_snapshot() {
+        let grants = resolved_grants();
+        let reachable = &grants["reachable_commands"];
+        let main: BTreeSet<&str> = reachable["main"]["local"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|command| command.as_str())
+            .collect();
+        for command in registered_commands() {
+            assert!(
+                main.contains(command),
+                "the main UI calls {command}, but the resolved ACL does not let it"
+            );
+        }
+        for (webview, by_origin) in reachable.as_object().unwrap() {
+            for (origin, commands) in by_origin.as_object().unwrap() {
+                let commands = commands.as_array().unwrap();
+                if webview != "main" || origin != "local" {
+                    assert!(
+                        commands.is_empty(),
+                        "webview {webview} ({origin} origin) must reach no command, reaches \
+                         {commands:?}"
+                    );
+                }
+                for command in commands.iter().filter_map(|command| command.as_str()) {
+                    assert!(
+                        !RUST_ONLY_PLUGINS
+                            .iter()
+                            .any(|plugin| command.starts_with(&format!("plugin:{plugin}|"))),
+                        "webview {webview} reaches {command}; that plugin is driven from Rust only"
+                    );
+                }
+            }
+        }
+
+        let generated = format!("{}\n", serde_json::to_string_pretty(&grants).unwrap());
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SNAPSHOT);
+        if std::env::var_os("CARREL_UPDATE_CAPABILITIES").is_some() {
+            std::fs::write(&path, &generated).unwrap();
+        }
+        let Ok(committed) = std::fs::read_to_string(&path) else {
+            panic!(
+                "{SNAPSHOT} is missing. Run `CARREL_UPDATE_CAPABILITIES=1 cargo test -p carrel \
+                 --lib capabilit` and commit it."
+            );
+        };
+        if committed != generated {
+            let old: BTreeMap<&str, usize> = count_lines(&committed);
+            let new: BTreeMap<&str, usize> = count_lines(&generated);
+            let mut diff = Vec::new();
+            for (line, n) in &old {
+                if new.get(line).copied().unwrap_or(0) < *n {
+                    diff.push(format!("- {}", line.trim()));
+                }
+            }
+            for (line, n) in &new {
+                if old.get(line).copied().unwrap_or(0) < *n {
+                    diff.push(format!("+ {}", line.trim()));
+                }
+            }
+            panic!(
+                "the webviews' grants changed from {SNAPSHOT} (- committed, + now):\n{}\n\
+                 If the change is intended, run `CARREL_UPDATE_CAPABILITIES=1 cargo test -p carrel \
+                 --lib capabilit` and commit the snapshot with the change.",
+                if diff.is_empty() {
+                    "  (same lines, different order or layout)".to_owned()
+                } else {
+                    diff.join("\n")
+                }
+            );
+        }
+    }
+
+    /// The probe above is only as good as its view of globs and window grants: a capability for
+    /// webview "*" must show up as course content reaching a command, and a window grant must trip
+    /// the window check.
+    #[test]
+    fn the_capability_probe_sees_glob_and_window_grants() {
+        let mut context: tauri::Context<tauri::Wry> = tauri::generate_context!();
+        let authority = context.runtime_authority_mut();
+        let commands = every_known_command();
+        let content = crate::content::CONTENT_LABEL;
+        authority
+            .add_capability(
+                tauri::ipc::CapabilityBuilder::new("everyone")
+                    .webview("*")
+                    .permission("allow-get-app-info"),
+            )
+            .unwrap();
+        assert_eq!(
+            reachable(authority, &commands, content, &Origin::Local),
+            ["get_app_info"],
+            "a \"*\" webview grant reaches course content"
+        );
+        authority
+            .add_capability(
+                tauri::ipc::CapabilityBuilder::new("by-window")
+                    .window(content)
+                    .permission("allow-list-courses"),
+            )
+            .unwrap();
+        let probe = std::panic::catch_unwind(|| {
+            reachable(authority, &commands, content, &Origin::Local);
+        });
+        assert!(probe.is_err(), "a window grant must fail the probe");
+    }
+
+    /// How often each line occurs in `text`.
+    fn count_lines(text: &str) -> BTreeMap<&str, usize> {
+        let mut counts = BTreeMap::new();
+        for line in text.lines() {
+            *counts.entry(line).or_insert(0) += 1;
+        }
+        counts
     }
 }
