@@ -477,6 +477,30 @@ mod tests {
             }
         }
 
+        /// The same after normalising the joined path lexically, the way a file system resolves
+        /// it, with `\\` read as a separator too (as Windows does): `..` never climbs above the
+        /// root, and no component becomes a drive, a device or an empty name. Any string is tried,
+        /// not only attack pieces.
+        #[test]
+        fn an_accepted_name_stays_under_the_root_after_normalisation(
+            raw in prop_oneof![hostile_name(), any::<String>(), r"[./\\:a-zA-Z~ ]{0,24}"]
+        ) {
+            if let Ok(name) = EntryName::parse(&raw) {
+                let root = ["srv", "carrel", "content", "staging"];
+                let mut resolved: Vec<&str> = root.to_vec();
+                for part in name.as_str().split(['/', '\\']) {
+                    match part {
+                        "" | "." => prop_assert!(false, "{:?} has an empty or . part", raw),
+                        ".." => { resolved.pop(); }
+                        part => resolved.push(part),
+                    }
+                }
+                prop_assert!(resolved.len() > root.len(), "{:?} resolves to the root or above", raw);
+                prop_assert_eq!(&resolved[..root.len()], &root[..], "{:?} leaves the root", raw);
+                prop_assert!(!raw.contains(':'), "{:?} could name a drive or a stream", raw);
+            }
+        }
+
         /// Names made of safe components are always accepted.
         #[test]
         fn safe_names_are_accepted(parts in prop::collection::vec(r"[a-z0-9_-]{1,12}(\.[a-z]{1,4})?", 1..=MAX_DEPTH)) {

@@ -154,7 +154,32 @@ pub fn decode_path(path: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// A content-scheme path decodes to as many segments as it has, none with a separator in
+        /// it, so an escape can never make one segment into two (or into `a\\b` for Windows).
+        /// The decoded path is then only looked up in the store's index, never joined to a folder.
+        #[test]
+        fn a_decoded_path_keeps_its_segments(raw in prop_oneof![
+            any::<String>(),
+            r"([a-z.]{0,3}|%2[fF]|%5[cC]|%2[eE]|%[0-9a-fA-F]{2}|%|/|\\\\){0,12}",
+        ]) {
+            if let Some(decoded) = decode_path(&raw) {
+                prop_assert_eq!(decoded.split('/').count(), raw.split('/').count());
+                prop_assert!(!decoded.contains('\\'), "{:?} decoded to {:?}", raw, decoded);
+            }
+        }
+
+        /// Every path, however odd, survives encoding and decoding unchanged.
+        #[test]
+        fn any_path_round_trips(path in any::<String>()) {
+            prop_assume!(!path.contains('\\'));
+            prop_assert_eq!(decode_path(&encode_path(&path)), Some(path));
+        }
+    }
 
     #[test]
     fn paths_round_trip_and_encoded_separators_are_refused() {
