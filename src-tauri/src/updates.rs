@@ -143,20 +143,10 @@ pub async fn check(
         .endpoints(vec![endpoint])
         .and_then(|builder| builder.build())
         .map_err(|error| UpdateError::Check(error.to_string()))?;
-    let update = updater
+    updater
         .check()
         .await
-        .map_err(|error| UpdateError::Check(error.to_string()))?;
-    // The comparator above decided; this says so again where a reader of this function looks.
-    Ok(update.filter(|update| {
-        match (
-            semver::Version::parse(&update.current_version),
-            semver::Version::parse(&update.version),
-        ) {
-            (Ok(current), Ok(offered)) => newer_only(&current, &offered),
-            _ => false,
-        }
-    }))
+        .map_err(|error| UpdateError::Check(error.to_string()))
 }
 
 /// Asks a running download to stop.

@@ -219,13 +219,10 @@ fn attachments_in(
         "SELECT sha256, name, size FROM draft_attachments WHERE course_id = ?1 AND item_id = ?2
          ORDER BY added_ms, rowid",
     )?
-    .query_map(params![item.course_id, item.item_id], |row| {
-        Ok(AttachmentInfo {
-            sha256: row.get(0)?,
-            name: row.get(1)?,
-            size: row.get::<_, i64>(2)? as u64,
-        })
-    })?
+    .query_map(
+        params![item.course_id, item.item_id],
+        AttachmentInfo::from_row,
+    )?
     .collect()
 }
 

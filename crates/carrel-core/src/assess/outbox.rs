@@ -69,6 +69,17 @@ pub struct AttachmentInfo {
     pub size: u64,
 }
 
+impl AttachmentInfo {
+    /// Reads one from a row selecting `sha256, name, size`, in that order.
+    pub(crate) fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            sha256: row.get(0)?,
+            name: row.get(1)?,
+            size: row.get::<_, i64>(2)? as u64,
+        })
+    }
+}
+
 /// One submission, as the Outbox screen lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -239,13 +250,7 @@ pub(crate) fn attachments_in(
     tx.prepare_cached(
         "SELECT sha256, name, size FROM outbox_attachments WHERE outbox_id = ?1 ORDER BY rowid",
     )?
-    .query_map([id], |row| {
-        Ok(AttachmentInfo {
-            sha256: row.get(0)?,
-            name: row.get(1)?,
-            size: row.get::<_, i64>(2)? as u64,
-        })
-    })?
+    .query_map([id], AttachmentInfo::from_row)?
     .collect()
 }
 
