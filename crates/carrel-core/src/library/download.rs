@@ -81,6 +81,27 @@ fn io(operation: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Do
     }
 }
 
+/// A write of the package into `dir` failed: a full disk is [`ImportError::NoSpace`] (the learner
+/// is told to free space; what arrived is kept for a resume), anything else [`DownloadError::Io`].
+fn write_error(
+    partial: &Path,
+    dir: &Path,
+    still_needed: u64,
+) -> impl FnOnce(std::io::Error) -> DownloadError {
+    let (partial, dir) = (partial.to_owned(), dir.to_owned());
+    move |source| {
+        if source.kind() == std::io::ErrorKind::StorageFull {
+            ImportError::NoSpace {
+                needed: still_needed.div_ceil(1_000_000),
+                available: fs4::available_space(&dir).unwrap_or(0) / 1_000_000,
+            }
+            .into()
+        } else {
+            io("write", &partial)(source)
+        }
+    }
+}
+
 fn network(error: reqwest::Error) -> DownloadError {
     DownloadError::Network(error.to_string())
 }
@@ -247,7 +268,8 @@ pub async fn download_package(
             let _ = std::fs::remove_file(&partial);
             return Err(DownloadError::Corrupt);
         }
-        file.write_all(&chunk).map_err(io("write", &partial))?;
+        file.write_all(&chunk)
+            .map_err(write_error(&partial, dir, total - written))?;
         hasher.update(&chunk);
         written += chunk.len() as u64;
         progress(TaskProgress {
@@ -256,7 +278,8 @@ pub async fn download_package(
             total_bytes: total,
         });
     }
-    file.sync_all().map_err(io("write", &partial))?;
+    file.sync_all()
+        .map_err(write_error(&partial, dir, total - written))?;
     drop(file);
     let hash = carrel_package::archive::hex(&hasher.finalize());
     if written != total || hash != course.package_sha256 {

@@ -415,7 +415,22 @@ impl Library {
             })
         };
         let options = import_options(trust, &report, cancel);
-        Ok(self.store.import_file(path, &options)?.into())
+        match self.store.import_file(path, &options) {
+            Ok(outcome) => Ok(outcome.into()),
+            // The disk filled up while the files were written (the check before starting
+            // passed): the same clear refusal as when it was full from the start.
+            Err(ImportError::Store(StoreError::Io { source, .. }))
+                if source.kind() == std::io::ErrorKind::StorageFull =>
+            {
+                Err(ImportError::NoSpace {
+                    needed: std::fs::metadata(path)
+                        .map_or(0, |m| m.len())
+                        .div_ceil(1_000_000),
+                    available: fs4::available_space(self.store.root()).unwrap_or(0) / 1_000_000,
+                })
+            }
+            Err(error) => Err(error),
+        }
     }
 }
 

@@ -47,7 +47,19 @@ const MIGRATIONS: &[&str] = &[
 pub enum ProgressError {
     /// SQLite failed. [`ProgressDb::open_or_recover`] takes it, from opening, for a damaged file.
     #[error("the progress database failed: {0}")]
-    Db(#[from] rusqlite::Error),
+    Db(rusqlite::Error),
+    /// The disk is full (SQLite's `SQLITE_FULL`): the write was rolled back, nothing saved before
+    /// it is lost, and the file is not damaged.
+    #[error(
+        "the disk is full, so this was not saved; everything saved before is kept. Free some disk space and try again"
+    )]
+    DiskFull,
+    /// Reading or writing the disk failed (SQLite's `SQLITE_IOERR`, e.g. an `fsync` that
+    /// failed): the write was rolled back and not saved.
+    #[error(
+        "Carrel could not write to the disk (an input/output error), so this was not saved; everything saved before is kept. Try again; if it keeps happening, the disk may be failing: copy your data folder elsewhere"
+    )]
+    DiskError(rusqlite::Error),
     /// Upgrading a file from an earlier Carrel failed; it was rolled back and the file left as it
     /// was.
     #[error(
@@ -91,6 +103,16 @@ pub enum ProgressError {
         /// Why.
         source: std::io::Error,
     },
+}
+
+impl From<rusqlite::Error> for ProgressError {
+    fn from(error: rusqlite::Error) -> Self {
+        match error.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => Self::DiskFull,
+            Some(ErrorCode::SystemIoFailure) => Self::DiskError(error),
+            _ => Self::Db(error),
+        }
+    }
 }
 
 /// What kind of learner action an event records.
@@ -322,11 +344,13 @@ impl ProgressDb {
             Err(
                 error @ (ProgressError::TooNew { .. }
                 | ProgressError::MigrationFailed { .. }
-                | ProgressError::InUse { .. }),
+                | ProgressError::InUse { .. }
+                | ProgressError::DiskFull),
             ) => {
                 return Err(error);
             }
-            Err(ProgressError::Io { .. }) | Ok((_, false)) | Err(ProgressError::Db(_)) => {}
+            Err(ProgressError::Io { .. } | ProgressError::Db(_) | ProgressError::DiskError(_))
+            | Ok((_, false)) => {}
         }
         let moved_to = path.with_extension(format!("damaged-{}.sqlite3", now_ms()));
         for suffix in ["", "-wal", "-shm"] {

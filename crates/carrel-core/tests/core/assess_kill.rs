@@ -109,22 +109,8 @@ fn kill_9_while_answering_and_submitting_loses_nothing_and_queues_nothing_twice(
         assert_eq!(integrity, "ok", "trial {trial}");
         let (stored_answers, attempts_closed, outbox_rows, draft_text) = db
             .transact(|tx| {
-                let answers = tx
-                    .prepare("SELECT attempt_id, question_id, answer FROM answers")?
-                    .query_map([], |row| {
-                        Ok((
-                            row.get::<_, String>(0)?,
-                            row.get::<_, String>(1)?,
-                            row.get::<_, String>(2)?,
-                        ))
-                    })?
-                    .collect::<Result<Vec<_>, _>>()?;
-                let closed = tx
-                    .prepare("SELECT id, submitted_ms IS NOT NULL FROM attempts")?
-                    .query_map([], |row| {
-                        Ok((row.get::<_, String>(0)?, row.get::<_, bool>(1)?))
-                    })?
-                    .collect::<Result<Vec<_>, _>>()?;
+                let answers = stored_answers(tx)?;
+                let closed = attempts_closed(tx)?;
                 let outbox = tx
                     .prepare("SELECT id, kind, source, payload, payload_sha256 FROM outbox")?
                     .query_map([], |row| {
@@ -231,6 +217,24 @@ fn kill_9_while_answering_and_submitting_loses_nothing_and_queues_nothing_twice(
         drafts_submitted.len(),
         refusals
     );
+}
+
+/// Every stored answer as `(attempt, question, answer JSON)`.
+pub(crate) fn stored_answers(
+    tx: &rusqlite::Transaction<'_>,
+) -> rusqlite::Result<Vec<(String, String, String)>> {
+    tx.prepare("SELECT attempt_id, question_id, answer FROM answers")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect()
+}
+
+/// Every attempt with whether it was submitted (closed).
+pub(crate) fn attempts_closed(
+    tx: &rusqlite::Transaction<'_>,
+) -> rusqlite::Result<Vec<(String, bool)>> {
+    tx.prepare("SELECT id, submitted_ms IS NOT NULL FROM attempts")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect()
 }
 
 /// The child's work: answers and submits until it is killed.

@@ -265,9 +265,12 @@ async fn resets_in_the_middle_of_a_file_resume_from_the_servers_offset() {
         assert_eq!(laptop.entry().state, OutboxState::Queued);
     }
     assert_delivered(&laptop, &server);
+    // At least one cut and one resumption. How many rounds it takes depends on whether the
+    // HTTP client reuses a connection for the next chunk (the cut counts bytes per connection),
+    // which is up to its pool's timing.
     assert!(
-        resumed_at.len() >= 3 && resumed_at.iter().skip(1).all(|&offset| offset > 0),
-        "the file went through in at least three pieces, each resumed: {resumed_at:?}"
+        resumed_at.len() >= 2 && resumed_at.iter().skip(1).all(|&offset| offset > 0),
+        "the file went through in at least two pieces, each resumed: {resumed_at:?}"
     );
 
     // Everything the client sent through the proxy, requests and bodies, every round.
