@@ -20,6 +20,7 @@ pub fn generate() -> Result<Vec<(String, String)>, ExportError> {
     let cfg = Config::new();
     Ok(vec![
         one::<crate::commands::app::AppInfo>(&cfg)?,
+        one::<crate::ipc_guard::ContentGuard>(&cfg)?,
         one::<crate::settings::Settings>(&cfg)?,
         one::<crate::settings::SettingsChange>(&cfg)?,
         one::<crate::settings::Language>(&cfg)?,

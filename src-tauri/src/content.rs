@@ -21,6 +21,7 @@ use tauri::http::{Request, Response, StatusCode};
 use tauri::{AppHandle, Manager, Runtime, UriSchemeContext, UriSchemeResponder, WebviewUrl};
 
 use crate::events;
+use crate::ipc_guard;
 use crate::state::AppState;
 
 /// The custom scheme course content is served on.
@@ -78,16 +79,17 @@ fn respond<R: Runtime>(
     // Only the content window reads course files, and only those of the course it shows.
     if label != CONTENT_LABEL {
         tracing::warn!(label, "content request from another webview refused");
-        return status(StatusCode::FORBIDDEN);
+        return refused(StatusCode::FORBIDDEN);
     }
     if let Some(route) = request.uri().path().strip_prefix(APP_PREFIX) {
         return app_route(app, &state, route, request);
     }
     let Some((course, path)) = parse_path(request.uri().path()) else {
-        return status(StatusCode::NOT_FOUND);
+        return refused(StatusCode::NOT_FOUND);
     };
     if state.open_course().get().as_deref() != Some(course.as_str()) {
-        return status(StatusCode::FORBIDDEN);
+        tracing::info!(course, "a request for another course's files refused");
+        return refused(StatusCode::FORBIDDEN);
     }
     let mut response = content::serve(
         &state.library(),
@@ -96,11 +98,23 @@ fn respond<R: Runtime>(
         request.method(),
         request.headers(),
     );
+    if matches!(
+        response.status(),
+        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+    ) {
+        ipc_guard::content_request_refused();
+    }
     response.headers_mut().insert(
         "Cross-Origin-Opener-Policy",
         tauri::http::HeaderValue::from_static("same-origin"),
     );
     response
+}
+
+/// A refusal of a content-scheme request, counted (see [`ipc_guard`]).
+fn refused(code: StatusCode) -> Response<Vec<u8>> {
+    ipc_guard::content_request_refused();
+    status(code)
 }
 
 /// What the content window shows: a course file as it is, or one of the app's viewers for it.
@@ -165,7 +179,20 @@ pub fn open<R: Runtime>(
     let allowed: Vec<String> = std::iter::once(base_url().to_owned())
         .chain(state.media_server().map(|media| media.base()))
         .collect();
-    tauri::WebviewWindowBuilder::new(app, CONTENT_LABEL, WebviewUrl::CustomProtocol(parsed))
+    let mut builder =
+        tauri::WebviewWindowBuilder::new(app, CONTENT_LABEL, WebviewUrl::CustomProtocol(parsed));
+    if let Some(proxy) = state
+        .media_server()
+        .and_then(|media| media.origin().parse().ok())
+    {
+        // Every http(s) and WebSocket connection the window's engine opens goes to the media
+        // server as its proxy, which answers only requests for its own address: no course page
+        // can open a connection to any other host. WebKit connects ahead to a link's host while
+        // Carrel's navigation handler is still deciding, so refusing the navigation alone is not
+        // enough (the hostile-course test saw those connections).
+        builder = builder.proxy_url(proxy);
+    }
+    builder
         .title(title)
         .inner_size(1000.0, 760.0)
         .min_inner_size(480.0, 360.0)
@@ -173,11 +200,13 @@ pub fn open<R: Runtime>(
         .on_navigation(move |url| {
             let inside = allowed.iter().any(|base| url.as_str().starts_with(base));
             if !inside {
+                ipc_guard::navigation_blocked();
                 tracing::info!(%url, "course content tried to leave the course; blocked");
             }
             inside
         })
         .on_new_window(|url, _| {
+            ipc_guard::window_blocked();
             tracing::info!(%url, "course content tried to open a window; blocked");
             tauri::webview::NewWindowResponse::Deny
         })
@@ -319,14 +348,22 @@ fn report<R: Runtime>(
 /// The app's bundled viewer files (built into the UI bundle from `ui/public/`), with a policy
 /// that lets them load the open course's files and its media.
 fn bundled<R: Runtime>(app: &AppHandle<R>, state: &AppState, asset: &str) -> Response<Vec<u8>> {
-    if asset
-        .split('/')
-        .any(|segment| segment == ".." || segment.is_empty())
-    {
-        return status(StatusCode::NOT_FOUND);
+    // Tauri's resolver answers a missing asset with the app's own index.html (a fallback for
+    // single-page apps): only names the bundle really holds are looked up.
+    static BUNDLED: std::sync::OnceLock<std::collections::HashSet<String>> =
+        std::sync::OnceLock::new();
+    let bundled = BUNDLED.get_or_init(|| {
+        app.asset_resolver()
+            .iter()
+            .map(|(key, _)| key.trim_start_matches('/').to_owned())
+            .filter(|key| key.starts_with("viewer/") || key.starts_with("pdfjs/"))
+            .collect()
+    });
+    if !bundled.contains(asset) {
+        return refused(StatusCode::NOT_FOUND);
     }
     let Some(found) = app.asset_resolver().get(asset.to_owned()) else {
-        return status(StatusCode::NOT_FOUND);
+        return refused(StatusCode::NOT_FOUND);
     };
     let media = state.media_server().map(|m| m.origin()).unwrap_or_default();
     let policy = format!(

@@ -16,6 +16,7 @@ pub mod commands;
 pub mod content;
 pub mod error;
 pub mod events;
+pub mod ipc_guard;
 pub mod log_ring;
 pub mod progress;
 pub mod settings;
@@ -80,7 +81,7 @@ pub fn run() {
             tune_main_webview(app.handle());
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
+        .invoke_handler(ipc_guard::guard(tauri::generate_handler![
             commands::app::get_app_info,
             commands::app::set_server_url,
             commands::app::mark_interactive,
@@ -142,7 +143,7 @@ pub fn run() {
             commands::updates::download_update,
             commands::updates::cancel_update_download,
             commands::updates::install_update,
-        ])
+        ]))
         .build(tauri::generate_context!());
     match app {
         Ok(app) => app.run(|_, _| {}),

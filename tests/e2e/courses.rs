@@ -85,16 +85,17 @@ pub(crate) async fn serve_demo(dir: &Path) -> LoopbackServer {
 
 /// Downloads the demo course from the Library's catalogue and waits until it is installed.
 pub(crate) async fn download_demo(s: &carrel_e2e::Session) {
+    download_course(s, DEMO_ID).await;
+}
+
+/// Downloads course `id` from the Library's catalogue and waits until it is installed.
+pub(crate) async fn download_course(s: &carrel_e2e::Session, id: &str) {
     s.click("#nav-library").await.unwrap();
-    s.wait_for(&format!("#catalog-download-{DEMO_ID}"))
+    s.wait_for(&format!("#catalog-download-{id}"))
         .await
         .unwrap();
-    s.click(&format!("#catalog-download-{DEMO_ID}"))
-        .await
-        .unwrap();
-    s.wait_for(&format!("#course-open-{DEMO_ID}"))
-        .await
-        .unwrap();
+    s.click(&format!("#catalog-download-{id}")).await.unwrap();
+    s.wait_for(&format!("#course-open-{id}")).await.unwrap();
 }
 
 /// Opens the installed demo course's outline from the Library.

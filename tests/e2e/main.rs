@@ -46,6 +46,7 @@ impl Running {
 
 mod assess;
 mod courses;
+mod hostile;
 mod pdf;
 mod search;
 mod settings;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::Display;
 
-fn xdotool(display: &Display, args: &[&str]) -> anyhow::Result<String> {
+pub(crate) fn xdotool(display: &Display, args: &[&str]) -> anyhow::Result<String> {
     let output = Command::new("xdotool")
         .args(args)
         .env("DISPLAY", display.name())

@@ -15,9 +15,11 @@ pub mod driver;
 pub mod file_dialog;
 pub mod procs;
 pub mod session;
+pub mod wm;
 
 pub use display::Display;
 pub use driver::{AppHome, TauriDriver};
+pub use fantoccini::wd::WindowHandle;
 pub use session::Session;
 
 use std::net::TcpListener;

@@ -187,6 +187,11 @@ impl Session {
         Ok(self.client.switch_to_window(handle).await?)
     }
 
+    /// The handles of the open windows.
+    pub async fn windows(&self) -> anyhow::Result<Vec<fantoccini::wd::WindowHandle>> {
+        Ok(self.client.windows().await?)
+    }
+
     /// Runs asynchronous JavaScript (the last argument is the callback) and returns its result.
     pub async fn eval_async(&self, script: &str) -> anyhow::Result<serde_json::Value> {
         Ok(self.client.execute_async(script, vec![]).await?)

@@ -21,6 +21,8 @@ pub struct AppInfo {
     pub server_url_source: ServerUrlSource,
     /// The folder holding this installation's data.
     pub data_dir: String,
+    /// What course content tried this run and was stopped from doing.
+    pub content_guard: crate::ipc_guard::ContentGuard,
 }
 
 fn app_info(state: &AppState) -> AppInfo {
@@ -30,6 +32,7 @@ fn app_info(state: &AppState) -> AppInfo {
         server_url: server.url.to_string(),
         server_url_source: server.source,
         data_dir: state.data_dir().display().to_string(),
+        content_guard: crate::ipc_guard::snapshot(),
     }
 }
 

@@ -219,6 +219,7 @@ pub async fn export_support_bundle<R: Runtime>(
         server_status: serde_json::to_value(state.monitor().current()).unwrap_or_default(),
         sync_status: serde_json::to_value(state.sync().status()).unwrap_or_default(),
         signed_in: state.session().current().map(|s| s.account.login),
+        content_guard: serde_json::to_value(crate::ipc_guard::snapshot()).unwrap_or_default(),
         log: crate::log_ring::snapshot(),
     };
     let target = path.clone();

@@ -28,6 +28,13 @@ export function appInfo(overrides: Partial<AppInfo> = {}): AppInfo {
     serverUrl: SERVER,
     serverUrlSource: "settings",
     dataDir: "/home/learner/.local/share/org.carrel.desktop",
+    contentGuard: {
+      commandsReached: { main: 12 },
+      commandsRefused: 0,
+      navigationsBlocked: 0,
+      windowsBlocked: 0,
+      contentRequestsRefused: 0,
+    },
     ...overrides,
   };
 }

@@ -54,6 +54,8 @@ pub struct SupportFacts {
     pub sync_status: serde_json::Value,
     /// The signed-in login, if any.
     pub signed_in: Option<String>,
+    /// What course content tried this run and was stopped from doing (the app's counts).
+    pub content_guard: serde_json::Value,
     /// The recent log, already scrubbed of anything token-shaped.
     #[serde(skip)]
     pub log: Vec<String>,

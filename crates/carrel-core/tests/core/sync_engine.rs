@@ -437,6 +437,7 @@ fn an_exported_submission_holds_its_exact_bytes_and_the_support_bundle_no_secret
         server_status: serde_json::json!({"state": "offline"}),
         sync_status: serde_json::json!({"phase": "offline"}),
         signed_in: Some("ana".into()),
+        content_guard: serde_json::json!({"commandsReached": {"main": 3}, "navigationsBlocked": 1}),
         log: vec!["INFO sync: round failed".into()],
     };
     let bundle = dir.path().join("out").join("support.zip");
@@ -452,6 +453,11 @@ fn an_exported_submission_holds_its_exact_bytes_and_the_support_bundle_no_secret
         "no submission content in a support bundle"
     );
     assert!(text.contains(&entry.id), "each submission's state is there");
+    let about: serde_json::Value = serde_json::from_slice(&files[0].1).unwrap();
+    assert_eq!(
+        about["contentGuard"]["commandsReached"]["main"], 3,
+        "what course content was stopped from doing is in the bundle: {about}"
+    );
 }
 
 #[test]
