@@ -28,6 +28,7 @@ const COMMANDS: &[&str] = &[
     "take_notices",
     "repair_course",
     "open_course_file",
+    "open_external_link",
     "get_study_settings",
     "set_weekly_hours",
     "get_study_plan",

@@ -176,6 +176,7 @@ pub fn open<R: Runtime>(
         window.set_focus()?;
         return Ok(());
     }
+    let handle = app.clone();
     let allowed: Vec<String> = std::iter::once(base_url().to_owned())
         .chain(state.media_server().map(|media| media.base()))
         .collect();
@@ -202,6 +203,16 @@ pub fn open<R: Runtime>(
             if !inside {
                 ipc_guard::navigation_blocked();
                 tracing::info!(%url, "course content tried to leave the course; blocked");
+                if handle
+                    .state::<ExternalLinks>()
+                    .ask(url, std::time::Instant::now())
+                {
+                    events::emit_external_link(&handle, url.as_str());
+                    // The question is in the main window: bring it to the front.
+                    if let Some(main) = handle.get_webview_window("main") {
+                        let _ = main.set_focus();
+                    }
+                }
             }
             inside
         })
@@ -212,6 +223,58 @@ pub fn open<R: Runtime>(
         })
         .build()?;
     Ok(())
+}
+
+/// The website a course page last tried to open, waiting for the learner's answer in the main
+/// window (see [`events::EXTERNAL_LINK_REQUESTED`]): only http(s) addresses are offered, at most
+/// one every [`ExternalLinks::INTERVAL`] so a page cannot keep the question up, and only the
+/// address offered may be opened, once.
+#[derive(Debug, Default)]
+pub struct ExternalLinks(std::sync::Mutex<PendingLink>);
+
+#[derive(Debug, Default)]
+struct PendingLink {
+    url: Option<String>,
+    offered_at: Option<std::time::Instant>,
+}
+
+impl ExternalLinks {
+    /// The shortest time between two offers.
+    pub const INTERVAL: std::time::Duration = std::time::Duration::from_secs(3);
+
+    /// The content window tried to open `url` at `now`: whether to ask the learner.
+    pub fn ask(&self, url: &tauri::Url, now: std::time::Instant) -> bool {
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return false;
+        }
+        let mut pending = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if pending
+            .offered_at
+            .is_some_and(|at| now.saturating_duration_since(at) < Self::INTERVAL)
+        {
+            return false;
+        }
+        pending.url = Some(url.as_str().to_owned());
+        pending.offered_at = Some(now);
+        true
+    }
+
+    /// Takes the offered link if it is `url`: whether it may be opened.
+    pub fn take(&self, url: &str) -> bool {
+        let mut pending = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if pending.url.as_deref() == Some(url) {
+            pending.url = None;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 /// Where the app's own routes live on the scheme. Course ids cannot start with a dot, so no
@@ -409,6 +472,29 @@ mod tests {
             parse_path("/demo/../other/x"),
             Some(("demo".into(), "../other/x".into()))
         );
+    }
+
+    #[test]
+    fn only_web_links_are_offered_at_most_every_interval_and_opened_once() {
+        let links = ExternalLinks::default();
+        let at = std::time::Instant::now();
+        let url = |s: &str| -> tauri::Url { s.parse().unwrap() };
+        assert!(!links.ask(&url("file:///etc/passwd"), at));
+        assert!(!links.ask(&url("javascript:alert(1)"), at));
+        assert!(links.ask(&url("https://www.ilo.org/standards"), at));
+        // A page that keeps navigating does not keep the question up.
+        assert!(!links.ask(
+            &url("https://evil.example/"),
+            at + ExternalLinks::INTERVAL / 2
+        ));
+        assert!(
+            !links.take("https://evil.example/"),
+            "only the offered link opens"
+        );
+        assert!(links.take("https://www.ilo.org/standards"));
+        assert!(!links.take("https://www.ilo.org/standards"), "once");
+        assert!(links.ask(&url("http://example.org/b"), at + ExternalLinks::INTERVAL));
+        assert!(links.take("http://example.org/b"));
     }
 
     #[test]

@@ -125,6 +125,8 @@ pub mod codes {
     pub const UPDATE_FAILED: &str = "update_failed";
     /// The course library cannot move to the folder chosen.
     pub const LIBRARY_MOVE_REFUSED: &str = "library_move_refused";
+    /// A link the content window did not ask to open, or not a web address.
+    pub const LINK_REFUSED: &str = "link_refused";
 }
 
 #[cfg(test)]

@@ -16,6 +16,28 @@ pub const OUTBOX_CHANGED: &str = "outbox-changed";
 /// A new [`carrel_core::sync::engine::SyncStatus`] (payload).
 pub const SYNC_STATUS: &str = "sync-status";
 
+/// A course page tried to open a website (payload [`ExternalLink`]): the UI asks the learner
+/// whether to open it in their browser.
+pub const EXTERNAL_LINK_REQUESTED: &str = "external-link-requested";
+
+/// Payload of [`EXTERNAL_LINK_REQUESTED`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ExternalLink {
+    /// The http(s) address the page tried to open.
+    pub url: String,
+}
+
+/// Asks the main window to offer `url` to the learner.
+pub fn emit_external_link<R: tauri::Runtime>(app: &tauri::AppHandle<R>, url: &str) {
+    use tauri::Emitter;
+    let payload = ExternalLink {
+        url: url.to_owned(),
+    };
+    if let Err(error) = app.emit_to("main", EXTERNAL_LINK_REQUESTED, payload) {
+        tracing::warn!(%error, "cannot offer a course page's link to the UI");
+    }
+}
+
 /// Tells the main window the outbox changed.
 pub fn emit_outbox_changed<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
     use tauri::Emitter;

@@ -72,6 +72,7 @@ pub fn run() {
             let stored = update_service::read_stored(app.handle());
             state.apply_theme(app.handle(), stored.theme);
             app.manage(state);
+            app.manage(content::ExternalLinks::default());
             app.manage(update_service::UpdateService::new(
                 app.package_info().version.to_string(),
                 update_service::read_last_success(app.handle()),
@@ -102,6 +103,7 @@ pub fn run() {
             commands::courses::take_notices,
             commands::courses::repair_course,
             commands::courses::open_course_file,
+            commands::courses::open_external_link,
             commands::study::get_study_settings,
             commands::study::set_weekly_hours,
             commands::study::get_study_plan,

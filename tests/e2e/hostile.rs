@@ -153,7 +153,22 @@ async fn attack(
     let results = s.eval("return window.__hostile").await.unwrap();
     s.screenshot(id).await.unwrap();
     s.switch_to(main.clone()).await.unwrap();
+    decline_link_offer(s).await;
     serde_json::from_value(results).unwrap()
+}
+
+/// When the main window asks whether to open a website a course page tried to open, answers "Stay
+/// in Carrel" and returns the address it showed.
+async fn decline_link_offer(s: &Session) -> Option<String> {
+    if !s.exists("#external-link-dialog[open]").await.unwrap() {
+        return None;
+    }
+    let url = s.text("#external-link-url").await.unwrap();
+    s.click("#external-link-cancel").await.unwrap();
+    s.wait_until("!document.querySelector('#external-link-dialog[open]')")
+        .await
+        .unwrap();
+    Some(url)
 }
 
 /// Asserts that `results` has every name in `names` and that each outcome satisfies `ok`.
@@ -260,6 +275,8 @@ async fn a_hostile_course_reaches_no_command_and_no_network_and_leaves_the_app_u
     s.switch_to_window_at(&format!("{CONTENT}{HOSTILE_ID}/pages/navigation.html"))
         .await
         .unwrap();
+    // Past the pause between two offers of a link (the scripted attempts above had one).
+    tokio::time::sleep(Duration::from_secs(3)).await;
     for link in ["#click-remote", "#click-blank", "#click-file"] {
         s.click(link).await.unwrap();
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -275,7 +292,16 @@ async fn a_hostile_course_reaches_no_command_and_no_network_and_leaves_the_app_u
         2,
         "a link opened a window"
     );
+    // Instead, the main window asks whether to open the website in the browser; the learner
+    // stays.
     s.switch_to(main.clone()).await.unwrap();
+    s.wait_for("#external-link-dialog[open]").await.unwrap();
+    s.screenshot("link-offered").await.unwrap();
+    let offered = decline_link_offer(s).await.unwrap();
+    assert!(
+        offered.starts_with(&remote.url),
+        "the link offered is the page's: {offered}"
+    );
 
     let refresh = attack(s, &main, "meta-refresh").await;
     expect("meta-refresh", &refresh, &["meta-refresh"], |o| {

@@ -374,6 +374,36 @@ pub async fn open_course_item<R: Runtime>(
     .map_err(|error| CommandError::internal("The course content could not be opened", error))
 }
 
+/// Opens in the learner's web browser the website a course page tried to open, once the learner
+/// said yes in the main window. Only the address the content window last asked for, once, and
+/// only http(s) (see [`crate::content::ExternalLinks`]).
+#[tauri::command]
+pub fn open_external_link<R: Runtime>(
+    app: AppHandle<R>,
+    links: State<'_, crate::content::ExternalLinks>,
+    url: String,
+) -> Result<(), CommandError> {
+    use tauri_plugin_opener::OpenerExt;
+    if !links.take(&url) {
+        return Err(CommandError::new(
+            codes::LINK_REFUSED,
+            "This link is no longer waiting to be opened. Click it again in the course page.",
+        ));
+    }
+    app.opener()
+        .open_url(url.as_str(), None::<&str>)
+        .map_err(|error| {
+            tracing::warn!(%error, "no browser opened a course page's link");
+            CommandError::new(
+                codes::NO_APPLICATION,
+                format!(
+                    "No web browser on this computer opened the link. Copy it into a browser: \
+                     {url}"
+                ),
+            )
+        })
+}
+
 /// Opens a downloadable file of a course with the system's application for its type (the UI has
 /// asked the learner first), and records the item as done. The file is copied out of the store
 /// into `opened/<course>/` in the data folder; types that could run code are refused.

@@ -12,9 +12,11 @@ import {
   listOutbox,
   markNoticesSeen,
   onCourseFilesDropped,
+  onExternalLinkRequested,
   onOutboxChanged,
   onServerStatus,
   openCourseItem,
+  openExternalLink,
   setServerUrl,
   takeNotices,
   takePendingImports,
@@ -59,6 +61,22 @@ export function isUnsent(entry: Pick<OutboxEntry, "state">): boolean {
   return entry.state === "queued" || entry.state === "sending" || entry.state === "needs_attention";
 }
 
+/**
+ * `url` when it is an address a web browser should be asked to open (http or https, with a host);
+ * null for anything else (file:, javascript:, mailto:, malformed), which Carrel never offers.
+ */
+export function externalWebAddress(url: unknown): URL | null {
+  if (typeof url !== "string") return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return null;
+  return parsed.host === "" ? null : parsed;
+}
+
 export class AppState {
   /** Version, server address and data folder; null until loaded. */
   info: AppInfo | null = $state(null);
@@ -101,12 +119,23 @@ export class AppState {
    */
   dropTarget: ((paths: string[]) => void) | null = null;
 
+  /**
+   * The website a course page tried to open, which the learner is asked about (exactly as the
+   * backend sent it: open_external_link compares it); null when nothing is asked.
+   */
+  externalLink: string | null = $state(null);
+  /** The learner said yes and the browser is being asked to open `externalLink`. */
+  openingExternalLink = $state(false);
+  /** Why the browser could not open `externalLink`, shown in the dialog; null when it did not fail. */
+  externalLinkError: string | null = $state(null);
+
   /** Info and status are loaded: the shell can render. */
   readonly loaded: boolean = $derived(this.info !== null && this.status !== null);
 
   #unlisten: UnlistenFn | null = null;
   #unlistenDrops: UnlistenFn | null = null;
   #unlistenOutbox: UnlistenFn | null = null;
+  #unlistenExternalLinks: UnlistenFn | null = null;
   #outboxRequest = 0;
   #noticesRequest = 0;
   /** Notices up to this seq are seen: the backend was told, or is being told. */
@@ -143,6 +172,10 @@ export class AppState {
         void this.refreshOutbox();
         void this.refreshCourseNotices();
       });
+      // A course page tried to open a website: the content window stays, and the learner is asked.
+      this.#unlistenExternalLinks ??= await onExternalLinkRequested((url) =>
+        this.askExternalLink(url),
+      );
       const eventsBefore = this.#statusEvents;
       // The saved language and theme first, so the shell renders in them.
       const [info, status] = await Promise.all([
@@ -334,12 +367,56 @@ export class AppState {
     return removed;
   }
 
+  /**
+   * A course page tried to open `url`: asks the learner whether to open it in their browser. A
+   * newer request replaces the one asked about (one dialog, the latest address: the only one the
+   * backend will open). Anything but an http(s) address is ignored.
+   */
+  askExternalLink(url: string): void {
+    if (!externalWebAddress(url)) return;
+    this.externalLink = url;
+    this.externalLinkError = null;
+  }
+
+  /**
+   * The learner chose "Open in browser": asks the backend to open the address, then closes the
+   * dialog. Never rejects: a failure is kept in `externalLinkError` and the dialog stays open.
+   */
+  async confirmExternalLink(): Promise<void> {
+    const url = this.externalLink;
+    if (url === null || this.openingExternalLink) return;
+    this.openingExternalLink = true;
+    this.externalLinkError = null;
+    try {
+      await openExternalLink(url);
+      // A newer request that arrived meanwhile is still to be asked about.
+      if (this.externalLink === url) this.externalLink = null;
+    } catch (reason) {
+      if (this.externalLink === url) this.externalLinkError = toBackendError(reason).message;
+    } finally {
+      this.openingExternalLink = false;
+    }
+  }
+
+  /** The learner chose to stay in Carrel: nothing opens. */
+  cancelExternalLink(): void {
+    if (this.openingExternalLink) return;
+    this.externalLink = null;
+    this.externalLinkError = null;
+  }
+
   /** Stops listening to the backend (tests, hot reload). */
   stop(): void {
-    const unlisteners = [this.#unlisten, this.#unlistenDrops, this.#unlistenOutbox];
+    const unlisteners = [
+      this.#unlisten,
+      this.#unlistenDrops,
+      this.#unlistenOutbox,
+      this.#unlistenExternalLinks,
+    ];
     this.#unlisten = null;
     this.#unlistenDrops = null;
     this.#unlistenOutbox = null;
+    this.#unlistenExternalLinks = null;
     for (const unlisten of unlisteners) unlistenQuietly(unlisten);
     this.sync.stop();
     this.updates.stop();

@@ -95,6 +95,9 @@ import {
   onUpdateStatus,
   UPDATE_STATUS_EVENT,
   updateSettings,
+  EXTERNAL_LINK_REQUESTED_EVENT,
+  onExternalLinkRequested,
+  openExternalLink,
 } from "./index";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { UpdateStatus } from "./bindings/UpdateStatus";
@@ -850,5 +853,52 @@ describe("onUpdateStatus", () => {
 
   it("rejects with a BackendError when events are unavailable", async () => {
     await expect(onUpdateStatus(() => undefined)).rejects.toBeInstanceOf(BackendError);
+  });
+});
+
+describe("onExternalLinkRequested", () => {
+  it("hands over the address of each external-link-requested event, until unlistened", async () => {
+    mockIPC(() => null, { shouldMockEvents: true });
+    const seen: string[] = [];
+    const unlisten = await onExternalLinkRequested((url) => seen.push(url));
+    expect(EXTERNAL_LINK_REQUESTED_EVENT, "the event name src-tauri/src/events.rs emits").toBe(
+      "external-link-requested",
+    );
+    await emit("external-link-requested", { url: "https://example.org/a?b=c" });
+    await emit("outbox-changed");
+    expect(seen).toEqual(["https://example.org/a?b=c"]);
+    unlistenQuietly(unlisten);
+    await emit("external-link-requested", { url: "https://example.org/later" });
+    expect(seen).toHaveLength(1);
+  });
+
+  it("rejects with a BackendError when events are unavailable", async () => {
+    await expect(onExternalLinkRequested(() => undefined)).rejects.toBeInstanceOf(BackendError);
+  });
+});
+
+describe("openExternalLink", () => {
+  it("invokes open_external_link with the address and resolves with nothing", async () => {
+    const calls = recordCalls({ open_external_link: null });
+    await expect(openExternalLink("https://example.org/page#part")).resolves.toBeUndefined();
+    expect(calls).toEqual([
+      { cmd: "open_external_link", args: { url: "https://example.org/page#part" } },
+    ]);
+  });
+
+  it("keeps the code and sentence of a refusal", async () => {
+    mockIPC(() => {
+      throw {
+        code: "link_refused",
+        message: "This link was not asked for by a course page.",
+        detail: null,
+      };
+    });
+    const failure = openExternalLink("https://example.org/other");
+    await expect(failure).rejects.toBeInstanceOf(BackendError);
+    await expect(failure).rejects.toMatchObject({
+      code: ErrorCode.LinkRefused,
+      message: "This link was not asked for by a course page.",
+    });
   });
 });

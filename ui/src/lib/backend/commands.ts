@@ -101,6 +101,8 @@ export const ErrorCode = {
   UpdateFailed: "update_failed",
   /** The course library cannot move to that folder; the message says why. Nothing moved. */
   LibraryMoveRefused: "library_move_refused",
+  /** A link the content window did not ask to open, or not a web address: nothing opened. */
+  LinkRefused: "link_refused",
   Internal: "internal",
   Unknown: "unknown",
 } as const;
@@ -487,6 +489,42 @@ export async function onOutboxChanged(handler: () => void): Promise<UnlistenFn> 
   } catch (reason) {
     throw toBackendError(reason);
   }
+}
+
+/**
+ * Name of the event sent to the main window when a course page tried to open a website (the
+ * content window does not follow it): the learner is asked whether to open it in their browser.
+ */
+export const EXTERNAL_LINK_REQUESTED_EVENT = "external-link-requested";
+
+/** What `external-link-requested` carries: the full http(s) address the page tried to open. */
+interface ExternalLinkRequested {
+  url: string;
+}
+
+/**
+ * Calls `handler` with the address of each website a course page tried to open; rejects only with
+ * BackendError.
+ */
+export async function onExternalLinkRequested(
+  handler: (url: string) => void,
+): Promise<UnlistenFn> {
+  try {
+    return await listen<ExternalLinkRequested | null>(EXTERNAL_LINK_REQUESTED_EVENT, (event) => {
+      const url = event.payload?.url;
+      if (typeof url === "string") handler(url);
+    });
+  } catch (reason) {
+    throw toBackendError(reason);
+  }
+}
+
+/**
+ * Opens `url` in the learner's web browser, after they said yes. The backend opens only the
+ * address the content window last asked for (`external-link-requested`) and rejects any other.
+ */
+export async function openExternalLink(url: string): Promise<void> {
+  await call<null>("open_external_link", { url });
 }
 
 /** Who is signed in to the course server, if anyone (`store` is not known here: null). */
