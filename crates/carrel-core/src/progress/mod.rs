@@ -420,9 +420,7 @@ impl ProgressDb {
     pub fn backup(&self) -> Result<PathBuf, ProgressError> {
         let backup = backup_path(&self.path);
         let temp = backup.with_extension("backup-new");
-        let _ = std::fs::remove_file(&temp);
-        self.conn()
-            .execute("VACUUM INTO ?1", [temp.to_string_lossy()])?;
+        synced_copy(&self.conn(), &temp)?;
         std::fs::rename(&temp, &backup).map_err(io("replace", &backup))?;
         Ok(backup)
     }
@@ -562,6 +560,25 @@ fn pre_upgrade_path(path: &Path, version: usize) -> PathBuf {
 /// Keeps a consistent copy of the database as the earlier Carrel left it (schema `version`), so
 /// the learner can go back to that Carrel. Only the newest such copy is kept: an older one holds
 /// less progress, for a Carrel further back, and would only mislead.
+/// Writes a copy of the database to `target` (replaced if there) and syncs it: `VACUUM INTO` does
+/// not sync what it wrote, and a copy must be on disk before it takes its final name. A failed
+/// copy leaves nothing at `target`.
+fn synced_copy(conn: &Connection, target: &Path) -> Result<(), ProgressError> {
+    let _ = std::fs::remove_file(target);
+    if let Err(error) = conn.execute("VACUUM INTO ?1", [target.to_string_lossy()]) {
+        let _ = std::fs::remove_file(target);
+        return Err(error.into());
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(target)
+        .and_then(|file| file.sync_all())
+        .map_err(|error| {
+            let _ = std::fs::remove_file(target);
+            io("sync", target)(error)
+        })
+}
+
 fn keep_pre_upgrade_copy(
     conn: &Connection,
     path: &Path,
@@ -569,17 +586,7 @@ fn keep_pre_upgrade_copy(
 ) -> Result<PathBuf, ProgressError> {
     let copy = pre_upgrade_path(path, version);
     let partial = PathBuf::from(format!("{}.partial", copy.display()));
-    let _ = std::fs::remove_file(&partial);
-    if let Err(error) = conn.execute("VACUUM INTO ?1", [partial.to_string_lossy()]) {
-        let _ = std::fs::remove_file(&partial);
-        return Err(error.into());
-    }
-    // `VACUUM INTO` does not sync what it wrote; the copy is on disk before it takes the name.
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&partial)
-        .and_then(|file| file.sync_all())
-        .map_err(io("sync", &partial))?;
+    synced_copy(conn, &partial)?;
     std::fs::rename(&partial, &copy).map_err(io("replace", &copy))?;
     let prefix = format!(
         "{}.before-v",
