@@ -209,9 +209,7 @@ pub fn open<R: Runtime>(
                 {
                     events::emit_external_link(&handle, url.as_str());
                     // The question is in the main window: bring it to the front.
-                    if let Some(main) = handle.get_webview_window("main") {
-                        let _ = main.set_focus();
-                    }
+                    crate::focus_main_window(&handle);
                 }
             }
             inside
