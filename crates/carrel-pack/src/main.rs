@@ -6,6 +6,7 @@
 //! carrel-pack verify <PACKAGE> [--trust <PUBLIC>...]   every check an importing Carrel makes
 //! carrel-pack inspect <PACKAGE>                        the course tree, files and signer
 //! carrel-pack import <PACKAGE> --store <DIR> [--trust <PUBLIC>...]   install into a content store
+//! carrel-pack convert <SCORM_OR_CMI5_ZIP> --key <SECRET> --publisher <NAME> -o course.carrel
 //! ```
 //! The secret key can come from the environment instead of a file (`CARREL_SIGNING_KEY` holding
 //! the key file's contents), so CI never writes it to disk. The formats are specified in
@@ -15,9 +16,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use carrel_package::manifest::ItemKind;
+use carrel_package::manifest::{ItemKind, ScormVersion};
 use carrel_package::store::{Cancel, ImportOptions, Store, Trust};
 use carrel_package::{Limits, PackageArchive, PublicKey, SecretKey, source};
+use carrel_standards::{ConvertOptions, StandardPackage};
 use clap::{Parser, Subcommand};
 
 /// Build, sign, verify and inspect Carrel course packages.
@@ -66,6 +68,34 @@ enum Command {
     Inspect {
         /// The package file.
         package: PathBuf,
+    },
+    /// Convert a SCORM 1.2, SCORM 2004 or cmi5 zip into a signed Carrel package (see
+    /// docs/standards.md): every file kept, the outline mapped, the package checked against its
+    /// standard first.
+    Convert {
+        /// The SCORM or cmi5 zip.
+        package: PathBuf,
+        /// The secret key file; or set CARREL_SIGNING_KEY to the file's contents.
+        #[arg(long, env = "CARREL_SIGNING_KEY_FILE")]
+        key: Option<PathBuf>,
+        /// Where to write the Carrel package.
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Who publishes the course.
+        #[arg(long)]
+        publisher: String,
+        /// The publisher's web address.
+        #[arg(long)]
+        publisher_url: Option<String>,
+        /// The course id; default: derived from the package's own identifier.
+        #[arg(long)]
+        id: Option<String>,
+        /// The course version: raise it each time a changed package is converted again.
+        #[arg(long, default_value = "1.0.0")]
+        version: String,
+        /// The content's language (BCP 47); default: the package's, else en.
+        #[arg(long)]
+        language: Option<String>,
     },
     /// Install a package into a content store folder (what the app does on import).
     Import {
@@ -137,6 +167,45 @@ fn run(args: Args) -> anyhow::Result<()> {
                     path.display()
                 )?;
             }
+        }
+        Command::Convert {
+            package,
+            key,
+            out: output,
+            publisher,
+            publisher_url,
+            id,
+            version,
+            language,
+        } => {
+            let key = load_secret(key.as_deref())?;
+            let mut standard = StandardPackage::open(&package)
+                .with_context(|| format!("{} was not converted", package.display()))?;
+            for warning in &standard.course().warnings {
+                writeln!(out, "warning: {warning}")?;
+            }
+            let options = ConvertOptions {
+                course_id: id,
+                version,
+                language,
+                publisher,
+                publisher_url,
+            };
+            let manifest = standard
+                .convert(&options, &key, &output)
+                .with_context(|| format!("{} was not converted", package.display()))?;
+            writeln!(
+                out,
+                "converted {} ({}) to {} — {} {}: {} items, {} files, signed by {}",
+                package.display(),
+                standard.course().standard.name(),
+                output.display(),
+                manifest.course.id,
+                manifest.course.version,
+                manifest.items().count(),
+                manifest.files.len(),
+                key.public_key().fingerprint()
+            )?;
         }
         Command::Verify { package, trust } => {
             let trusted = load_public_keys(&trust)?;
@@ -266,6 +335,16 @@ fn print_tree<R: std::io::Read + std::io::Seek>(
                     ItemKind::Webinar { sessions, .. } => format!("{} sessions", sessions.len()),
                     ItemKind::Forum { topics, .. } => format!("{} topics", topics.len()),
                     ItemKind::External { url, .. } => url.clone(),
+                    ItemKind::Scorm(sco) => format!(
+                        "{} (SCORM {}{})",
+                        sco.path,
+                        match sco.scorm_version {
+                            ScormVersion::Scorm12 => "1.2",
+                            ScormVersion::Scorm2004 => "2004",
+                        },
+                        if sco.sco { ", SCO" } else { ", asset" }
+                    ),
+                    ItemKind::Cmi5(au) => format!("{} (AU {})", au.path, au.au_id),
                     other => other.paths().join(", "),
                 };
                 writeln!(

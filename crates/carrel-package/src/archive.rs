@@ -185,67 +185,7 @@ impl<R: Read + Seek> PackageArchive<R> {
     pub fn open(reader: R, limits: &Limits) -> Result<Self, ArchiveError> {
         let mut zip =
             ZipArchive::new(reader).map_err(|error| ArchiveError::NotAZip(error.to_string()))?;
-        if zip.len() > limits.max_entries {
-            return Err(ArchiveError::TooManyEntries {
-                found: zip.len(),
-                limit: limits.max_entries,
-            });
-        }
-        if zip
-            .has_overlapping_entries()
-            .map_err(|error| ArchiveError::NotAZip(error.to_string()))?
-        {
-            return Err(ArchiveError::Overlapping);
-        }
-
-        let mut names = EntryNames::new();
-        let mut entries: HashMap<String, (usize, u64)> = HashMap::new();
-        for index in 0..zip.len() {
-            let entry = zip
-                .by_index_data(index)
-                .map_err(|error| ArchiveError::NotAZip(error.to_string()))?;
-            let raw =
-                std::str::from_utf8(entry.name_raw()).map_err(|_| ArchiveError::NameNotUtf8)?;
-            if entry.is_dir() {
-                return Err(ArchiveError::Folder(raw.to_owned()));
-            }
-            let name = EntryName::parse(raw)?;
-            let is_link = entry.is_symlink()
-                || entry
-                    .unix_mode()
-                    .is_some_and(|mode| mode & 0o170_000 == 0o120_000);
-            if is_link {
-                return Err(ArchiveError::Symlink(name.to_string()));
-            }
-            if entry.encrypted() {
-                return Err(ArchiveError::Encrypted(name.to_string()));
-            }
-            let method = entry.compression();
-            if !matches!(
-                method,
-                CompressionMethod::Stored | CompressionMethod::Deflated
-            ) {
-                return Err(ArchiveError::Compression {
-                    name: name.to_string(),
-                    method: format!("{method:?}"),
-                });
-            }
-            let (size, compressed) = (entry.size(), entry.compressed_size());
-            if size > limits.ratio_floor_bytes {
-                let ratio = size / compressed.max(1);
-                if ratio > limits.max_ratio {
-                    return Err(ArchiveError::Ratio {
-                        name: name.to_string(),
-                        size,
-                        compressed,
-                        ratio,
-                        limit: limits.max_ratio,
-                    });
-                }
-            }
-            names.insert(name.clone())?;
-            entries.insert(name.as_str().to_owned(), (index, size));
-        }
+        let entries = check_entries(&mut zip, limits, Folders::Refuse)?;
 
         let manifest_bytes = read_small(
             &mut zip,
@@ -357,6 +297,91 @@ impl<R: Read + Seek> PackageArchive<R> {
 }
 
 /// Reads a small, required entry whole, refusing one larger than `limit`.
+/// What [`check_entries`] does with folder entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Folders {
+    /// Refuse them: a Carrel package lists files only.
+    Refuse,
+    /// Skip them, after checking their names: zips made by other tools (SCORM, cmi5) have them.
+    Skip,
+}
+
+/// Checks every entry of a zip's central directory before a byte is extracted: the number of
+/// entries, overlaps, names ([`EntryName`], and no two the same file), no symbolic links, no
+/// encryption, only stored or deflate, no bomb-like ratio. Returns each file's index and size by
+/// name. Shared by Carrel packages and the standard packages `carrel-standards` converts.
+pub fn check_entries<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    limits: &Limits,
+    folders: Folders,
+) -> Result<HashMap<String, (usize, u64)>, ArchiveError> {
+    if zip.len() > limits.max_entries {
+        return Err(ArchiveError::TooManyEntries {
+            found: zip.len(),
+            limit: limits.max_entries,
+        });
+    }
+    if zip
+        .has_overlapping_entries()
+        .map_err(|error| ArchiveError::NotAZip(error.to_string()))?
+    {
+        return Err(ArchiveError::Overlapping);
+    }
+
+    let mut names = EntryNames::new();
+    let mut entries: HashMap<String, (usize, u64)> = HashMap::new();
+    for index in 0..zip.len() {
+        let entry = zip
+            .by_index_data(index)
+            .map_err(|error| ArchiveError::NotAZip(error.to_string()))?;
+        let raw = std::str::from_utf8(entry.name_raw()).map_err(|_| ArchiveError::NameNotUtf8)?;
+        if entry.is_dir() {
+            if folders == Folders::Refuse {
+                return Err(ArchiveError::Folder(raw.to_owned()));
+            }
+            EntryName::parse(raw.trim_end_matches('/'))?;
+            continue;
+        }
+        let name = EntryName::parse(raw)?;
+        let is_link = entry.is_symlink()
+            || entry
+                .unix_mode()
+                .is_some_and(|mode| mode & 0o170_000 == 0o120_000);
+        if is_link {
+            return Err(ArchiveError::Symlink(name.to_string()));
+        }
+        if entry.encrypted() {
+            return Err(ArchiveError::Encrypted(name.to_string()));
+        }
+        let method = entry.compression();
+        if !matches!(
+            method,
+            CompressionMethod::Stored | CompressionMethod::Deflated
+        ) {
+            return Err(ArchiveError::Compression {
+                name: name.to_string(),
+                method: format!("{method:?}"),
+            });
+        }
+        let (size, compressed) = (entry.size(), entry.compressed_size());
+        if size > limits.ratio_floor_bytes {
+            let ratio = size / compressed.max(1);
+            if ratio > limits.max_ratio {
+                return Err(ArchiveError::Ratio {
+                    name: name.to_string(),
+                    size,
+                    compressed,
+                    ratio,
+                    limit: limits.max_ratio,
+                });
+            }
+        }
+        names.insert(name.clone())?;
+        entries.insert(name.as_str().to_owned(), (index, size));
+    }
+    Ok(entries)
+}
+
 fn read_small<R: Read + Seek>(
     zip: &mut ZipArchive<R>,
     entries: &HashMap<String, (usize, u64)>,

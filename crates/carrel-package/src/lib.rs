@@ -21,7 +21,7 @@ pub mod source;
 pub mod store;
 pub mod testing;
 
-pub use archive::{ArchiveError, Limits, PackageArchive};
+pub use archive::{ArchiveError, Folders, Limits, PackageArchive, check_entries};
 pub use entry_name::{EntryName, EntryNameError, EntryNames};
 pub use manifest::{Manifest, ManifestError};
 pub use signature::{Fingerprint, PackageSignature, PublicKey, SecretKey, SignatureError};

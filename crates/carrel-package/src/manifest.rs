@@ -205,6 +205,112 @@ pub enum ItemKind {
         #[serde(default)]
         description: String,
     },
+    /// A SCORM 1.2 or 2004 resource (imported by `carrel-pack convert`), played in the content
+    /// window with Carrel's SCORM runtime.
+    Scorm(ScormItem),
+    /// A cmi5 assignable unit (imported by `carrel-pack convert`), played in the content window
+    /// with Carrel acting as its LMS and LRS.
+    Cmi5(Cmi5Item),
+}
+
+/// The SCORM edition a package follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScormVersion {
+    /// SCORM 1.2: the `API` object, `cmi.core.*`.
+    #[serde(rename = "1.2")]
+    Scorm12,
+    /// SCORM 2004 (2nd to 4th edition): the `API_1484_11` object, `cmi.*`.
+    #[serde(rename = "2004")]
+    Scorm2004,
+}
+
+/// A SCORM item: a launchable resource of the package's default organization.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScormItem {
+    /// The launch file (a listed HTML file).
+    pub path: String,
+    /// The query string the launch file gets, without `?` (from the resource's `href` and the
+    /// item's `parameters`), possibly empty.
+    #[serde(default)]
+    pub parameters: String,
+    /// The edition of SCORM the package follows.
+    pub scorm_version: ScormVersion,
+    /// A SCO talks to the runtime; an asset does not, and is complete once opened.
+    pub sco: bool,
+    /// The item's `identifier` in `imsmanifest.xml`.
+    pub identifier: String,
+    /// The score (0–1, scaled) that passes: SCORM 1.2 `adlcp:masteryscore` / 100, SCORM 2004
+    /// the primary objective's `minNormalizedMeasure` when it is satisfied by measure.
+    #[serde(default)]
+    pub mastery_score: Option<f64>,
+    /// SCORM 2004 `completionThreshold` (0–1).
+    #[serde(default)]
+    pub completion_threshold: Option<f64>,
+    /// `adlcp:datafromlms` / `adlcp:dataFromLMS`: what `cmi.launch_data` returns.
+    #[serde(default)]
+    pub launch_data: Option<String>,
+    /// SCORM 1.2 `adlcp:prerequisites` (an AICC script over item identifiers), as written.
+    #[serde(default)]
+    pub prerequisites: Option<String>,
+}
+
+/// When a cmi5 AU counts as done for its course ("moveOn").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MoveOn {
+    /// Passed.
+    Passed,
+    /// Completed.
+    Completed,
+    /// Completed and passed.
+    CompletedAndPassed,
+    /// Completed or passed.
+    CompletedOrPassed,
+    /// Done as soon as it is launched.
+    #[default]
+    NotApplicable,
+}
+
+/// Where a cmi5 AU expects to be launched.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LaunchMethod {
+    /// Any window, a frame included.
+    #[default]
+    AnyWindow,
+    /// A window of its own.
+    OwnWindow,
+}
+
+/// A cmi5 assignable unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cmi5Item {
+    /// The launch file (a listed HTML file).
+    pub path: String,
+    /// The query string of the AU's `url`, without `?`, possibly empty; the launch parameters
+    /// are added to it.
+    #[serde(default)]
+    pub query: String,
+    /// The AU's IRI (its `id` in `cmi5.xml`): the activity id of its statements.
+    pub au_id: String,
+    /// The course's IRI in `cmi5.xml`, for the statements' context.
+    pub course_iri: String,
+    /// When the AU counts as done.
+    #[serde(default)]
+    pub move_on: MoveOn,
+    /// The scaled score (0–1) that passes, if the course sets one.
+    #[serde(default)]
+    pub mastery_score: Option<f64>,
+    /// Where the AU expects to run.
+    #[serde(default)]
+    pub launch_method: LaunchMethod,
+    /// Given to the AU in its LMS.LaunchData document.
+    #[serde(default)]
+    pub launch_parameters: Option<String>,
+    /// Given to the AU in its LMS.LaunchData document.
+    #[serde(default)]
+    pub entitlement_key: Option<String>,
+    /// The AU's activity type, if `cmi5.xml` gives one.
+    #[serde(default)]
+    pub activity_type: Option<String>,
 }
 
 impl ItemKind {
@@ -220,6 +326,8 @@ impl ItemKind {
             Self::Webinar { .. } => "webinar",
             Self::Forum { .. } => "forum",
             Self::External { .. } => "external",
+            Self::Scorm(_) => "scorm",
+            Self::Cmi5(_) => "cmi5",
         }
     }
 
@@ -234,6 +342,7 @@ impl ItemKind {
             Self::Video { path, captions, .. } => std::iter::once(path.as_str())
                 .chain(captions.as_deref())
                 .collect(),
+            Self::Scorm(ScormItem { path, .. }) | Self::Cmi5(Cmi5Item { path, .. }) => vec![path],
             Self::Webinar { .. } | Self::Forum { .. } | Self::External { .. } => Vec::new(),
         }
     }
@@ -342,6 +451,14 @@ pub enum ManifestError {
         item: String,
         /// The path.
         path: String,
+    },
+    /// An item whose fields break a rule of its kind.
+    #[error("the item “{item}” is not valid: {reason}")]
+    Invalid {
+        /// The item id.
+        item: String,
+        /// What is wrong.
+        reason: String,
     },
     /// A web address that is not https (or http for localhost in tests).
     #[error("the {what} “{url}” is not an https address")]
@@ -538,9 +655,48 @@ fn check_item_details(
         ItemKind::External { url, .. } => {
             check_https(&format!("address of item “{}”", item.id), url)?;
         }
+        ItemKind::Scorm(scorm) => {
+            check_fraction(&item.id, "mastery score", scorm.mastery_score)?;
+            check_fraction(&item.id, "completion threshold", scorm.completion_threshold)?;
+        }
+        ItemKind::Cmi5(au) => {
+            check_fraction(&item.id, "mastery score", au.mastery_score)?;
+            for (what, iri) in [("AU id", &au.au_id), ("course IRI", &au.course_iri)] {
+                if !is_iri(iri) {
+                    return Err(ManifestError::Invalid {
+                        item: item.id.clone(),
+                        reason: format!("its {what} “{iri}” is not an absolute IRI"),
+                    });
+                }
+            }
+        }
         _ => {}
     }
     Ok(())
+}
+
+fn check_fraction(item: &str, what: &str, value: Option<f64>) -> Result<(), ManifestError> {
+    match value {
+        Some(value) if !(0.0..=1.0).contains(&value) => Err(ManifestError::Invalid {
+            item: item.to_owned(),
+            reason: format!("its {what} {value} is not between 0 and 1"),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Whether `value` looks like an absolute IRI: a scheme (a letter, then letters, digits, `+`,
+/// `-`, `.`), a colon, and no white space.
+pub fn is_iri(value: &str) -> bool {
+    let Some((scheme, rest)) = value.split_once(':') else {
+        return false;
+    };
+    scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && !rest.is_empty()
+        && !value.chars().any(char::is_whitespace)
 }
 
 /// Whether `id` is a valid id: 1–64 of `a-z`, `0-9` and `-`, not starting with `-`.

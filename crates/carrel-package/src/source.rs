@@ -273,7 +273,7 @@ pub fn build(source_dir: &Path, key: &SecretKey, out: &Path) -> Result<BuildRepo
 
 /// The build time fixed by `SOURCE_DATE_EPOCH` (seconds), the reproducible-builds convention: the
 /// same source, key and time give a byte-identical package.
-fn source_date_epoch() -> Option<jiff::Timestamp> {
+pub fn source_date_epoch() -> Option<jiff::Timestamp> {
     let seconds: i64 = std::env::var("SOURCE_DATE_EPOCH")
         .ok()?
         .trim()

@@ -44,6 +44,7 @@ describe("describeRule", () => {
     [{ rule: "openedWithApp" }, "Open it with an app"],
     [{ rule: "submitted" }, "Submit it"],
     [{ rule: "markedDone" }, "Mark it done"],
+    [{ rule: "reportedByContent" }, "Finish it in the module"],
   ])("%j is “%s”", (rule, words) => {
     expect(describeRule(rule, enGB)).toBe(words);
   });
@@ -150,6 +151,8 @@ describe("kindLabel", () => {
     ["webinar", "Webinar"],
     ["forum", "Forum"],
     ["external", "Link"],
+    ["scorm", "Interactive module"],
+    ["cmi5", "Interactive module"],
     ["file", "File"],
     ["hologram", "Activity"],
     ["toString", "Activity"],

@@ -53,6 +53,8 @@ export function describeRule(
       return messages.ruleSubmitted;
     case "markedDone":
       return messages.ruleMarkedDone;
+    case "reportedByContent":
+      return messages.ruleReportedByContent;
   }
 }
 
@@ -129,6 +131,8 @@ const KIND_LABELS: Record<string, keyof Messages> = {
   webinar: "kindWebinar",
   forum: "kindForum",
   external: "kindExternal",
+  scorm: "kindInteractive",
+  cmi5: "kindInteractive",
 };
 
 /** An item's kind as a word ("Page", "Quiz"); "Activity" for a kind this UI does not know. */

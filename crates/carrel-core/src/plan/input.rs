@@ -94,6 +94,8 @@ pub enum PlanItemKind {
     Forum,
     /// An activity on the web.
     External,
+    /// A SCORM or cmi5 activity.
+    Interactive,
 }
 
 impl PlanItemKind {
@@ -109,6 +111,7 @@ impl PlanItemKind {
             manifest::ItemKind::Webinar { .. } => Self::Webinar,
             manifest::ItemKind::Forum { .. } => Self::Forum,
             manifest::ItemKind::External { .. } => Self::External,
+            manifest::ItemKind::Scorm(_) | manifest::ItemKind::Cmi5(_) => Self::Interactive,
         }
     }
 }
@@ -126,6 +129,7 @@ impl PlanItemKind {
 /// | webinar    | its longest session, else 60              |
 /// | forum      | 20                                        |
 /// | external   | 20                                        |
+/// | scorm/cmi5 | 30                                        |
 pub fn default_minutes(kind: PlanItemKind, length_minutes: Option<u32>) -> u32 {
     match kind {
         PlanItemKind::Page => 10,
@@ -136,6 +140,7 @@ pub fn default_minutes(kind: PlanItemKind, length_minutes: Option<u32>) -> u32 {
         PlanItemKind::Assignment => 60,
         PlanItemKind::Webinar => length_minutes.unwrap_or(60),
         PlanItemKind::Forum | PlanItemKind::External => 20,
+        PlanItemKind::Interactive => 30,
     }
 }
 

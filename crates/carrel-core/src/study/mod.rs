@@ -62,6 +62,8 @@ pub enum CompletionRule {
     Submitted,
     /// The learner says so.
     MarkedDone,
+    /// The content says so through its standard's runtime (SCORM, cmi5).
+    ReportedByContent,
 }
 
 impl CompletionRule {
@@ -78,6 +80,7 @@ impl CompletionRule {
             ItemKind::Webinar { .. } | ItemKind::Forum { .. } | ItemKind::External { .. } => {
                 Self::MarkedDone
             }
+            ItemKind::Scorm(_) | ItemKind::Cmi5(_) => Self::ReportedByContent,
         }
     }
 
@@ -87,7 +90,9 @@ impl CompletionRule {
             Self::ReadToEnd => fraction >= READ_TO_END,
             Self::AllPagesSeen => fraction >= 1.0,
             Self::Watched { percent } => fraction >= f64::from(percent) / 100.0,
-            Self::OpenedWithApp | Self::Submitted | Self::MarkedDone => false,
+            Self::OpenedWithApp | Self::Submitted | Self::MarkedDone | Self::ReportedByContent => {
+                false
+            }
         }
     }
 

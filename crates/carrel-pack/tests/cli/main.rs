@@ -326,3 +326,97 @@ fn builds_are_reproducible_with_source_date_epoch() {
     let tree = ok(&["inspect", s(&d.join("a.carrel"))]);
     assert!(tree.contains("built 2026-01-01T00:00:00Z"), "{tree}");
 }
+
+/// Writes a zip of `files` (name, content).
+fn write_zip(path: &Path, files: &[(&str, &str)]) {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, content) in files {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(content.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+#[test]
+fn convert_turns_a_cmi5_zip_into_a_package_that_installs_and_refuses_a_broken_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&["keygen", "--out", s(&d.join("keys")), "--name", "acme"]);
+    let secret = d.join("keys/acme.secret.json");
+    let public = d.join("keys/acme.public.json");
+    let structure = |url: &str| {
+        format!(
+            r#"<courseStructure xmlns="https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd">
+  <course id="https://example.org/courses/safety"><title><langstring lang="es">Seguridad</langstring></title></course>
+  <au id="https://example.org/courses/safety/au/1" moveOn="Completed"><title><langstring>Módulo 1</langstring></title><url>{url}</url></au>
+</courseStructure>"#
+        )
+    };
+    let zip = d.join("safety.zip");
+    write_zip(
+        &zip,
+        &[
+            ("cmi5.xml", &structure("au/index.html?x=1")),
+            ("au/index.html", "<!doctype html>"),
+        ],
+    );
+    let package = d.join("safety.carrel");
+    let converted = ok(&[
+        "convert",
+        s(&zip),
+        "--key",
+        s(&secret),
+        "--publisher",
+        "Acme",
+        "-o",
+        s(&package),
+    ]);
+    assert!(
+        converted.contains("(cmi5)") && converted.contains("1 items, 2 files"),
+        "{converted}"
+    );
+    let tree = ok(&["inspect", s(&package)]);
+    assert!(
+        tree.contains("cmi5")
+            && tree.contains("au/index.html (AU https://example.org/courses/safety/au/1)"),
+        "{tree}"
+    );
+    assert!(
+        tree.contains("Seguridad") && tree.contains("Módulo 1"),
+        "{tree}"
+    );
+    let installed = ok(&[
+        "import",
+        s(&package),
+        "--store",
+        s(&d.join("store")),
+        "--trust",
+        s(&public),
+    ]);
+    assert!(installed.contains("installed safety-"), "{installed}");
+
+    let broken = d.join("broken.zip");
+    write_zip(&broken, &[("cmi5.xml", &structure("missing.html"))]);
+    let refused_package = d.join("broken.carrel");
+    let error = fails(&[
+        "convert",
+        s(&broken),
+        "--key",
+        s(&secret),
+        "--publisher",
+        "Acme",
+        "-o",
+        s(&refused_package),
+    ]);
+    assert!(
+        error.contains("broken.zip was not converted")
+            && error.contains("“missing.html”, which is not in the zip"),
+        "{error}"
+    );
+    assert!(
+        !refused_package.exists(),
+        "no package is written for a refused zip"
+    );
+}

@@ -260,6 +260,7 @@ export const en = {
   ruleOpenedWithApp: "Open it with an app",
   ruleSubmitted: "Submit it",
   ruleMarkedDone: "Mark it done",
+  ruleReportedByContent: "Finish it in the module",
   itemStoppedAt: "Stopped at {time}",
   itemNext: "Next",
   itemMarkDone: "Mark done",
@@ -294,6 +295,7 @@ export const en = {
   kindWebinar: "Webinar",
   kindForum: "Forum",
   kindExternal: "Link",
+  kindInteractive: "Interactive module",
   kindOther: "Activity",
 
   backToCourse: "Back to the course outline",

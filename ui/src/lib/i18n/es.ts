@@ -261,6 +261,7 @@ export const es: Messages = {
   ruleOpenedWithApp: "Abrirlo con una aplicación",
   ruleSubmitted: "Entregarlo",
   ruleMarkedDone: "Marcarlo como completado",
+  ruleReportedByContent: "Terminarlo en el módulo",
   itemStoppedAt: "Detenido en {time}",
   itemNext: "Siguiente",
   itemMarkDone: "Marcar como completado",
@@ -295,6 +296,7 @@ export const es: Messages = {
   kindWebinar: "Seminario web",
   kindForum: "Foro",
   kindExternal: "Enlace",
+  kindInteractive: "Módulo interactivo",
   kindOther: "Actividad",
 
   backToCourse: "Volver al índice del curso",

@@ -263,6 +263,7 @@ export const fr: Messages = {
   ruleOpenedWithApp: "L'ouvrir avec une application",
   ruleSubmitted: "Le soumettre",
   ruleMarkedDone: "Le marquer comme terminé",
+  ruleReportedByContent: "Le terminer dans le module",
   itemStoppedAt: "Arrêté à {time}",
   itemNext: "Suivant",
   itemMarkDone: "Marquer comme terminé",
@@ -297,6 +298,7 @@ export const fr: Messages = {
   kindWebinar: "Webinaire",
   kindForum: "Forum",
   kindExternal: "Lien",
+  kindInteractive: "Module interactif",
   kindOther: "Activité",
 
   backToCourse: "Retour au plan du cours",

@@ -7,4 +7,4 @@ export type CompletionRule = { "rule": "readToEnd" } | { "rule": "allPagesSeen" 
 /**
  * The share that must be played.
  */
-percent: number, } | { "rule": "openedWithApp" } | { "rule": "submitted" } | { "rule": "markedDone" };
+percent: number, } | { "rule": "openedWithApp" } | { "rule": "submitted" } | { "rule": "markedDone" } | { "rule": "reportedByContent" };
