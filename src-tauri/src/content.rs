@@ -91,12 +91,13 @@ fn respond<R: Runtime>(
         tracing::info!(course, "a request for another course's files refused");
         return refused(StatusCode::FORBIDDEN);
     }
-    let mut response = content::serve(
+    let mut response = content::serve_with_policy(
         &state.library(),
         &course,
         &path,
         request.method(),
         request.headers(),
+        policy_for(&state, &course, &path),
     );
     if matches!(
         response.status(),
@@ -109,6 +110,27 @@ fn respond<R: Runtime>(
         tauri::http::HeaderValue::from_static("same-origin"),
     );
     response
+}
+
+/// The Content-Security-Policy for `path` of `course_id`: a document of a course with SCORM or
+/// cmi5 items gets [`content::INTERACTIVE_CONTENT_SECURITY_POLICY`] (their pages are written with
+/// inline script), anything else the strict [`content::CONTENT_SECURITY_POLICY`]. Only documents
+/// are looked at: a policy governs the document it comes with, not the scripts and images it loads.
+fn policy_for(state: &AppState, course_id: &str, path: &str) -> &'static str {
+    let extension = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    let document = matches!(extension.as_deref(), Some("html" | "htm" | "xhtml" | "svg"));
+    let interactive = document
+        && matches!(
+            state.library().store().course(course_id),
+            Ok(Some(course)) if course.manifest.items().any(|(_, _, item)| {
+                matches!(item.kind, ItemKind::Scorm(_) | ItemKind::Cmi5(_))
+            })
+        );
+    if interactive {
+        content::INTERACTIVE_CONTENT_SECURITY_POLICY
+    } else {
+        content::CONTENT_SECURITY_POLICY
+    }
 }
 
 /// A refusal of a content-scheme request, counted (see [`ipc_guard`]).
@@ -126,6 +148,8 @@ pub enum View {
     Media,
     /// The PDF viewer (`viewer/pdf.html`).
     Pdf,
+    /// The SCORM runtime (`viewer/runtime.html`), which plays the item named by id.
+    Runtime,
 }
 
 impl View {
@@ -134,38 +158,41 @@ impl View {
         match kind {
             ItemKind::Video { .. } => Self::Media,
             ItemKind::Pdf { .. } => Self::Pdf,
+            ItemKind::Scorm(_) => Self::Runtime,
             _ => Self::File,
         }
     }
 }
 
-/// The URL of `path` of `course_id` shown as `view`.
-pub fn view_url(course_id: &str, path: &str, view: View) -> String {
-    let viewer = match view {
-        View::File => return url_of(course_id, path),
-        View::Media => "media",
-        View::Pdf => "pdf",
+/// The URL of `target` of `course_id` shown as `view`: `target` is a file's path, or for
+/// [`View::Runtime`] the item's id (two SCORM items may launch the same file).
+pub fn view_url(course_id: &str, target: &str, view: View) -> String {
+    let (viewer, key) = match view {
+        View::File => return url_of(course_id, target),
+        View::Media => ("media", "path"),
+        View::Pdf => ("pdf", "path"),
+        View::Runtime => ("runtime", "item"),
     };
     format!(
-        "{}.carrel/viewer/{viewer}.html?path={}",
+        "{}.carrel/viewer/{viewer}.html?{key}={}",
         base_url(),
-        encode_path(path)
+        encode_path(target)
     )
 }
 
-/// Shows `path` of `course_id` in the content window as `view`, creating the window on first
-/// use.
+/// Shows `target` of `course_id` in the content window as `view` (see [`view_url`]), creating
+/// the window on first use.
 pub fn open<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
     course_id: &str,
-    path: &str,
+    target: &str,
     view: View,
     fragment: Option<&str>,
     title: &str,
 ) -> tauri::Result<()> {
     state.open_course().set(Some(course_id.to_owned()));
-    let url = view_url(course_id, path, view) + fragment.unwrap_or("");
+    let url = view_url(course_id, target, view) + fragment.unwrap_or("");
     let parsed: tauri::Url = url
         .parse()
         .map_err(|_| tauri::Error::InvalidWebviewUrl("content"))?;
@@ -295,12 +322,15 @@ fn app_route<R: Runtime>(
     let Some(course_id) = state.open_course().get() else {
         return status(StatusCode::FORBIDDEN);
     };
+    let query = request.uri().query().unwrap_or("");
     match (request.method().as_str(), route) {
-        ("GET", "item") => item_state(state, &course_id, request.uri().query().unwrap_or("")),
+        ("GET", "item") => item_state(state, &course_id, query),
         ("POST", "report") => report(app, state, &course_id, request.body()),
-        ("GET" | "HEAD", asset) if asset.starts_with("viewer/") || asset.starts_with("pdfjs/") => {
-            bundled(app, state, asset)
+        ("GET", "runtime") => crate::runtime::launch(state, &course_id, query),
+        ("POST", "runtime") => {
+            crate::runtime::commit(app, state, &course_id, query, request.body())
         }
+        ("GET" | "HEAD", asset) if is_bundled(asset) => bundled(app, state, asset),
         _ => status(StatusCode::NOT_FOUND),
     }
 }
@@ -406,6 +436,14 @@ fn report<R: Runtime>(
     }
 }
 
+/// Whether `asset` is under one of the bundle's folders the content window may load: the viewers
+/// (`ui/public/viewer/`), pdf.js and scorm-again (copied from npm by the UI build).
+fn is_bundled(asset: &str) -> bool {
+    ["viewer/", "pdfjs/", "scorm-again/"]
+        .iter()
+        .any(|folder| asset.starts_with(folder))
+}
+
 /// The app's bundled viewer files (built into the UI bundle from `ui/public/`), with a policy
 /// that lets them load the open course's files and its media.
 fn bundled<R: Runtime>(app: &AppHandle<R>, state: &AppState, asset: &str) -> Response<Vec<u8>> {
@@ -417,7 +455,7 @@ fn bundled<R: Runtime>(app: &AppHandle<R>, state: &AppState, asset: &str) -> Res
         app.asset_resolver()
             .iter()
             .map(|(key, _)| key.trim_start_matches('/').to_owned())
-            .filter(|key| key.starts_with("viewer/") || key.starts_with("pdfjs/"))
+            .filter(|key| is_bundled(key))
             .collect()
     });
     if !bundled.contains(asset) {
@@ -443,7 +481,7 @@ fn bundled<R: Runtime>(app: &AppHandle<R>, state: &AppState, asset: &str) -> Res
         .unwrap_or_else(|_| status(StatusCode::INTERNAL_SERVER_ERROR))
 }
 
-fn json_response(code: StatusCode, body: &serde_json::Value) -> Response<Vec<u8>> {
+pub(crate) fn json_response(code: StatusCode, body: &serde_json::Value) -> Response<Vec<u8>> {
     Response::builder()
         .status(code)
         .header("Content-Type", "application/json")

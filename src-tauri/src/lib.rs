@@ -19,6 +19,7 @@ pub mod events;
 pub mod ipc_guard;
 pub mod log_ring;
 pub mod progress;
+pub mod runtime;
 pub mod settings;
 pub mod state;
 pub mod update_service;

@@ -50,6 +50,7 @@ mod hostile;
 mod pdf;
 mod search;
 mod settings;
+mod standards;
 mod study;
 mod sync;
 

@@ -28,6 +28,7 @@ pub mod http;
 pub mod library;
 pub mod plan;
 pub mod progress;
+pub mod runtime;
 pub mod search;
 pub mod settings;
 pub mod study;

@@ -20,6 +20,7 @@
 mod cmi5;
 mod convert;
 mod scorm;
+pub mod testing;
 
 use std::collections::HashMap;
 use std::fs::File;

@@ -329,7 +329,7 @@ pub async fn open_course_item<R: Runtime>(
     let item = find_item(&manifest, &item_id)?;
     let shown = matches!(
         item.kind,
-        ItemKind::Page { .. } | ItemKind::Pdf { .. } | ItemKind::Video { .. }
+        ItemKind::Page { .. } | ItemKind::Pdf { .. } | ItemKind::Video { .. } | ItemKind::Scorm(_)
     );
     let (true, Some(&path)) = (shown, item.kind.paths().first()) else {
         return Err(CommandError::new(
@@ -362,11 +362,17 @@ pub async fn open_course_item<R: Runtime>(
         .await?;
     }
     let fragment = place.as_ref().and_then(Place::fragment);
+    // The runtime plays an item, not a file: two SCORM items may launch the same file.
+    let target = if view == content::View::Runtime {
+        item.id.as_str()
+    } else {
+        path
+    };
     content::open(
         &app,
         &state,
         &course_id,
-        path,
+        target,
         view,
         fragment.as_deref(),
         &item.title,

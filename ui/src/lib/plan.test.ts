@@ -35,6 +35,8 @@ describe("canOpenKind", () => {
     ["webinar", false],
     ["forum", false],
     ["external", false],
+    ["scorm", true],
+    ["cmi5", false],
   ])("%s: %s", (kind, openable) => {
     expect(canOpenKind(kind)).toBe(openable);
   });

@@ -22,17 +22,19 @@ import {
 
 /**
  * Kinds Open can show, so a planned item of that kind has an Open button: those the content window
- * shows, and quizzes and assignments, which Carrel shows in its own window.
+ * shows (SCORM modules in Carrel's runtime), and quizzes and assignments, which Carrel shows in
+ * its own window.
  */
 const OPENABLE_KINDS: ReadonlySet<PlanItemKind> = new Set([
   "page",
   "pdf",
   "video",
+  "scorm",
   "quiz",
   "assignment",
 ]);
 
-/** Whether "Open" can show a planned item (pages, PDFs, videos, quizzes, assignments). */
+/** Whether "Open" can show a planned item (pages, PDFs, videos, SCORM, quizzes, assignments). */
 export function canOpenKind(kind: PlanItemKind): boolean {
   return OPENABLE_KINDS.has(kind);
 }

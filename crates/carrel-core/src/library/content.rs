@@ -25,13 +25,43 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 /// The most bytes one partial response carries.
 pub const MAX_SLICE: u64 = 8 * 1024 * 1024;
 
-/// Answers a request for `path` of `course_id`.
+/// The policy of pages of SCORM and cmi5 courses, which the standards' authoring tools write
+/// with inline scripts and handlers (and some with `eval`): script is allowed inline, everything
+/// else stays as [`CONTENT_SECURITY_POLICY`] — the course's own files only, no network. Script
+/// never gained anything from the content window but the page itself: that window reaches no
+/// Carrel command whatever runs in it (see the app's `ipc_guard`).
+pub const INTERACTIVE_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
+     script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self' data:; \
+     connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'self'; \
+     form-action 'none'; frame-ancestors 'self'";
+
+/// Answers a request for `path` of `course_id` with [`CONTENT_SECURITY_POLICY`].
 pub fn serve(
     library: &Library,
     course_id: &str,
     path: &str,
     method: &Method,
     headers: &HeaderMap,
+) -> Response<Vec<u8>> {
+    serve_with_policy(
+        library,
+        course_id,
+        path,
+        method,
+        headers,
+        CONTENT_SECURITY_POLICY,
+    )
+}
+
+/// Answers a request for `path` of `course_id` with the Content-Security-Policy `policy`.
+pub fn serve_with_policy(
+    library: &Library,
+    course_id: &str,
+    path: &str,
+    method: &Method,
+    headers: &HeaderMap,
+    policy: &'static str,
 ) -> Response<Vec<u8>> {
     let file = match library.file(course_id, path) {
         Ok(Some(file)) => file,
@@ -44,7 +74,7 @@ pub fn serve(
     let etag = http_range::strong_etag(&file.sha256);
     let answer = http_range::evaluate(method, headers, &etag, file.size);
     let builder = Response::builder()
-        .header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY)
+        .header(header::CONTENT_SECURITY_POLICY, policy)
         .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
         .header(header::REFERRER_POLICY, "no-referrer")
         .header(header::CONTENT_TYPE, &file.media_type)

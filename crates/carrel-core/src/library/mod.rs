@@ -524,6 +524,7 @@ fn viewable_path(kind: &ItemKind) -> Option<String> {
         ItemKind::Page { path } | ItemKind::Pdf { path } | ItemKind::Video { path, .. } => {
             Some(path.clone())
         }
+        ItemKind::Scorm(scorm) => Some(scorm.path.clone()),
         _ => None,
     }
 }

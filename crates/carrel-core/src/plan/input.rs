@@ -94,8 +94,10 @@ pub enum PlanItemKind {
     Forum,
     /// An activity on the web.
     External,
-    /// A SCORM or cmi5 activity.
-    Interactive,
+    /// A SCORM activity.
+    Scorm,
+    /// A cmi5 assignable unit.
+    Cmi5,
 }
 
 impl PlanItemKind {
@@ -111,7 +113,8 @@ impl PlanItemKind {
             manifest::ItemKind::Webinar { .. } => Self::Webinar,
             manifest::ItemKind::Forum { .. } => Self::Forum,
             manifest::ItemKind::External { .. } => Self::External,
-            manifest::ItemKind::Scorm(_) | manifest::ItemKind::Cmi5(_) => Self::Interactive,
+            manifest::ItemKind::Scorm(_) => Self::Scorm,
+            manifest::ItemKind::Cmi5(_) => Self::Cmi5,
         }
     }
 }
@@ -140,7 +143,7 @@ pub fn default_minutes(kind: PlanItemKind, length_minutes: Option<u32>) -> u32 {
         PlanItemKind::Assignment => 60,
         PlanItemKind::Webinar => length_minutes.unwrap_or(60),
         PlanItemKind::Forum | PlanItemKind::External => 20,
-        PlanItemKind::Interactive => 30,
+        PlanItemKind::Scorm | PlanItemKind::Cmi5 => 30,
     }
 }
 

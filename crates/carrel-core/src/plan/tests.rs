@@ -903,7 +903,8 @@ fn items_without_minutes_count_their_kinds_default() {
         (PlanItemKind::Webinar, None, 60),
         (PlanItemKind::Forum, None, 20),
         (PlanItemKind::External, None, 20),
-        (PlanItemKind::Interactive, None, 30),
+        (PlanItemKind::Scorm, None, 30),
+        (PlanItemKind::Cmi5, None, 30),
     ];
     for (kind, length, minutes) in kinds {
         let item = PlanItem {

@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0003_assessments.sql"),
     include_str!("0004_outbox_sync.sql"),
     include_str!("0005_server_feed.sql"),
+    include_str!("0006_runtime.sql"),
 ];
 
 /// Why the progress database failed.
@@ -107,8 +108,16 @@ pub enum ProgressError {
 
 impl From<rusqlite::Error> for ProgressError {
     fn from(error: rusqlite::Error) -> Self {
+        let extended = match &error {
+            rusqlite::Error::SqliteFailure(failure, _) => failure.extended_code,
+            _ => 0,
+        };
         match error.sqlite_error_code() {
             Some(ErrorCode::DiskFull) => Self::DiskFull,
+            // The WAL index (`-shm`) could not grow: on a full disk SQLite says I/O error.
+            Some(ErrorCode::SystemIoFailure) if extended == rusqlite::ffi::SQLITE_IOERR_SHMSIZE => {
+                Self::DiskFull
+            }
             Some(ErrorCode::SystemIoFailure) => Self::DiskError(error),
             _ => Self::Db(error),
         }

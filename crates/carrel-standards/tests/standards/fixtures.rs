@@ -1,35 +1,13 @@
 //! The real packages: Rustici's SCORM golf examples and the CATAPULT cmi5 test packages.
 //!
-//! They are third-party data and stay outside the repository. The folder is
-//! `CARREL_STANDARDS_FIXTURES` if set, else `../shared/fixtures` beside the repository, else
-//! `/work/shared/fixtures`; a missing folder fails the test with that explanation.
-
-use std::path::{Path, PathBuf};
+//! They are third-party data and stay outside the repository: see
+//! [`carrel_standards::testing::fixtures`] for where they are looked for.
 
 use carrel_package::manifest::{ItemKind, LaunchMethod, MoveOn, ScormVersion};
 use carrel_package::store::{Cancel, ImportOptions, Store, Trust};
 use carrel_package::{Limits, PackageArchive, SecretKey};
+use carrel_standards::testing::fixtures;
 use carrel_standards::{ConvertOptions, Standard, StandardError, StandardPackage};
-
-fn fixtures() -> PathBuf {
-    let candidates = std::env::var_os("CARREL_STANDARDS_FIXTURES")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain([
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"),
-            PathBuf::from("/work/shared/fixtures"),
-        ]);
-    let tried: Vec<PathBuf> = candidates.collect();
-    tried
-        .iter()
-        .find(|p| p.join("scorm").is_dir() && p.join("cmi5").is_dir())
-        .cloned()
-        .unwrap_or_else(|| {
-            panic!(
-                "the SCORM and cmi5 test packages are not at any of {tried:?}; set CARREL_STANDARDS_FIXTURES to the folder holding scorm/ and cmi5/"
-            )
-        })
-}
 
 fn open(relative: &str) -> Result<StandardPackage, StandardError> {
     StandardPackage::open(&fixtures().join(relative))

@@ -3,4 +3,4 @@
 /**
  * The kinds of item, as named in the manifest.
  */
-export type PlanItemKind = "page" | "pdf" | "video" | "file" | "quiz" | "assignment" | "webinar" | "forum" | "external" | "interactive";
+export type PlanItemKind = "page" | "pdf" | "video" | "file" | "quiz" | "assignment" | "webinar" | "forum" | "external" | "scorm" | "cmi5";

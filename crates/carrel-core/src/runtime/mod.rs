@@ -1,0 +1,353 @@
+//! The state SCORM and cmi5 content keeps through Carrel's runtime, durably, in the progress
+//! database.
+//!
+//! The content window plays a SCORM item inside Carrel's runtime page (`viewer/runtime.html`),
+//! which gives the content the `API` (SCORM 1.2) or `API_1484_11` (SCORM 2004) object. Each commit
+//! the content makes — on `LMSCommit`/`Commit`, on `LMSFinish`/`Terminate`, and shortly after
+//! every `SetValue` — reaches [`commit`], which stores the whole data model in one transaction
+//! before the runtime is told it succeeded. [`launch`] gives the runtime what to start from:
+//!
+//! - the saved data model, with `entry` = `resume`, when the last session ended suspended
+//!   (`exit` = `suspend`), or did not end at all (the window or the app was closed before the
+//!   content called Finish) — the location and suspend data come back;
+//! - nothing, with `entry` = `ab-initio` and the next attempt number, when the last session ended
+//!   otherwise; the earlier attempt's result stays counted.
+//!
+//! Commits name their attempt, so a commit from a window left open on an earlier attempt cannot
+//! overwrite a newer one ([`RuntimeError::StaleAttempt`]). An item counts as completed, once and
+//! for good, the first time a commit reports it completed (SCORM 1.2 `completed` or `passed`,
+//! SCORM 2004 `completion_status` = `completed`; an asset once it is shown).
+
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+
+use crate::progress::{
+    self, Event, EventKind, ItemProgress, ProgressDb, ProgressError, new_event_id,
+};
+
+/// The largest data model a commit may carry (SCORM 2004 allows 64,000 characters of suspend
+/// data alone; interactions and objectives add to it).
+pub const MAX_COMMIT_BYTES: usize = 1024 * 1024;
+
+/// Why a commit was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// The progress database failed.
+    #[error(transparent)]
+    Progress(#[from] ProgressError),
+    /// The commit is not the runtime's shape.
+    #[error("the content's data could not be read: {0}")]
+    Invalid(String),
+    /// A commit for an attempt that is no longer the current one.
+    #[error(
+        "this window is showing an earlier attempt (attempt {sent}; the current one is {current}); close it and open the item again"
+    )]
+    StaleAttempt {
+        /// The attempt the commit names.
+        sent: u32,
+        /// The current attempt.
+        current: u32,
+    },
+}
+
+impl From<rusqlite::Error> for RuntimeError {
+    fn from(error: rusqlite::Error) -> Self {
+        Self::Progress(error.into())
+    }
+}
+
+/// How a launch starts, in SCORM's words (`cmi.core.entry` / `cmi.entry`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Entry {
+    /// A new attempt.
+    AbInitio,
+    /// Back to a suspended attempt.
+    Resume,
+}
+
+/// What the runtime starts from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Launch {
+    /// The attempt this launch belongs to (1, 2…); commits must name it.
+    pub attempt: u32,
+    /// New or resumed.
+    pub entry: Entry,
+    /// The saved data model to resume from (`{"cmi": …}`), when resuming.
+    pub data: Option<serde_json::Value>,
+    /// Total time spent in earlier sessions of this attempt, in seconds.
+    pub total_time_s: f64,
+}
+
+/// A score as the runtime reports it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Score {
+    /// Raw score.
+    #[serde(default)]
+    pub raw: Option<f64>,
+    /// Lowest possible.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// Highest possible.
+    #[serde(default)]
+    pub max: Option<f64>,
+    /// Scaled (-1–1).
+    #[serde(default)]
+    pub scaled: Option<f64>,
+}
+
+/// One commit from the runtime (scorm-again's commit object, `renderCommonCommitFields`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Commit {
+    /// `completed`, `incomplete`, `not attempted` or `unknown`.
+    pub completion_status: String,
+    /// `passed`, `failed` or `unknown`.
+    pub success_status: String,
+    /// The score, when the content set one.
+    #[serde(default)]
+    pub score: Option<Score>,
+    /// Total time of the attempt, in seconds, when the runtime computed it.
+    #[serde(default)]
+    pub total_time_seconds: Option<f64>,
+    /// The whole data model (`{"cmi": …}`).
+    pub runtime_data: serde_json::Value,
+}
+
+impl Commit {
+    /// Parses and checks a commit body.
+    pub fn parse(body: &[u8]) -> Result<Self, RuntimeError> {
+        if body.len() > MAX_COMMIT_BYTES {
+            return Err(RuntimeError::Invalid(format!(
+                "{} bytes, more than the {MAX_COMMIT_BYTES} a commit may carry",
+                body.len()
+            )));
+        }
+        let commit: Self =
+            serde_json::from_slice(body).map_err(|e| RuntimeError::Invalid(e.to_string()))?;
+        if !commit
+            .runtime_data
+            .get("cmi")
+            .is_some_and(|cmi| cmi.is_object())
+        {
+            return Err(RuntimeError::Invalid("it has no cmi data model".to_owned()));
+        }
+        const COMPLETION: [&str; 4] = ["completed", "incomplete", "not attempted", "unknown"];
+        const SUCCESS: [&str; 3] = ["passed", "failed", "unknown"];
+        if !COMPLETION.contains(&commit.completion_status.as_str())
+            || !SUCCESS.contains(&commit.success_status.as_str())
+        {
+            return Err(RuntimeError::Invalid(format!(
+                "unknown status “{}”/“{}”",
+                commit.completion_status, commit.success_status
+            )));
+        }
+        Ok(commit)
+    }
+
+    /// Whether the session ended suspended: SCORM 1.2 `cmi.core.exit`, SCORM 2004 `cmi.exit`.
+    fn suspended(&self) -> bool {
+        let cmi = &self.runtime_data["cmi"];
+        [&cmi["core"]["exit"], &cmi["exit"]]
+            .iter()
+            .any(|exit| exit.as_str() == Some("suspend"))
+    }
+
+    /// The scaled score: as reported, else raw within min–max.
+    fn scaled(&self) -> Option<f64> {
+        let score = self.score.as_ref()?;
+        score
+            .scaled
+            .or_else(|| match (score.raw, score.min.unwrap_or(0.0), score.max) {
+                (Some(raw), min, Some(max)) if max > min => Some((raw - min) / (max - min)),
+                (Some(raw), _, None) => Some(raw / 100.0),
+                _ => None,
+            })
+            .map(|s| s.clamp(-1.0, 1.0))
+    }
+}
+
+/// The saved state of an item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuntimeState {
+    /// The current attempt.
+    pub attempt: u32,
+    /// Sessions of it ended so far.
+    pub session: u32,
+    /// `completed`, `incomplete`…
+    pub completion: String,
+    /// `passed`, `failed`, `unknown`.
+    pub success: String,
+    /// The scaled score, if any.
+    pub score_scaled: Option<f64>,
+    /// Total time of the attempt, in seconds.
+    pub total_time_s: f64,
+    /// Whether the last session ended without suspend, so the next launch is a new attempt.
+    pub ended: bool,
+    /// The data model as last committed.
+    pub data: serde_json::Value,
+}
+
+/// The saved state of an item, if the content ever committed.
+pub fn state(
+    db: &ProgressDb,
+    course_id: &str,
+    item_id: &str,
+) -> Result<Option<RuntimeState>, RuntimeError> {
+    db.transact(|tx| state_in(tx, course_id, item_id))
+}
+
+fn state_in(
+    tx: &Transaction<'_>,
+    course_id: &str,
+    item_id: &str,
+) -> Result<Option<RuntimeState>, RuntimeError> {
+    let row = tx
+        .query_row(
+            "SELECT attempt, session, completion, success, score_scaled, total_time_s, ended,
+                 data
+             FROM runtime_state WHERE course_id = ?1 AND item_id = ?2",
+            params![course_id, item_id],
+            |row| {
+                Ok((
+                    RuntimeState {
+                        attempt: row.get(0)?,
+                        session: row.get(1)?,
+                        completion: row.get(2)?,
+                        success: row.get(3)?,
+                        score_scaled: row.get(4)?,
+                        total_time_s: row.get(5)?,
+                        ended: row.get(6)?,
+                        data: serde_json::Value::Null,
+                    },
+                    row.get::<_, String>(7)?,
+                ))
+            },
+        )
+        .optional()?;
+    row.map(|(mut state, data)| {
+        state.data = serde_json::from_str(&data)
+            .map_err(|e| RuntimeError::Invalid(format!("the saved data is damaged: {e}")))?;
+        Ok(state)
+    })
+    .transpose()
+}
+
+/// What the runtime of `item_id` starts from (see the module docs).
+pub fn launch(db: &ProgressDb, course_id: &str, item_id: &str) -> Result<Launch, RuntimeError> {
+    Ok(match state(db, course_id, item_id)? {
+        Some(saved) if saved.ended => Launch {
+            attempt: saved.attempt + 1,
+            entry: Entry::AbInitio,
+            data: None,
+            total_time_s: 0.0,
+        },
+        // Suspended, or never finished (the window was closed before Finish): carry on.
+        Some(saved) => Launch {
+            attempt: saved.attempt,
+            entry: Entry::Resume,
+            data: Some(saved.data),
+            total_time_s: saved.total_time_s,
+        },
+        None => Launch {
+            attempt: 1,
+            entry: Entry::AbInitio,
+            data: None,
+            total_time_s: 0.0,
+        },
+    })
+}
+
+/// What a stored commit changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Committed {
+    /// The item's progress afterwards.
+    pub progress: ItemProgress,
+    /// Whether this commit completed the item (the first time).
+    pub completed_now: bool,
+}
+
+/// Stores `commit` of `attempt` for the item in one durable transaction; `terminate` marks the
+/// end of a session (`LMSFinish`/`Terminate`).
+pub fn commit(
+    db: &ProgressDb,
+    course_id: &str,
+    item_id: &str,
+    attempt: u32,
+    commit: &Commit,
+    terminate: bool,
+    now_ms: i64,
+) -> Result<Committed, RuntimeError> {
+    let completed_now = db.transact(|tx| {
+        let saved = state_in(tx, course_id, item_id)?;
+        let session = match &saved {
+            Some(saved) if saved.attempt == attempt => saved.session,
+            // The next attempt, once the last one ended without suspend (see `launch`).
+            Some(saved) if attempt == saved.attempt + 1 && saved.ended => 0,
+            None if attempt == 1 => 0,
+            other => {
+                return Err(RuntimeError::StaleAttempt {
+                    sent: attempt,
+                    current: other.as_ref().map_or(1, |s| s.attempt),
+                });
+            }
+        } + u32::from(terminate);
+        let data = serde_json::to_string(&commit.runtime_data)
+            .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
+        let total_time = commit
+            .total_time_seconds
+            .filter(|t| t.is_finite() && *t >= 0.0)
+            .or(saved.as_ref().map(|s| s.total_time_s))
+            .unwrap_or(0.0);
+        tx.execute(
+            "INSERT INTO runtime_state (course_id, item_id, attempt, session, data, completion,
+                 success, score_scaled, total_time_s, ended, updated_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (course_id, item_id) DO UPDATE SET attempt = excluded.attempt,
+                 session = excluded.session, data = excluded.data,
+                 completion = excluded.completion, success = excluded.success,
+                 score_scaled = excluded.score_scaled, total_time_s = excluded.total_time_s,
+                 ended = excluded.ended, updated_ms = excluded.updated_ms",
+            params![
+                course_id,
+                item_id,
+                attempt,
+                session,
+                data,
+                commit.completion_status,
+                commit.success_status,
+                commit.scaled(),
+                total_time,
+                terminate && !commit.suspended(),
+                now_ms
+            ],
+        )?;
+        let done = commit.completion_status == "completed";
+        let completed_now = done && !progress::completed_in(tx, course_id, item_id)?;
+        if completed_now {
+            progress::record_in(
+                tx,
+                &[Event {
+                    id: new_event_id(),
+                    course_id: course_id.to_owned(),
+                    item_id: item_id.to_owned(),
+                    kind: EventKind::Completed,
+                    at_ms: now_ms,
+                    value: None,
+                    unit: None,
+                    end: None,
+                }],
+            )?;
+        }
+        Ok::<_, RuntimeError>(completed_now)
+    })?;
+    Ok(Committed {
+        progress: db.item(course_id, item_id)?,
+        completed_now,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,194 @@
+#![allow(clippy::unwrap_used)]
+
+use serde_json::json;
+
+use super::*;
+
+fn db() -> (tempfile::TempDir, ProgressDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ProgressDb::open(&dir.path().join("progress.sqlite3")).unwrap();
+    (dir, db)
+}
+
+/// A SCORM 1.2 commit as scorm-again sends it.
+fn commit12(location: &str, status: &str, exit: &str) -> Commit {
+    let completion = if status == "completed" || status == "passed" {
+        "completed"
+    } else {
+        "incomplete"
+    };
+    let success = match status {
+        "passed" => "passed",
+        "failed" => "failed",
+        _ => "unknown",
+    };
+    Commit::parse(
+        json!({
+            "completionStatus": completion,
+            "successStatus": success,
+            "totalTimeSeconds": 30,
+            "score": { "raw": 80, "min": 0, "max": 100 },
+            "runtimeData": { "cmi": { "core": {
+                "lesson_location": location, "lesson_status": status, "exit": exit } } }
+        })
+        .to_string()
+        .as_bytes(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_suspended_session_resumes_at_its_location_and_a_finished_one_starts_a_new_attempt() {
+    let (_dir, db) = db();
+    let first = launch(&db, "c", "sco").unwrap();
+    assert_eq!(
+        (first.attempt, first.entry, first.data),
+        (1, Entry::AbInitio, None)
+    );
+
+    commit(
+        &db,
+        "c",
+        "sco",
+        1,
+        &commit12("3", "incomplete", ""),
+        false,
+        1,
+    )
+    .unwrap();
+    // Closed without Finish: what was committed comes back.
+    let again = launch(&db, "c", "sco").unwrap();
+    assert_eq!(again.entry, Entry::Resume);
+    assert_eq!(again.data.unwrap()["cmi"]["core"]["lesson_location"], "3");
+
+    commit(
+        &db,
+        "c",
+        "sco",
+        1,
+        &commit12("5", "incomplete", "suspend"),
+        true,
+        2,
+    )
+    .unwrap();
+    let resumed = launch(&db, "c", "sco").unwrap();
+    assert_eq!((resumed.attempt, resumed.entry), (1, Entry::Resume));
+    assert_eq!(resumed.data.unwrap()["cmi"]["core"]["lesson_location"], "5");
+    assert_eq!(resumed.total_time_s, 30.0);
+    assert!(db.item("c", "sco").unwrap().completed_ms.is_none());
+
+    let done = commit(&db, "c", "sco", 1, &commit12("9", "passed", ""), true, 3).unwrap();
+    assert!(done.completed_now);
+    assert_eq!(done.progress.completed_ms, Some(3));
+    let saved = state(&db, "c", "sco").unwrap().unwrap();
+    assert_eq!(
+        (saved.attempt, saved.session, saved.ended),
+        (1, 2, true),
+        "two sessions of attempt 1, the last one ended"
+    );
+    assert_eq!(saved.success, "passed");
+    assert_eq!(saved.score_scaled, Some(0.8));
+
+    let next = launch(&db, "c", "sco").unwrap();
+    assert_eq!(
+        (next.attempt, next.entry, next.data),
+        (2, Entry::AbInitio, None)
+    );
+    let failed = commit(&db, "c", "sco", 2, &commit12("1", "failed", ""), true, 4).unwrap();
+    assert!(!failed.completed_now);
+    assert_eq!(
+        failed.progress.completed_ms,
+        Some(3),
+        "a later attempt never takes a completion back"
+    );
+}
+
+#[test]
+fn a_commit_from_an_earlier_attempt_is_refused() {
+    let (_dir, db) = db();
+    commit(&db, "c", "sco", 1, &commit12("2", "completed", ""), true, 1).unwrap();
+    commit(
+        &db,
+        "c",
+        "sco",
+        2,
+        &commit12("1", "incomplete", ""),
+        false,
+        2,
+    )
+    .unwrap();
+    let stale = commit(
+        &db,
+        "c",
+        "sco",
+        1,
+        &commit12("7", "incomplete", ""),
+        false,
+        3,
+    );
+    assert!(
+        matches!(
+            stale,
+            Err(RuntimeError::StaleAttempt {
+                sent: 1,
+                current: 2
+            })
+        ),
+        "{stale:?}"
+    );
+    let skipped = commit(
+        &db,
+        "c",
+        "other",
+        3,
+        &commit12("1", "incomplete", ""),
+        false,
+        3,
+    );
+    assert!(
+        matches!(skipped, Err(RuntimeError::StaleAttempt { .. })),
+        "{skipped:?}"
+    );
+    let saved = state(&db, "c", "sco").unwrap().unwrap();
+    assert_eq!(saved.data["cmi"]["core"]["lesson_location"], "1");
+}
+
+#[test]
+fn commits_that_are_not_the_runtimes_shape_are_refused() {
+    for body in [
+        "not json".to_owned(),
+        json!({"completionStatus": "completed", "successStatus": "unknown", "runtimeData": {}})
+            .to_string(),
+        json!({"completionStatus": "done", "successStatus": "unknown", "runtimeData": {"cmi": {}}})
+            .to_string(),
+        format!(
+            "{{\"completionStatus\":\"completed\",\"successStatus\":\"unknown\",\"runtimeData\":{{\"cmi\":{{\"x\":\"{}\"}}}}}}",
+            "a".repeat(MAX_COMMIT_BYTES)
+        ),
+    ] {
+        assert!(
+            matches!(
+                Commit::parse(body.as_bytes()),
+                Err(RuntimeError::Invalid(_))
+            ),
+            "{}",
+            &body[..body.len().min(80)]
+        );
+    }
+}
+
+#[test]
+fn scorm_2004_exit_and_scaled_score_are_read() {
+    let (_dir, db) = db();
+    let body = json!({
+        "completionStatus": "incomplete", "successStatus": "unknown",
+        "score": { "scaled": 0.4 },
+        "runtimeData": { "cmi": { "location": "p4", "exit": "suspend", "suspend_data": "x" } }
+    });
+    let c = Commit::parse(body.to_string().as_bytes()).unwrap();
+    commit(&db, "c", "sco", 1, &c, true, 1).unwrap();
+    let saved = state(&db, "c", "sco").unwrap().unwrap();
+    assert!(!saved.ended);
+    assert_eq!(saved.score_scaled, Some(0.4));
+    assert_eq!(launch(&db, "c", "sco").unwrap().entry, Entry::Resume);
+}

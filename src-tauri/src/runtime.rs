@@ -1,0 +1,159 @@
+//! The content window's runtime route: how SCORM content in the content window saves its state.
+//!
+//! `viewer/runtime.html` (bundled with the app, `ui/public/viewer/runtime.js`) gives a SCORM
+//! item's content the `API` or `API_1484_11` object (scorm-again). It asks
+//! `GET .carrel/runtime?item=<id>` where to start, and sends every commit to
+//! `POST .carrel/runtime?item=<id>&attempt=<n>[&terminate=true]`, which answers only after the
+//! commit is stored ([`carrel_core::runtime::commit`]). Like the other routes of the content
+//! scheme, it serves only the content window and only the course it shows, and it touches only
+//! that course's items of kind `scorm`: content reaches no command, and cannot write another
+//! course's or another item's state.
+
+use carrel_core::runtime::{self, Commit, RuntimeError};
+use carrel_package::manifest::{Item, ItemKind, ScormItem, ScormVersion};
+use tauri::http::{Response, StatusCode};
+use tauri::{AppHandle, Runtime};
+
+use crate::content::{json_response, url_of};
+use crate::events;
+use crate::state::AppState;
+
+/// The SCORM item `item=` names in the open course, with the course's manifest.
+fn scorm_item(
+    state: &AppState,
+    course_id: &str,
+    query: &str,
+) -> Result<(Item, ScormItem), StatusCode> {
+    let item_id = query_value(query, "item").ok_or(StatusCode::BAD_REQUEST)?;
+    let manifest = match state.library().store().course(course_id) {
+        Ok(Some(course)) => course.manifest,
+        _ => return Err(StatusCode::NOT_FOUND),
+    };
+    let item = manifest
+        .items()
+        .map(|(_, _, item)| item)
+        .find(|item| item.id == item_id)
+        .ok_or(StatusCode::NOT_FOUND)?;
+    match &item.kind {
+        ItemKind::Scorm(scorm) => Ok((item.clone(), scorm.clone())),
+        _ => Err(StatusCode::NOT_FOUND),
+    }
+}
+
+fn query_value(query: &str, key: &str) -> Option<String> {
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, value)| value.into_owned())
+}
+
+/// `GET runtime?item=…`: the item's launch (where to start from), and who the learner is.
+pub fn launch(state: &AppState, course_id: &str, query: &str) -> Response<Vec<u8>> {
+    let (item, scorm) = match scorm_item(state, course_id, query) {
+        Ok(found) => found,
+        Err(code) => return json_response(code, &serde_json::json!({})),
+    };
+    let Ok(db) = state.progress().db_blocking() else {
+        return json_response(StatusCode::SERVICE_UNAVAILABLE, &serde_json::json!({}));
+    };
+    let launch = match runtime::launch(&db, course_id, &item.id) {
+        Ok(launch) => launch,
+        Err(error) => {
+            tracing::error!(%error, "the runtime state could not be read");
+            return json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &serde_json::json!({ "message": error.to_string() }),
+            );
+        }
+    };
+    let (learner_id, learner_name) = state
+        .session()
+        .current()
+        .map(|session| (session.account.login, session.account.display_name))
+        .unwrap_or_else(|| ("learner".to_owned(), "Learner".to_owned()));
+    let mut launch_url = url_of(course_id, &scorm.path);
+    if !scorm.parameters.is_empty() {
+        launch_url = format!("{launch_url}?{}", scorm.parameters);
+    }
+    json_response(
+        StatusCode::OK,
+        &serde_json::json!({
+            "itemId": item.id,
+            "title": item.title,
+            "version": match scorm.scorm_version {
+                ScormVersion::Scorm12 => "1.2",
+                ScormVersion::Scorm2004 => "2004",
+            },
+            "sco": scorm.sco,
+            "launchUrl": launch_url,
+            "launchData": scorm.launch_data,
+            "masteryScore": scorm.mastery_score,
+            "completionThreshold": scorm.completion_threshold,
+            "learner": { "id": learner_id, "name": learner_name },
+            "launch": launch,
+        }),
+    )
+}
+
+/// `POST runtime?item=…&attempt=…[&terminate=true]`: stores a commit durably, then answers as
+/// scorm-again expects (`{"result": true, "errorCode": 0}`); a refusal carries SCORM's general
+/// commit error (391 in SCORM 2004, 101 in SCORM 1.2) and the reason.
+pub fn commit<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    course_id: &str,
+    query: &str,
+    body: &[u8],
+) -> Response<Vec<u8>> {
+    let (item, scorm) = match scorm_item(state, course_id, query) {
+        Ok(found) => found,
+        Err(code) => return json_response(code, &serde_json::json!({ "result": false })),
+    };
+    let failure = |code: StatusCode, message: String| {
+        let error_code = match scorm.scorm_version {
+            ScormVersion::Scorm12 => 101,
+            ScormVersion::Scorm2004 => 391,
+        };
+        json_response(
+            code,
+            &serde_json::json!({ "result": false, "errorCode": error_code, "message": message }),
+        )
+    };
+    let Some(attempt) = query_value(query, "attempt").and_then(|a| a.parse::<u32>().ok()) else {
+        return failure(StatusCode::BAD_REQUEST, "no attempt".to_owned());
+    };
+    let terminate = query_value(query, "terminate").as_deref() == Some("true");
+    let commit = match Commit::parse(body) {
+        Ok(commit) => commit,
+        Err(error) => return failure(StatusCode::BAD_REQUEST, error.to_string()),
+    };
+    let Ok(db) = state.progress().db_blocking() else {
+        return failure(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the progress database is not open".to_owned(),
+        );
+    };
+    let now = carrel_protocol::unix_time_ms() as i64;
+    match runtime::commit(&db, course_id, &item.id, attempt, &commit, terminate, now) {
+        Ok(committed) => {
+            events::emit_progress(
+                app,
+                events::ProgressChanged {
+                    course_id: course_id.to_owned(),
+                    item_id: item.id.clone(),
+                    progress: committed.progress,
+                },
+            );
+            json_response(
+                StatusCode::OK,
+                &serde_json::json!({ "result": true, "errorCode": 0 }),
+            )
+        }
+        Err(error @ RuntimeError::StaleAttempt { .. }) => {
+            failure(StatusCode::CONFLICT, error.to_string())
+        }
+        Err(error) => {
+            tracing::error!(%error, "a SCORM commit was not stored");
+            failure(StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
+        }
+    }
+}
