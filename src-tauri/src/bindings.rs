@@ -84,6 +84,8 @@ pub fn generate() -> Result<Vec<(String, String)>, ExportError> {
         one::<crate::commands::assess::AttachReport>(&cfg)?,
         one::<crate::commands::assess::RefusedAttachment>(&cfg)?,
         one::<crate::commands::assess::SubmittedWork>(&cfg)?,
+        one::<carrel_core::runtime::RuntimeResult>(&cfg)?,
+        one::<carrel_core::runtime::Score>(&cfg)?,
         one::<crate::commands::assess::SubmissionDetail>(&cfg)?,
         one::<crate::commands::courses::Place>(&cfg)?,
         one::<carrel_core::sync::changes::ServerGrade>(&cfg)?,

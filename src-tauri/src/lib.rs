@@ -61,12 +61,18 @@ pub fn run() {
         // any opener permission.
         .plugin(tauri_plugin_opener::init())
         .register_asynchronous_uri_scheme_protocol(content::SCHEME, content::handle)
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event
-                && window.label() == "main"
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. })
+                if window.label() == "main" =>
             {
                 events::emit_dropped_files(window.app_handle(), paths);
             }
+            // WebKit runs no unload handler when a window is destroyed: SCORM content in it could
+            // not end its session, so the app does.
+            tauri::WindowEvent::Destroyed if window.label() == content::CONTENT_LABEL => {
+                runtime::end_open_sessions(window.app_handle());
+            }
+            _ => {}
         })
         .setup(|app| {
             let state = state::AppState::init(app.handle())?;
@@ -80,6 +86,8 @@ pub fn run() {
                 stored.auto_install_updates,
             ));
             update_service::UpdateService::spawn_background(app.handle().clone());
+            // Sessions left open when Carrel last stopped.
+            runtime::end_open_sessions(app.handle());
             tune_main_webview(app.handle());
             Ok(())
         })

@@ -7,12 +7,13 @@
 //! commit is stored ([`carrel_core::runtime::commit`]). Like the other routes of the content
 //! scheme, it serves only the content window and only the course it shows, and it touches only
 //! that course's items of kind `scorm`: content reaches no command, and cannot write another
-//! course's or another item's state.
+//! course's or another item's state. Sessions the content never ended are ended by the app when
+//! the content window is destroyed and when Carrel starts ([`end_open_sessions`]).
 
-use carrel_core::runtime::{self, Commit, RuntimeError};
+use carrel_core::runtime::{self, Commit, RuntimeError, RuntimeItem};
 use carrel_package::manifest::{Item, ItemKind, ScormItem, ScormVersion};
 use tauri::http::{Response, StatusCode};
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 
 use crate::content::{json_response, url_of};
 use crate::events;
@@ -133,8 +134,20 @@ pub fn commit<R: Runtime>(
         );
     };
     let now = carrel_protocol::unix_time_ms() as i64;
-    match runtime::commit(&db, course_id, &item.id, attempt, &commit, terminate, now) {
+    let target = RuntimeItem {
+        course_id,
+        item_id: &item.id,
+        title: &item.title,
+        standard: match scorm.scorm_version {
+            ScormVersion::Scorm12 => "scorm-1.2",
+            ScormVersion::Scorm2004 => "scorm-2004",
+        },
+    };
+    match runtime::commit(&db, &target, attempt, &commit, terminate, now) {
         Ok(committed) => {
+            if terminate {
+                queued(app, state);
+            }
             events::emit_progress(
                 app,
                 events::ProgressChanged {
@@ -156,4 +169,34 @@ pub fn commit<R: Runtime>(
             failure(StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
         }
     }
+}
+
+/// Tells the UI and the sync that a result may have been queued.
+fn queued<R: Runtime>(app: &AppHandle<R>, state: &AppState) {
+    events::emit_outbox_changed(app);
+    state.sync().wake();
+}
+
+/// Ends the sessions content never ended ([`runtime::end_open_sessions`]): called when the content
+/// window is gone and when Carrel starts, off the UI thread.
+pub fn end_open_sessions<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        let Ok(db) = state.progress().db().await else {
+            return;
+        };
+        let now = carrel_protocol::unix_time_ms() as i64;
+        match tauri::async_runtime::spawn_blocking(move || runtime::end_open_sessions(&db, now))
+            .await
+        {
+            Ok(Ok(0)) => {}
+            Ok(Ok(ended)) => {
+                tracing::info!(ended, "ended the SCORM sessions their content left open");
+                queued(&app, &state);
+            }
+            Ok(Err(error)) => tracing::error!(%error, "open SCORM sessions could not be ended"),
+            Err(error) => tracing::error!(%error, "ending open SCORM sessions failed"),
+        }
+    });
 }

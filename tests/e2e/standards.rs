@@ -1,18 +1,23 @@
 //! SCORM in the real app: Rustici's SCORM 1.2 golf example (read from `../shared/fixtures`, see
 //! `carrel_standards::testing`), converted with `carrel-standards`, published on a real server,
-//! downloaded, and played in the content window through Carrel's runtime — with no connection
-//! needed once installed. The learner reads a few pages and closes the window mid-way; reopening
-//! the module offers to resume and carries on at the saved page; reaching the last page completes
-//! the item in the course outline.
+//! downloaded by a signed-in learner, and played with the server gone, in the content window
+//! through Carrel's runtime. The learner reads a few pages and closes the window mid-way;
+//! reopening the module offers to resume and carries on at the saved page; the last page and the
+//! module's test complete the item. When the server comes back, each session's result reaches it
+//! on its own, exactly once, byte for byte, and the test's score is its grade.
 
 use std::time::Duration;
 
 use carrel_package::SecretKey;
+use carrel_protocol::auth::Role;
+use carrel_server::testing::LoopbackServer;
 use carrel_standards::testing::fixtures;
 use carrel_standards::{ConvertOptions, StandardPackage, carrel_id};
 
-use super::courses::{download_course, serve_package};
+use super::courses::download_course;
 use super::launch;
+use crate::assess::query;
+use crate::sync::{entry, sign_in, wait_for_state};
 use carrel_e2e::{AppHome, Display, Session};
 
 /// The golf example's launch page, inside the runtime's frame.
@@ -56,9 +61,61 @@ async fn next_page(s: &Session) {
     .unwrap_or_else(|e| panic!("the commit after page {} was not stored: {e}", page + 1));
 }
 
+/// Waits until the content window has closed and switches back to the main window.
+async fn content_window_closed(s: &Session, main: carrel_e2e::WindowHandle) {
+    for _ in 0..50 {
+        if s.windows().await.unwrap().len() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(s.windows().await.unwrap(), vec![main.clone()]);
+    s.switch_to(main).await.unwrap();
+}
+
+/// The queued results once there are `count` of them (the app queues on its own time).
+async fn results_once_queued(
+    home: &AppHome,
+    count: usize,
+) -> Vec<(String, u64, u64, String, String, bool)> {
+    for _ in 0..100 {
+        let results = queued_results(home);
+        if results.len() >= count {
+            return results;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    queued_results(home)
+}
+
+/// The SCORM results queued in the app's outbox: (id, attempt, session, completion, success,
+/// suspended), in order.
+fn queued_results(home: &AppHome) -> Vec<(String, u64, u64, String, String, bool)> {
+    let mut rows = query(
+        home,
+        "SELECT id, payload FROM outbox WHERE kind = 'scorm' ORDER BY created_ms",
+        |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+    );
+    rows.drain(..)
+        .map(|(id, payload)| {
+            let p: serde_json::Value = serde_json::from_str(&payload).unwrap();
+            (
+                id,
+                p["attempt"].as_u64().unwrap(),
+                p["session"].as_u64().unwrap(),
+                p["completionStatus"].as_str().unwrap().to_owned(),
+                p["successStatus"].as_str().unwrap().to_owned(),
+                p["suspended"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_scorm_12_module_resumes_where_it_was_closed_and_completes_the_item() {
+async fn a_scorm_12_module_played_offline_resumes_completes_and_its_results_reach_the_server_once()
+{
     let dir = tempfile::tempdir().unwrap();
+    let server_dir = dir.path().join("server");
     let zip = fixtures().join("scorm/singlescobasic.zip");
     let mut golf = StandardPackage::open(&zip).unwrap();
     let package = dir.path().join("golf.carrel");
@@ -73,17 +130,34 @@ async fn a_scorm_12_module_resumes_where_it_was_closed_and_completes_the_item() 
         .unwrap();
     let course = carrel_id("com.scorm.golfsamples.runtime.basicruntime.12");
     let item = carrel_id("item_1");
-    let server = serve_package(dir.path(), &package).await;
+    let server = LoopbackServer::start(&server_dir).await.unwrap();
+    let (addr, url, db) = (
+        server.addr().to_string(),
+        server.url(),
+        server.db().to_path_buf(),
+    );
+    let storage = carrel_server::Storage::open(&db).unwrap();
+    carrel_server::publish_package(&storage, server.data(), &package)
+        .await
+        .expect("the course publishes");
+    server.account("ana", Role::Learner).await.unwrap();
+    server
+        .enrol("ana", &course, Role::Learner, None)
+        .await
+        .unwrap();
     let display = Display::ensure().unwrap();
     let home = AppHome::new().unwrap();
 
-    let mut app = launch(&display, &home, Some(&server.url()), "scorm-golf").await;
+    let mut app = launch(&display, &home, Some(&url), "scorm-golf").await;
     let s = &mut app.session;
+    sign_in(s, "ana").await;
     download_course(s, &course).await;
-    // Everything from here on works with no connection.
-    drop(server);
+    // Everything from here on happens with the server gone.
+    server.stop().await.unwrap();
+    s.wait_for_attr("#server-state", "data-state", "offline")
+        .await
+        .unwrap();
     s.click(&format!("#course-open-{course}")).await.unwrap();
-    s.wait_for(&format!("#item-open-{item}")).await.unwrap();
     s.wait_for_attr(&format!("#item-state-{item}"), "data-state", "not-started")
         .await
         .unwrap();
@@ -100,29 +174,24 @@ async fn a_scorm_12_module_resumes_where_it_was_closed_and_completes_the_item() 
     let api = s
         .eval(&format!(
             "return [typeof window.API.LMSGetValue, {SCO}.ScormProcessGetValue('cmi.core.lesson_status'), \
-             {SCO}.ScormProcessGetValue('cmi.core.entry')];"
+             {SCO}.ScormProcessGetValue('cmi.core.entry'), {SCO}.ScormProcessGetValue('cmi.core.student_id')];"
         ))
         .await
         .unwrap();
     assert_eq!(
         api,
-        serde_json::json!(["function", "incomplete", "ab-initio"]),
-        "the module found Carrel's SCORM 1.2 API and started a new attempt"
+        serde_json::json!(["function", "incomplete", "ab-initio", "ana"]),
+        "the module found Carrel's SCORM 1.2 API, for the signed-in learner, on a new attempt"
     );
     for _ in 0..3 {
         next_page(s).await;
     }
     s.screenshot("golf-page-3").await.unwrap();
 
-    // The learner closes the window with its close button, mid-way.
+    // The learner closes the window with its close button, mid-way: the module finishes its
+    // session suspended, as it does when its window closes.
     carrel_e2e::wm::close_window_titled(&display, "Golf Explained").unwrap();
-    for _ in 0..50 {
-        if s.windows().await.unwrap().len() == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    s.switch_to(main.clone()).await.unwrap();
+    content_window_closed(s, main.clone()).await;
     assert_eq!(
         s.attr(&format!("#item-state-{item}"), "data-state")
             .await
@@ -130,6 +199,15 @@ async fn a_scorm_12_module_resumes_where_it_was_closed_and_completes_the_item() 
             .as_deref(),
         Some("started"),
         "closed mid-way, the module is not done"
+    );
+    let first = results_once_queued(&home, 1).await;
+    assert_eq!(
+        first
+            .iter()
+            .map(|r| (r.1, r.2, r.3.as_str(), r.5))
+            .collect::<Vec<_>>(),
+        [(1, 1, "incomplete", true)],
+        "the session the closed window left open is ended by the app, its result queued once"
     );
 
     // Second session: the module asks whether to resume (its own question), and resumes at the
@@ -143,27 +221,101 @@ async fn a_scorm_12_module_resumes_where_it_was_closed_and_completes_the_item() 
     s.wait_until(&format!("{SCO} && {SCO}.currentPage === 3"))
         .await
         .unwrap_or_else(|e| panic!("the module did not resume at page 3: {e}"));
-    let entry = s
+    let entry_and_status = s
         .eval(&format!(
             "return [{SCO}.ScormProcessGetValue('cmi.core.entry'), document.getElementById('status').textContent];"
         ))
         .await
         .unwrap();
     assert_eq!(
-        entry,
+        entry_and_status,
         serde_json::json!(["resume", "Carrying on where you left off."])
     );
     s.screenshot("golf-resumed-at-page-3").await.unwrap();
 
-    // To the last page, which completes the module.
+    // To the last page, which completes the module; its test records 85 % (what the test page
+    // does when the learner submits it), and the learner leaves with the module's Exit button.
     for _ in 3..15 {
         next_page(s).await;
     }
+    s.eval(&format!("{SCO}.RecordTest(85); return true;"))
+        .await
+        .unwrap();
     s.screenshot("golf-last-page").await.unwrap();
+    s.eval(&format!(
+        "{SCO}.document.getElementById('butExit').click(); return true;"
+    ))
+    .await
+    .unwrap();
+    s.wait_for_text("#status", "Your progress in this module is saved.")
+        .await
+        .unwrap();
     s.switch_to(main).await.unwrap();
     s.wait_for_attr(&format!("#item-state-{item}"), "data-state", "done")
         .await
         .unwrap();
     s.screenshot("golf-done-in-the-outline").await.unwrap();
+    let results = results_once_queued(&home, 2).await;
+    assert_eq!(
+        results
+            .iter()
+            .map(|r| (r.1, r.2, r.3.as_str(), r.4.as_str(), r.5))
+            .collect::<Vec<_>>(),
+        [
+            (1, 1, "incomplete", "unknown", true),
+            (1, 2, "completed", "passed", false)
+        ]
+    );
+    s.click("#nav-outbox").await.unwrap();
+    for result in &results {
+        wait_for_state(s, &result.0, &["queued"]).await;
+    }
+    s.screenshot("queued-offline").await.unwrap();
+
+    // The server comes back on its address: the app sends both results on its own.
+    let server = LoopbackServer::start_at(&server_dir, &addr).await.unwrap();
+    for result in &results {
+        wait_for_state(s, &result.0, &["received", "graded"]).await;
+    }
+    s.click(&format!("{} button.toggle", entry(&results[1].0)))
+        .await
+        .unwrap();
+    s.wait_for(".recorded").await.unwrap();
+    let recorded = s.text(".recorded").await.unwrap();
+    assert!(
+        recorded.contains("Completed") && recorded.contains("Passed") && recorded.contains("85%"),
+        "{recorded}"
+    );
+    s.screenshot("received").await.unwrap();
+    let stored: Vec<(String, String, String, Option<f64>)> = {
+        let conn = rusqlite::Connection::open(server.db()).unwrap();
+        let mut statement = conn
+            .prepare(
+                "SELECT s.client_id, s.kind, s.payload_sha256, g.score FROM submissions s
+                 LEFT JOIN grades g ON g.submission_id = s.id ORDER BY s.client_id",
+            )
+            .unwrap();
+        statement
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let mut expected: Vec<(String, String, String, Option<f64>)> = query(
+        &home,
+        "SELECT id, kind, payload_sha256 FROM outbox ORDER BY id",
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, None)),
+    );
+    for row in &mut expected {
+        if row.0 == results[1].0 {
+            row.3 = Some(85.0);
+        }
+    }
+    assert_eq!(
+        stored, expected,
+        "each session's result on the server once, byte for byte; the test's score is the grade"
+    );
     app.finish().await;
 }

@@ -46,7 +46,7 @@ fn server_cli(db: &Path, args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-async fn sign_in(s: &Session, login: &str) {
+pub(crate) async fn sign_in(s: &Session, login: &str) {
     s.click("#sign-in-open").await.unwrap();
     s.wait_for("#sign-in-login").await.unwrap();
     s.fill("#sign-in-login", login).await.unwrap();
@@ -57,7 +57,7 @@ async fn sign_in(s: &Session, login: &str) {
     assert!(!s.exists("#sign-in-open").await.unwrap());
 }
 
-fn entry(id: &str) -> String {
+pub(crate) fn entry(id: &str) -> String {
     format!(".outbox-entry[data-id=\"{id}\"]")
 }
 
@@ -291,7 +291,7 @@ async fn work_submitted_offline_is_received_when_the_server_returns_and_graded_b
 
 /// Waits (up to 90 s: the app checks the server every 15 seconds) for an outbox entry to show
 /// one of `states`.
-async fn wait_for_state(s: &Session, id: &str, states: &[&str]) {
+pub(crate) async fn wait_for_state(s: &Session, id: &str, states: &[&str]) {
     let css = states
         .iter()
         .map(|state| format!("{}[data-state=\"{state}\"]", entry(id)))

@@ -35,6 +35,35 @@ pub enum SubmissionKind {
     Quiz,
     /// An assignment.
     Assignment,
+    /// The result of a session of a SCORM item, as its content reported it.
+    Scorm,
+    /// The result of a session of a cmi5 AU.
+    Cmi5,
+}
+
+impl SubmissionKind {
+    /// Every kind.
+    pub const ALL: [Self; 4] = [Self::Quiz, Self::Assignment, Self::Scorm, Self::Cmi5];
+
+    /// The kind's name on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Quiz => "quiz",
+            Self::Assignment => "assignment",
+            Self::Scorm => "scorm",
+            Self::Cmi5 => "cmi5",
+        }
+    }
+
+    /// The kind named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+
+    /// Whether a tutor grades it: results of SCORM and cmi5 content are the content's own.
+    pub fn graded_by_tutor(self) -> bool {
+        matches!(self, Self::Quiz | Self::Assignment)
+    }
 }
 
 /// The body of a submission upload.

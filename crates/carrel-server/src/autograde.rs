@@ -11,11 +11,16 @@
 //! question-by-question `QuizGrade`) and its change in the learner's feed are committed with it.
 //! A submission the server cannot grade (an unknown definition, a graded quiz published without
 //! its keys) waits for a tutor. A tutor's grade replaces the automatic one.
+//!
+//! The result of a SCORM or cmi5 session carries the score its content reported
+//! ([`record_runtime_in`]): that score, as a percentage, is its grade, with `passed` from its
+//! success status. Such results never wait for a tutor.
 
 use std::collections::BTreeMap;
 
 use carrel_core::assess::attempts::QuizSubmission;
 use carrel_core::assess::grade::grade_quiz;
+use carrel_core::runtime::RuntimeResult;
 use carrel_package::activity::{QuizDefinition, QuizMode};
 use rusqlite::{OptionalExtension, params};
 
@@ -257,6 +262,47 @@ pub(crate) fn grade_in(
             graded_by: None,
             grader_id: None,
             detail: Some(detail),
+        },
+    )?;
+    Ok(true)
+}
+
+/// Records the score a SCORM or cmi5 session reported (`payload`, a [`RuntimeResult`]) as the
+/// grade of submission `server_id`, in the transaction that stores it; `false` when the session
+/// reported no score (or the payload is not a result the server can read), which leaves it
+/// ungraded.
+pub(crate) fn record_runtime_in(
+    tx: &rusqlite::Transaction<'_>,
+    server_id: i64,
+    payload: &str,
+) -> Result<bool, StorageError> {
+    let result = match serde_json::from_str::<RuntimeResult>(payload) {
+        Ok(result) => result,
+        Err(error) => {
+            tracing::warn!(server_id, %error, "a SCORM or cmi5 result the server cannot read");
+            return Ok(false);
+        }
+    };
+    let Some(scaled) = result.score_scaled.filter(|s| s.is_finite()) else {
+        return Ok(false);
+    };
+    let passed = match result.success_status.as_str() {
+        "passed" => Some(true),
+        "failed" => Some(false),
+        _ => None,
+    };
+    write_in(
+        tx,
+        server_id,
+        &NewGrade {
+            score: (scaled.clamp(0.0, 1.0) * 100.0 * 100.0).round() / 100.0,
+            max_score: 100.0,
+            passed,
+            complete: true,
+            feedback: None,
+            graded_by: None,
+            grader_id: None,
+            detail: None,
         },
     )?;
     Ok(true)

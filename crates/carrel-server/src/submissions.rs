@@ -11,7 +11,7 @@
 //! `not_enrolled`) and every attachment its payload names uploaded completely by that account
 //! (else 409 `attachments_missing`, naming them); a stored one replays its receipt whatever
 //! changed since. A quiz attempt is graded in the transaction that stores it when the server has
-//! its key ([`crate::autograde`]).
+//! its key, and a SCORM or cmi5 result by the score its content reported ([`crate::autograde`]).
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -165,7 +165,7 @@ pub async fn submit(
                 params![
                     id,
                     user_id,
-                    kind_name(kind),
+                    kind.as_str(),
                     header.course_id,
                     header.item_id,
                     payload,
@@ -182,6 +182,8 @@ pub async fn submit(
                     &header.item_id,
                     &payload,
                 )?;
+            } else if !kind.graded_by_tutor() {
+                crate::autograde::record_runtime_in(tx, server_id, &payload)?;
             }
             Ok(Ok(Receipt {
                 server_id,
@@ -194,21 +196,9 @@ pub async fn submit(
         .await?
 }
 
-/// The stored name of a kind.
-pub(crate) fn kind_name(kind: SubmissionKind) -> &'static str {
-    match kind {
-        SubmissionKind::Quiz => "quiz",
-        SubmissionKind::Assignment => "assignment",
-    }
-}
-
-/// A kind from its stored name.
+/// A kind from its stored name (the table's CHECK admits only known names).
 pub(crate) fn kind_of(name: &str) -> SubmissionKind {
-    if name == "quiz" {
-        SubmissionKind::Quiz
-    } else {
-        SubmissionKind::Assignment
-    }
+    SubmissionKind::parse(name).unwrap_or(SubmissionKind::Assignment)
 }
 
 /// What to answer when the id is already stored: its receipt again (same account, kind and
@@ -238,7 +228,7 @@ fn stored_in(
         .optional()?;
     Ok(
         existing.map(|(server_id, owner, stored_kind, stored_sha, received_ms)| {
-            if owner != user_id || stored_kind != kind_name(kind) || stored_sha != sha256 {
+            if owner != user_id || stored_kind != kind.as_str() || stored_sha != sha256 {
                 return Err(SubmissionError::Conflict(id.to_owned()));
             }
             Ok(Receipt {

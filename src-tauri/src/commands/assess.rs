@@ -378,6 +378,8 @@ pub enum SubmittedWork {
     Quiz(carrel_core::assess::attempts::QuizSubmission),
     /// An assignment.
     Assignment(carrel_core::assess::assignments::AssignmentSubmission),
+    /// The result of a session of a SCORM item or cmi5 AU.
+    Runtime(carrel_core::runtime::RuntimeResult),
 }
 
 /// One submission with what it submitted.
@@ -405,6 +407,9 @@ pub async fn get_submission(
             }
             outbox::SubmissionKind::Assignment => {
                 serde_json::from_slice(&payload).map(SubmittedWork::Assignment)
+            }
+            outbox::SubmissionKind::Scorm | outbox::SubmissionKind::Cmi5 => {
+                serde_json::from_slice(&payload).map(SubmittedWork::Runtime)
             }
         }
         .map_err(|error| CommandError::internal("This submission cannot be read", error))?;

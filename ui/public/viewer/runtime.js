@@ -6,11 +6,14 @@
 // shows the module in a frame below.
 //
 // Every commit reaches the app, which stores it before answering:
-// - `LMSCommit`/`Commit` and `LMSFinish`/`Terminate` are scorm-again's own synchronous commits
-//   (Finish adds `terminate=true`);
-// - shortly after every `SetValue`, and when the window is closed, the whole data model is also
+// - `LMSCommit`/`Commit` and `LMSFinish`/`Terminate` (which adds `terminate=true`) go through
+//   `carrelHttp` below as synchronous requests, so the content learns whether they were stored.
+//   scorm-again's own service would send Finish with `sendBeacon`, which the content scheme never
+//   receives;
+// - when the module initializes, and shortly after every `SetValue`, the whole data model is also
 //   sent, so a module that never commits (many do not until Finish) loses nothing when the
-//   window or Carrel is closed before it finishes.
+//   window or Carrel is closed before it finishes. (WebKit runs no unload handler when a window is
+//   destroyed; the app ends such a session itself, from what was stored.)
 // Each commit names the attempt it belongs to, so the app refuses one from a window showing an
 // earlier attempt. An asset (not a SCO) talks to no runtime; it counts as completed once shown.
 "use strict";
@@ -47,9 +50,15 @@ const loadScript = (src) =>
     document.head.append(script);
   });
 
+/** Counts a commit the app stored on the document (`data-carrel-saved`). */
+const counted = () => {
+  const root = document.documentElement.dataset;
+  root.carrelSaved = String(Number(root.carrelSaved || 0) + 1);
+};
+
 /**
- * Sends a commit without waiting (drafts and the last state when the window closes). Each one the
- * app stored is counted on the document (`data-carrel-saved`), for people and tests to see.
+ * Sends a commit without waiting (drafts). Each one the app stored is counted on the document
+ * (`data-carrel-saved`), for people and tests to see.
  */
 const send = (url, body) =>
   fetch(url, {
@@ -59,13 +68,36 @@ const send = (url, body) =>
     keepalive: true,
   })
     .then((response) => {
-      if (response.ok) {
-        const root = document.documentElement.dataset;
-        root.carrelSaved = String(Number(root.carrelSaved || 0) + 1);
-      } else if (response.status === 409) say(TEXT.stale);
-      else say(TEXT.notSaved);
+      if (response.ok) counted();
+      else say(response.status === 409 ? TEXT.stale : TEXT.notSaved);
     })
     .catch(() => say(TEXT.notSaved));
+
+/**
+ * scorm-again's HTTP service, replaced: each commit is a synchronous POST, answered once the app
+ * has stored it, and the content is told the truth (SCORM's general commit error when it was
+ * not). A page being closed may not be allowed to wait; its commit is then sent without waiting.
+ */
+const carrelHttp = (failure) => ({
+  updateSettings() {},
+  processHttpRequest(url, params) {
+    try {
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", url, false);
+      xhr.setRequestHeader("Content-Type", "application/json");
+      xhr.send(JSON.stringify(params));
+      if (xhr.status >= 200 && xhr.status < 300) {
+        counted();
+        return { result: "true", errorCode: 0 };
+      }
+      say(xhr.status === 409 ? TEXT.stale : TEXT.notSaved);
+      return { result: "false", errorCode: failure };
+    } catch {
+      send(url, params);
+      return { result: "true", errorCode: 0 };
+    }
+  },
+});
 
 /** What the module starts from: the saved data model when resuming, and who the learner is. */
 const initialData = (item) => {
@@ -140,6 +172,8 @@ const start = async () => {
     terminateCommitParam: "terminate",
     mastery_override: true,
     logLevel: 4,
+    // SCORM's general commit failure: 101 in SCORM 1.2, 391 in SCORM 2004.
+    httpService: carrelHttp(v12 ? 101 : 391),
   };
   const api = v12 ? new window.Scorm12API(settings) : new window.Scorm2004API(settings);
   api.loadFromJSON(initialData(item));
@@ -150,6 +184,8 @@ const start = async () => {
     clearTimeout(timer);
     if (!finished) send(commitUrl, api.renderCommitObject(false));
   };
+  // The session is open from here on, for the app to end it if the window closes first.
+  api.on(v12 ? "LMSInitialize" : "Initialize", draft);
   api.on(v12 ? "LMSSetValue.cmi.*" : "SetValue.cmi.*", () => {
     clearTimeout(timer);
     timer = setTimeout(draft, 250);
@@ -159,8 +195,6 @@ const start = async () => {
     finished = true;
     say(TEXT.saved);
   });
-  // The window is closing: what the module set since the last commit is sent now.
-  window.addEventListener("pagehide", draft);
 
   if (v12) window.API = api;
   else window.API_1484_11 = api;

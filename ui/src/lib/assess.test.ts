@@ -10,8 +10,10 @@ import {
   isAnswered,
   shortSha,
   describeReceipt,
+  describeRuntimeResult,
   summarizeAnswer,
 } from "./assess";
+import { fr } from "./i18n/fr";
 
 const [single, multiple, truth, matching, ordering] = questions();
 
@@ -56,6 +58,7 @@ describe("describing submissions", () => {
   it("names attempts and versions", () => {
     expect(describeVersion({ kind: "quiz", version: 2 })).toBe("Attempt 2");
     expect(describeVersion({ kind: "assignment", version: 2 })).toBe("Version 2");
+    expect(describeVersion({ kind: "scorm", version: 3 })).toBe("Attempt 3");
   });
 
   it("shortens a SHA-256", () => {
@@ -124,5 +127,47 @@ describe("server grades", () => {
       label: "Awaiting tutor",
       meaning: "Received; part of it is awaiting your tutor's grade.",
     });
+  });
+});
+
+describe("describeRuntimeResult", () => {
+  const result = {
+    attempt: 2,
+    session: 3,
+    completionStatus: "completed",
+    successStatus: "passed",
+    scoreScaled: 0.85,
+    totalTimeSeconds: 754,
+  };
+
+  it("says what the module recorded, line by line", () => {
+    expect(describeRuntimeResult(result, { locale: "en-GB" })).toEqual([
+      { label: "Attempt", value: "Attempt 2, session 3" },
+      { label: "Completion", value: "Completed" },
+      { label: "Result", value: "Passed" },
+      { label: "Score", value: "85%" },
+      { label: "Time spent", value: "12 min" },
+    ]);
+  });
+
+  it("says so when the module reported nothing, and speaks the learner's language", () => {
+    const silent = {
+      ...result,
+      completionStatus: "unknown",
+      successStatus: "unknown",
+      scoreScaled: null,
+      totalTimeSeconds: 0,
+    };
+    const lines = describeRuntimeResult(silent, { locale: "fr-FR" }, fr);
+    expect(lines.map((line) => line.value)).toEqual([
+      "Tentative 2, séance 3",
+      "Non indiqué par le module",
+      "Non indiqué par le module",
+      "Non indiqué par le module",
+      "Non indiqué par le module",
+    ]);
+    expect(describeRuntimeResult({ ...result, successStatus: "failed" })[2]?.value).toBe(
+      "Not passed",
+    );
   });
 });

@@ -6,12 +6,20 @@ import type {
   OutboxState,
   PresentedQuestion,
   QuizGrade,
+  RuntimeResult,
   ServerGrade,
   ShownOption,
   Verdict,
 } from "./backend";
 import { format, t, type Messages } from "./i18n";
-import { formatNumber, formatPercent, localeOf, plural, type InstantOptions } from "./i18n/units";
+import {
+  formatDuration,
+  formatNumber,
+  formatPercent,
+  localeOf,
+  plural,
+  type InstantOptions,
+} from "./i18n/units";
 
 /** What a quiz's or assignment's live region says (screens/AssessmentLayout.svelte), and how. */
 export interface AssessmentMessage {
@@ -192,7 +200,10 @@ export function describeVersion(
   messages: Messages = t,
 ): string {
   const n = String(entry.version);
-  return format(entry.kind === "quiz" ? messages.outboxAttempt : messages.outboxVersion, { n });
+  // Quizzes and modules count attempts; assignments count versions.
+  return format(entry.kind === "assignment" ? messages.outboxVersion : messages.outboxAttempt, {
+    n,
+  });
 }
 
 /** "7 of 10 points (70%)", or null while anything is pending. */
@@ -274,4 +285,58 @@ export function describeWordLimit(
     };
   }
   return null;
+}
+
+/** One line of what a SCORM or cmi5 module recorded: a label and its value, as shown. */
+export interface RecordedLine {
+  label: string;
+  value: string;
+}
+
+/**
+ * What a SCORM or cmi5 session recorded, as the Outbox shows it: attempt and session, completion,
+ * success, score and time. A status the module did not report says so.
+ */
+export function describeRuntimeResult(
+  result: Pick<
+    RuntimeResult,
+    "attempt" | "session" | "completionStatus" | "successStatus" | "scoreScaled" | "totalTimeSeconds"
+  >,
+  options: InstantOptions = {},
+  messages: Messages = t,
+): RecordedLine[] {
+  const completion: Record<string, string> = {
+    completed: messages.runtimeCompleted,
+    incomplete: messages.runtimeIncomplete,
+    "not attempted": messages.runtimeNotAttempted,
+  };
+  const success: Record<string, string> = {
+    passed: messages.runtimePassed,
+    failed: messages.runtimeFailed,
+  };
+  const pick = (table: Record<string, string>, key: string): string =>
+    (Object.hasOwn(table, key) ? table[key] : undefined) ?? messages.runtimeNotReported;
+  const score = result.scoreScaled;
+  return [
+    {
+      label: messages.runtimeAttemptLabel,
+      value: format(messages.runtimeAttemptValue, {
+        attempt: formatNumber(result.attempt, options),
+        session: formatNumber(result.session, options),
+      }),
+    },
+    { label: messages.runtimeCompletionLabel, value: pick(completion, result.completionStatus) },
+    { label: messages.runtimeSuccessLabel, value: pick(success, result.successStatus) },
+    {
+      label: messages.runtimeScoreLabel,
+      value:
+        score === null || !Number.isFinite(score)
+          ? messages.runtimeNotReported
+          : formatPercent(Math.max(0, score), options),
+    },
+    {
+      label: messages.runtimeTimeLabel,
+      value: formatDuration(result.totalTimeSeconds, options, messages) ?? messages.runtimeNotReported,
+    },
+  ];
 }

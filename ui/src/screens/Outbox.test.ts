@@ -10,6 +10,7 @@ import {
   outboxEntry,
   quizState,
   quizSubmissionDetail,
+  runtimeSubmissionDetail,
   serverGrade,
   submissionComment,
 } from "../test/assess-fixtures";
@@ -123,6 +124,28 @@ describe("the Outbox", () => {
     expect(file.textContent).toContain("figure.pdf");
     expect(file.textContent, "sizes as the backend writes them: 120,000 bytes, powers of 1024").toContain("118 KB");
     expect(detail.textContent).toContain("This is my own work.");
+  });
+
+  it("shows what a SCORM module recorded, with its own icon, and that the attempt can go on", async () => {
+    const entries = [outboxEntry({ id: "sub-4", kind: "scorm", title: "Golf Explained", state: "queued" })];
+    await renderOutbox(() => entries, { get_submission: () => runtimeSubmissionDetail() });
+    await waitFor(() => row("sub-4"));
+    expect(row("sub-4").dataset.kind).toBe("scorm");
+    expect(row("sub-4").querySelector(".kind svg")).not.toBeNull();
+    await fireEvent.click(row("sub-4").querySelector("button.toggle")!);
+    await waitFor(() => expect(document.querySelector(".recorded")).not.toBeNull());
+    const lines = [...byId("submission-detail").querySelectorAll(".recorded > div")].map((line) => [
+      line.querySelector("dt")?.textContent,
+      line.querySelector("dd")?.textContent,
+    ]);
+    expect(lines).toEqual([
+      ["Attempt", "Attempt 1, session 2"],
+      ["Completion", "Not finished"],
+      ["Result", "Not reported by the module"],
+      ["Score", "Not reported by the module"],
+      ["Time spent", "25 min"],
+    ]);
+    expect(byId("submission-detail").textContent).toContain("You can carry on with this attempt");
   });
 });
 

@@ -224,6 +224,30 @@ export function quizSubmissionDetail(): SubmissionDetail {
   };
 }
 
+/** The detail of a SCORM session's result, suspended half way. */
+export function runtimeSubmissionDetail(): SubmissionDetail {
+  return {
+    entry: outboxEntry({ id: "sub-4", kind: "scorm", itemId: "i-golf", title: "Golf Explained", state: "queued" }),
+    work: {
+      kind: "runtime",
+      submissionId: "sub-4",
+      courseId: "bio-101",
+      itemId: "i-golf",
+      standard: "scorm-1.2",
+      attempt: 1,
+      session: 2,
+      completionStatus: "incomplete",
+      successStatus: "unknown",
+      score: null,
+      scoreScaled: null,
+      totalTimeSeconds: 1_500,
+      suspended: true,
+      endedMs: NOW_MS,
+      runtimeData: { cmi: { core: { lesson_location: "3" } } },
+    },
+  };
+}
+
 export function assignmentSubmissionDetail(): SubmissionDetail {
   const attachment = { sha256: "b".repeat(64), name: "figure.pdf", size: 120_000 };
   return {

@@ -54,6 +54,31 @@ pub enum SubmissionKind {
     Quiz,
     /// An assignment.
     Assignment,
+    /// The result of a session of a SCORM item ([`crate::runtime::RuntimeResult`]).
+    Scorm,
+    /// The result of a session of a cmi5 AU.
+    Cmi5,
+}
+
+impl SubmissionKind {
+    /// The same kind on the wire.
+    pub fn wire(self) -> carrel_protocol::submissions::SubmissionKind {
+        use carrel_protocol::submissions::SubmissionKind as Wire;
+        match self {
+            Self::Quiz => Wire::Quiz,
+            Self::Assignment => Wire::Assignment,
+            Self::Scorm => Wire::Scorm,
+            Self::Cmi5 => Wire::Cmi5,
+        }
+    }
+
+    /// The kind stored as `name` in the outbox (the wire name).
+    fn parse(name: &str) -> Self {
+        [Self::Quiz, Self::Assignment, Self::Scorm, Self::Cmi5]
+            .into_iter()
+            .find(|kind| kind.wire().as_str() == name)
+            .unwrap_or(Self::Assignment)
+    }
 }
 
 /// A file sent with a submission.
@@ -163,10 +188,7 @@ pub(crate) fn enqueue(
     if existing.is_some() {
         return Err(AssessError::AlreadySubmitted);
     }
-    let kind = match new.kind {
-        SubmissionKind::Quiz => "quiz",
-        SubmissionKind::Assignment => "assignment",
-    };
+    let kind = new.kind.wire().as_str();
     let payload = std::str::from_utf8(new.payload).expect("payloads are JSON");
     let grade = new
         .grade
@@ -216,11 +238,7 @@ fn entry(row: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
     let result: Option<String> = row.get(11)?;
     Ok(OutboxEntry {
         id: row.get(0)?,
-        kind: if kind == "quiz" {
-            SubmissionKind::Quiz
-        } else {
-            SubmissionKind::Assignment
-        },
+        kind: SubmissionKind::parse(&kind),
         course_id: row.get(2)?,
         item_id: row.get(3)?,
         title: row.get(4)?,

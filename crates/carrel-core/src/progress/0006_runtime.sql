@@ -11,6 +11,9 @@ CREATE TABLE runtime_state (
     score_scaled REAL,                 -- -1–1, when the content reported a score
     total_time_s REAL NOT NULL DEFAULT 0,
     ended INTEGER NOT NULL DEFAULT 0,  -- the last session ended (Finish) without suspend: next launch is a new attempt
+    open INTEGER NOT NULL DEFAULT 0,   -- a session has committed and not ended yet
+    title TEXT NOT NULL,               -- the item's title and standard, for the outbox
+    standard TEXT NOT NULL,            -- scorm-1.2, scorm-2004, cmi5
     updated_ms INTEGER NOT NULL,
     PRIMARY KEY (course_id, item_id)
 ) STRICT;

@@ -17,10 +17,22 @@
 //! overwrite a newer one ([`RuntimeError::StaleAttempt`]). An item counts as completed, once and
 //! for good, the first time a commit reports it completed (SCORM 1.2 `completed` or `passed`,
 //! SCORM 2004 `completion_status` = `completed`; an asset once it is shown).
+//!
+//! The end of each session (`LMSFinish`/`Terminate`) queues its result in the outbox in the same
+//! transaction ([`RuntimeResult`], keyed by item, attempt and session, so it is queued once), and
+//! the sync delivers it to the course server like a quiz attempt: exactly once, with a receipt.
+//! A session the content never ended — its window was closed (WebKit runs no unload handler when
+//! a window is destroyed), or Carrel stopped — is ended by the app ([`end_open_sessions`], when
+//! the content window closes and when Carrel starts): its result is queued from the last commit,
+//! as suspended, and the next launch resumes it. A Finish that arrives after that stores its data
+//! but queues nothing more: one session, one result.
 
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
+use crate::assess::AssessError;
+use crate::assess::outbox::{self, NewSubmission, SubmissionKind};
 use crate::progress::{
     self, Event, EventKind, ItemProgress, ProgressDb, ProgressError, new_event_id,
 };
@@ -56,6 +68,28 @@ impl From<rusqlite::Error> for RuntimeError {
     }
 }
 
+impl From<AssessError> for RuntimeError {
+    fn from(error: AssessError) -> Self {
+        match error {
+            AssessError::Progress(error) => Self::Progress(error),
+            other => Self::Invalid(other.to_string()),
+        }
+    }
+}
+
+/// The item a commit is for.
+#[derive(Debug, Clone, Copy)]
+pub struct RuntimeItem<'a> {
+    /// Its course.
+    pub course_id: &'a str,
+    /// Its id.
+    pub item_id: &'a str,
+    /// Its title, for the outbox.
+    pub title: &'a str,
+    /// `scorm-1.2`, `scorm-2004` or `cmi5`.
+    pub standard: &'a str,
+}
+
 /// How a launch starts, in SCORM's words (`cmi.core.entry` / `cmi.entry`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -81,7 +115,7 @@ pub struct Launch {
 }
 
 /// A score as the runtime reports it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 pub struct Score {
     /// Raw score.
     #[serde(default)]
@@ -186,6 +220,8 @@ pub struct RuntimeState {
     pub total_time_s: f64,
     /// Whether the last session ended without suspend, so the next launch is a new attempt.
     pub ended: bool,
+    /// Whether a session has committed and not ended yet.
+    pub open: bool,
     /// The data model as last committed.
     pub data: serde_json::Value,
 }
@@ -207,7 +243,7 @@ fn state_in(
     let row = tx
         .query_row(
             "SELECT attempt, session, completion, success, score_scaled, total_time_s, ended,
-                 data
+                 open, data
              FROM runtime_state WHERE course_id = ?1 AND item_id = ?2",
             params![course_id, item_id],
             |row| {
@@ -220,9 +256,10 @@ fn state_in(
                         score_scaled: row.get(4)?,
                         total_time_s: row.get(5)?,
                         ended: row.get(6)?,
+                        open: row.get(7)?,
                         data: serde_json::Value::Null,
                     },
-                    row.get::<_, String>(7)?,
+                    row.get::<_, String>(8)?,
                 ))
             },
         )
@@ -260,6 +297,43 @@ pub fn launch(db: &ProgressDb, course_id: &str, item_id: &str) -> Result<Launch,
     })
 }
 
+/// The result of one session, as the outbox sends it to the course server (the payload of a
+/// submission of kind `scorm` or `cmi5`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RuntimeResult {
+    /// The outbox id: the server's idempotency key.
+    pub submission_id: String,
+    /// The course.
+    pub course_id: String,
+    /// The item.
+    pub item_id: String,
+    /// `scorm-1.2`, `scorm-2004` or `cmi5`.
+    pub standard: String,
+    /// The attempt (1, 2…).
+    pub attempt: u32,
+    /// The session of that attempt that ended (1, 2…).
+    pub session: u32,
+    /// `completed`, `incomplete`, `not attempted` or `unknown`.
+    pub completion_status: String,
+    /// `passed`, `failed` or `unknown`.
+    pub success_status: String,
+    /// The score, when the content set one.
+    pub score: Option<Score>,
+    /// The scaled score (-1–1) Carrel derived from it.
+    pub score_scaled: Option<f64>,
+    /// Total time of the attempt so far, in seconds.
+    pub total_time_seconds: f64,
+    /// Whether the learner can come back to this attempt (it ended suspended).
+    pub suspended: bool,
+    /// When the session ended (device clock, unix ms).
+    #[ts(type = "number")]
+    pub ended_ms: i64,
+    /// The whole data model as the content left it.
+    #[ts(type = "unknown")]
+    pub runtime_data: serde_json::Value,
+}
+
 /// What a stored commit changed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Committed {
@@ -270,30 +344,36 @@ pub struct Committed {
 }
 
 /// Stores `commit` of `attempt` for the item in one durable transaction; `terminate` marks the
-/// end of a session (`LMSFinish`/`Terminate`).
+/// end of a session (`LMSFinish`/`Terminate`), whose result is queued in the outbox in the same
+/// transaction.
 pub fn commit(
     db: &ProgressDb,
-    course_id: &str,
-    item_id: &str,
+    item: &RuntimeItem<'_>,
     attempt: u32,
     commit: &Commit,
     terminate: bool,
     now_ms: i64,
 ) -> Result<Committed, RuntimeError> {
+    let (course_id, item_id) = (item.course_id, item.item_id);
     let completed_now = db.transact(|tx| {
         let saved = state_in(tx, course_id, item_id)?;
-        let session = match &saved {
-            Some(saved) if saved.attempt == attempt => saved.session,
+        let (session, open) = match &saved {
+            Some(saved) if saved.attempt == attempt => (saved.session, saved.open),
             // The next attempt, once the last one ended without suspend (see `launch`).
-            Some(saved) if attempt == saved.attempt + 1 && saved.ended => 0,
-            None if attempt == 1 => 0,
+            Some(saved) if attempt == saved.attempt + 1 && saved.ended => (0, false),
+            None if attempt == 1 => (0, false),
             other => {
                 return Err(RuntimeError::StaleAttempt {
                     sent: attempt,
                     current: other.as_ref().map_or(1, |s| s.attempt),
                 });
             }
-        } + u32::from(terminate);
+        };
+        // A Finish for a session the app already ended (its window closed first) ends nothing
+        // more; any other Finish ends the session it belongs to.
+        let ends_session =
+            terminate && (open || saved.as_ref().is_none_or(|s| s.attempt != attempt));
+        let session = session + u32::from(ends_session);
         let data = serde_json::to_string(&commit.runtime_data)
             .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
         let total_time = commit
@@ -303,13 +383,14 @@ pub fn commit(
             .unwrap_or(0.0);
         tx.execute(
             "INSERT INTO runtime_state (course_id, item_id, attempt, session, data, completion,
-                 success, score_scaled, total_time_s, ended, updated_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 success, score_scaled, total_time_s, ended, open, title, standard, updated_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
              ON CONFLICT (course_id, item_id) DO UPDATE SET attempt = excluded.attempt,
                  session = excluded.session, data = excluded.data,
                  completion = excluded.completion, success = excluded.success,
                  score_scaled = excluded.score_scaled, total_time_s = excluded.total_time_s,
-                 ended = excluded.ended, updated_ms = excluded.updated_ms",
+                 ended = excluded.ended, open = excluded.open, title = excluded.title,
+                 standard = excluded.standard, updated_ms = excluded.updated_ms",
             params![
                 course_id,
                 item_id,
@@ -321,9 +402,26 @@ pub fn commit(
                 commit.scaled(),
                 total_time,
                 terminate && !commit.suspended(),
+                !terminate,
+                item.title,
+                item.standard,
                 now_ms
             ],
         )?;
+        if ends_session {
+            let commit = Commit {
+                total_time_seconds: Some(total_time),
+                ..commit.clone()
+            };
+            let ended = Ended {
+                attempt,
+                session,
+                commit: &commit,
+                score_scaled: commit.scaled(),
+                suspended: commit.suspended(),
+            };
+            queue_result(tx, item, &ended, now_ms)?;
+        }
         let done = commit.completion_status == "completed";
         let completed_now = done && !progress::completed_in(tx, course_id, item_id)?;
         if completed_now {
@@ -347,6 +445,126 @@ pub fn commit(
         progress: db.item(course_id, item_id)?,
         completed_now,
     })
+}
+
+/// Ends every session the content did not end (see the module docs): each one's result is queued
+/// from its last commit, as suspended, and the next launch resumes it. Returns how many.
+pub fn end_open_sessions(db: &ProgressDb, now_ms: i64) -> Result<usize, RuntimeError> {
+    db.transact(|tx| {
+        let open: Vec<(String, String, String, String)> = tx
+            .prepare(
+                "SELECT course_id, item_id, title, standard FROM runtime_state WHERE open = 1",
+            )?
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        for (course_id, item_id, title, standard) in &open {
+            let Some(saved) = state_in(tx, course_id, item_id)? else {
+                continue;
+            };
+            let session = saved.session + 1;
+            tx.execute(
+                "UPDATE runtime_state SET session = ?3, open = 0, ended = 0, updated_ms = ?4
+                 WHERE course_id = ?1 AND item_id = ?2",
+                params![course_id, item_id, session, now_ms],
+            )?;
+            let commit = Commit {
+                completion_status: saved.completion,
+                success_status: saved.success,
+                score: None,
+                total_time_seconds: Some(saved.total_time_s),
+                runtime_data: saved.data,
+            };
+            let item = RuntimeItem {
+                course_id,
+                item_id,
+                title,
+                standard,
+            };
+            let ended = Ended {
+                attempt: saved.attempt,
+                session,
+                commit: &commit,
+                score_scaled: saved.score_scaled,
+                suspended: true,
+            };
+            queue_result(tx, &item, &ended, now_ms)?;
+        }
+        Ok::<_, RuntimeError>(open.len())
+    })
+}
+
+/// A session that ended, as its result is queued.
+struct Ended<'a> {
+    attempt: u32,
+    session: u32,
+    /// The last commit of the session, with the attempt's total time.
+    commit: &'a Commit,
+    score_scaled: Option<f64>,
+    /// Whether the attempt can go on.
+    suspended: bool,
+}
+
+/// Queues the result of `ended` in the outbox.
+fn queue_result(
+    tx: &Transaction<'_>,
+    item: &RuntimeItem<'_>,
+    ended: &Ended<'_>,
+    now_ms: i64,
+) -> Result<(), RuntimeError> {
+    let Ended {
+        attempt,
+        session,
+        commit,
+        score_scaled,
+        suspended,
+    } = *ended;
+    let id = new_event_id();
+    let result = RuntimeResult {
+        submission_id: id.clone(),
+        course_id: item.course_id.to_owned(),
+        item_id: item.item_id.to_owned(),
+        standard: item.standard.to_owned(),
+        attempt,
+        session,
+        completion_status: commit.completion_status.clone(),
+        success_status: commit.success_status.clone(),
+        score: commit.score.clone(),
+        score_scaled,
+        total_time_seconds: commit.total_time_seconds.unwrap_or(0.0),
+        suspended,
+        ended_ms: now_ms,
+        runtime_data: commit.runtime_data.clone(),
+    };
+    let payload = serde_json::to_vec(&result).map_err(|e| RuntimeError::Invalid(e.to_string()))?;
+    let kind = if item.standard == "cmi5" {
+        SubmissionKind::Cmi5
+    } else {
+        SubmissionKind::Scorm
+    };
+    let source = format!(
+        "runtime:{}:{}:{attempt}:{session}",
+        item.course_id, item.item_id
+    );
+    outbox::enqueue(
+        tx,
+        &id,
+        &NewSubmission {
+            kind,
+            course_id: item.course_id,
+            item_id: item.item_id,
+            title: item.title,
+            source: &source,
+            version: attempt,
+            payload: &payload,
+            grade: None,
+            attachments: &[],
+            due_ms: None,
+            now_ms,
+        },
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

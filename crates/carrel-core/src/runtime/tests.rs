@@ -4,6 +4,15 @@ use serde_json::json;
 
 use super::*;
 
+fn item(id: &str) -> RuntimeItem<'_> {
+    RuntimeItem {
+        course_id: "c",
+        item_id: id,
+        title: "Golf",
+        standard: "scorm-1.2",
+    }
+}
+
 fn db() -> (tempfile::TempDir, ProgressDb) {
     let dir = tempfile::tempdir().unwrap();
     let db = ProgressDb::open(&dir.path().join("progress.sqlite3")).unwrap();
@@ -48,8 +57,7 @@ fn a_suspended_session_resumes_at_its_location_and_a_finished_one_starts_a_new_a
 
     commit(
         &db,
-        "c",
-        "sco",
+        &item("sco"),
         1,
         &commit12("3", "incomplete", ""),
         false,
@@ -63,8 +71,7 @@ fn a_suspended_session_resumes_at_its_location_and_a_finished_one_starts_a_new_a
 
     commit(
         &db,
-        "c",
-        "sco",
+        &item("sco"),
         1,
         &commit12("5", "incomplete", "suspend"),
         true,
@@ -77,7 +84,17 @@ fn a_suspended_session_resumes_at_its_location_and_a_finished_one_starts_a_new_a
     assert_eq!(resumed.total_time_s, 30.0);
     assert!(db.item("c", "sco").unwrap().completed_ms.is_none());
 
-    let done = commit(&db, "c", "sco", 1, &commit12("9", "passed", ""), true, 3).unwrap();
+    // The resumed session initializes (a draft), then finishes.
+    commit(
+        &db,
+        &item("sco"),
+        1,
+        &commit12("5", "incomplete", ""),
+        false,
+        3,
+    )
+    .unwrap();
+    let done = commit(&db, &item("sco"), 1, &commit12("9", "passed", ""), true, 3).unwrap();
     assert!(done.completed_now);
     assert_eq!(done.progress.completed_ms, Some(3));
     let saved = state(&db, "c", "sco").unwrap().unwrap();
@@ -94,23 +111,76 @@ fn a_suspended_session_resumes_at_its_location_and_a_finished_one_starts_a_new_a
         (next.attempt, next.entry, next.data),
         (2, Entry::AbInitio, None)
     );
-    let failed = commit(&db, "c", "sco", 2, &commit12("1", "failed", ""), true, 4).unwrap();
+    let failed = commit(&db, &item("sco"), 2, &commit12("1", "failed", ""), true, 4).unwrap();
     assert!(!failed.completed_now);
     assert_eq!(
         failed.progress.completed_ms,
         Some(3),
         "a later attempt never takes a completion back"
     );
+
+    // Each ended session is queued once, in order, with what the content reported.
+    let mut queued = outbox::list(&db).unwrap();
+    queued.sort_by_key(|entry| entry.created_ms);
+    let sessions: Vec<(u32, SubmissionKind)> = queued
+        .iter()
+        .map(|entry| (entry.version, entry.kind))
+        .collect();
+    assert_eq!(
+        sessions,
+        [
+            (1, SubmissionKind::Scorm),
+            (1, SubmissionKind::Scorm),
+            (2, SubmissionKind::Scorm)
+        ]
+    );
+    let results: Vec<RuntimeResult> = queued
+        .iter()
+        .map(|entry| serde_json::from_slice(&outbox::get(&db, &entry.id).unwrap().1).unwrap())
+        .collect();
+    let summary: Vec<(u32, u32, &str, &str, bool)> = results
+        .iter()
+        .map(|r| {
+            (
+                r.attempt,
+                r.session,
+                r.completion_status.as_str(),
+                r.success_status.as_str(),
+                r.suspended,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (1, 1, "incomplete", "unknown", true),
+            (1, 2, "completed", "passed", false),
+            (2, 1, "incomplete", "failed", false)
+        ]
+    );
+    assert_eq!(results[1].score_scaled, Some(0.8));
+    assert_eq!(
+        results[1].runtime_data["cmi"]["core"]["lesson_location"],
+        "9"
+    );
+    assert_eq!(results[1].submission_id, queued[1].id);
 }
 
 #[test]
 fn a_commit_from_an_earlier_attempt_is_refused() {
     let (_dir, db) = db();
-    commit(&db, "c", "sco", 1, &commit12("2", "completed", ""), true, 1).unwrap();
     commit(
         &db,
-        "c",
-        "sco",
+        &item("sco"),
+        1,
+        &commit12("2", "completed", ""),
+        true,
+        1,
+    )
+    .unwrap();
+    commit(
+        &db,
+        &item("sco"),
         2,
         &commit12("1", "incomplete", ""),
         false,
@@ -119,8 +189,7 @@ fn a_commit_from_an_earlier_attempt_is_refused() {
     .unwrap();
     let stale = commit(
         &db,
-        "c",
-        "sco",
+        &item("sco"),
         1,
         &commit12("7", "incomplete", ""),
         false,
@@ -138,8 +207,7 @@ fn a_commit_from_an_earlier_attempt_is_refused() {
     );
     let skipped = commit(
         &db,
-        "c",
-        "other",
+        &item("other"),
         3,
         &commit12("1", "incomplete", ""),
         false,
@@ -186,9 +254,85 @@ fn scorm_2004_exit_and_scaled_score_are_read() {
         "runtimeData": { "cmi": { "location": "p4", "exit": "suspend", "suspend_data": "x" } }
     });
     let c = Commit::parse(body.to_string().as_bytes()).unwrap();
-    commit(&db, "c", "sco", 1, &c, true, 1).unwrap();
+    commit(&db, &item("sco"), 1, &c, true, 1).unwrap();
     let saved = state(&db, "c", "sco").unwrap().unwrap();
     assert!(!saved.ended);
     assert_eq!(saved.score_scaled, Some(0.4));
     assert_eq!(launch(&db, "c", "sco").unwrap().entry, Entry::Resume);
+}
+
+#[test]
+fn a_session_the_content_never_ended_is_ended_once_by_the_app_and_resumes() {
+    let (_dir, db) = db();
+    commit(
+        &db,
+        &item("sco"),
+        1,
+        &commit12("4", "incomplete", ""),
+        false,
+        1,
+    )
+    .unwrap();
+    // The window closed without Finish: the app ends the session.
+    assert_eq!(end_open_sessions(&db, 2).unwrap(), 1);
+    assert_eq!(end_open_sessions(&db, 3).unwrap(), 0, "once");
+    let queued = outbox::list(&db).unwrap();
+    let [entry] = queued.as_slice() else {
+        panic!("one result: {queued:?}")
+    };
+    let result: RuntimeResult =
+        serde_json::from_slice(&outbox::get(&db, &entry.id).unwrap().1).unwrap();
+    assert_eq!(
+        (
+            result.attempt,
+            result.session,
+            result.suspended,
+            result.score_scaled
+        ),
+        (1, 1, true, Some(0.8))
+    );
+    assert_eq!(result.runtime_data["cmi"]["core"]["lesson_location"], "4");
+    assert_eq!(entry.title, "Golf");
+    // A Finish arriving late stores its data but queues no second result for that session.
+    commit(
+        &db,
+        &item("sco"),
+        1,
+        &commit12("4", "incomplete", "suspend"),
+        true,
+        4,
+    )
+    .unwrap();
+    assert_eq!(outbox::list(&db).unwrap().len(), 1);
+    let resumed = launch(&db, "c", "sco").unwrap();
+    assert_eq!((resumed.attempt, resumed.entry), (1, Entry::Resume));
+    // The next session is counted as the second.
+    commit(
+        &db,
+        &item("sco"),
+        1,
+        &commit12("6", "incomplete", ""),
+        false,
+        5,
+    )
+    .unwrap();
+    commit(
+        &db,
+        &item("sco"),
+        1,
+        &commit12("9", "completed", ""),
+        true,
+        6,
+    )
+    .unwrap();
+    let sessions: Vec<u32> = outbox::list(&db)
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            serde_json::from_slice::<RuntimeResult>(&outbox::get(&db, &entry.id).unwrap().1)
+                .unwrap()
+                .session
+        })
+        .collect();
+    assert_eq!(sessions, [2, 1], "newest first");
 }

@@ -337,11 +337,7 @@ async fn send(
     next: &Next,
     random: &mut impl FnMut() -> f64,
 ) -> Option<Settled> {
-    let kind = if next.kind == "quiz" {
-        SubmissionKind::Quiz
-    } else {
-        SubmissionKind::Assignment
-    };
+    let kind = SubmissionKind::parse(&next.kind).unwrap_or(SubmissionKind::Assignment);
     let body = format!(
         r#"{{"kind":{},"payload":{}}}"#,
         serde_json::to_string(&kind).expect("kinds serialize"),

@@ -70,7 +70,7 @@ pub struct ListFilter {
     pub course: Option<String>,
     /// Only this item.
     pub item: Option<String>,
-    /// Only submissions without a complete grade.
+    /// Only submissions a tutor grades (quizzes, assignments) that have no complete grade.
     pub ungraded: bool,
 }
 
@@ -221,7 +221,8 @@ pub async fn list(
                         (SELECT course_id FROM enrolments WHERE user_id = :tutor AND role = 'tutor'))
                    AND (:course IS NULL OR s.course_id = :course)
                    AND (:item IS NULL OR s.item_id = :item)
-                   AND (NOT :ungraded OR g.submission_id IS NULL OR g.complete = 0)
+                   AND (NOT :ungraded OR ((g.submission_id IS NULL OR g.complete = 0)
+                        AND s.kind IN ('quiz', 'assignment')))
                  ORDER BY s.id"
             ))?;
             let rows = statement.query_map(

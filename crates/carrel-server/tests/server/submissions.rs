@@ -258,3 +258,96 @@ async fn bad_submissions_get_a_json_error_and_change_nothing() {
     );
     assert_eq!(world.stored().await, 0);
 }
+
+/// The result of a SCORM session as the client's outbox sends it
+/// (`carrel_core::runtime::RuntimeResult`).
+fn scorm_result(id: &str, scaled: Option<f64>, success: &str) -> String {
+    serde_json::json!({
+        "submissionId": id, "courseId": COURSE, "itemId": "golf-1a2b3c4d",
+        "standard": "scorm-1.2", "attempt": 1, "session": 1,
+        "completionStatus": "completed", "successStatus": success,
+        "score": scaled.map(|s| serde_json::json!({ "raw": s * 100.0, "min": 0, "max": 100 })),
+        "scoreScaled": scaled, "totalTimeSeconds": 754.0, "suspended": false,
+        "endedMs": 1_800_000_000_000_i64,
+        "runtimeData": { "cmi": { "core": { "lesson_status": success, "lesson_location": "15" } } }
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn scorm_results_are_stored_once_graded_by_their_score_and_never_wait_for_a_tutor() {
+    let world = World::start().await;
+    let ana = world.learner("ana").await;
+    let scored = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a01";
+    let unscored = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a02";
+    let body = scorm_result(scored, Some(0.85), "passed");
+    for attempt in 0..3 {
+        let response = world.put(Some(&ana), scored, &upload("scorm", &body)).await;
+        let expected = if attempt == 0 {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        assert_eq!(response.status(), expected, "try {attempt}");
+    }
+    let other = scorm_result(unscored, None, "unknown");
+    let response = world
+        .put(Some(&ana), unscored, &upload("scorm", &other))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(world.stored().await, 2, "each result stored once");
+
+    /// client id, kind, score, passed, complete
+    type Row = (String, String, Option<f64>, Option<bool>, Option<bool>);
+    let rows: Vec<Row> = world
+        .storage
+        .with_conn(|conn| {
+            let mut statement = conn.prepare(
+                "SELECT s.client_id, s.kind, g.score, g.passed, g.complete
+                 FROM submissions s LEFT JOIN grades g ON g.submission_id = s.id ORDER BY s.id",
+            )?;
+            let rows = statement
+                .query_map([], |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                    ))
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        [
+            (
+                scored.into(),
+                "scorm".into(),
+                Some(85.0),
+                Some(true),
+                Some(true)
+            ),
+            (unscored.into(), "scorm".into(), None, None, None),
+        ],
+        "the reported score is the grade; a result without one stays ungraded"
+    );
+
+    let waiting = carrel_server::tutor::list(
+        &world.storage,
+        carrel_server::tutor::Actor::Operator { tutor: None },
+        carrel_server::tutor::ListFilter {
+            ungraded: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        waiting.is_empty(),
+        "SCORM results never wait for a tutor: {waiting:?}"
+    );
+}

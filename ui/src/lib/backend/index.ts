@@ -77,6 +77,8 @@ export type { SubmissionKind } from "./bindings/SubmissionKind";
 export type { SubmittedAnswer } from "./bindings/SubmittedAnswer";
 export type { SubmittedBy } from "./bindings/SubmittedBy";
 export type { SubmittedWork } from "./bindings/SubmittedWork";
+export type { RuntimeResult } from "./bindings/RuntimeResult";
+export type { Score } from "./bindings/Score";
 export type { Verdict } from "./bindings/Verdict";
 export type { Sending } from "./bindings/Sending";
 export type { ServerGrade } from "./bindings/ServerGrade";

@@ -3,4 +3,4 @@
 /**
  * What a submission submits.
  */
-export type SubmissionKind = "quiz" | "assignment";
+export type SubmissionKind = "quiz" | "assignment" | "scorm" | "cmi5";
