@@ -3,14 +3,15 @@
 //! `viewer/runtime.html` (bundled with the app, `ui/public/viewer/runtime.js`) gives a SCORM
 //! item's content the `API` or `API_1484_11` object (scorm-again). It asks
 //! `GET .carrel/runtime?item=<id>` where to start, and sends every commit to
-//! `POST .carrel/runtime?item=<id>&attempt=<n>[&terminate=true]`, which answers only after the
+//! `POST .carrel/runtime?item=<id>&attempt=<n>&launch=<l>&seq=<s>[&terminate=true]`, which
+//! answers only after the
 //! commit is stored ([`carrel_core::runtime::commit`]). Like the other routes of the content
 //! scheme, it serves only the content window and only the course it shows, and it touches only
 //! that course's items of kind `scorm`: content reaches no command, and cannot write another
 //! course's or another item's state. Sessions the content never ended are ended by the app when
 //! the content window is destroyed and when Carrel starts ([`end_open_sessions`]).
 
-use carrel_core::runtime::{self, Commit, RuntimeError, RuntimeItem};
+use carrel_core::runtime::{self, Commit, Order, RuntimeError, RuntimeItem};
 use carrel_package::manifest::{Item, ItemKind, ScormItem, ScormVersion};
 use tauri::http::{Response, StatusCode};
 use tauri::{AppHandle, Manager, Runtime};
@@ -95,7 +96,8 @@ pub fn launch(state: &AppState, course_id: &str, query: &str) -> Response<Vec<u8
     )
 }
 
-/// `POST runtime?item=…&attempt=…[&terminate=true]`: stores a commit durably, then answers as
+/// `POST runtime?item=…&attempt=…&launch=…&seq=…[&terminate=true]`: stores a commit durably
+/// (or ignores it when a newer one is stored: [`Order`]), then answers as
 /// scorm-again expects (`{"result": true, "errorCode": 0}`); a refusal carries SCORM's general
 /// commit error (391 in SCORM 2004, 101 in SCORM 1.2) and the reason.
 pub fn commit<R: Runtime>(
@@ -119,9 +121,18 @@ pub fn commit<R: Runtime>(
             &serde_json::json!({ "result": false, "errorCode": error_code, "message": message }),
         )
     };
-    let Some(attempt) = query_value(query, "attempt").and_then(|a| a.parse::<u32>().ok()) else {
-        return failure(StatusCode::BAD_REQUEST, "no attempt".to_owned());
+    let number = |key: &str| query_value(query, key).and_then(|v| v.parse::<u64>().ok());
+    let (Some(attempt), Some(launch), Some(seq)) = (
+        number("attempt").and_then(|a| u32::try_from(a).ok()),
+        number("launch"),
+        number("seq"),
+    ) else {
+        return failure(
+            StatusCode::BAD_REQUEST,
+            "a commit names its attempt, launch and seq".to_owned(),
+        );
     };
+    let order = Order { launch, seq };
     let terminate = query_value(query, "terminate").as_deref() == Some("true");
     let commit = match Commit::parse(body) {
         Ok(commit) => commit,
@@ -143,7 +154,7 @@ pub fn commit<R: Runtime>(
             ScormVersion::Scorm2004 => "scorm-2004",
         },
     };
-    match runtime::commit(&db, &target, attempt, &commit, terminate, now) {
+    match runtime::commit(&db, &target, attempt, order, &commit, terminate, now) {
         Ok(committed) => {
             if terminate {
                 queued(app, state);

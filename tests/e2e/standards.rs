@@ -73,6 +73,19 @@ async fn content_window_closed(s: &Session, main: carrel_e2e::WindowHandle) {
     s.switch_to(main).await.unwrap();
 }
 
+/// Switches to the content window once it has opened, without touching its page: a WebDriver
+/// command on a page whose dialog is open dismisses that dialog (the module's resume question).
+async fn switch_to_content_window(s: &Session, main: &carrel_e2e::WindowHandle) {
+    for _ in 0..150 {
+        if let Some(content) = s.windows().await.unwrap().into_iter().find(|w| w != main) {
+            s.switch_to(content).await.unwrap();
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("the content window did not open");
+}
+
 /// The queued results once there are `count` of them (the app queues on its own time).
 async fn results_once_queued(
     home: &AppHome,
@@ -213,9 +226,7 @@ async fn a_scorm_12_module_played_offline_resumes_completes_and_its_results_reac
     // Second session: the module asks whether to resume (its own question), and resumes at the
     // page where the learner was.
     s.click(&format!("#item-open-{item}")).await.unwrap();
-    s.switch_to_window_at(&format!("viewer/runtime.html?item={item}"))
-        .await
-        .unwrap();
+    switch_to_content_window(s, &main).await;
     let question = s.accept_dialog().await.unwrap();
     assert!(question.contains("resume"), "{question}");
     s.wait_until(&format!("{SCO} && {SCO}.currentPage === 3"))
@@ -317,5 +328,75 @@ async fn a_scorm_12_module_played_offline_resumes_completes_and_its_results_reac
         stored, expected,
         "each session's result on the server once, byte for byte; the test's score is the grade"
     );
+    app.finish().await;
+}
+
+/// The same golf course in SCORM 2004 (its own package, `API_1484_11`): played offline, closed
+/// mid-way, resumed at its location with `cmi.entry` = `resume`, and completed by its last page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scorm_2004_module_resumes_at_its_location_and_completes_the_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip = fixtures().join("scorm/RuntimeBasicCalls_SCORM20043rdEdition.zip");
+    let mut golf = StandardPackage::open(&zip).unwrap();
+    let package = dir.path().join("golf-2004.carrel");
+    let options = ConvertOptions {
+        course_id: None,
+        version: "1.0.0".into(),
+        language: None,
+        publisher: "Rustici Software (golf examples)".into(),
+        publisher_url: None,
+    };
+    golf.convert(&options, &SecretKey::generate().unwrap(), &package)
+        .unwrap();
+    let course = carrel_id("com.scorm.golfsamples.runtime.basicruntime.20043rd");
+    let item = carrel_id("item_1");
+    let server = crate::courses::serve_package(dir.path(), &package).await;
+    let display = Display::ensure().unwrap();
+    let home = AppHome::new().unwrap();
+    let mut app = launch(&display, &home, Some(&server.url()), "scorm-2004").await;
+    let s = &mut app.session;
+    download_course(s, &course).await;
+    server.stop().await.unwrap();
+    s.click(&format!("#course-open-{course}")).await.unwrap();
+    s.click(&format!("#item-open-{item}")).await.unwrap();
+    let runtime = format!("viewer/runtime.html?item={item}");
+    let main = s.switch_to_window_at(&runtime).await.unwrap();
+    s.wait_until(&format!("{SCO} && {SCO}.currentPage === 0"))
+        .await
+        .unwrap();
+    let api = s
+        .eval(&format!(
+            "return [typeof window.API_1484_11.GetValue, {SCO}.ScormProcessGetValue('cmi.entry', true)];"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(api, serde_json::json!(["function", "ab-initio"]));
+    next_page(s).await;
+    next_page(s).await;
+    carrel_e2e::wm::close_window_titled(&display, "Golf Explained").unwrap();
+    content_window_closed(s, main.clone()).await;
+
+    s.click(&format!("#item-open-{item}")).await.unwrap();
+    switch_to_content_window(s, &main).await;
+    let question = s.accept_dialog().await.unwrap();
+    assert!(question.contains("resume"), "{question}");
+    s.wait_until(&format!("{SCO} && {SCO}.currentPage === 2"))
+        .await
+        .unwrap_or_else(|e| panic!("the module did not resume at page 2: {e}"));
+    let resumed = s
+        .eval(&format!(
+            "return [{SCO}.ScormProcessGetValue('cmi.entry', true), {SCO}.ScormProcessGetValue('cmi.location', true)];"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(resumed, serde_json::json!(["resume", "2"]));
+    while golf_page(s).await.as_u64() != Some(14) {
+        next_page(s).await;
+    }
+    s.switch_to(main).await.unwrap();
+    s.wait_for_attr(&format!("#item-state-{item}"), "data-state", "done")
+        .await
+        .unwrap();
+    s.screenshot("golf-2004-done").await.unwrap();
     app.finish().await;
 }

@@ -57,11 +57,18 @@ const counted = () => {
 };
 
 /**
+ * Numbers each commit of this launch (`seq`): requests may be handled in any order, and the app
+ * keeps the data of the newest, so a draft sent before a commit cannot put older data back.
+ */
+let seq = 0;
+const numbered = (url) => `${url}&seq=${++seq}`;
+
+/**
  * Sends a commit without waiting (drafts). Each one the app stored is counted on the document
  * (`data-carrel-saved`), for people and tests to see.
  */
 const send = (url, body) =>
-  fetch(url, {
+  fetch(numbered(url), {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify(body),
@@ -83,7 +90,7 @@ const carrelHttp = (failure) => ({
   processHttpRequest(url, params) {
     try {
       const xhr = new XMLHttpRequest();
-      xhr.open("POST", url, false);
+      xhr.open("POST", numbered(url), false);
       xhr.setRequestHeader("Content-Type", "application/json");
       xhr.send(JSON.stringify(params));
       if (xhr.status >= 200 && xhr.status < 300) {
@@ -148,7 +155,8 @@ const start = async () => {
   const item = await response.json();
   document.title = item.title;
   frame.title = item.title;
-  const commitUrl = `../runtime?item=${encodeURIComponent(itemId)}&attempt=${item.launch.attempt}`;
+  const { attempt, launch } = item.launch;
+  const commitUrl = `../runtime?item=${encodeURIComponent(itemId)}&attempt=${attempt}&launch=${launch}`;
 
   if (!item.sco) {
     frame.src = item.launchUrl;

@@ -12,6 +12,8 @@ CREATE TABLE runtime_state (
     total_time_s REAL NOT NULL DEFAULT 0,
     ended INTEGER NOT NULL DEFAULT 0,  -- the last session ended (Finish) without suspend: next launch is a new attempt
     open INTEGER NOT NULL DEFAULT 0,   -- a session has committed and not ended yet
+    launch INTEGER NOT NULL DEFAULT 1, -- launches of the item so far; a commit names its launch
+    seq INTEGER NOT NULL DEFAULT 0,    -- the newest commit stored of that launch (1, 2…)
     title TEXT NOT NULL,               -- the item's title and standard, for the outbox
     standard TEXT NOT NULL,            -- scorm-1.2, scorm-2004, cmi5
     updated_ms INTEGER NOT NULL,

@@ -14,7 +14,10 @@
 //!   otherwise; the earlier attempt's result stays counted.
 //!
 //! Commits name their attempt, so a commit from a window left open on an earlier attempt cannot
-//! overwrite a newer one ([`RuntimeError::StaleAttempt`]). An item counts as completed, once and
+//! overwrite a newer one ([`RuntimeError::StaleAttempt`]). They also name their launch and their
+//! order in it ([`Order`]): requests may be handled in any order, so a draft sent before a commit
+//! but stored after it would otherwise put older data back; an older one is acknowledged and
+//! ignored. An item counts as completed, once and
 //! for good, the first time a commit reports it completed (SCORM 1.2 `completed` or `passed`,
 //! SCORM 2004 `completion_status` = `completed`; an asset once it is shown).
 //!
@@ -100,10 +103,22 @@ pub enum Entry {
     Resume,
 }
 
+/// Where a commit stands among all commits of an item: its launch (1, 2…, counted by [`launch`])
+/// and its number in that launch (1, 2…, counted by the runtime page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Order {
+    /// The launch.
+    pub launch: u64,
+    /// The commit's number in it.
+    pub seq: u64,
+}
+
 /// What the runtime starts from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Launch {
+    /// This launch's number; commits name it with their own number ([`Order`]).
+    pub launch: u64,
     /// The attempt this launch belongs to (1, 2…); commits must name it.
     pub attempt: u32,
     /// New or resumed.
@@ -222,6 +237,8 @@ pub struct RuntimeState {
     pub ended: bool,
     /// Whether a session has committed and not ended yet.
     pub open: bool,
+    /// The newest commit stored.
+    pub order: Order,
     /// The data model as last committed.
     pub data: serde_json::Value,
 }
@@ -243,7 +260,7 @@ fn state_in(
     let row = tx
         .query_row(
             "SELECT attempt, session, completion, success, score_scaled, total_time_s, ended,
-                 open, data
+                 open, launch, seq, data
              FROM runtime_state WHERE course_id = ?1 AND item_id = ?2",
             params![course_id, item_id],
             |row| {
@@ -257,9 +274,13 @@ fn state_in(
                         total_time_s: row.get(5)?,
                         ended: row.get(6)?,
                         open: row.get(7)?,
+                        order: Order {
+                            launch: row.get(8)?,
+                            seq: row.get(9)?,
+                        },
                         data: serde_json::Value::Null,
                     },
-                    row.get::<_, String>(8)?,
+                    row.get::<_, String>(10)?,
                 ))
             },
         )
@@ -272,28 +293,41 @@ fn state_in(
     .transpose()
 }
 
-/// What the runtime of `item_id` starts from (see the module docs).
+/// What the runtime of `item_id` starts from (see the module docs); counts the launch.
 pub fn launch(db: &ProgressDb, course_id: &str, item_id: &str) -> Result<Launch, RuntimeError> {
-    Ok(match state(db, course_id, item_id)? {
-        Some(saved) if saved.ended => Launch {
-            attempt: saved.attempt + 1,
-            entry: Entry::AbInitio,
-            data: None,
-            total_time_s: 0.0,
-        },
-        // Suspended, or never finished (the window was closed before Finish): carry on.
-        Some(saved) => Launch {
-            attempt: saved.attempt,
-            entry: Entry::Resume,
-            data: Some(saved.data),
-            total_time_s: saved.total_time_s,
-        },
-        None => Launch {
-            attempt: 1,
-            entry: Entry::AbInitio,
-            data: None,
-            total_time_s: 0.0,
-        },
+    db.transact(|tx| {
+        let Some(saved) = state_in(tx, course_id, item_id)? else {
+            return Ok(Launch {
+                launch: 1,
+                attempt: 1,
+                entry: Entry::AbInitio,
+                data: None,
+                total_time_s: 0.0,
+            });
+        };
+        let launch = saved.order.launch + 1;
+        tx.execute(
+            "UPDATE runtime_state SET launch = ?3, seq = 0 WHERE course_id = ?1 AND item_id = ?2",
+            params![course_id, item_id, launch],
+        )?;
+        Ok(if saved.ended {
+            Launch {
+                launch,
+                attempt: saved.attempt + 1,
+                entry: Entry::AbInitio,
+                data: None,
+                total_time_s: 0.0,
+            }
+        } else {
+            // Suspended, or never finished (the window was closed before Finish): carry on.
+            Launch {
+                launch,
+                attempt: saved.attempt,
+                entry: Entry::Resume,
+                data: Some(saved.data),
+                total_time_s: saved.total_time_s,
+            }
+        })
     })
 }
 
@@ -341,22 +375,29 @@ pub struct Committed {
     pub progress: ItemProgress,
     /// Whether this commit completed the item (the first time).
     pub completed_now: bool,
+    /// Whether it was stored: `false` when a newer commit already was (it is then ignored).
+    pub stored: bool,
 }
 
 /// Stores `commit` of `attempt` for the item in one durable transaction; `terminate` marks the
 /// end of a session (`LMSFinish`/`Terminate`), whose result is queued in the outbox in the same
 /// transaction.
+#[allow(clippy::too_many_arguments)]
 pub fn commit(
     db: &ProgressDb,
     item: &RuntimeItem<'_>,
     attempt: u32,
+    order: Order,
     commit: &Commit,
     terminate: bool,
     now_ms: i64,
 ) -> Result<Committed, RuntimeError> {
     let (course_id, item_id) = (item.course_id, item.item_id);
-    let completed_now = db.transact(|tx| {
+    let (completed_now, stored) = db.transact(|tx| {
         let saved = state_in(tx, course_id, item_id)?;
+        if saved.as_ref().is_some_and(|saved| order <= saved.order) {
+            return Ok((false, false));
+        }
         let (session, open) = match &saved {
             Some(saved) if saved.attempt == attempt => (saved.session, saved.open),
             // The next attempt, once the last one ended without suspend (see `launch`).
@@ -383,14 +424,16 @@ pub fn commit(
             .unwrap_or(0.0);
         tx.execute(
             "INSERT INTO runtime_state (course_id, item_id, attempt, session, data, completion,
-                 success, score_scaled, total_time_s, ended, open, title, standard, updated_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 success, score_scaled, total_time_s, ended, open, title, standard, updated_ms,
+                 launch, seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
              ON CONFLICT (course_id, item_id) DO UPDATE SET attempt = excluded.attempt,
                  session = excluded.session, data = excluded.data,
                  completion = excluded.completion, success = excluded.success,
                  score_scaled = excluded.score_scaled, total_time_s = excluded.total_time_s,
                  ended = excluded.ended, open = excluded.open, title = excluded.title,
-                 standard = excluded.standard, updated_ms = excluded.updated_ms",
+                 standard = excluded.standard, updated_ms = excluded.updated_ms,
+                 launch = excluded.launch, seq = excluded.seq",
             params![
                 course_id,
                 item_id,
@@ -405,7 +448,9 @@ pub fn commit(
                 !terminate,
                 item.title,
                 item.standard,
-                now_ms
+                now_ms,
+                order.launch,
+                order.seq
             ],
         )?;
         if ends_session {
@@ -439,11 +484,12 @@ pub fn commit(
                 }],
             )?;
         }
-        Ok::<_, RuntimeError>(completed_now)
+        Ok::<_, RuntimeError>((completed_now, true))
     })?;
     Ok(Committed {
         progress: db.item(course_id, item_id)?,
         completed_now,
+        stored,
     })
 }
 

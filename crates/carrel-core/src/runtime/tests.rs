@@ -13,6 +13,10 @@ fn item(id: &str) -> RuntimeItem<'_> {
     }
 }
 
+fn order(launch: u64, seq: u64) -> Order {
+    Order { launch, seq }
+}
+
 fn db() -> (tempfile::TempDir, ProgressDb) {
     let dir = tempfile::tempdir().unwrap();
     let db = ProgressDb::open(&dir.path().join("progress.sqlite3")).unwrap();
@@ -59,6 +63,7 @@ fn a_suspended_session_resumes_at_its_location_and_a_finished_one_starts_a_new_a
         &db,
         &item("sco"),
         1,
+        order(1, 1),
         &commit12("3", "incomplete", ""),
         false,
         1,
@@ -73,6 +78,7 @@ fn a_suspended_session_resumes_at_its_location_and_a_finished_one_starts_a_new_a
         &db,
         &item("sco"),
         1,
+        order(2, 1),
         &commit12("5", "incomplete", "suspend"),
         true,
         2,
@@ -89,12 +95,22 @@ fn a_suspended_session_resumes_at_its_location_and_a_finished_one_starts_a_new_a
         &db,
         &item("sco"),
         1,
+        order(3, 1),
         &commit12("5", "incomplete", ""),
         false,
         3,
     )
     .unwrap();
-    let done = commit(&db, &item("sco"), 1, &commit12("9", "passed", ""), true, 3).unwrap();
+    let done = commit(
+        &db,
+        &item("sco"),
+        1,
+        order(3, 2),
+        &commit12("9", "passed", ""),
+        true,
+        3,
+    )
+    .unwrap();
     assert!(done.completed_now);
     assert_eq!(done.progress.completed_ms, Some(3));
     let saved = state(&db, "c", "sco").unwrap().unwrap();
@@ -111,7 +127,16 @@ fn a_suspended_session_resumes_at_its_location_and_a_finished_one_starts_a_new_a
         (next.attempt, next.entry, next.data),
         (2, Entry::AbInitio, None)
     );
-    let failed = commit(&db, &item("sco"), 2, &commit12("1", "failed", ""), true, 4).unwrap();
+    let failed = commit(
+        &db,
+        &item("sco"),
+        2,
+        order(4, 1),
+        &commit12("1", "failed", ""),
+        true,
+        4,
+    )
+    .unwrap();
     assert!(!failed.completed_now);
     assert_eq!(
         failed.progress.completed_ms,
@@ -173,6 +198,7 @@ fn a_commit_from_an_earlier_attempt_is_refused() {
         &db,
         &item("sco"),
         1,
+        order(1, 1),
         &commit12("2", "completed", ""),
         true,
         1,
@@ -182,6 +208,7 @@ fn a_commit_from_an_earlier_attempt_is_refused() {
         &db,
         &item("sco"),
         2,
+        order(1, 2),
         &commit12("1", "incomplete", ""),
         false,
         2,
@@ -191,6 +218,7 @@ fn a_commit_from_an_earlier_attempt_is_refused() {
         &db,
         &item("sco"),
         1,
+        order(1, 3),
         &commit12("7", "incomplete", ""),
         false,
         3,
@@ -209,6 +237,7 @@ fn a_commit_from_an_earlier_attempt_is_refused() {
         &db,
         &item("other"),
         3,
+        order(1, 1),
         &commit12("1", "incomplete", ""),
         false,
         3,
@@ -254,7 +283,7 @@ fn scorm_2004_exit_and_scaled_score_are_read() {
         "runtimeData": { "cmi": { "location": "p4", "exit": "suspend", "suspend_data": "x" } }
     });
     let c = Commit::parse(body.to_string().as_bytes()).unwrap();
-    commit(&db, &item("sco"), 1, &c, true, 1).unwrap();
+    commit(&db, &item("sco"), 1, order(1, 1), &c, true, 1).unwrap();
     let saved = state(&db, "c", "sco").unwrap().unwrap();
     assert!(!saved.ended);
     assert_eq!(saved.score_scaled, Some(0.4));
@@ -268,6 +297,7 @@ fn a_session_the_content_never_ended_is_ended_once_by_the_app_and_resumes() {
         &db,
         &item("sco"),
         1,
+        order(1, 1),
         &commit12("4", "incomplete", ""),
         false,
         1,
@@ -298,6 +328,7 @@ fn a_session_the_content_never_ended_is_ended_once_by_the_app_and_resumes() {
         &db,
         &item("sco"),
         1,
+        order(1, 2),
         &commit12("4", "incomplete", "suspend"),
         true,
         4,
@@ -311,6 +342,7 @@ fn a_session_the_content_never_ended_is_ended_once_by_the_app_and_resumes() {
         &db,
         &item("sco"),
         1,
+        order(2, 1),
         &commit12("6", "incomplete", ""),
         false,
         5,
@@ -320,6 +352,7 @@ fn a_session_the_content_never_ended_is_ended_once_by_the_app_and_resumes() {
         &db,
         &item("sco"),
         1,
+        order(2, 2),
         &commit12("9", "completed", ""),
         true,
         6,
@@ -335,4 +368,64 @@ fn a_session_the_content_never_ended_is_ended_once_by_the_app_and_resumes() {
         })
         .collect();
     assert_eq!(sessions, [2, 1], "newest first");
+}
+
+#[test]
+fn an_older_commit_stored_after_a_newer_one_is_ignored() {
+    let (_dir, db) = db();
+    assert_eq!(launch(&db, "c", "sco").unwrap().launch, 1);
+    commit(
+        &db,
+        &item("sco"),
+        1,
+        order(1, 2),
+        &commit12("7", "incomplete", ""),
+        false,
+        2,
+    )
+    .unwrap();
+    // The draft sent before it arrives last: acknowledged, not stored.
+    let late = commit(
+        &db,
+        &item("sco"),
+        1,
+        order(1, 1),
+        &commit12("6", "incomplete", ""),
+        false,
+        3,
+    )
+    .unwrap();
+    assert!(!late.stored);
+    assert_eq!(
+        state(&db, "c", "sco").unwrap().unwrap().data["cmi"]["core"]["lesson_location"],
+        "7"
+    );
+    // A new launch starts its own count; a commit still coming from the previous one is ignored.
+    let next = launch(&db, "c", "sco").unwrap();
+    assert_eq!(next.launch, 2);
+    commit(
+        &db,
+        &item("sco"),
+        1,
+        order(2, 1),
+        &commit12("8", "incomplete", ""),
+        false,
+        4,
+    )
+    .unwrap();
+    let previous = commit(
+        &db,
+        &item("sco"),
+        1,
+        order(1, 3),
+        &commit12("1", "incomplete", ""),
+        false,
+        5,
+    )
+    .unwrap();
+    assert!(!previous.stored);
+    assert_eq!(
+        state(&db, "c", "sco").unwrap().unwrap().data["cmi"]["core"]["lesson_location"],
+        "8"
+    );
 }
