@@ -20,6 +20,25 @@ use crate::assess::query;
 use crate::sync::{entry, sign_in, wait_for_state};
 use carrel_e2e::{AppHome, Display, Session};
 
+/// The SCORM fixture `scorm/<name>.zip` converted into a Carrel package in `dir`, signed by a new
+/// key: the package and its course id.
+fn converted(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, String) {
+    let mut golf = StandardPackage::open(&fixtures().join(format!("scorm/{name}.zip"))).unwrap();
+    let package = dir.join(format!("{name}.carrel"));
+    let options = ConvertOptions {
+        course_id: None,
+        version: "1.0.0".into(),
+        language: None,
+        publisher: "Rustici Software (golf examples)".into(),
+        publisher_url: None,
+    };
+    let manifest = golf
+        .convert(&options, &SecretKey::generate().unwrap(), &package)
+        .unwrap();
+    assert_eq!(manifest.course.id, carrel_id(&golf.course().identifier));
+    (package, manifest.course.id)
+}
+
 /// The golf example's launch page, inside the runtime's frame.
 const SCO: &str = "document.getElementById('content').contentWindow";
 
@@ -129,19 +148,7 @@ async fn a_scorm_12_module_played_offline_resumes_completes_and_its_results_reac
 {
     let dir = tempfile::tempdir().unwrap();
     let server_dir = dir.path().join("server");
-    let zip = fixtures().join("scorm/singlescobasic.zip");
-    let mut golf = StandardPackage::open(&zip).unwrap();
-    let package = dir.path().join("golf.carrel");
-    let options = ConvertOptions {
-        course_id: None,
-        version: "1.0.0".into(),
-        language: None,
-        publisher: "Rustici Software (golf examples)".into(),
-        publisher_url: None,
-    };
-    golf.convert(&options, &SecretKey::generate().unwrap(), &package)
-        .unwrap();
-    let course = carrel_id("com.scorm.golfsamples.runtime.basicruntime.12");
+    let (package, course) = converted(dir.path(), "singlescobasic");
     let item = carrel_id("item_1");
     let server = LoopbackServer::start(&server_dir).await.unwrap();
     let (addr, url, db) = (
@@ -336,19 +343,7 @@ async fn a_scorm_12_module_played_offline_resumes_completes_and_its_results_reac
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scorm_2004_module_resumes_at_its_location_and_completes_the_item() {
     let dir = tempfile::tempdir().unwrap();
-    let zip = fixtures().join("scorm/RuntimeBasicCalls_SCORM20043rdEdition.zip");
-    let mut golf = StandardPackage::open(&zip).unwrap();
-    let package = dir.path().join("golf-2004.carrel");
-    let options = ConvertOptions {
-        course_id: None,
-        version: "1.0.0".into(),
-        language: None,
-        publisher: "Rustici Software (golf examples)".into(),
-        publisher_url: None,
-    };
-    golf.convert(&options, &SecretKey::generate().unwrap(), &package)
-        .unwrap();
-    let course = carrel_id("com.scorm.golfsamples.runtime.basicruntime.20043rd");
+    let (package, course) = converted(dir.path(), "RuntimeBasicCalls_SCORM20043rdEdition");
     let item = carrel_id("item_1");
     let server = crate::courses::serve_package(dir.path(), &package).await;
     let display = Display::ensure().unwrap();
