@@ -146,20 +146,6 @@ impl Session {
         self.client.get_alert_text().await.is_ok()
     }
 
-    /// Waits for a JavaScript alert, confirm or prompt and answers OK, as a learner clicking it;
-    /// returns its text.
-    pub async fn accept_dialog(&self) -> anyhow::Result<String> {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while tokio::time::Instant::now() < deadline {
-            if let Ok(text) = self.client.get_alert_text().await {
-                self.client.accept_alert().await?;
-                return Ok(text);
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        anyhow::bail!("no dialog opened within {WAIT:?}")
-    }
-
     /// Runs JavaScript in the page and returns its result.
     pub async fn eval(&self, script: &str) -> anyhow::Result<serde_json::Value> {
         Ok(self.client.execute(script, vec![]).await?)

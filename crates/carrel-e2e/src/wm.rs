@@ -1,8 +1,9 @@
-//! The window manager's close button: a `WM_DELETE_WINDOW` message to a window found by its title,
+//! The window manager's close button — a `WM_DELETE_WINDOW` message to a window found by its title,
 //! as a window manager sends when the learner clicks ✕. Xvfb runs no window manager, and
 //! WebDriver's "close window" asks the page first (a page stuck in a loop never answers), so the
 //! tests send the message themselves: `xdotool` finds the window, a few lines of Python call
-//! libX11's `XSendEvent` (through ctypes, so no extra package is needed).
+//! libX11's `XSendEvent` (through ctypes, so no extra package is needed). Keys pressed in a window
+//! ([`press_key_in_window_titled`]) go the same way a keyboard's do.
 
 use std::process::Command;
 
@@ -58,5 +59,17 @@ pub fn close_window_titled(display: &Display, title: &str) -> anyhow::Result<()>
     if !status.success() {
         anyhow::bail!("sending WM_DELETE_WINDOW to {windows:?} failed: {status}");
     }
+    Ok(())
+}
+
+/// Presses `key` (an xdotool key name such as `Return`) in the visible window titled `title`, as
+/// the learner does on the keyboard: the window gets the focus, then the key goes to it. No
+/// WebDriver command is involved, so it also answers a dialog WebKit runs modally itself.
+pub fn press_key_in_window_titled(display: &Display, title: &str, key: &str) -> anyhow::Result<()> {
+    let found = xdotool(display, &["search", "--onlyvisible", "--name", title])?;
+    let Some(window) = found.lines().find(|id| !id.is_empty()) else {
+        anyhow::bail!("no window titled {title:?}");
+    };
+    xdotool(display, &["windowfocus", "--sync", window, "key", key])?;
     Ok(())
 }
