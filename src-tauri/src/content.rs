@@ -192,6 +192,8 @@ pub fn open<R: Runtime>(
     title: &str,
 ) -> tauri::Result<()> {
     state.open_course().set(Some(course_id.to_owned()));
+    app.state::<crate::runtime::OpenItem>()
+        .set((view == View::Runtime).then(|| (course_id.to_owned(), target.to_owned())));
     let url = view_url(course_id, target, view) + fragment.unwrap_or("");
     let parsed: tauri::Url = url
         .parse()
@@ -326,7 +328,7 @@ fn app_route<R: Runtime>(
     match (request.method().as_str(), route) {
         ("GET", "item") => item_state(state, &course_id, query),
         ("POST", "report") => report(app, state, &course_id, request.body()),
-        ("GET", "runtime") => crate::runtime::launch(state, &course_id, query),
+        ("GET", "runtime") => crate::runtime::launch(app, state, &course_id, query),
         ("POST", "runtime") => {
             crate::runtime::commit(app, state, &course_id, query, request.body())
         }

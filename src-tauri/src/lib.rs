@@ -80,6 +80,7 @@ pub fn run() {
             state.apply_theme(app.handle(), stored.theme);
             app.manage(state);
             app.manage(content::ExternalLinks::default());
+            app.manage(runtime::OpenItem::default());
             app.manage(update_service::UpdateService::new(
                 app.package_info().version.to_string(),
                 update_service::read_last_success(app.handle()),

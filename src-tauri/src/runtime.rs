@@ -7,8 +7,8 @@
 //! answers only after the
 //! commit is stored ([`carrel_core::runtime::commit`]). Like the other routes of the content
 //! scheme, it serves only the content window and only the course it shows, and it touches only
-//! that course's items of kind `scorm`: content reaches no command, and cannot write another
-//! course's or another item's state. Sessions the content never ended are ended by the app when
+//! the item the window was opened on ([`OpenItem`]): content reaches no command, and cannot read
+//! or write another course's or another item's state. Sessions the content never ended are ended by the app when
 //! the content window is destroyed and when Carrel starts ([`end_open_sessions`]).
 
 use carrel_core::runtime::{self, Commit, Order, RuntimeError, RuntimeItem};
@@ -20,13 +20,45 @@ use crate::content::{json_response, url_of};
 use crate::events;
 use crate::state::AppState;
 
-/// The SCORM item `item=` names in the open course, with the course's manifest.
-fn scorm_item(
+/// The item the content window was opened on with the runtime (`None` when it shows anything
+/// else): the only item whose state the window may read or write.
+#[derive(Debug, Default)]
+pub struct OpenItem(std::sync::Mutex<Option<(String, String)>>);
+
+impl OpenItem {
+    /// Records what the content window now shows: `Some((course, item))` for the runtime.
+    pub fn set(&self, shown: Option<(String, String)>) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = shown;
+    }
+
+    fn is(&self, course_id: &str, item_id: &str) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .as_ref()
+            .is_some_and(|(course, item)| course == course_id && item == item_id)
+    }
+}
+
+/// The SCORM item `item=` names in the open course; only the item the window was opened on (a
+/// module cannot reach another item's state from its pages).
+fn scorm_item<R: Runtime>(
+    app: &AppHandle<R>,
     state: &AppState,
     course_id: &str,
     query: &str,
 ) -> Result<(Item, ScormItem), StatusCode> {
     let item_id = query_value(query, "item").ok_or(StatusCode::BAD_REQUEST)?;
+    if !app.state::<OpenItem>().is(course_id, &item_id) {
+        tracing::info!(
+            item_id,
+            "a runtime request for an item the window does not show refused"
+        );
+        return Err(StatusCode::FORBIDDEN);
+    }
     let manifest = match state.library().store().course(course_id) {
         Ok(Some(course)) => course.manifest,
         _ => return Err(StatusCode::NOT_FOUND),
@@ -49,8 +81,13 @@ fn query_value(query: &str, key: &str) -> Option<String> {
 }
 
 /// `GET runtime?item=…`: the item's launch (where to start from), and who the learner is.
-pub fn launch(state: &AppState, course_id: &str, query: &str) -> Response<Vec<u8>> {
-    let (item, scorm) = match scorm_item(state, course_id, query) {
+pub fn launch<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    course_id: &str,
+    query: &str,
+) -> Response<Vec<u8>> {
+    let (item, scorm) = match scorm_item(app, state, course_id, query) {
         Ok(found) => found,
         Err(code) => return json_response(code, &serde_json::json!({})),
     };
@@ -107,7 +144,7 @@ pub fn commit<R: Runtime>(
     query: &str,
     body: &[u8],
 ) -> Response<Vec<u8>> {
-    let (item, scorm) = match scorm_item(state, course_id, query) {
+    let (item, scorm) = match scorm_item(app, state, course_id, query) {
         Ok(found) => found,
         Err(code) => return json_response(code, &serde_json::json!({ "result": false })),
     };

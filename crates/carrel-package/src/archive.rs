@@ -296,7 +296,6 @@ impl<R: Read + Seek> PackageArchive<R> {
     }
 }
 
-/// Reads a small, required entry whole, refusing one larger than `limit`.
 /// What [`check_entries`] does with folder entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Folders {
@@ -382,6 +381,7 @@ pub fn check_entries<R: Read + Seek>(
     Ok(entries)
 }
 
+/// Reads a small, required entry whole, refusing one larger than `limit`.
 fn read_small<R: Read + Seek>(
     zip: &mut ZipArchive<R>,
     entries: &HashMap<String, (usize, u64)>,

@@ -150,7 +150,7 @@ pub async fn submit(
     if let Some(answer) = stored {
         return answer;
     }
-    check_new(storage, user_id, &header).await?;
+    check_new(storage, user_id, kind, &header).await?;
     let id = id.to_owned();
     storage
         .transact(move |tx| {
@@ -247,6 +247,7 @@ fn stored_in(
 async fn check_new(
     storage: &Storage,
     user_id: i64,
+    kind: SubmissionKind,
     header: &Header,
 ) -> Result<(), SubmissionError> {
     let course_id = header.course_id.clone();
@@ -255,6 +256,38 @@ async fn check_new(
         .await?;
     if role != Some(carrel_protocol::auth::Role::Learner) {
         return Err(SubmissionError::NotEnrolled(header.course_id.clone()));
+    }
+    // A SCORM or cmi5 result is graded by the score it reports: it is taken only for an item of
+    // that kind in the published course, never for a quiz or an assignment.
+    if !kind.graded_by_tutor() {
+        let (course_id, item_id) = (header.course_id.clone(), header.item_id.clone());
+        let item_kind = storage
+            .with_conn(move |conn| {
+                let manifest: Option<Vec<u8>> = conn
+                    .query_row(
+                        "SELECT manifest FROM catalog_courses WHERE course_id = ?1",
+                        [&course_id],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                Ok(manifest
+                    .and_then(|bytes| carrel_package::Manifest::parse(&bytes).ok())
+                    .and_then(|manifest| {
+                        manifest
+                            .items()
+                            .find(|(_, _, item)| item.id == item_id)
+                            .map(|(_, _, item)| item.kind.name())
+                    }))
+            })
+            .await?;
+        if item_kind != Some(kind.as_str()) {
+            return Err(SubmissionError::Invalid(format!(
+                "“{}” is not a {} item of the course “{}”",
+                header.item_id,
+                kind.as_str(),
+                header.course_id
+            )));
+        }
     }
     let attachments = header
         .attachments

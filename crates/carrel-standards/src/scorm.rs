@@ -262,6 +262,10 @@ pub(crate) fn parse(xml: &str, files: &Files<'_>) -> Result<ImportedCourse, Stan
     })
 }
 
+/// The deepest nesting of items accepted (real courses use a handful of levels); deeper is refused
+/// rather than followed, so a crafted manifest cannot exhaust the stack.
+const MAX_ITEM_DEPTH: usize = 64;
+
 /// Adds the launchable items under `node` (itself included), depth first, in order.
 fn collect_leaves(
     node: Node<'_, '_>,
@@ -272,6 +276,18 @@ fn collect_leaves(
     warnings: &mut Vec<String>,
 ) -> Result<(), StandardError> {
     let id = node.attribute("identifier").unwrap_or_default();
+    let depth = node
+        .ancestors()
+        .filter(|a| a.is_element() && a.tag_name().name() == "item")
+        .count();
+    if depth > MAX_ITEM_DEPTH {
+        return Err(StandardError::Unsupported {
+            standard: "SCORM",
+            reason: format!(
+                "its items are nested more than {MAX_ITEM_DEPTH} levels deep (at “{id}”)"
+            ),
+        });
+    }
     if let Some(reference) = node.attribute("identifierref") {
         let resource = resources.get(reference).ok_or_else(|| {
             invalid(format!(

@@ -25,15 +25,16 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 /// The most bytes one partial response carries.
 pub const MAX_SLICE: u64 = 8 * 1024 * 1024;
 
-/// The policy of pages of SCORM and cmi5 courses, which the standards' authoring tools write
-/// with inline scripts and handlers (and some with `eval`): script is allowed inline, everything
-/// else stays as [`CONTENT_SECURITY_POLICY`] — the course's own files only, no network. Script
+/// The policy of every page of a course with SCORM or cmi5 items (its publisher signed it so), which
+/// the standards' authoring tools write with inline scripts and handlers (and some with `eval`):
+/// script is allowed inline, everything else stays as [`CONTENT_SECURITY_POLICY`] — the course's
+/// own files only, no network. Script
 /// never gained anything from the content window but the page itself: that window reaches no
 /// Carrel command whatever runs in it (see the app's `ipc_guard`).
 pub const INTERACTIVE_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
      script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; \
      img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self' data:; \
-     connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'self'; \
+     connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; \
      form-action 'none'; frame-ancestors 'self'";
 
 /// Answers a request for `path` of `course_id` with [`CONTENT_SECURITY_POLICY`].

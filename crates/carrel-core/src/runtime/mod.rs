@@ -395,6 +395,15 @@ pub fn commit(
     let (course_id, item_id) = (item.course_id, item.item_id);
     let (completed_now, stored) = db.transact(|tx| {
         let saved = state_in(tx, course_id, item_id)?;
+        // A window still showing an earlier attempt is told so, whatever its order.
+        if let Some(saved) = &saved
+            && attempt < saved.attempt
+        {
+            return Err(RuntimeError::StaleAttempt {
+                sent: attempt,
+                current: saved.attempt,
+            });
+        }
         if saved.as_ref().is_some_and(|saved| order <= saved.order) {
             return Ok((false, false));
         }
@@ -411,16 +420,25 @@ pub fn commit(
             }
         };
         // A Finish for a session the app already ended (its window closed first) ends nothing
-        // more; any other Finish ends the session it belongs to.
-        let ends_session =
-            terminate && (open || saved.as_ref().is_none_or(|s| s.attempt != attempt));
+        // more; any other Finish ends the session it belongs to — including one handled before
+        // the draft its launch sent first (nothing of this launch stored yet: `seq` 0).
+        let ends_session = terminate
+            && (open
+                || saved
+                    .as_ref()
+                    .is_none_or(|s| s.attempt != attempt || s.order.seq == 0));
         let session = session + u32::from(ends_session);
         let data = serde_json::to_string(&commit.runtime_data)
             .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
-        let total_time = commit
+        // Only a session's end computes the attempt's total time; other commits carry 0.
+        let reported = commit
             .total_time_seconds
-            .filter(|t| t.is_finite() && *t >= 0.0)
-            .or(saved.as_ref().map(|s| s.total_time_s))
+            .filter(|t| terminate && t.is_finite() && *t >= 0.0);
+        let total_time = reported
+            .or(saved
+                .as_ref()
+                .filter(|s| s.attempt == attempt)
+                .map(|s| s.total_time_s))
             .unwrap_or(0.0);
         tx.execute(
             "INSERT INTO runtime_state (course_id, item_id, attempt, session, data, completion,
@@ -510,8 +528,11 @@ pub fn end_open_sessions(db: &ProgressDb, now_ms: i64) -> Result<usize, RuntimeE
                 continue;
             };
             let session = saved.session + 1;
+            // A new launch number: a commit still on its way from the closed page is older than
+            // anything stored from now on, and cannot reopen the session.
             tx.execute(
-                "UPDATE runtime_state SET session = ?3, open = 0, ended = 0, updated_ms = ?4
+                "UPDATE runtime_state SET session = ?3, open = 0, ended = 0, updated_ms = ?4,
+                     launch = launch + 1, seq = 0
                  WHERE course_id = ?1 AND item_id = ?2",
                 params![course_id, item_id, session, now_ms],
             )?;

@@ -336,26 +336,30 @@ fn a_session_the_content_never_ended_is_ended_once_by_the_app_and_resumes() {
     .unwrap();
     assert_eq!(outbox::list(&db).unwrap().len(), 1);
     let resumed = launch(&db, "c", "sco").unwrap();
-    assert_eq!((resumed.attempt, resumed.entry), (1, Entry::Resume));
-    // The next session is counted as the second.
+    assert_eq!(
+        (resumed.launch, resumed.attempt, resumed.entry),
+        (3, 1, Entry::Resume),
+        "ending the session counted a launch, so the closed page's late commits are older"
+    );
+    // The next session is counted as the second; its Finish is handled before its first draft.
     commit(
         &db,
         &item("sco"),
         1,
-        order(2, 1),
-        &commit12("6", "incomplete", ""),
-        false,
-        5,
+        order(3, 2),
+        &commit12("9", "completed", ""),
+        true,
+        6,
     )
     .unwrap();
     commit(
         &db,
         &item("sco"),
         1,
-        order(2, 2),
-        &commit12("9", "completed", ""),
-        true,
-        6,
+        order(3, 1),
+        &commit12("6", "incomplete", ""),
+        false,
+        5,
     )
     .unwrap();
     let sessions: Vec<u32> = outbox::list(&db)
@@ -368,6 +372,12 @@ fn a_session_the_content_never_ended_is_ended_once_by_the_app_and_resumes() {
         })
         .collect();
     assert_eq!(sessions, [2, 1], "newest first");
+    let saved = state(&db, "c", "sco").unwrap().unwrap();
+    assert_eq!(
+        saved.data["cmi"]["core"]["lesson_location"], "9",
+        "the draft handled after the Finish did not put older data back"
+    );
+    assert_eq!(saved.total_time_s, 30.0, "the Finish's total time");
 }
 
 #[test]

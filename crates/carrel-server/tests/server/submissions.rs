@@ -259,6 +259,89 @@ async fn bad_submissions_get_a_json_error_and_change_nothing() {
     assert_eq!(world.stored().await, 0);
 }
 
+/// Publishes a small version of the course with a SCORM item `golf-1a2b3c4d` and a quiz item
+/// `b1-quiz`, as `carrel-pack convert` and `build` write them.
+async fn publish_course_with_scorm(world: &World) {
+    use carrel_package::manifest::{
+        Block, Course, Item, ItemKind, Manifest, Module, Publisher, ScormItem, ScormVersion,
+    };
+    let page = b"<!doctype html><title>Golf</title>";
+    let quiz = br#"{"id":"q","title":"Quiz","mode":"graded","passing_score":0.5,"questions":[{"id":"q1","type":"true_false","prompt":"Yes?"}]}"#;
+    let files = vec![
+        carrel_package::pack::describe_bytes("golf/index.html", page),
+        carrel_package::pack::describe_bytes("quiz.json", quiz),
+    ];
+    let item = |id: &str, kind: ItemKind| Item {
+        id: id.into(),
+        title: id.into(),
+        minutes: None,
+        kind,
+    };
+    let manifest = Manifest::new(
+        Course {
+            id: COURSE.into(),
+            version: "1.0.0".into(),
+            title: "Rights".into(),
+            language: "en".into(),
+            summary: String::new(),
+            description: None,
+            starts: None,
+            ends: None,
+            min_app_version: "0.1.0".into(),
+            estimated_hours: None,
+            publisher: Publisher {
+                name: "Test".into(),
+                url: None,
+            },
+            certificate: None,
+        },
+        vec![Block {
+            id: "b1".into(),
+            title: "Block".into(),
+            summary: String::new(),
+            week: None,
+            modules: vec![Module {
+                id: "m1".into(),
+                title: "Module".into(),
+                summary: String::new(),
+                items: vec![
+                    item(
+                        "golf-1a2b3c4d",
+                        ItemKind::Scorm(ScormItem {
+                            path: "golf/index.html".into(),
+                            parameters: String::new(),
+                            scorm_version: ScormVersion::Scorm12,
+                            sco: true,
+                            identifier: "item_1".into(),
+                            mastery_score: None,
+                            completion_threshold: None,
+                            launch_data: None,
+                            prerequisites: None,
+                        }),
+                    ),
+                    item(
+                        "b1-quiz",
+                        ItemKind::Quiz {
+                            path: "quiz.json".into(),
+                        },
+                    ),
+                ],
+            }],
+        }],
+        files,
+    );
+    let package = world._dir.path().join("rights.carrel");
+    let key = carrel_package::SecretKey::generate().unwrap();
+    carrel_package::pack::write_package(&package, &manifest, &key, |file| {
+        let bytes: &'static [u8] = if file.path == "quiz.json" { quiz } else { page };
+        Ok(Box::new(bytes) as Box<dyn std::io::Read>)
+    })
+    .unwrap();
+    carrel_server::publish_package(&world.storage, world.server.data(), &package)
+        .await
+        .unwrap();
+}
+
 /// The result of a SCORM session as the client's outbox sends it
 /// (`carrel_core::runtime::RuntimeResult`).
 fn scorm_result(id: &str, scaled: Option<f64>, success: &str) -> String {
@@ -277,7 +360,22 @@ fn scorm_result(id: &str, scaled: Option<f64>, success: &str) -> String {
 #[tokio::test]
 async fn scorm_results_are_stored_once_graded_by_their_score_and_never_wait_for_a_tutor() {
     let world = World::start().await;
+    publish_course_with_scorm(&world).await;
     let ana = world.learner("ana").await;
+    // A "result" for the quiz, or for an item the course does not have, would grade itself.
+    for (id, item) in [
+        ("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a03", "b1-quiz"),
+        ("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a04", "nowhere"),
+    ] {
+        let body = scorm_result(id, Some(1.0), "passed").replace("golf-1a2b3c4d", item);
+        let refused = world.put(Some(&ana), id, &upload("scorm", &body)).await;
+        assert_eq!(
+            error_code(refused).await,
+            (StatusCode::BAD_REQUEST, "malformed_request".into()),
+            "{item}"
+        );
+    }
+    assert_eq!(world.stored().await, 0);
     let scored = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a01";
     let unscored = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a02";
     let body = scorm_result(scored, Some(0.85), "passed");

@@ -209,6 +209,19 @@ fn scorm_packages_that_break_the_standard_are_refused_with_the_reason() {
             "expected “{expected}” in: {message}"
         );
     }
+    // Nesting deep enough to exhaust the stack is refused, not followed.
+    let deep = format!(
+        "{}<item identifier=\"leaf\" identifierref=\"r\"><title>x</title></item>{}",
+        (0..5_000)
+            .map(|i| format!("<item identifier=\"n{i}\"><title>x</title>"))
+            .collect::<String>(),
+        "</item>".repeat(5_000)
+    );
+    let message = refused(&[
+        ("imsmanifest.xml", &scorm12(&org(&deep), sco)),
+        ("a.html", PAGE),
+    ]);
+    assert!(message.contains("nested more than 64 levels"), "{message}");
 }
 
 #[test]
