@@ -342,10 +342,7 @@ fn app_route<R: Runtime>(
 fn item_state(state: &AppState, course_id: &str, query: &str) -> Response<Vec<u8>> {
     // A whole path in one query value: `/` arrives encoded. It is only compared with the
     // manifest's paths, never used to read a file.
-    let Some(path) = url::form_urlencoded::parse(query.as_bytes())
-        .find(|(key, _)| key == "path")
-        .map(|(_, value)| value.into_owned())
-    else {
+    let Some(path) = query_value(query, "path") else {
         return status(StatusCode::BAD_REQUEST);
     };
     let manifest = match state.library().store().course(course_id) {
@@ -481,6 +478,13 @@ fn bundled<R: Runtime>(app: &AppHandle<R>, state: &AppState, asset: &str) -> Res
         .header("Cache-Control", "no-cache")
         .body(found.bytes)
         .unwrap_or_else(|_| status(StatusCode::INTERNAL_SERVER_ERROR))
+}
+
+/// The decoded value of `key` in a URL query string.
+pub(crate) fn query_value(query: &str, key: &str) -> Option<String> {
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, value)| value.into_owned())
 }
 
 pub(crate) fn json_response(code: StatusCode, body: &serde_json::Value) -> Response<Vec<u8>> {

@@ -16,7 +16,7 @@ use carrel_package::manifest::{Item, ItemKind, ScormItem, ScormVersion};
 use tauri::http::{Response, StatusCode};
 use tauri::{AppHandle, Manager, Runtime};
 
-use crate::content::{json_response, url_of};
+use crate::content::{json_response, query_value, url_of};
 use crate::events;
 use crate::state::AppState;
 
@@ -74,12 +74,6 @@ fn scorm_item<R: Runtime>(
     }
 }
 
-fn query_value(query: &str, key: &str) -> Option<String> {
-    url::form_urlencoded::parse(query.as_bytes())
-        .find(|(k, _)| k == key)
-        .map(|(_, value)| value.into_owned())
-}
-
 /// `GET runtime?item=…`: the item's launch (where to start from), and who the learner is.
 pub fn launch<R: Runtime>(
     app: &AppHandle<R>,
@@ -118,10 +112,8 @@ pub fn launch<R: Runtime>(
         &serde_json::json!({
             "itemId": item.id,
             "title": item.title,
-            "version": match scorm.scorm_version {
-                ScormVersion::Scorm12 => "1.2",
-                ScormVersion::Scorm2004 => "2004",
-            },
+            // "1.2" or "2004", as in the manifest.
+            "version": scorm.scorm_version,
             "sco": scorm.sco,
             "launchUrl": launch_url,
             "launchData": scorm.launch_data,
