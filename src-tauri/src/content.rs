@@ -159,6 +159,7 @@ impl View {
             ItemKind::Video { .. } => Self::Media,
             ItemKind::Pdf { .. } => Self::Pdf,
             ItemKind::Scorm(_) => Self::Runtime,
+            // A cmi5 AU is launched with its own URL: see `crate::cmi5`.
             _ => Self::File,
         }
     }
@@ -191,10 +192,37 @@ pub fn open<R: Runtime>(
     fragment: Option<&str>,
     title: &str,
 ) -> tauri::Result<()> {
+    let url = view_url(course_id, target, view) + fragment.unwrap_or("");
+    let played = (view == View::Runtime).then_some(target);
+    show(app, state, course_id, played, &url, title)
+}
+
+/// Shows `url`, a launch of the item `item_id` of `course_id` (a cmi5 AU's page with its launch
+/// parameters: see [`crate::cmi5`]), in the content window.
+pub fn open_launched<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    course_id: &str,
+    item_id: &str,
+    url: &str,
+    title: &str,
+) -> tauri::Result<()> {
+    show(app, state, course_id, Some(item_id), url, title)
+}
+
+/// Shows `url` of `course_id` in the content window, creating it on first use; `played` is the
+/// item whose runtime state the window may use ([`crate::runtime::OpenItem`]).
+fn show<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    course_id: &str,
+    played: Option<&str>,
+    url: &str,
+    title: &str,
+) -> tauri::Result<()> {
     state.open_course().set(Some(course_id.to_owned()));
     app.state::<crate::runtime::OpenItem>()
-        .set((view == View::Runtime).then(|| (course_id.to_owned(), target.to_owned())));
-    let url = view_url(course_id, target, view) + fragment.unwrap_or("");
+        .set(played.map(|item| (course_id.to_owned(), item.to_owned())));
     let parsed: tauri::Url = url
         .parse()
         .map_err(|_| tauri::Error::InvalidWebviewUrl("content"))?;
@@ -331,6 +359,10 @@ fn app_route<R: Runtime>(
         ("GET", "runtime") => crate::runtime::launch(app, state, &course_id, query),
         ("POST", "runtime") => {
             crate::runtime::commit(app, state, &course_id, query, request.body())
+        }
+        ("POST", "cmi5/fetch") => crate::cmi5::fetch(state, query),
+        (_, xapi) if xapi.starts_with("xapi/") => {
+            crate::cmi5::xapi(app, state, &course_id, &xapi["xapi/".len()..], request)
         }
         ("GET" | "HEAD", asset) if is_bundled(asset) => bundled(app, state, asset),
         _ => status(StatusCode::NOT_FOUND),

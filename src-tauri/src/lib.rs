@@ -12,6 +12,7 @@
 use tauri::Manager;
 
 pub mod bindings;
+pub mod cmi5;
 pub mod commands;
 pub mod content;
 pub mod error;

@@ -34,7 +34,7 @@ impl OpenItem {
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = shown;
     }
 
-    fn is(&self, course_id: &str, item_id: &str) -> bool {
+    pub(crate) fn is(&self, course_id: &str, item_id: &str) -> bool {
         self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -45,6 +45,7 @@ impl Running {
 }
 
 mod assess;
+mod cmi5;
 mod courses;
 mod hostile;
 mod pdf;

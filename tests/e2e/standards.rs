@@ -21,16 +21,17 @@ use crate::assess::query;
 use crate::sync::{entry, sign_in, wait_for_state};
 use carrel_e2e::{AppHome, Display, Session};
 
-/// The SCORM fixture `scorm/<name>.zip` converted into a Carrel package in `dir`, signed by a new
-/// key: the package and its course id.
-fn converted(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, String) {
-    let mut golf = StandardPackage::open(&fixtures().join(format!("scorm/{name}.zip"))).unwrap();
+/// The fixture `<standard>/<name>.zip` (`fixture` = `scorm/singlescobasic`) converted into a
+/// Carrel package in `dir`, signed by a new key: the package and its course id.
+pub(crate) fn converted(dir: &std::path::Path, fixture: &str) -> (std::path::PathBuf, String) {
+    let mut golf = StandardPackage::open(&fixtures().join(format!("{fixture}.zip"))).unwrap();
+    let name = fixture.rsplit('/').next().unwrap_or(fixture);
     let package = dir.join(format!("{name}.carrel"));
     let options = ConvertOptions {
         course_id: None,
         version: "1.0.0".into(),
         language: None,
-        publisher: "Rustici Software (golf examples)".into(),
+        publisher: "Rustici Software (examples and test packages)".into(),
         publisher_url: None,
     };
     let manifest = golf
@@ -38,6 +39,44 @@ fn converted(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, String) 
         .unwrap();
     assert_eq!(manifest.course.id, carrel_id(&golf.course().identifier));
     (package, manifest.course.id)
+}
+
+/// A result as (client id, kind, payload SHA-256, grade).
+pub(crate) type Delivered = (String, String, String, Option<f64>);
+
+/// What the server at `server_db` holds, and what the app's outbox sent with the grade `graded`
+/// (an outbox id and its grade) expects: equal when each result reached the server once, byte for
+/// byte, and only that one is graded.
+pub(crate) fn stored_and_sent(
+    server_db: &std::path::Path,
+    home: &AppHome,
+    graded: (&str, f64),
+) -> (Vec<Delivered>, Vec<Delivered>) {
+    let conn = rusqlite::Connection::open(server_db).unwrap();
+    let stored = conn
+        .prepare(
+            "SELECT s.client_id, s.kind, s.payload_sha256, g.score FROM submissions s
+             LEFT JOIN grades g ON g.submission_id = s.id ORDER BY s.client_id",
+        )
+        .unwrap()
+        .query_map([], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let sent = query(
+        home,
+        "SELECT id, kind, payload_sha256 FROM outbox ORDER BY id",
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )
+    .into_iter()
+    .map(|(id, kind, sha): (String, String, String)| {
+        let grade = (id == graded.0).then_some(graded.1);
+        (id, kind, sha, grade)
+    })
+    .collect();
+    (stored, sent)
 }
 
 /// The golf example's launch page, inside the runtime's frame.
@@ -82,7 +121,7 @@ async fn next_page(s: &Session) {
 }
 
 /// Waits until the content window has closed and switches back to the main window.
-async fn content_window_closed(s: &Session, main: carrel_e2e::WindowHandle) {
+pub(crate) async fn content_window_closed(s: &Session, main: carrel_e2e::WindowHandle) {
     for _ in 0..50 {
         if s.windows().await.unwrap().len() == 1 {
             break;
@@ -134,7 +173,7 @@ async fn reopen_and_resume(s: &Session, display: &Display, home: &AppHome, item:
 
 /// Switches to the content window once it has opened, without touching its page: a WebDriver
 /// command on a page whose dialog is open dismisses that dialog (the module's resume question).
-async fn switch_to_content_window(s: &Session, main: &carrel_e2e::WindowHandle) {
+pub(crate) async fn switch_to_content_window(s: &Session, main: &carrel_e2e::WindowHandle) {
     for _ in 0..150 {
         if let Some(content) = s.windows().await.unwrap().into_iter().find(|w| w != main) {
             s.switch_to(content).await.unwrap();
@@ -188,7 +227,7 @@ async fn a_scorm_12_module_played_offline_resumes_completes_and_its_results_reac
 {
     let dir = tempfile::tempdir().unwrap();
     let server_dir = dir.path().join("server");
-    let (package, course) = converted(dir.path(), "singlescobasic");
+    let (package, course) = converted(dir.path(), "scorm/singlescobasic");
     let item = carrel_id("item_1");
     let server = LoopbackServer::start(&server_dir).await.unwrap();
     let (addr, url, db) = (
@@ -343,32 +382,7 @@ async fn a_scorm_12_module_played_offline_resumes_completes_and_its_results_reac
         "{recorded}"
     );
     s.screenshot("received").await.unwrap();
-    let stored: Vec<(String, String, String, Option<f64>)> = {
-        let conn = rusqlite::Connection::open(server.db()).unwrap();
-        let mut statement = conn
-            .prepare(
-                "SELECT s.client_id, s.kind, s.payload_sha256, g.score FROM submissions s
-                 LEFT JOIN grades g ON g.submission_id = s.id ORDER BY s.client_id",
-            )
-            .unwrap();
-        statement
-            .query_map([], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-            })
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
-    };
-    let mut expected: Vec<(String, String, String, Option<f64>)> = query(
-        &home,
-        "SELECT id, kind, payload_sha256 FROM outbox ORDER BY id",
-        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, None)),
-    );
-    for row in &mut expected {
-        if row.0 == results[1].0 {
-            row.3 = Some(85.0);
-        }
-    }
+    let (stored, expected) = stored_and_sent(server.db(), &home, (&results[1].0, 85.0));
     assert_eq!(
         stored, expected,
         "each session's result on the server once, byte for byte; the test's score is the grade"
@@ -381,7 +395,7 @@ async fn a_scorm_12_module_played_offline_resumes_completes_and_its_results_reac
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scorm_2004_module_resumes_at_its_location_and_completes_the_item() {
     let dir = tempfile::tempdir().unwrap();
-    let (package, course) = converted(dir.path(), "RuntimeBasicCalls_SCORM20043rdEdition");
+    let (package, course) = converted(dir.path(), "scorm/RuntimeBasicCalls_SCORM20043rdEdition");
     let item = carrel_id("item_1");
     let server = crate::courses::serve_package(dir.path(), &package).await;
     let display = Display::ensure().unwrap();

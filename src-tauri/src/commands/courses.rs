@@ -329,7 +329,11 @@ pub async fn open_course_item<R: Runtime>(
     let item = find_item(&manifest, &item_id)?;
     let shown = matches!(
         item.kind,
-        ItemKind::Page { .. } | ItemKind::Pdf { .. } | ItemKind::Video { .. } | ItemKind::Scorm(_)
+        ItemKind::Page { .. }
+            | ItemKind::Pdf { .. }
+            | ItemKind::Video { .. }
+            | ItemKind::Scorm(_)
+            | ItemKind::Cmi5(_)
     );
     let (true, Some(&path)) = (shown, item.kind.paths().first()) else {
         return Err(CommandError::new(
@@ -354,12 +358,28 @@ pub async fn open_course_item<R: Runtime>(
         .with_detail(course_id));
     }
     let db = state.progress().db().await;
-    if let Ok(db) = db {
-        let (course, item) = (course_id.clone(), item_id.clone());
+    if let Ok(db) = &db {
+        let (db, course, item) = (db.clone(), course_id.clone(), item_id.clone());
         blocking(move || {
             study::record_opened(&db, &course, &item, now_ms()).map_err(progress_error)
         })
         .await?;
+    }
+    if let ItemKind::Cmi5(_) = &item.kind {
+        // The AU is launched with its own URL and a new cmi5 session (see `crate::cmi5`).
+        let db = db?;
+        let (launch_app, launch_item) = (app.clone(), item.clone());
+        let (course, manifest) = (course_id.clone(), manifest.clone());
+        let url = blocking(move || {
+            let state = tauri::Manager::state::<AppState>(&launch_app);
+            crate::cmi5::launch_url(&launch_app, &state, &db, &course, &manifest, &launch_item)
+                .map_err(|error| CommandError::internal("The module could not be started", error))
+        })
+        .await?;
+        return content::open_launched(&app, &state, &course_id, &item.id, &url, &item.title)
+            .map_err(|error| {
+                CommandError::internal("The course content could not be opened", error)
+            });
     }
     let fragment = place.as_ref().and_then(Place::fragment);
     // The runtime plays an item, not a file: two SCORM items may launch the same file.

@@ -36,7 +36,7 @@ describe("canOpenKind", () => {
     ["forum", false],
     ["external", false],
     ["scorm", true],
-    ["cmi5", false],
+    ["cmi5", true],
   ])("%s: %s", (kind, openable) => {
     expect(canOpenKind(kind)).toBe(openable);
   });

@@ -22,19 +22,23 @@ import {
 
 /**
  * Kinds Open can show, so a planned item of that kind has an Open button: those the content window
- * shows (SCORM modules in Carrel's runtime), and quizzes and assignments, which Carrel shows in
- * its own window.
+ * shows (SCORM modules in Carrel's runtime, cmi5 AUs launched by Carrel), and quizzes and
+ * assignments, which Carrel shows in its own window.
  */
 const OPENABLE_KINDS: ReadonlySet<PlanItemKind> = new Set([
   "page",
   "pdf",
   "video",
   "scorm",
+  "cmi5",
   "quiz",
   "assignment",
 ]);
 
-/** Whether "Open" can show a planned item (pages, PDFs, videos, SCORM, quizzes, assignments). */
+/**
+ * Whether "Open" can show a planned item (pages, PDFs, videos, SCORM and cmi5 modules, quizzes,
+ * assignments).
+ */
 export function canOpenKind(kind: PlanItemKind): boolean {
   return OPENABLE_KINDS.has(kind);
 }

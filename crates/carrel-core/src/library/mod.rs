@@ -525,6 +525,7 @@ fn viewable_path(kind: &ItemKind) -> Option<String> {
             Some(path.clone())
         }
         ItemKind::Scorm(scorm) => Some(scorm.path.clone()),
+        ItemKind::Cmi5(au) => Some(au.path.clone()),
         _ => None,
     }
 }

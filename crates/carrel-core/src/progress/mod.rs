@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0004_outbox_sync.sql"),
     include_str!("0005_server_feed.sql"),
     include_str!("0006_runtime.sql"),
+    include_str!("0007_cmi5.sql"),
 ];
 
 /// Why the progress database failed.

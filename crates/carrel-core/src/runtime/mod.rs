@@ -80,6 +80,15 @@ impl From<AssessError> for RuntimeError {
     }
 }
 
+impl From<cmi5::XapiError> for RuntimeError {
+    fn from(error: cmi5::XapiError) -> Self {
+        match error {
+            cmi5::XapiError::Progress(error) => Self::Progress(error),
+            other => Self::Invalid(other.to_string()),
+        }
+    }
+}
+
 /// The item a commit is for.
 #[derive(Debug, Clone, Copy)]
 pub struct RuntimeItem<'a> {
@@ -512,7 +521,8 @@ pub fn commit(
 }
 
 /// Ends every session the content did not end (see the module docs): each one's result is queued
-/// from its last commit, as suspended, and the next launch resumes it. Returns how many.
+/// from its last commit, as suspended, and the next launch resumes it; open cmi5 sessions are
+/// abandoned ([`cmi5::abandon_open_in`]). Returns how many.
 pub fn end_open_sessions(db: &ProgressDb, now_ms: i64) -> Result<usize, RuntimeError> {
     db.transact(|tx| {
         let open: Vec<(String, String, String, String)> = tx
@@ -558,7 +568,8 @@ pub fn end_open_sessions(db: &ProgressDb, now_ms: i64) -> Result<usize, RuntimeE
             };
             queue_result(tx, &item, &ended, now_ms)?;
         }
-        Ok::<_, RuntimeError>(open.len())
+        let abandoned = cmi5::abandon_open_in(tx, now_ms)?;
+        Ok::<_, RuntimeError>(open.len() + abandoned)
     })
 }
 
@@ -633,6 +644,8 @@ fn queue_result(
     )?;
     Ok(())
 }
+
+pub mod cmi5;
 
 #[cfg(test)]
 mod tests;
