@@ -20,7 +20,7 @@ use carrel_standards::carrel_id;
 
 use super::courses::download_course;
 use super::launch;
-use super::standards::{content_window_closed, converted, stored_and_sent};
+use super::standards::{content_window_closed, converted, forwarded_to_an_lrs, stored_and_sent};
 use crate::assess::query;
 use crate::sync::{entry, sign_in, wait_for_state};
 use carrel_e2e::{AppHome, Display};
@@ -292,6 +292,20 @@ async fn a_cmi5_course_played_offline_resumes_at_its_bookmark_completes_and_reac
     assert_eq!(
         stored, expected,
         "each session's result on the server once, byte for byte; the quiz's score is the grade"
+    );
+    // From the server to the institution's LRS: every statement of both sessions, each once,
+    // with the ids the AU and Carrel gave them.
+    let mut sent: Vec<String> = query(&home, "SELECT id FROM xapi_statement", |row| row.get(0));
+    sent.sort();
+    let mut held: Vec<String> = forwarded_to_an_lrs(&server)
+        .await
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect();
+    held.sort();
+    assert_eq!(
+        held, sent,
+        "the LRS holds every statement of both sessions, once"
     );
     app.finish().await;
 }

@@ -79,6 +79,33 @@ pub(crate) fn stored_and_sent(
     (stored, sent)
 }
 
+/// Forwards what the server at `server` holds to a real LRS (Learning Locker's statements
+/// service), as `carrel-server serve --lrs-endpoint …` does, until nothing is left to send;
+/// returns the statements the LRS holds.
+pub(crate) async fn forwarded_to_an_lrs(server: &LoopbackServer) -> Vec<serde_json::Value> {
+    let lrs = carrel_server::testing::LearningLocker::start()
+        .await
+        .unwrap();
+    let forwarder = carrel_server::xapi::Forwarder::new(
+        carrel_server::Storage::open(server.db()).unwrap(),
+        carrel_server::xapi::LrsConfig {
+            endpoint: lrs.endpoint(),
+            key: "carrel".into(),
+            secret: "a secret".into(),
+            home_page: server.url(),
+        },
+    )
+    .unwrap();
+    loop {
+        let pass = forwarder.send_due().await.unwrap();
+        assert_eq!((pass.refused, pass.deferred), (0, 0), "{pass:?}");
+        if pass.sent == 0 {
+            break;
+        }
+    }
+    lrs.statements().await.unwrap()
+}
+
 /// The golf example's launch page, inside the runtime's frame.
 const SCO: &str = "document.getElementById('content').contentWindow";
 
@@ -387,6 +414,20 @@ async fn a_scorm_12_module_played_offline_resumes_completes_and_its_results_reac
         stored, expected,
         "each session's result on the server once, byte for byte; the test's score is the grade"
     );
+    // From the server to the institution's LRS: the documented SCORM mapping, each once.
+    let statements = forwarded_to_an_lrs(&server).await;
+    let mut verbs: Vec<&str> = statements
+        .iter()
+        .map(carrel_server::xapi::verb_name)
+        .collect();
+    verbs.sort_unstable();
+    assert_eq!(verbs, ["completed", "passed", "suspended", "terminated"]);
+    let passed = statements
+        .iter()
+        .find(|s| s["verb"]["id"].as_str().unwrap().ends_with("/passed"))
+        .unwrap();
+    assert_eq!(passed["result"]["score"]["scaled"], 0.85);
+    assert_eq!(passed["actor"]["account"]["name"], "ana");
     app.finish().await;
 }
 

@@ -25,6 +25,10 @@ access_token_minutes = 15           # how long an access token works
 refresh_token_days = 30             # how long a session lasts without a refresh
 public_url = "https://courses.example.org"  # where clients reach the server (update URLs)
 update_pubkey = "dW50cnVzdGVk…"     # the app's plugins.updater.pubkey (release publish)
+# Forward learning records (xAPI statements) to a Learning Record Store (needs public_url):
+# lrs_endpoint = "https://lrs.example.org/xAPI"
+# lrs_key = "carrel"                # its Basic auth key; the secret comes from CARREL_LRS_SECRET
+# lrs_secret_file = "lrs-secret"    # … or from this file (readable by the server's account only)
 "#;
 
 /// The default address.
@@ -90,6 +94,16 @@ pub struct ConfigFile {
     /// The desktop app's update public key (base64 of a minisign public key), which release
     /// signatures must verify with.
     pub update_pubkey: Option<String>,
+    /// The xAPI endpoint of a Learning Record Store to forward learning records to.
+    pub lrs_endpoint: Option<String>,
+    /// The LRS's Basic auth key.
+    pub lrs_key: Option<String>,
+    /// A file holding the LRS's Basic auth secret.
+    pub lrs_secret_file: Option<PathBuf>,
+    /// The LRS's secret itself: from `CARREL_LRS_SECRET` only, never from the file (a key
+    /// `lrs_secret` in it is refused as unknown).
+    #[serde(skip)]
+    pub lrs_secret: Option<String>,
 }
 
 impl ConfigFile {
@@ -104,7 +118,7 @@ impl ConfigFile {
             message: error.to_string().trim().replace('\n', " "),
         })?;
         let folder = path.parent().unwrap_or(Path::new(""));
-        for setting in [&mut file.db, &mut file.data] {
+        for setting in [&mut file.db, &mut file.data, &mut file.lrs_secret_file] {
             if let Some(relative) = setting.as_ref().filter(|p| p.is_relative()) {
                 *setting = Some(folder.join(relative));
             }
@@ -134,6 +148,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// The desktop app's update public key, if configured (`release publish` verifies with it).
     pub update_pubkey: Option<String>,
+    /// The Learning Record Store learning records are forwarded to, if configured.
+    pub lrs: Option<crate::xapi::LrsConfig>,
 }
 
 /// Each setting from `overrides` (flags and environment), else `file`, else its default.
@@ -183,6 +199,16 @@ pub fn resolve(overrides: Overrides, file: ConfigFile) -> Result<Settings, Confi
         Some(url) => Some(check_public_url(&url)?),
         None => None,
     };
+    let lrs = match overrides.lrs_endpoint.or(file.lrs_endpoint) {
+        Some(endpoint) => Some(lrs_config(
+            &endpoint,
+            overrides.lrs_key.or(file.lrs_key),
+            overrides.lrs_secret,
+            overrides.lrs_secret_file.or(file.lrs_secret_file),
+            public_url.as_deref(),
+        )?),
+        None => None,
+    };
     Ok(Settings {
         listen,
         db,
@@ -191,6 +217,57 @@ pub fn resolve(overrides: Overrides, file: ConfigFile) -> Result<Settings, Confi
         auth,
         public_url,
         update_pubkey: overrides.update_pubkey.or(file.update_pubkey),
+        lrs,
+    })
+}
+
+/// The LRS settings, complete: an http(s) endpoint, a key, a secret (given, or read from its
+/// file), and the public address the learners' xAPI accounts are at.
+fn lrs_config(
+    endpoint: &str,
+    key: Option<String>,
+    secret: Option<String>,
+    secret_file: Option<PathBuf>,
+    public_url: Option<&str>,
+) -> Result<crate::xapi::LrsConfig, ConfigError> {
+    let endpoint = check_public_url(endpoint).map_err(|_| {
+        ConfigError::Invalid(format!(
+            "lrs_endpoint is “{endpoint}”: give the LRS's xAPI endpoint, e.g. https://lrs.example.org/xAPI"
+        ))
+    })?;
+    let key = key.filter(|k| !k.is_empty()).ok_or_else(|| {
+        ConfigError::Invalid(
+            "lrs_endpoint is set without lrs_key (the LRS's Basic auth key)".into(),
+        )
+    })?;
+    let secret = match (secret, secret_file) {
+        (Some(secret), _) => secret,
+        (None, Some(path)) => std::fs::read_to_string(&path)
+            .map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?
+            .trim()
+            .to_owned(),
+        (None, None) => {
+            return Err(ConfigError::Invalid(
+                "lrs_endpoint is set without its secret: set CARREL_LRS_SECRET or lrs_secret_file"
+                    .into(),
+            ));
+        }
+    };
+    let home_page = public_url.ok_or_else(|| {
+        ConfigError::Invalid(
+            "lrs_endpoint needs public_url: the learners' xAPI accounts are at the server's \
+             public address"
+                .into(),
+        )
+    })?;
+    Ok(crate::xapi::LrsConfig {
+        endpoint,
+        key,
+        secret,
+        home_page: home_page.to_owned(),
     })
 }
 
@@ -279,6 +356,80 @@ mod tests {
             "a path prefix is kept, the trailing slash dropped"
         );
         assert_eq!(defaults.auth, AuthConfig::default());
+    }
+
+    #[test]
+    fn an_lrs_needs_its_key_secret_and_the_public_address_and_its_secret_stays_out_of_files_and_logs()
+     {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(dir.path().join("lrs-secret"), "s3cret\n").unwrap();
+        std::fs::write(
+            &path,
+            "public_url = \"https://courses.example.org\"\nlrs_endpoint = \"https://lrs.example.org/xAPI/\"\nlrs_key = \"carrel\"\nlrs_secret_file = \"lrs-secret\"\n",
+        )
+        .unwrap();
+        let file = ConfigFile::read(&path).unwrap();
+        let lrs = resolve(Overrides::default(), file.clone())
+            .unwrap()
+            .lrs
+            .unwrap();
+        assert_eq!(lrs.endpoint, "https://lrs.example.org/xAPI");
+        assert_eq!(
+            lrs.secret, "s3cret",
+            "read from its file, relative to the config"
+        );
+        assert_eq!(lrs.home_page, "https://courses.example.org");
+        assert!(!format!("{lrs:?}").contains("s3cret"), "never in a log");
+        let from_env = resolve(
+            Overrides {
+                lrs_secret: Some("from-env".into()),
+                ..Overrides::default()
+            },
+            file.clone(),
+        )
+        .unwrap();
+        assert_eq!(
+            from_env.lrs.unwrap().secret,
+            "from-env",
+            "CARREL_LRS_SECRET wins"
+        );
+        for (broken, needs) in [
+            (
+                ConfigFile {
+                    lrs_key: None,
+                    ..file.clone()
+                },
+                "lrs_key",
+            ),
+            (
+                ConfigFile {
+                    lrs_secret_file: None,
+                    ..file.clone()
+                },
+                "CARREL_LRS_SECRET",
+            ),
+            (
+                ConfigFile {
+                    public_url: None,
+                    ..file.clone()
+                },
+                "public_url",
+            ),
+            (
+                ConfigFile {
+                    lrs_endpoint: Some("lrs.example.org".into()),
+                    ..file.clone()
+                },
+                "lrs_endpoint",
+            ),
+        ] {
+            let error = resolve(Overrides::default(), broken).unwrap_err();
+            assert!(error.to_string().contains(needs), "{error}");
+        }
+        std::fs::write(&path, "lrs_secret = \"in a plain file\"\n").unwrap();
+        let error = ConfigFile::read(&path).unwrap_err();
+        assert!(error.to_string().contains("lrs_secret"), "{error}");
     }
 
     #[test]

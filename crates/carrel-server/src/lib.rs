@@ -46,6 +46,7 @@ pub mod submissions;
 pub mod testing;
 pub mod tutor;
 pub mod uploads;
+pub mod xapi;
 
 pub use data::{DataDir, DataError};
 pub use error::ServerError;

@@ -415,6 +415,17 @@ struct ServeArgs {
     /// address, start with it [default: http:// and the request's Host header].
     #[arg(long, env = "CARREL_SERVER_PUBLIC_URL", value_name = "URL")]
     public_url: Option<String>,
+    /// Forward learning records (xAPI statements) to the Learning Record Store at this xAPI
+    /// endpoint, e.g. https://lrs.example.org/xAPI. Needs --public-url, --lrs-key and a secret
+    /// (CARREL_LRS_SECRET or --lrs-secret-file).
+    #[arg(long, env = "CARREL_LRS_ENDPOINT", value_name = "URL")]
+    lrs_endpoint: Option<String>,
+    /// The LRS's Basic auth key.
+    #[arg(long, env = "CARREL_LRS_KEY", value_name = "KEY")]
+    lrs_key: Option<String>,
+    /// A file holding the LRS's Basic auth secret (or set CARREL_LRS_SECRET).
+    #[arg(long, env = "CARREL_LRS_SECRET_FILE", value_name = "FILE")]
+    lrs_secret_file: Option<PathBuf>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -476,6 +487,12 @@ impl CommonArgs {
             public_url: serve.and_then(|args| args.public_url.clone()),
             // `release publish` takes its flag over the file's key itself.
             update_pubkey: None,
+            lrs_endpoint: serve.and_then(|args| args.lrs_endpoint.clone()),
+            lrs_key: serve.and_then(|args| args.lrs_key.clone()),
+            lrs_secret_file: serve.and_then(|args| args.lrs_secret_file.clone()),
+            lrs_secret: std::env::var("CARREL_LRS_SECRET")
+                .ok()
+                .filter(|secret| !secret.is_empty()),
         };
         let settings = config::resolve(overrides, file)?;
         init_logging(settings.log_format);
@@ -744,7 +761,22 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         version = carrel_server::SERVER_VERSION,
         "carrel-server listening"
     );
+    let forwarder = match settings.lrs.clone() {
+        Some(lrs) => {
+            tracing::info!(
+                endpoint = lrs.endpoint,
+                "forwarding learning records to the LRS"
+            );
+            let forwarder = carrel_server::xapi::Forwarder::new(state.storage().clone(), lrs)
+                .context("cannot set up the LRS client")?;
+            Some(tokio::spawn(forwarder.run(std::future::pending())))
+        }
+        None => None,
+    };
     carrel_server::serve(listener, state, shutdown).await?;
+    if let Some(forwarder) = forwarder {
+        forwarder.abort();
+    }
     tracing::info!("carrel-server stopped");
     Ok(())
 }

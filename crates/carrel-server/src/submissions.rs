@@ -185,6 +185,7 @@ pub async fn submit(
             } else if !kind.graded_by_tutor() {
                 crate::autograde::record_runtime_in(tx, server_id, &payload)?;
             }
+            queue_statements_in(tx, server_id, &id, kind, &header, &payload, received_ms)?;
             Ok(Ok(Receipt {
                 server_id,
                 submission_id: id,
@@ -194,6 +195,33 @@ pub async fn submit(
             }))
         })
         .await?
+}
+
+/// Queues the xAPI statements of the submission just stored (see [`crate::xapi`]): a SCORM or
+/// cmi5 session's, or `completed` for a quiz attempt or an assignment.
+fn queue_statements_in(
+    tx: &rusqlite::Transaction<'_>,
+    server_id: i64,
+    client_id: &str,
+    kind: SubmissionKind,
+    header: &Header,
+    payload: &str,
+    received_ms: u64,
+) -> Result<(), StorageError> {
+    let statements = if kind.graded_by_tutor() {
+        vec![crate::xapi::submitted_statement(
+            client_id,
+            &header.course_id,
+            &header.item_id,
+            received_ms as i64,
+        )]
+    } else {
+        match serde_json::from_str::<carrel_core::runtime::RuntimeResult>(payload) {
+            Ok(result) => crate::xapi::runtime_statements(client_id, &result),
+            Err(_) => Vec::new(),
+        }
+    };
+    crate::xapi::queue_in(tx, server_id, &statements)
 }
 
 /// A kind from its stored name (the table's CHECK admits only known names).

@@ -273,3 +273,132 @@ fn bundle_file_name(version: &str, platform: &Platform) -> String {
     };
     format!("Carrel_{version}_{}{ending}", platform.arch)
 }
+
+/// A real Learning Record Store for the xAPI forwarding tests: Learning Locker's statements
+/// service (`@learninglocker/xapi-statements`, installed in `tests/lrs` by `scripts/setup
+/// --for-tests`), in memory, listening on `127.0.0.1` only (`tests/lrs/bind-localhost.js`). Not
+/// a mock: the same service Learning Locker runs. It keeps statements in memory: a restart
+/// empties it. Stopped when dropped.
+pub struct LearningLocker {
+    child: std::process::Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl LearningLocker {
+    /// Where the service is installed: `tests/lrs` of the repository.
+    pub fn install_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/lrs")
+    }
+
+    /// Starts it on a free loopback port and waits until it answers (about a second).
+    pub async fn start() -> anyhow::Result<Self> {
+        let install = Self::install_dir()
+            .canonicalize()
+            .unwrap_or(Self::install_dir());
+        let server = install.join("node_modules/@learninglocker/xapi-statements/dist/server.js");
+        anyhow::ensure!(
+            server.is_file(),
+            "Learning Locker's statements service is not installed at {}: run `npm ci --prefix tests/lrs` \
+             (scripts/setup --for-tests does)",
+            server.display()
+        );
+        let port = {
+            // A free port: the service logs the port it was given, so 0 would not do.
+            let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
+            probe.local_addr()?.port()
+        };
+        // Its working folder holds its access logs and file storage, and has no `.env` for it
+        // to read.
+        let dir = tempfile::tempdir()?;
+        let child = std::process::Command::new("node")
+            .arg("-r")
+            .arg(install.join("bind-localhost.js"))
+            .arg(&server)
+            .current_dir(dir.path())
+            .env("EXPRESS_PORT", port.to_string())
+            .env("BIND_HOST", "127.0.0.1")
+            .env("MODELS_REPO", "memory")
+            .env("AUTH_REPO", "test")
+            .env("EVENTS_REPO", "test")
+            .env("STORAGE_REPO", "local")
+            .env("FS_LOCAL_STORAGE_DIR", dir.path().join("storage"))
+            .env("EXPRESS_MORGAN_DIRECTORY", dir.path().join("access-logs"))
+            // It tries MongoDB at start even with memory models; a port nothing listens on.
+            .env("MONGO_URL", "mongodb://127.0.0.1:1/carrel-test-lrs")
+            .env("WINSTON_CONSOLE_LEVEL", "error")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| anyhow::anyhow!("cannot run node for the test LRS: {e}"))?;
+        let mut lrs = Self {
+            child,
+            port,
+            _dir: dir,
+        };
+        // Installing fails only when a provider is already installed, which is what we want.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::new();
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            if let Some(status) = lrs.child.try_wait()? {
+                anyhow::bail!("the test LRS exited at start ({status}): is port {port} taken?");
+            }
+            let about = client.get(format!("{}/about", lrs.endpoint())).send().await;
+            if about.is_ok_and(|r| r.status().is_success()) {
+                return Ok(lrs);
+            }
+            anyhow::ensure!(
+                tokio::time::Instant::now() < deadline,
+                "the test LRS did not answer within 30 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Its xAPI endpoint, e.g. `http://127.0.0.1:40123/xAPI`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}/xAPI", self.port)
+    }
+
+    /// Every statement it holds, newest first (following `more` links).
+    pub async fn statements(&self) -> anyhow::Result<Vec<serde_json::Value>> {
+        let client = reqwest::Client::new();
+        let mut all = Vec::new();
+        let mut next = format!("{}/statements?limit=500", self.endpoint());
+        loop {
+            let page: serde_json::Value = client
+                .get(&next)
+                .header("X-Experience-API-Version", "1.0.3")
+                .basic_auth("carrel-test", Some("secret"))
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            all.extend(page["statements"].as_array().cloned().unwrap_or_default());
+            match page["more"].as_str() {
+                Some(more) if !more.is_empty() => {
+                    next = format!("http://127.0.0.1:{}{more}", self.port);
+                }
+                _ => return Ok(all),
+            }
+        }
+    }
+
+    /// Stops it (its statements are gone).
+    pub fn stop(mut self) {
+        self.kill();
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for LearningLocker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

@@ -233,6 +233,17 @@ impl Cmi5Launch {
     }
 }
 
+/// A random (version 4) UUID: statement ids, registrations and sessions are UUIDs, and some LRSs
+/// take only versions 1 to 5.
+fn uuid_v4() -> Result<String, XapiError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| XapiError::BadRequest(format!("no randomness for an id: {e}")))?;
+    Ok(uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string())
+}
+
 fn random_hex(bytes: usize) -> Result<String, XapiError> {
     let mut buffer = vec![0u8; bytes];
     getrandom::fill(&mut buffer)
@@ -267,7 +278,7 @@ pub fn launch(
         {
             Some(registration) => registration,
             None => {
-                let registration = new_event_id();
+                let registration = uuid_v4()?;
                 tx.execute(
                     "INSERT INTO cmi5_registration (course_id, registration, created_ms)
                      VALUES (?1, ?2, ?3)",
@@ -283,7 +294,7 @@ pub fn launch(
         )?;
         let activity_id = activity_id(au.course_id, au.item_id);
         let launch = Cmi5Launch {
-            session_id: new_event_id(),
+            session_id: uuid_v4()?,
             registration,
             activity_id,
             fetch_key: random_hex(16)?,
@@ -326,7 +337,8 @@ pub fn launch(
         if let Some(parameters) = &au.au.launch_parameters {
             extensions[EXT_LAUNCH_PARAMETERS] = json!(parameters);
         }
-        let launched = session.lms_statement(verb::LAUNCHED, "launched", None, extensions, now_ms);
+        let launched =
+            session.lms_statement(verb::LAUNCHED, "launched", None, extensions, now_ms)?;
         store(tx, &session, &launched, true, now_ms)?;
         // moveOn NotApplicable: the AU counts as done as soon as it is launched (cmi5 §9.3).
         if au.au.move_on == MoveOn::NotApplicable {
@@ -539,9 +551,9 @@ impl Session {
         result: Option<Value>,
         extensions: Value,
         now_ms: i64,
-    ) -> Value {
+    ) -> Result<Value, XapiError> {
         let mut statement = json!({
-            "id": new_event_id(),
+            "id": uuid_v4()?,
             "timestamp": timestamp(now_ms),
             "actor": self.actor,
             "verb": { "id": verb_id, "display": { "en-US": display } },
@@ -558,7 +570,7 @@ impl Session {
         if let Some(result) = result {
             statement["result"] = result;
         }
-        statement
+        Ok(statement)
     }
 
     fn launch_data(&self, return_url: Option<&str>) -> Value {
@@ -1455,7 +1467,7 @@ fn satisfy(tx: &Transaction<'_>, session: &Session, now_ms: i64) -> Result<bool,
             None,
             json!({ EXT_SESSION_ID: session.id }),
             now_ms,
-        );
+        )?;
         statement["object"] = json!({
             "objectType": "Activity",
             "id": session.au.course_iri,
@@ -1488,7 +1500,7 @@ pub fn abandon_open_in(tx: &Transaction<'_>, now_ms: i64) -> Result<usize, XapiE
             Some(json!({ "duration": iso_duration(elapsed_ms) })),
             json!({ EXT_SESSION_ID: session.id }),
             now_ms,
-        );
+        )?;
         store(tx, &session, &abandoned, true, now_ms)?;
         set_state(tx, &mut session, "abandoned", now_ms)?;
         queue_session(tx, &session, "abandoned", now_ms)?;

@@ -76,6 +76,10 @@ pub(crate) fn write_in(
         &summary.course_id,
         &ChangeBody::Grade(stored.clone()),
     )?;
+    // SCORM and cmi5 results carry their own statements (see `crate::xapi`).
+    if stored.kind.graded_by_tutor() {
+        crate::xapi::queue_in(tx, server_id, &crate::xapi::grade_statements(&stored))?;
+    }
     Ok(stored)
 }
 

@@ -17,6 +17,7 @@ mod submissions;
 mod support;
 mod tutor;
 mod uploads;
+mod xapi;
 
 use std::time::Duration;
 

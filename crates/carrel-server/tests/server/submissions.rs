@@ -10,15 +10,15 @@ use reqwest::StatusCode;
 
 use crate::support::{http_client, sha256_hex};
 
-struct World {
-    server: LoopbackServer,
-    storage: Storage,
+pub(crate) struct World {
+    pub(crate) server: LoopbackServer,
+    pub(crate) storage: Storage,
     client: reqwest::Client,
-    _dir: tempfile::TempDir,
+    pub(crate) _dir: tempfile::TempDir,
 }
 
 impl World {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let server = LoopbackServer::start(dir.path()).await.unwrap();
         let storage = Storage::open(server.db()).unwrap();
@@ -31,7 +31,7 @@ impl World {
     }
 
     /// A learner enrolled in the course every payload here names.
-    async fn learner(&self, login: &str) -> String {
+    pub(crate) async fn learner(&self, login: &str) -> String {
         self.server
             .learner_in(login, COURSE)
             .await
@@ -39,7 +39,7 @@ impl World {
             .access_token
     }
 
-    async fn put(&self, token: Option<&str>, id: &str, body: &str) -> reqwest::Response {
+    pub(crate) async fn put(&self, token: Option<&str>, id: &str, body: &str) -> reqwest::Response {
         let mut request = self
             .client
             .put(format!("{}{}", self.server.url(), submission_path(id)))
@@ -65,13 +65,13 @@ impl World {
 const COURSE: &str = "ilo-migrant-workers-rights";
 
 /// A payload as the client's outbox stores it (its exact bytes matter: odd spacing on purpose).
-fn payload(id: &str, text: &str) -> String {
+pub(crate) fn payload(id: &str, text: &str) -> String {
     format!(
         r#"{{"submissionId":"{id}","courseId":"ilo-migrant-workers-rights","itemId":"b3-final-assignment",  "text":"{text}","attachments":[]}}"#
     )
 }
 
-fn upload(kind: &str, payload: &str) -> String {
+pub(crate) fn upload(kind: &str, payload: &str) -> String {
     format!(r#"{{"kind":"{kind}","payload":{payload}}}"#)
 }
 
@@ -259,11 +259,12 @@ async fn bad_submissions_get_a_json_error_and_change_nothing() {
     assert_eq!(world.stored().await, 0);
 }
 
-/// Publishes a small version of the course with a SCORM item `golf-1a2b3c4d` and a quiz item
-/// `b1-quiz`, as `carrel-pack convert` and `build` write them.
-async fn publish_course_with_scorm(world: &World) {
+/// Publishes a small version of the course with a SCORM item `golf-1a2b3c4d`, a quiz item
+/// `b1-quiz` and a cmi5 AU `geo-au`, as `carrel-pack convert` and `build` write them.
+pub(crate) async fn publish_course_with_scorm(world: &World) {
     use carrel_package::manifest::{
-        Block, Course, Item, ItemKind, Manifest, Module, Publisher, ScormItem, ScormVersion,
+        Block, Cmi5Item, Course, Item, ItemKind, LaunchMethod, Manifest, Module, MoveOn, Publisher,
+        ScormItem, ScormVersion,
     };
     let page = b"<!doctype html><title>Golf</title>";
     let quiz = br#"{"id":"q","title":"Quiz","mode":"graded","passing_score":0.5,"questions":[{"id":"q1","type":"true_false","prompt":"Yes?"}]}"#;
@@ -325,6 +326,21 @@ async fn publish_course_with_scorm(world: &World) {
                             path: "quiz.json".into(),
                         },
                     ),
+                    item(
+                        "geo-au",
+                        ItemKind::Cmi5(Cmi5Item {
+                            path: "golf/index.html".into(),
+                            query: String::new(),
+                            au_id: "https://example.org/au/geo".into(),
+                            course_iri: "https://example.org/course/geo".into(),
+                            move_on: MoveOn::CompletedOrPassed,
+                            mastery_score: None,
+                            launch_method: LaunchMethod::AnyWindow,
+                            launch_parameters: None,
+                            entitlement_key: None,
+                            activity_type: None,
+                        }),
+                    ),
                 ],
             }],
         }],
@@ -344,7 +360,7 @@ async fn publish_course_with_scorm(world: &World) {
 
 /// The result of a SCORM session as the client's outbox sends it
 /// (`carrel_core::runtime::RuntimeResult`).
-fn scorm_result(id: &str, scaled: Option<f64>, success: &str) -> String {
+pub(crate) fn scorm_result(id: &str, scaled: Option<f64>, success: &str) -> String {
     serde_json::json!({
         "submissionId": id, "courseId": COURSE, "itemId": "golf-1a2b3c4d",
         "standard": "scorm-1.2", "attempt": 1, "session": 1,

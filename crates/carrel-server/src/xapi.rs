@@ -1,0 +1,688 @@
+//! Forwarding learning records to an institution's Learning Record Store (xAPI 1.0.3).
+//!
+//! Every submission the server stores gives xAPI statements, queued in `xapi_forward` in the
+//! transaction that stores it (or grades it), whether an LRS is configured or not — so an LRS
+//! configured later receives the history too:
+//!
+//! - **cmi5 results** carry the statements of their session exactly as Carrel's local LRS stored
+//!   them (the AU's and the LMS's own: `launched`, `abandoned`, `satisfied`), ids included.
+//! - **SCORM results** are mapped ([`runtime_statements`], documented in `docs/standards.md`):
+//!   `terminated` or `suspended` for the session's end with the attempt's time, `completed` when the
+//!   content reported completion, `passed`/`failed` with the score when it reported success.
+//! - **Native activities** (quizzes and assignments): `completed` when the learner's work is
+//!   stored, `scored` and `passed`/`failed` each time it is graded ([`grade_statements`]).
+//!
+//! Statement ids are derived from what they record (the submission and the verb, and the grade's
+//! time for grades), so queueing the same record twice queues one statement.
+//!
+//! The [`Forwarder`] sends queued statements in order, [`BATCH`] at a time, with the LRS's Basic
+//! credentials. An LRS stores a statement id once and accepts an identical statement again, so a
+//! batch whose answer was lost is simply sent again: each statement is stored by the LRS exactly
+//! once. A batch the LRS refuses (400, or 409: an id it holds with other content) is sent one
+//! statement at a time to find the one at fault, which is set aside as `refused` with the LRS's
+//! reason, so it cannot hold the queue up. Network errors, 5xx, 429 and refused credentials are
+//! retried with exponential backoff (1 s doubling up to [`MAX_BACKOFF`]).
+
+use std::time::Duration;
+
+use carrel_core::runtime::RuntimeResult;
+use rusqlite::params;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::storage::{Storage, StorageError};
+
+/// Statements per request.
+pub const BATCH: usize = 50;
+/// The longest wait before retrying.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(600);
+/// How often the forwarder looks for queued statements when it has nothing to send.
+pub const POLL: Duration = Duration::from_secs(2);
+
+const VERB_COMPLETED: &str = "http://adlnet.gov/expapi/verbs/completed";
+const VERB_PASSED: &str = "http://adlnet.gov/expapi/verbs/passed";
+const VERB_FAILED: &str = "http://adlnet.gov/expapi/verbs/failed";
+const VERB_SCORED: &str = "http://adlnet.gov/expapi/verbs/scored";
+const VERB_TERMINATED: &str = "http://adlnet.gov/expapi/verbs/terminated";
+const VERB_SUSPENDED: &str = "https://w3id.org/xapi/adl/verbs/suspended";
+const EXT_ATTEMPT: &str = "https://w3id.org/xapi/carrel/extensions/attempt";
+const EXT_SESSION: &str = "https://w3id.org/xapi/carrel/extensions/session";
+const ACTIVITY_ASSESSMENT: &str = "http://adlnet.gov/expapi/activities/assessment";
+const ACTIVITY_MODULE: &str = "http://adlnet.gov/expapi/activities/module";
+
+/// Where statements go.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LrsConfig {
+    /// The LRS's xAPI endpoint, without a trailing `/` (its resources are below it:
+    /// `<endpoint>/statements`).
+    pub endpoint: String,
+    /// The Basic auth key (user name).
+    pub key: String,
+    /// The Basic auth secret.
+    pub secret: String,
+    /// The `homePage` of the learners' xAPI accounts (their login is the account name): the
+    /// server's public address, as the app gives cmi5 content.
+    pub home_page: String,
+}
+
+impl std::fmt::Debug for LrsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The secret never reaches a log.
+        f.debug_struct("LrsConfig")
+            .field("endpoint", &self.endpoint)
+            .field("key", &self.key)
+            .field("home_page", &self.home_page)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A UUID (version 4 layout, so every LRS takes it) derived from `parts`.
+fn derived_id(parts: &[&str]) -> String {
+    let mut hash = Sha256::new();
+    for part in parts {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    let digest = hash.finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
+fn timestamp(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+/// The last segment of a statement's verb id (`passed` for `…/verbs/passed`), for reports.
+pub fn verb_name(statement: &Value) -> &str {
+    let id = statement["verb"]["id"].as_str().unwrap_or("");
+    id.rsplit('/').next().unwrap_or(id)
+}
+
+/// The activity id of a Carrel item (cmi5 AUs have their own, given at launch).
+pub fn item_activity(course_id: &str, item_id: &str) -> String {
+    format!("urn:carrel:item:{course_id}:{item_id}")
+}
+
+/// The item a statement is about.
+#[derive(Debug, Clone, Copy)]
+struct Target<'a> {
+    course_id: &'a str,
+    item_id: &'a str,
+    activity_type: &'a str,
+}
+
+/// A statement about an item, without its actor (the forwarder writes the learner's Agent).
+fn statement(
+    id: String,
+    verb: &str,
+    at_ms: i64,
+    target: Target<'_>,
+    result: Option<Value>,
+    extensions: Option<Value>,
+) -> Value {
+    let Target {
+        course_id,
+        item_id,
+        activity_type,
+    } = target;
+    let display = verb.rsplit('/').next().unwrap_or(verb);
+    let mut statement = json!({
+        "id": id,
+        "timestamp": timestamp(at_ms),
+        "verb": { "id": verb, "display": { "en-US": display } },
+        "object": {
+            "objectType": "Activity",
+            "id": item_activity(course_id, item_id),
+            "definition": { "type": activity_type },
+        },
+        "context": {
+            "platform": "Carrel",
+            "contextActivities": { "parent": [{ "id": format!("urn:carrel:course:{course_id}") }] },
+        },
+    });
+    if let Some(result) = result {
+        statement["result"] = result;
+    }
+    if let Some(extensions) = extensions {
+        statement["context"]["extensions"] = extensions;
+    }
+    statement
+}
+
+/// The score object of `score` out of `max`.
+fn score(raw: f64, max: f64) -> Value {
+    let scaled = if max > 0.0 {
+        (raw / max).clamp(-1.0, 1.0)
+    } else {
+        0.0
+    };
+    json!({ "raw": raw, "min": 0.0, "max": max, "scaled": scaled })
+}
+
+/// The statements a SCORM session's result maps to (see the module docs); cmi5 results carry
+/// their own.
+pub fn runtime_statements(client_id: &str, result: &RuntimeResult) -> Vec<Value> {
+    if result.standard == "cmi5" {
+        return result.runtime_data["statements"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+    }
+    let (course, item, at) = (&result.course_id, &result.item_id, result.ended_ms);
+    let extensions = json!({ EXT_ATTEMPT: result.attempt, EXT_SESSION: result.session });
+    let about = |verb: &str, result_body: Value| {
+        statement(
+            derived_id(&[client_id, verb]),
+            verb,
+            at,
+            Target {
+                course_id: course,
+                item_id: item,
+                activity_type: ACTIVITY_MODULE,
+            },
+            Some(result_body),
+            Some(extensions.clone()),
+        )
+    };
+    let duration = format!("PT{:.2}S", result.total_time_seconds.max(0.0));
+    let mut statements = vec![about(
+        if result.suspended {
+            VERB_SUSPENDED
+        } else {
+            VERB_TERMINATED
+        },
+        json!({ "duration": duration }),
+    )];
+    if result.completion_status == "completed" {
+        statements.push(about(VERB_COMPLETED, json!({ "completion": true })));
+    }
+    let scored = result.score.as_ref().map(|s| {
+        let mut score = json!({});
+        for (key, value) in [
+            ("raw", s.raw),
+            ("min", s.min),
+            ("max", s.max),
+            ("scaled", result.score_scaled),
+        ] {
+            if let Some(value) = value.filter(|v| v.is_finite()) {
+                score[key] = json!(value);
+            }
+        }
+        score
+    });
+    let verdict = match result.success_status.as_str() {
+        "passed" => Some((VERB_PASSED, true)),
+        "failed" => Some((VERB_FAILED, false)),
+        _ => None,
+    };
+    if let Some((verb, success)) = verdict {
+        let mut body = json!({ "success": success });
+        if let Some(score) = scored.filter(|s| s.as_object().is_some_and(|o| !o.is_empty())) {
+            body["score"] = score;
+        }
+        statements.push(about(verb, body));
+    }
+    statements
+}
+
+/// What a grade says, as statements: `scored`, then `passed` or `failed` when the item has a
+/// pass mark. Their ids include the grade's time: a new grade is new statements.
+pub fn grade_statements(grade: &carrel_protocol::changes::Grade) -> Vec<Value> {
+    let at = grade.graded_ms as i64;
+    let at_text = grade.graded_ms.to_string();
+    let target = Target {
+        course_id: &grade.course_id,
+        item_id: &grade.item_id,
+        activity_type: ACTIVITY_ASSESSMENT,
+    };
+    let about = |verb: &str, result: Value| {
+        statement(
+            derived_id(&[&grade.submission_id, verb, &at_text]),
+            verb,
+            at,
+            target,
+            Some(result),
+            None,
+        )
+    };
+    let scored = score(grade.score, grade.max_score);
+    let mut statements = vec![about(
+        VERB_SCORED,
+        json!({ "score": scored, "completion": true }),
+    )];
+    if let Some(passed) = grade.passed {
+        let verb = if passed { VERB_PASSED } else { VERB_FAILED };
+        statements.push(about(verb, json!({ "success": passed, "score": scored })));
+    }
+    statements
+}
+
+/// `completed` for a quiz attempt or assignment the learner submitted.
+pub fn submitted_statement(
+    client_id: &str,
+    course_id: &str,
+    item_id: &str,
+    received_ms: i64,
+) -> Value {
+    statement(
+        derived_id(&[client_id, VERB_COMPLETED]),
+        VERB_COMPLETED,
+        received_ms,
+        Target {
+            course_id,
+            item_id,
+            activity_type: ACTIVITY_ASSESSMENT,
+        },
+        Some(json!({ "completion": true })),
+        None,
+    )
+}
+
+/// Queues `statements` of submission `server_id` for the LRS (once per statement id).
+pub(crate) fn queue_in(
+    tx: &rusqlite::Transaction<'_>,
+    server_id: i64,
+    statements: &[Value],
+) -> Result<(), StorageError> {
+    let now = carrel_protocol::unix_time_ms() as i64;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO xapi_forward (statement_id, submission_id, body, queued_ms)
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (statement_id) DO NOTHING",
+    )?;
+    for statement in statements {
+        let Some(id) = statement["id"].as_str() else {
+            tracing::warn!(server_id, "a statement without an id is not forwarded");
+            continue;
+        };
+        insert.execute(params![id, server_id, statement.to_string(), now])?;
+    }
+    Ok(())
+}
+
+/// Counts of the forwarding queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct QueueCounts {
+    /// Waiting to be sent.
+    pub queued: u64,
+    /// Stored by the LRS.
+    pub sent: u64,
+    /// Refused by the LRS, set aside.
+    pub refused: u64,
+}
+
+/// How many statements are in each state.
+pub async fn counts(storage: &Storage) -> Result<QueueCounts, StorageError> {
+    storage
+        .with_conn(|conn| {
+            let count = |state: &str| -> rusqlite::Result<u64> {
+                conn.query_row(
+                    "SELECT COUNT(*) FROM xapi_forward WHERE state = ?1",
+                    [state],
+                    |row| row.get(0),
+                )
+            };
+            Ok(QueueCounts {
+                queued: count("queued")?,
+                sent: count("sent")?,
+                refused: count("refused")?,
+            })
+        })
+        .await
+}
+
+/// A statement due to be sent.
+#[derive(Debug, Clone)]
+struct Due {
+    statement_id: String,
+    body: Value,
+    tries: u32,
+}
+
+/// What one pass of [`Forwarder::send_due`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pass {
+    /// Statements the LRS stored.
+    pub sent: usize,
+    /// Statements it refused (set aside).
+    pub refused: usize,
+    /// Statements to retry later.
+    pub deferred: usize,
+}
+
+/// How one request fared.
+enum Outcome {
+    Stored,
+    /// The LRS refuses this content (400, 409, 413): the reason.
+    Refused(String),
+    /// Try again later: the reason.
+    Later(String),
+}
+
+/// Sends queued statements to the LRS (see the module docs).
+#[derive(Debug, Clone)]
+pub struct Forwarder {
+    storage: Storage,
+    config: LrsConfig,
+    client: reqwest::Client,
+}
+
+impl Forwarder {
+    /// A forwarder for `config`.
+    pub fn new(storage: Storage, config: LrsConfig) -> Result<Self, reqwest::Error> {
+        // Installing fails only when a provider is already installed, which is what we want.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("carrel-server/", env!("CARGO_PKG_VERSION")))
+            .timeout(Duration::from_secs(60))
+            .connect_timeout(Duration::from_secs(15))
+            .build()?;
+        Ok(Self {
+            storage,
+            config,
+            client,
+        })
+    }
+
+    /// Sends until `shutdown` completes.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            let pause = match self.send_due().await {
+                Ok(pass) if pass.sent + pass.refused > 0 => Duration::ZERO,
+                Ok(_) => POLL,
+                Err(error) => {
+                    tracing::error!(%error, "the LRS forwarding queue could not be read");
+                    POLL
+                }
+            };
+            tokio::select! {
+                () = &mut shutdown => return,
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+
+    /// Sends the statements due now, one batch; returns what happened to them.
+    pub async fn send_due(&self) -> Result<Pass, StorageError> {
+        let now = carrel_protocol::unix_time_ms() as i64;
+        let due: Vec<Due> = self
+            .storage
+            .with_conn(move |conn| {
+                let rows = conn
+                    .prepare_cached(
+                        "SELECT x.statement_id, x.body, x.tries, u.login FROM xapi_forward x
+                         JOIN submissions s ON s.id = x.submission_id
+                         JOIN users u ON u.id = s.user_id
+                         WHERE x.state = 'queued' AND x.next_try_ms <= ?1
+                         ORDER BY x.seq LIMIT ?2",
+                    )?
+                    .query_map(params![now, BATCH as i64], |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            row.get::<_, String>(1)?,
+                            row.get::<_, u32>(2)?,
+                            row.get::<_, String>(3)?,
+                        ))
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
+            .await?
+            .into_iter()
+            .map(|(statement_id, body, tries, login)| {
+                let mut body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                if body.get("actor").is_none() {
+                    body["actor"] = json!({
+                        "objectType": "Agent",
+                        "account": { "homePage": self.config.home_page, "name": login },
+                    });
+                }
+                Due {
+                    statement_id,
+                    body,
+                    tries,
+                }
+            })
+            .collect();
+        if due.is_empty() {
+            return Ok(Pass::default());
+        }
+        let batch: Vec<&Value> = due.iter().map(|d| &d.body).collect();
+        let mut pass = Pass::default();
+        match self.post(&json!(batch)).await {
+            Outcome::Stored => {
+                self.mark(&due, &Outcome::Stored).await?;
+                pass.sent = due.len();
+            }
+            Outcome::Later(reason) => {
+                tracing::warn!(
+                    reason,
+                    count = due.len(),
+                    "the LRS did not take a batch; retrying later"
+                );
+                self.mark(&due, &Outcome::Later(reason)).await?;
+                pass.deferred = due.len();
+            }
+            // One of them is at fault: find it, statement by statement.
+            Outcome::Refused(_) => {
+                for one in &due {
+                    let outcome = self.put(&one.body, &one.statement_id).await;
+                    match &outcome {
+                        Outcome::Stored => pass.sent += 1,
+                        Outcome::Refused(reason) => {
+                            tracing::warn!(
+                                statement_id = one.statement_id,
+                                reason,
+                                "the LRS refused a statement; set aside"
+                            );
+                            pass.refused += 1;
+                        }
+                        Outcome::Later(_) => pass.deferred += 1,
+                    }
+                    self.mark(std::slice::from_ref(one), &outcome).await?;
+                }
+            }
+        }
+        Ok(pass)
+    }
+
+    fn request(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        request
+            .basic_auth(&self.config.key, Some(&self.config.secret))
+            .header("X-Experience-API-Version", "1.0.3")
+    }
+
+    async fn post(&self, batch: &Value) -> Outcome {
+        let url = format!("{}/statements", self.config.endpoint);
+        Self::outcome(self.request(self.client.post(url)).json(batch).send().await).await
+    }
+
+    async fn put(&self, statement: &Value, id: &str) -> Outcome {
+        let id: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
+        let url = format!("{}/statements?statementId={id}", self.config.endpoint);
+        Self::outcome(
+            self.request(self.client.put(url))
+                .json(statement)
+                .send()
+                .await,
+        )
+        .await
+    }
+
+    async fn outcome(response: Result<reqwest::Response, reqwest::Error>) -> Outcome {
+        let response = match response {
+            Ok(response) => response,
+            Err(error) => return Outcome::Later(format!("the LRS could not be reached: {error}")),
+        };
+        let status = response.status();
+        if status.is_success() {
+            return Outcome::Stored;
+        }
+        let body = response.text().await.unwrap_or_default();
+        let reason = format!("{status}: {}", body.chars().take(500).collect::<String>());
+        match status.as_u16() {
+            400 | 409 | 413 => Outcome::Refused(reason),
+            401 | 403 => Outcome::Later(format!(
+                "the LRS refused Carrel's credentials ({reason}); check lrs_key and the secret"
+            )),
+            _ => Outcome::Later(reason),
+        }
+    }
+
+    /// Records how `statements` fared.
+    async fn mark(&self, statements: &[Due], outcome: &Outcome) -> Result<(), StorageError> {
+        let now = carrel_protocol::unix_time_ms() as i64;
+        let rows: Vec<(String, u32)> = statements
+            .iter()
+            .map(|d| (d.statement_id.clone(), d.tries))
+            .collect();
+        let (state, reason) = match outcome {
+            Outcome::Stored => ("sent", None),
+            Outcome::Refused(reason) => ("refused", Some(reason.clone())),
+            Outcome::Later(reason) => ("queued", Some(reason.clone())),
+        };
+        self.storage
+            .transact(move |tx| {
+                for (id, tries) in rows {
+                    let backoff = (1000i64 << tries.min(20)).min(MAX_BACKOFF.as_millis() as i64);
+                    tx.execute(
+                        "UPDATE xapi_forward SET state = ?2, tries = tries + 1,
+                             next_try_ms = CASE WHEN ?2 = 'queued' THEN ?3 + ?4 ELSE next_try_ms END,
+                             sent_ms = CASE WHEN ?2 = 'sent' THEN ?3 ELSE sent_ms END,
+                             last_error = ?5
+                         WHERE statement_id = ?1",
+                        params![id, state, now, backoff, reason],
+                    )?;
+                }
+                Ok(())
+            })
+            .await
+    }
+}
+
+/// The statements queued for submission `server_id` and their state, in order.
+pub async fn queued_for(
+    storage: &Storage,
+    server_id: i64,
+) -> Result<Vec<(String, String)>, StorageError> {
+    storage
+        .with_conn(move |conn| {
+            let rows = conn
+                .prepare(
+                    "SELECT statement_id, state FROM xapi_forward WHERE submission_id = ?1
+                     ORDER BY seq",
+                )?
+                .query_map([server_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scorm(suspended: bool, completion: &str, success: &str) -> RuntimeResult {
+        serde_json::from_value(json!({
+            "submissionId": "s1", "courseId": "c", "itemId": "golf",
+            "standard": "scorm-2004", "attempt": 2, "session": 3,
+            "completionStatus": completion, "successStatus": success,
+            "score": { "raw": 42.0, "min": 0.0, "max": 50.0 }, "scoreScaled": 0.84,
+            "totalTimeSeconds": 75.5, "suspended": suspended, "endedMs": 1_800_000_000_000_i64,
+            "runtimeData": { "cmi": {} }
+        }))
+        .unwrap()
+    }
+
+    fn verbs(statements: &[Value]) -> Vec<&str> {
+        statements.iter().map(verb_name).collect()
+    }
+
+    /// The documented SCORM mapping: the session's end, completion when reported, the verdict
+    /// with the score; ids derived from the submission, so mapping it again gives the same ones.
+    #[test]
+    fn a_scorm_session_maps_to_its_end_completion_and_verdict() {
+        let suspended = runtime_statements("s1", &scorm(true, "incomplete", "unknown"));
+        assert_eq!(verbs(&suspended), ["suspended"]);
+        assert_eq!(suspended[0]["result"]["duration"], "PT75.50S");
+        assert_eq!(
+            suspended[0]["context"]["extensions"][EXT_ATTEMPT], 2,
+            "the attempt and session ride along"
+        );
+        let done = runtime_statements("s1", &scorm(false, "completed", "passed"));
+        assert_eq!(verbs(&done), ["terminated", "completed", "passed"]);
+        assert_eq!(
+            done[2]["result"],
+            json!({ "success": true, "score": { "raw": 42.0, "min": 0.0, "max": 50.0, "scaled": 0.84 } })
+        );
+        assert_eq!(done[0]["object"]["id"], "urn:carrel:item:c:golf");
+        assert!(
+            done.iter().all(|s| s.get("actor").is_none()),
+            "the forwarder adds it"
+        );
+        let again = runtime_statements("s1", &scorm(false, "completed", "passed"));
+        assert_eq!(done, again, "the same record, the same statements and ids");
+        let other = runtime_statements("s2", &scorm(false, "completed", "passed"));
+        assert_ne!(done[0]["id"], other[0]["id"], "another session, other ids");
+        let failed = runtime_statements("s1", &scorm(false, "completed", "failed"));
+        assert_eq!(verbs(&failed), ["terminated", "completed", "failed"]);
+        for statement in done.iter().chain(&failed) {
+            let id = statement["id"].as_str().unwrap();
+            let parsed = uuid::Uuid::parse_str(id).unwrap();
+            assert_eq!(parsed.get_version_num(), 4, "{id}: an id every LRS takes");
+        }
+    }
+
+    /// A grade: scored, then passed or failed when there is a pass mark; a new grade (another
+    /// time) gives new statements; a submitted quiz or assignment is `completed`.
+    #[test]
+    fn grades_and_submissions_map_to_scored_passed_failed_and_completed() {
+        let grade = |passed: Option<bool>, graded_ms: u64| carrel_protocol::changes::Grade {
+            submission_id: "a1".into(),
+            server_id: 1,
+            kind: carrel_protocol::submissions::SubmissionKind::Assignment,
+            course_id: "c".into(),
+            item_id: "essay".into(),
+            score: 8.0,
+            max_score: 10.0,
+            passed,
+            complete: true,
+            feedback: None,
+            graded_by: Some("Tom".into()),
+            graded_ms,
+            detail: None,
+        };
+        let first = grade_statements(&grade(Some(true), 1));
+        assert_eq!(verbs(&first), ["scored", "passed"]);
+        assert_eq!(first[0]["result"]["score"]["scaled"], 0.8);
+        assert_eq!(
+            verbs(&grade_statements(&grade(Some(false), 1))),
+            ["scored", "failed"]
+        );
+        assert_eq!(verbs(&grade_statements(&grade(None, 1))), ["scored"]);
+        let regraded = grade_statements(&grade(Some(true), 2));
+        assert_ne!(first[0]["id"], regraded[0]["id"]);
+        let submitted = submitted_statement("a1", "c", "essay", 5);
+        assert_eq!(verbs(std::slice::from_ref(&submitted)), ["completed"]);
+        assert_eq!(submitted["timestamp"], "1970-01-01T00:00:00.005Z");
+    }
+
+    /// cmi5 results carry their statements as they are.
+    #[test]
+    fn a_cmi5_result_forwards_its_own_statements() {
+        let mut result = scorm(false, "completed", "passed");
+        result.standard = "cmi5".into();
+        result.runtime_data = json!({ "statements": [{ "id": "x" }, { "id": "y" }] });
+        assert_eq!(
+            runtime_statements("s1", &result),
+            [json!({ "id": "x" }), json!({ "id": "y" })]
+        );
+    }
+}
