@@ -12,7 +12,7 @@ use carrel_server::DataDir;
 use crate::support::{COURSE_ID, Fixture, KEY, build_package, carrel_server, help, http_client};
 
 /// The binary serving, and the lines it logs (JSON).
-struct Running {
+pub(crate) struct Running {
     child: std::process::Child,
     lines: std::sync::mpsc::Receiver<String>,
     /// The "carrel-server listening" event.
@@ -22,7 +22,7 @@ struct Running {
 
 impl Running {
     /// Starts `command` (which must log JSON) and waits until it listens.
-    fn start(command: &mut Command) -> Self {
+    pub(crate) fn start(command: &mut Command) -> Self {
         let mut child = command
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
@@ -82,7 +82,7 @@ impl Running {
     }
 
     /// Sends SIGTERM and checks that the server stops cleanly.
-    fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         let killed = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()

@@ -42,6 +42,10 @@ pub fn carrel_server() -> Command {
         "CARREL_SERVER_FAULTS",
         "CARREL_SERVER_PUBLIC_URL",
         "CARREL_SERVER_UPDATE_PUBKEY",
+        "CARREL_LRS_ENDPOINT",
+        "CARREL_LRS_KEY",
+        "CARREL_LRS_SECRET",
+        "CARREL_LRS_SECRET_FILE",
         "RUST_LOG",
     ] {
         command.env_remove(name);

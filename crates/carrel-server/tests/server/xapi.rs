@@ -344,3 +344,62 @@ async fn every_learning_record_reaches_a_real_lrs_exactly_once() {
         }
     );
 }
+
+/// The shipped binary forwards on its own: `serve --lrs-endpoint … --lrs-key …` with
+/// `CARREL_LRS_SECRET` sends what its database holds to the LRS, as the learner's Agent at its
+/// public address. Without the secret it does not start, and says what to set.
+#[tokio::test]
+async fn the_server_binary_forwards_to_the_lrs_it_is_given() {
+    let world = World::start().await;
+    let ana = world.learner("ana").await;
+    publish_course_with_scorm(&world).await;
+    let id = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4c01";
+    let response = world
+        .put(
+            Some(&ana),
+            id,
+            &upload("scorm", &scorm_result(id, Some(0.85), "passed")),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let lrs = LearningLocker::start().await.unwrap();
+    let serve = |secret: Option<&str>| {
+        let mut command = crate::support::carrel_server();
+        command
+            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .arg("--db")
+            .arg(world.server.db())
+            .args(["--public-url", "https://courses.example.org"])
+            .args(["--lrs-endpoint", &lrs.endpoint(), "--lrs-key", "carrel"]);
+        if let Some(secret) = secret {
+            command.env("CARREL_LRS_SECRET", secret);
+        }
+        command
+    };
+    let refused = serve(None).output().unwrap();
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("CARREL_LRS_SECRET"), "{message}");
+
+    let running = crate::cli::Running::start(&mut serve(Some("a secret")));
+    let mut statements = Vec::new();
+    for _ in 0..200 {
+        statements = lrs.statements().await.unwrap();
+        if statements.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    running.stop();
+    let mut verbs: Vec<&str> = statements
+        .iter()
+        .map(carrel_server::xapi::verb_name)
+        .collect();
+    verbs.sort_unstable();
+    assert_eq!(verbs, ["completed", "passed", "terminated"]);
+    assert!(
+        statements.iter().all(|s| s["actor"]["account"]
+            == serde_json::json!({ "homePage": "https://courses.example.org", "name": "ana" })),
+        "{statements:#?}"
+    );
+}
