@@ -103,7 +103,17 @@ pub struct ConfigFile {
     /// The LRS's secret itself: from `CARREL_LRS_SECRET` only, never from the file (a key
     /// `lrs_secret` in it is refused as unknown).
     #[serde(skip)]
-    pub lrs_secret: Option<String>,
+    pub lrs_secret: Option<Secret>,
+}
+
+/// A secret that never shows in a log: its `Debug` is `"<redacted>"`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 impl ConfigFile {
@@ -226,7 +236,7 @@ pub fn resolve(overrides: Overrides, file: ConfigFile) -> Result<Settings, Confi
 fn lrs_config(
     endpoint: &str,
     key: Option<String>,
-    secret: Option<String>,
+    secret: Option<Secret>,
     secret_file: Option<PathBuf>,
     public_url: Option<&str>,
 ) -> Result<crate::xapi::LrsConfig, ConfigError> {
@@ -241,7 +251,7 @@ fn lrs_config(
         )
     })?;
     let secret = match (secret, secret_file) {
-        (Some(secret), _) => secret,
+        (Some(Secret(secret)), _) => secret,
         (None, Some(path)) => std::fs::read_to_string(&path)
             .map_err(|source| ConfigError::Read {
                 path: path.clone(),
@@ -381,9 +391,17 @@ mod tests {
         );
         assert_eq!(lrs.home_page, "https://courses.example.org");
         assert!(!format!("{lrs:?}").contains("s3cret"), "never in a log");
+        let overrides = Overrides {
+            lrs_secret: Some(Secret("s3cret".into())),
+            ..Overrides::default()
+        };
+        assert!(
+            !format!("{overrides:?}").contains("s3cret"),
+            "never in a log"
+        );
         let from_env = resolve(
             Overrides {
-                lrs_secret: Some("from-env".into()),
+                lrs_secret: Some(Secret("from-env".into())),
                 ..Overrides::default()
             },
             file.clone(),

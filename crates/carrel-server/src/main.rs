@@ -492,7 +492,8 @@ impl CommonArgs {
             lrs_secret_file: serve.and_then(|args| args.lrs_secret_file.clone()),
             lrs_secret: std::env::var("CARREL_LRS_SECRET")
                 .ok()
-                .filter(|secret| !secret.is_empty()),
+                .filter(|secret| !secret.is_empty())
+                .map(config::Secret),
         };
         let settings = config::resolve(overrides, file)?;
         init_logging(settings.log_format);
@@ -767,6 +768,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 endpoint = lrs.endpoint,
                 "forwarding learning records to the LRS"
             );
+            let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+                .iter()
+                .any(|local| lrs.endpoint.starts_with(local));
+            if lrs.endpoint.starts_with("http://") && !loopback {
+                tracing::warn!(
+                    endpoint = lrs.endpoint,
+                    "the LRS is reached over plain http: its secret and the learners' records \
+                     cross the network unencrypted; use https"
+                );
+            }
             let forwarder = carrel_server::xapi::Forwarder::new(state.storage().clone(), lrs)
                 .context("cannot set up the LRS client")?;
             Some(tokio::spawn(forwarder.run(std::future::pending())))

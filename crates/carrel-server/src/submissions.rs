@@ -174,6 +174,17 @@ pub async fn submit(
                 ],
             )?;
             let server_id = tx.last_insert_rowid();
+            // Its statements first: what was submitted comes before how it was graded.
+            queue_statements_in(
+                tx,
+                server_id,
+                user_id,
+                &id,
+                kind,
+                &header,
+                &payload,
+                received_ms,
+            )?;
             if kind == SubmissionKind::Quiz {
                 crate::autograde::grade_in(
                     tx,
@@ -185,7 +196,6 @@ pub async fn submit(
             } else if !kind.graded_by_tutor() {
                 crate::autograde::record_runtime_in(tx, server_id, &payload)?;
             }
-            queue_statements_in(tx, server_id, &id, kind, &header, &payload, received_ms)?;
             Ok(Ok(Receipt {
                 server_id,
                 submission_id: id,
@@ -199,27 +209,33 @@ pub async fn submit(
 
 /// Queues the xAPI statements of the submission just stored (see [`crate::xapi`]): a SCORM or
 /// cmi5 session's, or `completed` for a quiz attempt or an assignment.
+#[allow(clippy::too_many_arguments)]
 fn queue_statements_in(
     tx: &rusqlite::Transaction<'_>,
     server_id: i64,
+    user_id: i64,
     client_id: &str,
     kind: SubmissionKind,
     header: &Header,
     payload: &str,
     received_ms: u64,
 ) -> Result<(), StorageError> {
-    let statements = if kind.graded_by_tutor() {
-        vec![crate::xapi::submitted_statement(
-            client_id,
-            &header.course_id,
-            &header.item_id,
-            received_ms as i64,
-        )]
-    } else {
-        match serde_json::from_str::<carrel_core::runtime::RuntimeResult>(payload) {
-            Ok(result) => crate::xapi::runtime_statements(client_id, &result),
-            Err(_) => Vec::new(),
+    let result = || serde_json::from_str::<carrel_core::runtime::RuntimeResult>(payload).ok();
+    let statements = match kind {
+        SubmissionKind::Quiz | SubmissionKind::Assignment => {
+            vec![crate::xapi::submitted_statement(
+                client_id,
+                &header.course_id,
+                &header.item_id,
+                received_ms as i64,
+            )]
         }
+        SubmissionKind::Cmi5 => result()
+            .map(|result| crate::xapi::cmi5_statements(&result))
+            .unwrap_or_default(),
+        SubmissionKind::Scorm => result()
+            .map(|result| crate::xapi::scorm_statements(&user_id.to_string(), client_id, &result))
+            .unwrap_or_default(),
     };
     crate::xapi::queue_in(tx, server_id, &statements)
 }

@@ -6,22 +6,28 @@
 //!
 //! - **cmi5 results** carry the statements of their session exactly as Carrel's local LRS stored
 //!   them (the AU's and the LMS's own: `launched`, `abandoned`, `satisfied`), ids included.
-//! - **SCORM results** are mapped ([`runtime_statements`], documented in `docs/standards.md`):
+//! - **SCORM results** are mapped ([`scorm_statements`], documented in `docs/standards.md`):
 //!   `terminated` or `suspended` for the session's end with the attempt's time, `completed` when the
 //!   content reported completion, `passed`/`failed` with the score when it reported success.
 //! - **Native activities** (quizzes and assignments): `completed` when the learner's work is
 //!   stored, `scored` and `passed`/`failed` each time it is graded ([`grade_statements`]).
 //!
-//! Statement ids are derived from what they record (the submission and the verb, and the grade's
-//! time for grades), so queueing the same record twice queues one statement.
+//! Statement ids are derived from what they record — the session's end from its submission, a
+//! SCORM attempt's `completed` and verdict from the learner, item and attempt (the sessions of an
+//! attempt that repeat them state them once), a grade from its submission and time — so queueing
+//! the same fact twice queues one statement. The actor of every statement is the learner who
+//! submitted the record, at the server's public address, whatever the record said: a learner
+//! records only for themself.
 //!
-//! The [`Forwarder`] sends queued statements in order, [`BATCH`] at a time, with the LRS's Basic
+//! The [`Forwarder`] sends queued statements in order (nothing overtakes a statement that waits),
+//! [`BATCH`] at a time, with the LRS's Basic
 //! credentials. An LRS stores a statement id once and accepts an identical statement again, so a
 //! batch whose answer was lost is simply sent again: each statement is stored by the LRS exactly
 //! once. A batch the LRS refuses (400, or 409: an id it holds with other content) is sent one
 //! statement at a time to find the one at fault, which is set aside as `refused` with the LRS's
 //! reason, so it cannot hold the queue up. Network errors, 5xx, 429 and refused credentials are
-//! retried with exponential backoff (1 s doubling up to [`MAX_BACKOFF`]).
+//! retried with exponential backoff (1 s doubling up to [`MAX_BACKOFF`]) by the forwarder as a
+//! whole: while the LRS does not take statements, one request per pause, not one per statement.
 
 use std::time::Duration;
 
@@ -165,20 +171,42 @@ fn score(raw: f64, max: f64) -> Value {
     json!({ "raw": raw, "min": 0.0, "max": max, "scaled": scaled })
 }
 
-/// The statements a SCORM session's result maps to (see the module docs); cmi5 results carry
-/// their own.
-pub fn runtime_statements(client_id: &str, result: &RuntimeResult) -> Vec<Value> {
-    if result.standard == "cmi5" {
-        return result.runtime_data["statements"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-    }
+/// The statements a cmi5 session's result carries: its own, each only if it is about this
+/// session's registration; whatever actor, authority or storage fields they claim are dropped
+/// (the forwarder writes the submitting learner's Agent: a learner records only for themself).
+pub fn cmi5_statements(result: &RuntimeResult) -> Vec<Value> {
+    let registration = result.runtime_data["registration"].as_str();
+    result.runtime_data["statements"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| registration.is_some() && s["context"]["registration"].as_str() == registration)
+        .filter_map(|s| {
+            let mut statement = s.as_object()?.clone();
+            for field in ["actor", "authority", "stored", "version"] {
+                statement.remove(field);
+            }
+            Some(Value::Object(statement))
+        })
+        .collect()
+}
+
+/// The statements a SCORM session's result maps to (see the module docs). The session's end is
+/// the session's own; `completed` and the verdict are facts of the attempt, with one id per
+/// learner, item, attempt and verb, so the sessions of an attempt that repeat them state them
+/// once.
+pub fn scorm_statements(learner: &str, client_id: &str, result: &RuntimeResult) -> Vec<Value> {
     let (course, item, at) = (&result.course_id, &result.item_id, result.ended_ms);
     let extensions = json!({ EXT_ATTEMPT: result.attempt, EXT_SESSION: result.session });
+    let attempt = result.attempt.to_string();
     let about = |verb: &str, result_body: Value| {
+        let id = if matches!(verb, VERB_TERMINATED | VERB_SUSPENDED) {
+            derived_id(&[client_id, verb])
+        } else {
+            derived_id(&[learner, course, item, &attempt, verb])
+        };
         statement(
-            derived_id(&[client_id, verb]),
+            id,
             verb,
             at,
             Target {
@@ -202,17 +230,28 @@ pub fn runtime_statements(client_id: &str, result: &RuntimeResult) -> Vec<Value>
     if result.completion_status == "completed" {
         statements.push(about(VERB_COMPLETED, json!({ "completion": true })));
     }
+    // Only a consistent score: an LRS refuses raw outside min–max or a scaled score outside
+    // -1–1, and the verdict would be refused with it.
     let scored = result.score.as_ref().map(|s| {
+        let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
+        let (raw, min, max) = (finite(s.raw), finite(s.min), finite(s.max));
+        let ordered = match (raw, min, max) {
+            (Some(raw), Some(min), Some(max)) => min <= raw && raw <= max,
+            (Some(raw), Some(min), None) => min <= raw,
+            (Some(raw), None, Some(max)) => raw <= max,
+            (_, Some(min), Some(max)) => min <= max,
+            _ => true,
+        };
         let mut score = json!({});
-        for (key, value) in [
-            ("raw", s.raw),
-            ("min", s.min),
-            ("max", s.max),
-            ("scaled", result.score_scaled),
-        ] {
-            if let Some(value) = value.filter(|v| v.is_finite()) {
-                score[key] = json!(value);
+        if ordered {
+            for (key, value) in [("raw", raw), ("min", min), ("max", max)] {
+                if let Some(value) = value {
+                    score[key] = json!(value);
+                }
             }
+        }
+        if let Some(scaled) = finite(result.score_scaled).filter(|v| (-1.0..=1.0).contains(v)) {
+            score["scaled"] = json!(scaled);
         }
         score
     });
@@ -341,7 +380,6 @@ pub async fn counts(storage: &Storage) -> Result<QueueCounts, StorageError> {
 struct Due {
     statement_id: String,
     body: Value,
-    tries: u32,
 }
 
 /// What one pass of [`Forwarder::send_due`] did.
@@ -389,13 +427,33 @@ impl Forwarder {
         })
     }
 
-    /// Sends until `shutdown` completes.
+    /// How long to wait after `failures` passes in a row that the LRS did not take: 1 s,
+    /// doubling, at most [`MAX_BACKOFF`].
+    pub fn backoff(failures: u32) -> Duration {
+        let seconds = 1u64 << failures.saturating_sub(1).min(20);
+        Duration::from_secs(seconds).min(MAX_BACKOFF)
+    }
+
+    /// Sends until `shutdown` completes: at once while there is more, every [`POLL`] when the
+    /// queue is empty, and after [`Forwarder::backoff`] while the LRS is not taking statements
+    /// (the queue waits in order; nothing is sent around it).
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let mut failures = 0u32;
         loop {
             let pause = match self.send_due().await {
-                Ok(pass) if pass.sent + pass.refused > 0 => Duration::ZERO,
-                Ok(_) => POLL,
+                Ok(pass) if pass.deferred > 0 => {
+                    failures = failures.saturating_add(1);
+                    Self::backoff(failures)
+                }
+                Ok(pass) if pass.sent + pass.refused > 0 => {
+                    failures = 0;
+                    Duration::ZERO
+                }
+                Ok(_) => {
+                    failures = 0;
+                    POLL
+                }
                 Err(error) => {
                     tracing::error!(%error, "the LRS forwarding queue could not be read");
                     POLL
@@ -410,24 +468,21 @@ impl Forwarder {
 
     /// Sends the statements due now, one batch; returns what happened to them.
     pub async fn send_due(&self) -> Result<Pass, StorageError> {
-        let now = carrel_protocol::unix_time_ms() as i64;
         let due: Vec<Due> = self
             .storage
             .with_conn(move |conn| {
                 let rows = conn
                     .prepare_cached(
-                        "SELECT x.statement_id, x.body, x.tries, u.login FROM xapi_forward x
+                        "SELECT x.statement_id, x.body, u.login FROM xapi_forward x
                          JOIN submissions s ON s.id = x.submission_id
                          JOIN users u ON u.id = s.user_id
-                         WHERE x.state = 'queued' AND x.next_try_ms <= ?1
-                         ORDER BY x.seq LIMIT ?2",
+                         WHERE x.state = 'queued' ORDER BY x.seq LIMIT ?1",
                     )?
-                    .query_map(params![now, BATCH as i64], |row| {
+                    .query_map(params![BATCH as i64], |row| {
                         Ok((
                             row.get::<_, String>(0)?,
                             row.get::<_, String>(1)?,
-                            row.get::<_, u32>(2)?,
-                            row.get::<_, String>(3)?,
+                            row.get::<_, String>(2)?,
                         ))
                     })?
                     .collect::<Result<Vec<_>, _>>()?;
@@ -435,19 +490,14 @@ impl Forwarder {
             })
             .await?
             .into_iter()
-            .map(|(statement_id, body, tries, login)| {
+            .map(|(statement_id, body, login)| {
                 let mut body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-                if body.get("actor").is_none() {
-                    body["actor"] = json!({
-                        "objectType": "Agent",
-                        "account": { "homePage": self.config.home_page, "name": login },
-                    });
-                }
-                Due {
-                    statement_id,
-                    body,
-                    tries,
-                }
+                // Always the learner who submitted the record, whatever it said.
+                body["actor"] = json!({
+                    "objectType": "Agent",
+                    "account": { "homePage": self.config.home_page, "name": login },
+                });
+                Due { statement_id, body }
             })
             .collect();
         if due.is_empty() {
@@ -469,11 +519,13 @@ impl Forwarder {
                 self.mark(&due, &Outcome::Later(reason)).await?;
                 pass.deferred = due.len();
             }
-            // One of them is at fault: find it, statement by statement.
+            // One of them is at fault: find it, statement by statement, in order; the first that
+            // must wait stops the pass, so nothing overtakes it.
             Outcome::Refused(_) => {
-                for one in &due {
+                for (index, one) in due.iter().enumerate() {
                     let outcome = self.put(&one.body, &one.statement_id).await;
-                    match &outcome {
+                    self.mark(std::slice::from_ref(one), &outcome).await?;
+                    match outcome {
                         Outcome::Stored => pass.sent += 1,
                         Outcome::Refused(reason) => {
                             tracing::warn!(
@@ -483,9 +535,11 @@ impl Forwarder {
                             );
                             pass.refused += 1;
                         }
-                        Outcome::Later(_) => pass.deferred += 1,
+                        Outcome::Later(_) => {
+                            pass.deferred += due.len() - index;
+                            break;
+                        }
                     }
-                    self.mark(std::slice::from_ref(one), &outcome).await?;
                 }
             }
         }
@@ -538,10 +592,7 @@ impl Forwarder {
     /// Records how `statements` fared.
     async fn mark(&self, statements: &[Due], outcome: &Outcome) -> Result<(), StorageError> {
         let now = carrel_protocol::unix_time_ms() as i64;
-        let rows: Vec<(String, u32)> = statements
-            .iter()
-            .map(|d| (d.statement_id.clone(), d.tries))
-            .collect();
+        let rows: Vec<String> = statements.iter().map(|d| d.statement_id.clone()).collect();
         let (state, reason) = match outcome {
             Outcome::Stored => ("sent", None),
             Outcome::Refused(reason) => ("refused", Some(reason.clone())),
@@ -549,15 +600,13 @@ impl Forwarder {
         };
         self.storage
             .transact(move |tx| {
-                for (id, tries) in rows {
-                    let backoff = (1000i64 << tries.min(20)).min(MAX_BACKOFF.as_millis() as i64);
+                for id in rows {
                     tx.execute(
                         "UPDATE xapi_forward SET state = ?2, tries = tries + 1,
-                             next_try_ms = CASE WHEN ?2 = 'queued' THEN ?3 + ?4 ELSE next_try_ms END,
                              sent_ms = CASE WHEN ?2 = 'sent' THEN ?3 ELSE sent_ms END,
-                             last_error = ?5
+                             last_error = ?4
                          WHERE statement_id = ?1",
-                        params![id, state, now, backoff, reason],
+                        params![id, state, now, reason],
                     )?;
                 }
                 Ok(())
@@ -609,14 +658,14 @@ mod tests {
     /// with the score; ids derived from the submission, so mapping it again gives the same ones.
     #[test]
     fn a_scorm_session_maps_to_its_end_completion_and_verdict() {
-        let suspended = runtime_statements("s1", &scorm(true, "incomplete", "unknown"));
+        let suspended = scorm_statements("7", "s1", &scorm(true, "incomplete", "unknown"));
         assert_eq!(verbs(&suspended), ["suspended"]);
         assert_eq!(suspended[0]["result"]["duration"], "PT75.50S");
         assert_eq!(
             suspended[0]["context"]["extensions"][EXT_ATTEMPT], 2,
             "the attempt and session ride along"
         );
-        let done = runtime_statements("s1", &scorm(false, "completed", "passed"));
+        let done = scorm_statements("7", "s1", &scorm(false, "completed", "passed"));
         assert_eq!(verbs(&done), ["terminated", "completed", "passed"]);
         assert_eq!(
             done[2]["result"],
@@ -627,11 +676,21 @@ mod tests {
             done.iter().all(|s| s.get("actor").is_none()),
             "the forwarder adds it"
         );
-        let again = runtime_statements("s1", &scorm(false, "completed", "passed"));
+        let again = scorm_statements("7", "s1", &scorm(false, "completed", "passed"));
         assert_eq!(done, again, "the same record, the same statements and ids");
-        let other = runtime_statements("s2", &scorm(false, "completed", "passed"));
-        assert_ne!(done[0]["id"], other[0]["id"], "another session, other ids");
-        let failed = runtime_statements("s1", &scorm(false, "completed", "failed"));
+        let next_session = scorm_statements("7", "s2", &scorm(false, "completed", "passed"));
+        assert_ne!(
+            done[0]["id"], next_session[0]["id"],
+            "each session ends once"
+        );
+        assert_eq!(
+            (&done[1]["id"], &done[2]["id"]),
+            (&next_session[1]["id"], &next_session[2]["id"]),
+            "an attempt is completed and passed once, however many sessions say so"
+        );
+        let other_learner = scorm_statements("8", "s3", &scorm(false, "completed", "passed"));
+        assert_ne!(done[2]["id"], other_learner[2]["id"]);
+        let failed = scorm_statements("7", "s1", &scorm(false, "completed", "failed"));
         assert_eq!(verbs(&failed), ["terminated", "completed", "failed"]);
         for statement in done.iter().chain(&failed) {
             let id = statement["id"].as_str().unwrap();
@@ -674,15 +733,51 @@ mod tests {
         assert_eq!(submitted["timestamp"], "1970-01-01T00:00:00.005Z");
     }
 
-    /// cmi5 results carry their statements as they are.
+    /// cmi5 results carry their statements, those of their registration only, without the
+    /// actor and LRS fields they claim (the forwarder writes the submitting learner's Agent).
     #[test]
-    fn a_cmi5_result_forwards_its_own_statements() {
+    fn a_cmi5_result_forwards_its_own_statements_for_its_own_learner() {
         let mut result = scorm(false, "completed", "passed");
         result.standard = "cmi5".into();
-        result.runtime_data = json!({ "statements": [{ "id": "x" }, { "id": "y" }] });
+        let registration = json!({ "registration": "r1" });
+        result.runtime_data = json!({ "registration": "r1", "statements": [
+            { "id": "x", "actor": { "mbox": "mailto:bob@example.org" }, "authority": {},
+              "stored": "2026-01-01T00:00:00Z", "context": registration },
+            { "id": "y", "context": { "registration": "another" } },
+            { "id": "z", "context": registration },
+        ] });
         assert_eq!(
-            runtime_statements("s1", &result),
-            [json!({ "id": "x" }), json!({ "id": "y" })]
+            cmi5_statements(&result),
+            [
+                json!({ "id": "x", "context": registration }),
+                json!({ "id": "z", "context": registration })
+            ]
         );
+    }
+
+    /// A SCORM score that does not hold together is left out (an LRS would refuse the verdict
+    /// with it); the verdict still goes.
+    #[test]
+    fn an_inconsistent_scorm_score_is_left_out_of_the_verdict() {
+        let mut result = scorm(false, "completed", "passed");
+        result.score = Some(carrel_core::runtime::Score {
+            raw: Some(120.0),
+            min: Some(0.0),
+            max: Some(100.0),
+            scaled: None,
+        });
+        result.score_scaled = Some(1.2);
+        let statements = scorm_statements("7", "s1", &result);
+        assert_eq!(statements[2]["result"], json!({ "success": true }));
+    }
+
+    /// Backoff: 1 s, doubling, at most ten minutes, whatever the count.
+    #[test]
+    fn the_forwarder_backs_off_exponentially_up_to_ten_minutes() {
+        let seconds: Vec<u64> = [1, 2, 3, 4, 10, 11, 40, u32::MAX]
+            .into_iter()
+            .map(|n| Forwarder::backoff(n).as_secs())
+            .collect();
+        assert_eq!(seconds, [1, 2, 4, 8, 512, 600, 600, 600]);
     }
 }
