@@ -8,9 +8,9 @@
 //! - `POST .carrel/cmi5/fetch?k=…`, the one-time fetch URL that hands out the session's auth
 //!   token;
 //! - `.carrel/xapi/…`, the xAPI endpoint: `statements`, `activities/state`, `agents/profile`,
-//!   `about`. A request must carry the token of a session of the item the window was opened on
-//!   ([`crate::runtime::OpenItem`]) in the course it shows; anything else is refused before the
-//!   request is looked at.
+//!   `about`. A request must carry the token of an open session of the course the window shows
+//!   (only the page the session was launched in ever had it); anything else is refused before
+//!   the request is looked at.
 //!
 //! What the routes store, check and queue is `carrel_core::runtime::cmi5`'s. Sessions left open
 //! are abandoned with the SCORM ones ([`crate::runtime::end_open_sessions`]).
@@ -18,7 +18,7 @@
 use carrel_core::runtime::cmi5::{self, Actor, Au, XapiError, XapiRequest, XapiResponse};
 use carrel_package::manifest::{Item, ItemKind, Manifest};
 use tauri::http::{Request, Response, StatusCode};
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, Runtime};
 
 use crate::content::{base_url, json_response, query_value, url_of};
 use crate::events;
@@ -53,8 +53,7 @@ fn actor(state: &AppState) -> Actor {
 
 /// Starts a session of the cmi5 `item` and returns the URL the content window loads: the AU's
 /// page with its own query, then the launch parameters.
-pub fn launch_url<R: Runtime>(
-    app: &AppHandle<R>,
+pub fn launch_url(
     state: &AppState,
     db: &carrel_core::progress::ProgressDb,
     course_id: &str,
@@ -81,9 +80,6 @@ pub fn launch_url<R: Runtime>(
         &actor(state),
         carrel_protocol::unix_time_ms() as i64,
     )?;
-    if launch.queued {
-        queued(app, state);
-    }
     let fetch = format!("{}.carrel/cmi5/fetch?k={}", base_url(), launch.fetch_key);
     Ok(format!(
         "{}?{}",
@@ -93,19 +89,24 @@ pub fn launch_url<R: Runtime>(
 }
 
 /// `POST cmi5/fetch?k=…`: the session's auth token, once (always 200, errors in the body, as
-/// cmi5 §8.2 says).
-pub fn fetch(state: &AppState, query: &str) -> Response<Vec<u8>> {
+/// cmi5 §8.2 says). Sessions the window left open are abandoned then.
+pub fn fetch<R: Runtime>(app: &AppHandle<R>, state: &AppState, query: &str) -> Response<Vec<u8>> {
     let Some(key) = query_value(query, "k") else {
         return json_response(
             StatusCode::OK,
-            &cmi5::FetchAnswer::Error(3, "The fetch URL has no key.").to_json(),
+            &cmi5::FetchAnswer::Error(2, "This is not a fetch URL Carrel gave.").to_json(),
         );
     };
     let Ok(db) = state.progress().db_blocking() else {
         return json_response(StatusCode::SERVICE_UNAVAILABLE, &serde_json::json!({}));
     };
     match cmi5::fetch(&db, &key, carrel_protocol::unix_time_ms() as i64) {
-        Ok(answer) => json_response(StatusCode::OK, &answer.to_json()),
+        Ok(fetched) => {
+            if fetched.abandoned > 0 {
+                queued(app, state);
+            }
+            json_response(StatusCode::OK, &fetched.answer.to_json())
+        }
         Err(error) => {
             tracing::error!(%error, "the cmi5 fetch URL failed");
             json_response(
@@ -136,18 +137,15 @@ pub fn xapi<R: Runtime>(
     };
     let authorization = header("Authorization");
     if resource != "about" {
-        // Only a session of the item the window was opened on, in the course it shows.
+        // Only an open session of the course the window shows. The token is the session's
+        // capability: only the page it was launched in ever had it (the fetch URL hands it out
+        // once), so a page leaving may still finish its session while the next one starts.
         match cmi5::session_item(&db, authorization) {
-            Ok((course, item))
-                if course == course_id
-                    && app.state::<crate::runtime::OpenItem>().is(&course, &item) => {}
+            Ok((course, _)) if course == course_id => {}
             Ok((_, item)) => {
-                tracing::info!(
-                    item,
-                    "an xAPI request for an item the window does not show refused"
-                );
+                tracing::info!(item, "an xAPI request for another course's session refused");
                 return respond(&XapiResponse::refusal(&XapiError::Forbidden(
-                    "this session is not the item the window shows".to_owned(),
+                    "this session belongs to a course the window does not show".to_owned(),
                 )));
             }
             Err(error) => return respond(&XapiResponse::refusal(&error)),

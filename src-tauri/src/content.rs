@@ -360,7 +360,7 @@ fn app_route<R: Runtime>(
         ("POST", "runtime") => {
             crate::runtime::commit(app, state, &course_id, query, request.body())
         }
-        ("POST", "cmi5/fetch") => crate::cmi5::fetch(state, query),
+        ("POST", "cmi5/fetch") => crate::cmi5::fetch(app, state, query),
         (_, xapi) if xapi.starts_with("xapi/") => {
             crate::cmi5::xapi(app, state, &course_id, &xapi["xapi/".len()..], request)
         }

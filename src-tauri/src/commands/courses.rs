@@ -372,7 +372,7 @@ pub async fn open_course_item<R: Runtime>(
         let (course, manifest) = (course_id.clone(), manifest.clone());
         let url = blocking(move || {
             let state = tauri::Manager::state::<AppState>(&launch_app);
-            crate::cmi5::launch_url(&launch_app, &state, &db, &course, &manifest, &launch_item)
+            crate::cmi5::launch_url(&state, &db, &course, &manifest, &launch_item)
                 .map_err(|error| CommandError::internal("The module could not be started", error))
         })
         .await?;

@@ -22,7 +22,8 @@
 //! moveOn is evaluated locally after each `completed`/`passed`: when the AU's criterion is met,
 //! the item counts as completed in Carrel's progress, and once every AU of the course is, the LMS
 //! stores a `satisfied` statement for the course. The end of a session — the AU's `terminated`,
-//! or `abandoned` when the window was closed first or Carrel stopped ([`abandon_open_in`]) —
+//! or `abandoned` when the window was closed first, another session started or Carrel stopped
+//! ([`abandon_open_in`]) —
 //! queues the session's result and its statements in the outbox (kind `cmi5`, a
 //! [`RuntimeResult`]), once: the sync delivers it to the course server like any submission.
 //! After the end, the session's token no longer opens anything (401).
@@ -58,6 +59,11 @@ pub const LAUNCH_DATA: &str = "LMS.LaunchData";
 pub const LEARNER_PREFERENCES: &str = "cmi5LearnerPreferences";
 /// The largest request body the local LRS takes.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The most statement bytes one session may store: its result carries them all to the course
+/// server, which takes submissions of up to 4 MiB.
+pub const MAX_SESSION_STATEMENT_BYTES: usize = 3 * 1024 * 1024;
+/// The most documents one AU may keep in each of the State and Agent Profile resources.
+pub const MAX_DOCUMENTS: usize = 100;
 
 /// The verbs cmi5 defines.
 pub mod verb {
@@ -104,6 +110,9 @@ pub enum XapiError {
     /// A statement id already stored with other content, or a failed precondition (409, 412).
     #[error("{1}")]
     Conflict(u16, String),
+    /// More than a session or an AU may store (413).
+    #[error("{0}")]
+    TooLarge(String),
 }
 
 impl XapiError {
@@ -116,6 +125,7 @@ impl XapiError {
             Self::BadRequest(_) => 400,
             Self::NotFound => 404,
             Self::Conflict(status, _) => *status,
+            Self::TooLarge(_) => 413,
         }
     }
 }
@@ -196,6 +206,12 @@ pub fn activity_id(course_id: &str, item_id: &str) -> String {
     format!("urn:carrel:cmi5:{course_id}:{item_id}")
 }
 
+/// The activity id Carrel gives a cmi5 course (its `satisfied` statement's object): never the
+/// publisher's course id (cmi5 §9.3.9).
+pub fn course_activity_id(course_id: &str) -> String {
+    format!("urn:carrel:cmi5:{course_id}")
+}
+
 /// What the content window needs to load the AU.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cmi5Launch {
@@ -209,8 +225,6 @@ pub struct Cmi5Launch {
     pub fetch_key: String,
     /// The Agent, as JSON.
     pub actor: Value,
-    /// Whether ending earlier sessions queued results (the sync has work).
-    pub queued: bool,
 }
 
 impl Cmi5Launch {
@@ -258,8 +272,9 @@ fn timestamp(now_ms: i64) -> String {
         .to_string()
 }
 
-/// Starts a session of the AU (see the module docs). Any session left open — of this AU or
-/// another: there is one content window — is abandoned first, its result queued.
+/// Starts a session of the AU (see the module docs). Sessions left open are abandoned when this
+/// one fetches its token ([`fetch`]): until then, the page being left may still send what it
+/// sends on its way out.
 pub fn launch(
     db: &ProgressDb,
     au: &Au<'_>,
@@ -267,7 +282,6 @@ pub fn launch(
     now_ms: i64,
 ) -> Result<Cmi5Launch, XapiError> {
     db.transact(|tx| {
-        let queued = abandon_open_in(tx, now_ms)? > 0;
         let registration = match tx
             .query_row(
                 "SELECT registration FROM cmi5_registration WHERE course_id = ?1",
@@ -299,7 +313,6 @@ pub fn launch(
             activity_id,
             fetch_key: random_hex(16)?,
             actor: actor.to_json(),
-            queued,
         };
         let au_json =
             serde_json::to_string(au.au).map_err(|e| XapiError::BadRequest(e.to_string()))?;
@@ -353,7 +366,8 @@ pub fn launch(
 pub enum FetchAnswer {
     /// `{"auth-token": …}`.
     Token(String),
-    /// `{"error-code": …, "error-text": …}`: 1 already used, 2 expired, 3 unknown.
+    /// `{"error-code": …, "error-text": …}` (cmi5 §8.2.3): 1 already used or expired, 2 not a
+    /// fetch URL of this LMS (security), 3 the LMS failed.
     Error(u8, &'static str),
 }
 
@@ -369,23 +383,43 @@ impl FetchAnswer {
     }
 }
 
-/// `POST` to the fetch URL named by `fetch_key`.
-pub fn fetch(db: &ProgressDb, fetch_key: &str, now_ms: i64) -> Result<FetchAnswer, XapiError> {
+/// What the fetch URL did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    /// The answer for the AU.
+    pub answer: FetchAnswer,
+    /// How many sessions left open were abandoned (their results queued).
+    pub abandoned: usize,
+}
+
+/// `POST` to the fetch URL named by `fetch_key`. The first one starts the session for good:
+/// every other session still open is abandoned then (the page that had it is gone).
+pub fn fetch(db: &ProgressDb, fetch_key: &str, now_ms: i64) -> Result<Fetched, XapiError> {
     db.transact(|tx| {
+        let refuse = |code, text| {
+            Ok(Fetched {
+                answer: FetchAnswer::Error(code, text),
+                abandoned: 0,
+            })
+        };
         let Some(session) = session_by(tx, "fetch_key", fetch_key)? else {
-            return Ok(FetchAnswer::Error(3, "No session has this fetch URL."));
+            return refuse(2, "This is not a fetch URL Carrel gave.");
         };
         if session.ended() {
-            return Ok(FetchAnswer::Error(2, "This session has ended."));
+            return refuse(1, "This session has ended.");
         }
         if session.fetched {
-            return Ok(FetchAnswer::Error(1, "This fetch URL was already used."));
+            return refuse(1, "This fetch URL was already used.");
         }
         tx.execute(
             "UPDATE cmi5_session SET fetched = 1, updated_ms = ?2 WHERE session_id = ?1",
             params![session.id, now_ms],
         )?;
-        Ok(FetchAnswer::Token(session.token))
+        let abandoned = abandon_open_in(tx, Some(&session.id), now_ms)?;
+        Ok(Fetched {
+            answer: FetchAnswer::Token(session.token),
+            abandoned,
+        })
     })
 }
 
@@ -854,6 +888,19 @@ impl DocumentKey<'_> {
     ) -> Result<XapiResponse, XapiError> {
         let stored = self.stored(tx, id)?;
         check_preconditions(stored.as_ref().map(|(c, _)| c.as_slice()), request)?;
+        if stored.is_none() {
+            let kept: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM xapi_document WHERE kind = ?1 AND activity_id = ?2
+                 AND agent = ?3 AND registration = ?4",
+                params![self.kind, self.activity_id, self.agent, self.registration],
+                |row| row.get(0),
+            )?;
+            if kept as usize >= MAX_DOCUMENTS {
+                return Err(XapiError::TooLarge(format!(
+                    "this AU already keeps {kept} documents here, the most Carrel keeps"
+                )));
+            }
+        }
         let content_type = request
             .content_type
             .unwrap_or("application/octet-stream")
@@ -949,9 +996,16 @@ fn agent_profile(
         .get("profileId")
         .map(String::as_str)
         .ok_or_else(|| XapiError::BadRequest("profileId is missing".to_owned()))?;
+    // The learner preferences are the learner's, for every course; any other profile is kept
+    // per course, so one course's content cannot read or change another's.
+    let scope = if profile_id == LEARNER_PREFERENCES {
+        String::new()
+    } else {
+        format!("course:{}", session.course_id)
+    };
     let key = DocumentKey {
         kind: "agent-profile",
-        activity_id: "",
+        activity_id: &scope,
         agent: &agent,
         registration: "",
     };
@@ -1074,6 +1128,19 @@ fn statements(
             )));
         }
     };
+    let stored_bytes: i64 = tx.query_row(
+        "SELECT COALESCE(SUM(length(body)), 0) FROM xapi_statement WHERE session_id = ?1",
+        [&session.id],
+        |row| row.get(0),
+    )?;
+    let new_bytes: usize = batch.iter().map(|s| s.to_string().len()).sum();
+    if stored_bytes as usize + new_bytes > MAX_SESSION_STATEMENT_BYTES {
+        return Err(XapiError::TooLarge(format!(
+            "this session has stored {stored_bytes} bytes of statements; Carrel keeps at most \
+             {MAX_SESSION_STATEMENT_BYTES} per session: the AU should end the session \
+             (terminated) and go on in a new one"
+        )));
+    }
     // Checked one after the other against the session as each would leave it; stored together
     // or not at all (the transaction rolls back on the first refusal).
     let mut ids = Vec::new();
@@ -1316,9 +1383,9 @@ fn check_score(score: &Value) -> Result<(), XapiError> {
             "the raw score {raw} is outside {min}–{max}"
         )));
     }
-    if field("scaled").is_some_and(|s| !(-1.0..=1.0).contains(&s)) {
+    if field("scaled").is_some_and(|s| !(0.0..=1.0).contains(&s)) {
         return Err(XapiError::Forbidden(
-            "a scaled score is between -1 and 1".to_owned(),
+            "a cmi5 scaled score is between 0 and 1".to_owned(),
         ));
     }
     Ok(())
@@ -1470,7 +1537,8 @@ fn satisfy(tx: &Transaction<'_>, session: &Session, now_ms: i64) -> Result<bool,
         )?;
         statement["object"] = json!({
             "objectType": "Activity",
-            "id": session.au.course_iri,
+            // The LMS's own id for the course, never the publisher's (cmi5 §9.3.9).
+            "id": course_activity_id(&session.course_id),
             "definition": { "type": "https://w3id.org/xapi/cmi5/activitytype/course" },
         });
         store(tx, session, &statement, true, now_ms)?;
@@ -1478,22 +1546,46 @@ fn satisfy(tx: &Transaction<'_>, session: &Session, now_ms: i64) -> Result<bool,
     Ok(completed_now)
 }
 
-/// Abandons every session still open (launched or initialized): the LMS states it `abandoned`,
-/// with the time since launch, and queues its result. Called when a new AU is launched, when the
-/// content window is gone and when Carrel starts. Returns how many.
-pub fn abandon_open_in(tx: &Transaction<'_>, now_ms: i64) -> Result<usize, XapiError> {
+/// Abandons every session still open (launched or initialized) but `except`: the LMS states it
+/// `abandoned`, with the time from launch to its last statement (cmi5 §9.5.4.2: not the time
+/// the window sat open, or Carrel was closed), and queues its result. Called when a new session
+/// fetches its token, when the content window is gone and when Carrel starts. A session record
+/// that cannot be read is ended without a statement rather than holding every other one up.
+/// Returns how many.
+pub fn abandon_open_in(
+    tx: &Transaction<'_>,
+    except: Option<&str>,
+    now_ms: i64,
+) -> Result<usize, XapiError> {
     let open: Vec<String> = tx
         .prepare(
             "SELECT session_id FROM cmi5_session WHERE state IN ('launched', 'initialized')
+                 AND session_id IS NOT ?1
              ORDER BY launched_ms",
         )?
-        .query_map([], |row| row.get(0))?
+        .query_map([except], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
     for id in &open {
-        let Some(mut session) = session_by(tx, "session_id", id)? else {
-            continue;
+        let mut session = match session_by(tx, "session_id", id) {
+            Ok(Some(session)) => session,
+            Ok(None) => continue,
+            Err(XapiError::Progress(error)) => return Err(XapiError::Progress(error)),
+            Err(error) => {
+                tracing::error!(%error, session_id = id, "a cmi5 session record is unreadable; ended");
+                tx.execute(
+                    "UPDATE cmi5_session SET state = 'abandoned', updated_ms = ?2
+                     WHERE session_id = ?1",
+                    params![id, now_ms],
+                )?;
+                continue;
+            }
         };
-        let elapsed_ms = (now_ms - session.launched_ms).max(0);
+        let last_ms: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(stored_ms), ?2) FROM xapi_statement WHERE session_id = ?1",
+            params![id, session.launched_ms],
+            |row| row.get(0),
+        )?;
+        let elapsed_ms = (last_ms - session.launched_ms).max(0);
         let abandoned = session.lms_statement(
             verb::ABANDONED,
             "abandoned",

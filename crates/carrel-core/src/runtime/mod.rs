@@ -568,7 +568,7 @@ pub fn end_open_sessions(db: &ProgressDb, now_ms: i64) -> Result<usize, RuntimeE
             };
             queue_result(tx, &item, &ended, now_ms)?;
         }
-        let abandoned = cmi5::abandon_open_in(tx, now_ms)?;
+        let abandoned = cmi5::abandon_open_in(tx, None, now_ms)?;
         Ok::<_, RuntimeError>(open.len() + abandoned)
     })
 }

@@ -76,7 +76,7 @@ struct Open {
 /// Launches the AU and fetches its token, as the AU does first.
 fn start(db: &ProgressDb, item_id: &str, au: &Cmi5Item, course_aus: &[&str], now_ms: i64) -> Open {
     let launch = launch_au(db, item_id, au, course_aus, now_ms);
-    let FetchAnswer::Token(token) = fetch(db, &launch.fetch_key, now_ms).unwrap() else {
+    let FetchAnswer::Token(token) = fetch(db, &launch.fetch_key, now_ms).unwrap().answer else {
         panic!("the first fetch gives the token")
     };
     Open {
@@ -418,7 +418,6 @@ fn launching_stores_the_lms_launched_statement() {
     );
     assert_eq!(launch.activity_id, activity_id(COURSE, "au"));
     assert_eq!(launch.actor, learner().to_json());
-    assert!(!launch.queued, "nothing was open before");
 
     let launched = stored_with_verb(&db, verb::LAUNCHED);
     let [(statement, by_lms)] = launched.as_slice() else {
@@ -613,50 +612,53 @@ fn the_launch_query_follows_the_aus_own_query() {
 // ---------------------------------------------------------------------------------------------
 // Fetch and authorization
 
-/// The fetch URL (cmi5 §8.2) hands out the token once; a second POST gets error 1, an unknown
-/// key error 3 and the fetch URL of an ended session error 2.
+/// The fetch URL (cmi5 §8.2.3) hands out the token once; a second POST gets error 1 (used or
+/// expired), an unknown key error 2 (security), and the fetch URL of an ended session error 1.
 #[test]
 fn the_fetch_url_gives_the_token_once() {
     let (_dir, db) = db();
     let launch = launch_au(&db, "au", &cmi5_item(MoveOn::Completed, None), &["au"], NOW);
-    let first = fetch(&db, &launch.fetch_key, NOW).unwrap();
+    let fetched = fetch(&db, &launch.fetch_key, NOW).unwrap();
+    assert_eq!(fetched.abandoned, 0, "nothing was open before");
+    let first = fetched.answer;
     let FetchAnswer::Token(token) = &first else {
         panic!("{first:?}")
     };
     assert!(!token.is_empty());
     assert_eq!(first.to_json(), json!({ "auth-token": token }));
-    let second = fetch(&db, &launch.fetch_key, NOW).unwrap();
+    let second = fetch(&db, &launch.fetch_key, NOW).unwrap().answer;
     assert!(matches!(second, FetchAnswer::Error(1, _)), "{second:?}");
     assert_eq!(second.to_json()["error-code"], "1");
     assert!(second.to_json()["error-text"].is_string());
     assert!(matches!(
-        fetch(&db, "no-such-key", NOW).unwrap(),
-        FetchAnswer::Error(3, _)
+        fetch(&db, "no-such-key", NOW).unwrap().answer,
+        FetchAnswer::Error(2, _)
     ));
 
-    // The next launch abandons this session: its fetch URL has expired.
-    launch_au(
+    // The next session's fetch abandons this one: its fetch URL has expired.
+    let next = launch_au(
         &db,
         "au",
         &cmi5_item(MoveOn::Completed, None),
         &["au"],
         NOW + 1,
     );
+    assert_eq!(fetch(&db, &next.fetch_key, NOW + 2).unwrap().abandoned, 1);
     assert!(matches!(
-        fetch(&db, &launch.fetch_key, NOW).unwrap(),
-        FetchAnswer::Error(2, _)
+        fetch(&db, &launch.fetch_key, NOW).unwrap().answer,
+        FetchAnswer::Error(1, _)
     ));
 }
 
-/// A session that ended before its AU fetched the token cannot be fetched (error 2).
+/// A session that ended before its AU fetched the token cannot be fetched (error 1: expired).
 #[test]
 fn the_fetch_url_of_a_session_ended_before_the_fetch_has_expired() {
     let (_dir, db) = db();
     let launch = launch_au(&db, "au", &cmi5_item(MoveOn::Completed, None), &["au"], NOW);
     assert_eq!(end_open_sessions(&db, NOW + 1).unwrap(), 1);
     assert!(matches!(
-        fetch(&db, &launch.fetch_key, NOW).unwrap(),
-        FetchAnswer::Error(2, _)
+        fetch(&db, &launch.fetch_key, NOW).unwrap().answer,
+        FetchAnswer::Error(1, _)
     ));
 }
 
@@ -699,7 +701,7 @@ fn requests_without_the_fetched_token_are_unauthorized() {
     );
 
     assert!(matches!(
-        fetch(&db, &launch.fetch_key, NOW).unwrap(),
+        fetch(&db, &launch.fetch_key, NOW).unwrap().answer,
         FetchAnswer::Token(t) if t == token
     ));
     assert_eq!(get(Some(&format!("Bearer {token}"))), 401);
@@ -1823,7 +1825,11 @@ fn move_on_not_applicable_is_done_at_launch() {
         panic!("one satisfied: {satisfied:?}")
     };
     assert!(by_lms);
-    assert_eq!(statement["object"]["id"], COURSE_IRI);
+    assert_eq!(
+        statement["object"]["id"],
+        course_activity_id(COURSE).as_str(),
+        "Carrel's own course id, never the publisher's {COURSE_IRI} (cmi5 §9.3.9)"
+    );
     launch_au(
         &db,
         "au",
@@ -1869,7 +1875,11 @@ fn the_course_is_satisfied_once_when_every_au_is_done() {
     let [(statement, true)] = satisfied.as_slice() else {
         panic!("one satisfied by the LMS: {satisfied:?}")
     };
-    assert_eq!(statement["object"]["id"], COURSE_IRI);
+    assert_eq!(
+        statement["object"]["id"],
+        course_activity_id(COURSE).as_str(),
+        "Carrel's own course id, never the publisher's {COURSE_IRI} (cmi5 §9.3.9)"
+    );
     assert_eq!(
         statement["context"]["registration"],
         a.launch.registration.as_str()
@@ -1962,22 +1972,38 @@ fn terminated_queues_the_sessions_result_once() {
         401
     );
     assert!(matches!(
-        fetch(&db, &open.launch.fetch_key, NOW).unwrap(),
-        FetchAnswer::Error(2, _)
+        fetch(&db, &open.launch.fetch_key, NOW).unwrap().answer,
+        FetchAnswer::Error(1, _)
     ));
     assert_eq!(end_open_sessions(&db, NOW + 10).unwrap(), 0);
     assert_eq!(outbox_results(&db).len(), 1, "queued once");
 }
 
 /// A session left open is abandoned by `end_open_sessions`: the LMS states `abandoned` with the
-/// time since launch, queues the result once (ending abandoned) and the token stops working;
-/// calling it again queues nothing more.
+/// time from launch to the session's last statement (not the hour the window then sat open),
+/// queues the result once (ending abandoned) and the token stops working; calling it again queues
+/// nothing more.
 #[test]
 fn an_open_session_is_abandoned_once_by_end_open_sessions() {
     let (_dir, db) = db();
     let open = start_one(&db, MoveOn::Completed, None);
     open.initialize(&db);
-    assert_eq!(end_open_sessions(&db, NOW + 65_500).unwrap(), 1);
+    let later = handle(
+        &db,
+        &XapiRequest {
+            content_type: Some("application/json"),
+            ..request(
+                "POST",
+                "statements",
+                "",
+                Some(&open.auth),
+                open.experienced().to_string().as_bytes(),
+            )
+        },
+        NOW + 65_500,
+    );
+    assert_eq!(status(&later), 200);
+    assert_eq!(end_open_sessions(&db, NOW + 3_600_000).unwrap(), 1);
 
     let abandoned = stored_with_verb(&db, verb::ABANDONED);
     let [(statement, true)] = abandoned.as_slice() else {
@@ -2001,26 +2027,43 @@ fn an_open_session_is_abandoned_once_by_end_open_sessions() {
     assert_eq!(result.total_time_seconds, 65.5);
     assert_eq!(
         statement_verbs(result),
-        [verb::LAUNCHED, verb::INITIALIZED, verb::ABANDONED]
+        [
+            verb::LAUNCHED,
+            verb::INITIALIZED,
+            EXPERIENCED,
+            verb::ABANDONED
+        ]
     );
 
     assert_eq!(status(&open.post(&db, &open.experienced())), 401);
-    assert_eq!(end_open_sessions(&db, NOW + 70_000).unwrap(), 0);
+    assert_eq!(end_open_sessions(&db, NOW + 3_700_000).unwrap(), 0);
     assert_eq!(outbox_results(&db).len(), 1);
     assert_eq!(stored_with_verb(&db, verb::ABANDONED).len(), 1);
 }
 
-/// The next launch (of the same AU or another of the course) abandons the session left open and
-/// says so (`queued`); the registration stays the course's, the session numbers count up per AU.
+/// The next session (of the same AU or another of the course) abandons the session left open
+/// when it fetches its token — not at its launch, so the page being left can still finish — and
+/// says so; the registration stays the course's, the session numbers count up per AU.
 #[test]
-fn the_next_launch_abandons_the_open_session_and_sessions_count_up_per_au() {
+fn the_next_session_abandons_the_open_one_and_sessions_count_up_per_au() {
     let (_dir, db) = db();
     let au = cmi5_item(MoveOn::Completed, None);
     let course_aus = ["a", "b"];
     let first = start(&db, "a", &au, &course_aus, NOW);
     first.initialize(&db);
     let second = launch_au(&db, "a", &au, &course_aus, NOW + 1_000);
-    assert!(second.queued, "the open session was ended and queued");
+    assert_eq!(
+        status(&first.post(&db, &first.experienced())),
+        200,
+        "the page being left may still send"
+    );
+    assert_eq!(
+        fetch(&db, &second.fetch_key, NOW + 1_000)
+            .unwrap()
+            .abandoned,
+        1,
+        "the open session was ended and queued"
+    );
     assert_ne!(second.session_id, first.launch.session_id);
     assert_eq!(second.registration, first.launch.registration);
     assert_eq!(second.activity_id, first.launch.activity_id);
@@ -2036,13 +2079,24 @@ fn the_next_launch_abandons_the_open_session_and_sessions_count_up_per_au() {
         first.launch.session_id.as_str()
     );
     let abandoned = stored_with_verb(&db, verb::ABANDONED);
-    assert_eq!(abandoned[0].0["result"]["duration"], "PT1S");
+    assert_eq!(
+        abandoned[0].0["result"]["duration"], "PT0S",
+        "launch to last statement"
+    );
 
     let other = launch_au(&db, "b", &au, &course_aus, NOW + 2_000);
-    assert!(other.queued, "the never-fetched session is abandoned too");
+    assert_eq!(
+        fetch(&db, &other.fetch_key, NOW + 2_000).unwrap().abandoned,
+        1,
+        "the never-fetched session is abandoned too"
+    );
     assert_eq!(other.registration, first.launch.registration);
     assert_ne!(other.activity_id, first.launch.activity_id);
     let third = launch_au(&db, "a", &au, &course_aus, NOW + 3_000);
+    assert_eq!(
+        fetch(&db, &third.fetch_key, NOW + 3_000).unwrap().abandoned,
+        1
+    );
     assert_eq!(session_number(&db, &first.launch.session_id), 1);
     assert_eq!(session_number(&db, &second.session_id), 2);
     assert_eq!(session_number(&db, &other.session_id), 1);
@@ -2136,4 +2190,173 @@ fn iso_duration_round_trips() {
             "{ms} ms → {text} → {seconds}"
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Limits, isolation, damaged records
+
+/// A session stores at most [`MAX_SESSION_STATEMENT_BYTES`] of statements (its result must reach
+/// the server in one submission): past that, 413 with what to do, and nothing of the batch is
+/// stored.
+#[test]
+fn a_session_stores_at_most_its_budget_of_statements() {
+    let (_dir, db) = db();
+    let open = start_one(&db, MoveOn::Completed, None);
+    open.initialize(&db);
+    let big = |open: &Open| {
+        let mut statement = open.experienced();
+        statement["result"] = json!({ "response": "x".repeat(900 * 1024) });
+        statement
+    };
+    for _ in 0..3 {
+        assert_eq!(status(&open.post(&db, &big(&open))), 200);
+    }
+    let before = stored_with_verb(&db, EXPERIENCED).len();
+    let refused = open.post(&db, &big(&open)).unwrap_err();
+    assert_eq!(refused.status(), 413);
+    assert!(refused.to_string().contains("terminated"), "{refused}");
+    assert_eq!(stored_with_verb(&db, EXPERIENCED).len(), before);
+    assert_eq!(
+        status(&open.post(&db, &open.experienced())),
+        200,
+        "small ones still fit"
+    );
+}
+
+/// An AU keeps at most [`MAX_DOCUMENTS`] state documents; replacing one it has still works.
+#[test]
+fn an_au_keeps_at_most_its_share_of_documents() {
+    let (_dir, db) = db();
+    let open = start_one(&db, MoveOn::Completed, None);
+    let put = |id: &str| {
+        status(&open.send(
+            &db,
+            "PUT",
+            "activities/state",
+            &open.state_query(id),
+            Some("application/json"),
+            b"{}",
+        ))
+    };
+    for n in 0..MAX_DOCUMENTS {
+        assert_eq!(put(&format!("doc-{n}")), 204);
+    }
+    assert_eq!(put("one-too-many"), 413);
+    assert_eq!(put("doc-0"), 204, "replacing a document it keeps");
+}
+
+/// Agent profiles other than the learner preferences are kept per course: another course's
+/// content can neither read nor change them. The preferences are the learner's everywhere.
+#[test]
+fn other_agent_profiles_are_kept_per_course() {
+    let (_dir, db) = db();
+    let au = cmi5_item(MoveOn::Completed, None);
+    let here = start(&db, "au", &au, &["au"], NOW);
+    let profile = |open: &Open, method: &str, id: &str, body: &[u8]| {
+        let query = encode(&[("agent", &open.agent()), ("profileId", id)]);
+        open.send(
+            &db,
+            method,
+            "agents/profile",
+            &query,
+            Some("application/json"),
+            body,
+        )
+    };
+    assert_eq!(
+        status(&profile(&here, "PUT", "vendor-progress", b"{\"page\":7}")),
+        204
+    );
+    assert_eq!(
+        here.put_prefs(&db, Some("application/json"), PREFERENCES),
+        204
+    );
+    // A module of another course, for the same learner.
+    let elsewhere = launch(
+        &db,
+        &Au {
+            course_id: "another-course",
+            item_id: "au",
+            title: "Other",
+            au: &au,
+            course_aus: &["au".to_owned()],
+        },
+        &learner(),
+        NOW,
+    )
+    .unwrap();
+    let FetchAnswer::Token(token) = fetch(&db, &elsewhere.fetch_key, NOW).unwrap().answer else {
+        panic!("a token")
+    };
+    let there = Open {
+        launch: elsewhere,
+        auth: format!("Basic {token}"),
+        au_id: au.au_id.clone(),
+        mastery: None,
+    };
+    assert_eq!(status(&profile(&there, "GET", "vendor-progress", b"")), 404);
+    assert_eq!(
+        status(&profile(&there, "PUT", "vendor-progress", b"{\"page\":1}")),
+        204
+    );
+    // (`here` was abandoned when `there` started: one window; read what it kept directly.)
+    let kept: Vec<(String, Vec<u8>)> = db
+        .transact(|tx| {
+            let mut statement = tx.prepare(
+                "SELECT activity_id, content FROM xapi_document
+                 WHERE document_id = 'vendor-progress' ORDER BY activity_id",
+            )?;
+            let rows = statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            Ok::<_, ProgressError>(rows)
+        })
+        .unwrap();
+    assert_eq!(
+        kept,
+        [
+            ("course:another-course".to_owned(), b"{\"page\":1}".to_vec()),
+            (format!("course:{COURSE}"), b"{\"page\":7}".to_vec()),
+        ],
+        "each course's own, unchanged by the other"
+    );
+    assert_eq!(
+        status(&there.get_prefs(&db)),
+        200,
+        "the preferences are the learner's"
+    );
+}
+
+/// A session record that cannot be read (say, written by another version) is ended without a
+/// statement; it holds up neither the other sessions nor the next launch.
+#[test]
+fn an_unreadable_session_record_does_not_hold_up_the_others() {
+    let (_dir, db) = db();
+    let au = cmi5_item(MoveOn::Completed, None);
+    let broken = launch_au(&db, "a", &au, &["a", "b"], NOW);
+    let fine = launch_au(&db, "b", &au, &["a", "b"], NOW + 1);
+    db.transact(|tx| {
+        tx.execute(
+            "UPDATE cmi5_session SET au = '{\"not\": \"an AU\"}' WHERE session_id = ?1",
+            [&broken.session_id],
+        )?;
+        Ok::<_, ProgressError>(())
+    })
+    .unwrap();
+    assert_eq!(end_open_sessions(&db, NOW + 2).unwrap(), 2);
+    let results = outbox_results(&db);
+    assert_eq!(
+        results
+            .iter()
+            .map(|(_, r)| r.item_id.as_str())
+            .collect::<Vec<_>>(),
+        ["b"],
+        "the readable one is abandoned and queued as usual"
+    );
+    assert_eq!(fine.registration, broken.registration);
+    let next = launch_au(&db, "a", &au, &["a", "b"], NOW + 3);
+    assert!(matches!(
+        fetch(&db, &next.fetch_key, NOW + 3).unwrap().answer,
+        FetchAnswer::Token(_)
+    ));
 }
