@@ -384,3 +384,89 @@ async fn the_server_binary_forwards_to_the_lrs_it_is_given() {
         "{statements:#?}"
     );
 }
+
+/// xAPI lets an LRS answer 409 to a statement it already holds identically (Learning Locker
+/// answers 200, so this needs a stand-in: a minimal LRS that answers every write with 409 and
+/// holds what it is asked for). After a lost answer that is the statement itself, stored: the
+/// forwarder asks the LRS, finds it there, and counts it sent — and one it holds differently,
+/// refused.
+#[tokio::test]
+async fn a_conflict_for_a_statement_the_lrs_holds_identically_counts_as_sent() {
+    use axum::routing::get;
+    let world = World::start().await;
+    let ana = world.learner("ana").await;
+    let essay = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4d01";
+    let response = world
+        .put(
+            Some(&ana),
+            essay,
+            &upload("assignment", &payload(essay, "My essay")),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let queued: String = world
+        .storage
+        .with_conn(
+            |conn| Ok(conn.query_row("SELECT body FROM xapi_forward", [], |row| row.get(0))?),
+        )
+        .await
+        .unwrap();
+    let home_page = world.server.url();
+    let mut held: serde_json::Value = serde_json::from_str(&queued).unwrap();
+    held["actor"] = serde_json::json!({
+        "objectType": "Agent", "account": { "homePage": home_page, "name": "ana" }
+    });
+    held["stored"] = serde_json::json!("2026-11-30T07:00:00.000Z");
+    let held = std::sync::Arc::new(std::sync::Mutex::new(held));
+    let app = {
+        let held = held.clone();
+        axum::Router::new().route(
+            "/xAPI/statements",
+            get(move || {
+                let held = held.lock().unwrap().clone();
+                async move { axum::Json(held) }
+            })
+            .post(|| async { StatusCode::CONFLICT })
+            .put(|| async { StatusCode::CONFLICT }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}/xAPI", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let forwarder = Forwarder::new(
+        world.storage.clone(),
+        LrsConfig {
+            endpoint,
+            key: "carrel".into(),
+            secret: "a secret".into(),
+            home_page,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        forwarder.send_due().await.unwrap(),
+        Pass {
+            sent: 1,
+            refused: 0,
+            deferred: 0
+        }
+    );
+    // The same 409 for a statement the LRS holds with another verb: a real clash.
+    world
+        .storage
+        .with_conn(|conn| {
+            conn.execute("UPDATE xapi_forward SET state = 'queued'", [])?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    held.lock().unwrap()["verb"]["id"] = serde_json::json!("http://adlnet.gov/expapi/verbs/voided");
+    assert_eq!(
+        forwarder.send_due().await.unwrap(),
+        Pass {
+            sent: 0,
+            refused: 1,
+            deferred: 0
+        }
+    );
+}
