@@ -16,7 +16,7 @@
 //! are abandoned with the SCORM ones ([`crate::runtime::end_open_sessions`]).
 
 use carrel_core::runtime::cmi5::{self, Actor, Au, XapiError, XapiRequest, XapiResponse};
-use carrel_package::manifest::{Item, ItemKind, Manifest};
+use carrel_package::manifest::{Item, ItemKind, Manifest, MoveOn};
 use tauri::http::{Request, Response, StatusCode};
 use tauri::{AppHandle, Runtime};
 
@@ -63,9 +63,13 @@ pub fn launch_url(
     let ItemKind::Cmi5(au) = &item.kind else {
         return Err(XapiError::NotFound);
     };
+    // The AUs the course's satisfaction waits for: a NotApplicable one is satisfied without
+    // being launched (cmi5 §9.3), so it does not hold the course up.
     let course_aus: Vec<String> = manifest
         .items()
-        .filter(|(_, _, item)| matches!(item.kind, ItemKind::Cmi5(_)))
+        .filter(|(_, _, item)| {
+            matches!(&item.kind, ItemKind::Cmi5(au) if au.move_on != MoveOn::NotApplicable)
+        })
         .map(|(_, _, item)| item.id.clone())
         .collect();
     let launch = cmi5::launch(

@@ -156,7 +156,8 @@ pub struct Au<'a> {
     pub title: &'a str,
     /// What the signed manifest says of it.
     pub au: &'a Cmi5Item,
-    /// The item ids of every AU of the course (for the course's `satisfied`).
+    /// The item ids of the AUs of the course whose moveOn the course's `satisfied` waits for
+    /// (every AU but the NotApplicable ones, satisfied without a launch).
     pub course_aus: &'a [String],
 }
 
