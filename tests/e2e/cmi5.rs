@@ -14,15 +14,17 @@
 
 use std::time::Duration;
 
-use carrel_protocol::auth::Role;
 use carrel_server::testing::LoopbackServer;
 use carrel_standards::carrel_id;
 
 use super::courses::download_course;
 use super::launch;
-use super::standards::{content_window_closed, converted, forwarded_to_an_lrs, stored_and_sent};
+use super::standards::{
+    content_window_closed, converted, downloaded_then_offline, forwarded_to_an_lrs, serve_for_ana,
+    stored_and_sent,
+};
 use crate::assess::query;
-use crate::sync::{entry, sign_in, wait_for_state};
+use crate::sync::{entry, wait_for_state};
 use carrel_e2e::{AppHome, Display};
 
 /// The course's AU id (its publisher id in `cmi5.xml`).
@@ -111,36 +113,14 @@ async fn a_cmi5_course_played_offline_resumes_at_its_bookmark_completes_and_reac
     let server_dir = dir.path().join("server");
     let (package, course) = converted(dir.path(), "cmi5/single_au_basic_responsive");
     let item = carrel_id(GEOLOGY_AU);
-    let server = LoopbackServer::start(&server_dir).await.unwrap();
-    let (addr, url, db) = (
-        server.addr().to_string(),
-        server.url(),
-        server.db().to_path_buf(),
-    );
-    let storage = carrel_server::Storage::open(&db).unwrap();
-    carrel_server::publish_package(&storage, server.data(), &package)
-        .await
-        .expect("the course publishes");
-    server.account("ana", Role::Learner).await.unwrap();
-    server
-        .enrol("ana", &course, Role::Learner, None)
-        .await
-        .unwrap();
+    let server = serve_for_ana(&server_dir, &package, &course).await;
+    let (addr, url) = (server.addr().to_string(), server.url());
     let display = Display::ensure().unwrap();
     let home = AppHome::new().unwrap();
 
     let mut app = launch(&display, &home, Some(&url), "cmi5-geology").await;
     let s = &mut app.session;
-    sign_in(s, "ana").await;
-    download_course(s, &course).await;
-    server.stop().await.unwrap();
-    s.wait_for_attr("#server-state", "data-state", "offline")
-        .await
-        .unwrap();
-    s.click(&format!("#course-open-{course}")).await.unwrap();
-    s.wait_for_attr(&format!("#item-state-{item}"), "data-state", "not-started")
-        .await
-        .unwrap();
+    downloaded_then_offline(s, server, &course, &item).await;
 
     // First session: the AU starts (fetch, launch data, preferences, initialized) on page 1.
     s.click(&format!("#item-open-{item}")).await.unwrap();

@@ -79,6 +79,46 @@ pub(crate) fn stored_and_sent(
     (stored, sent)
 }
 
+/// A real server in `server_dir` with `package` published and the learner `ana` enrolled in
+/// `course`.
+pub(crate) async fn serve_for_ana(
+    server_dir: &std::path::Path,
+    package: &std::path::Path,
+    course: &str,
+) -> LoopbackServer {
+    let server = LoopbackServer::start(server_dir).await.unwrap();
+    let storage = carrel_server::Storage::open(server.db()).unwrap();
+    carrel_server::publish_package(&storage, server.data(), package)
+        .await
+        .expect("the course publishes");
+    server.account("ana", Role::Learner).await.unwrap();
+    server
+        .enrol("ana", course, Role::Learner, None)
+        .await
+        .unwrap();
+    server
+}
+
+/// Signs `ana` in, downloads `course`, then stops `server` and opens the course's outline, with
+/// `item` not started: everything after this happens with the server gone.
+pub(crate) async fn downloaded_then_offline(
+    s: &Session,
+    server: LoopbackServer,
+    course: &str,
+    item: &str,
+) {
+    sign_in(s, "ana").await;
+    download_course(s, course).await;
+    server.stop().await.unwrap();
+    s.wait_for_attr("#server-state", "data-state", "offline")
+        .await
+        .unwrap();
+    s.click(&format!("#course-open-{course}")).await.unwrap();
+    s.wait_for_attr(&format!("#item-state-{item}"), "data-state", "not-started")
+        .await
+        .unwrap();
+}
+
 /// Forwards what the server at `server` holds to a real LRS (Learning Locker's statements
 /// service), as `carrel-server serve --lrs-endpoint …` does, until nothing is left to send;
 /// returns the statements the LRS holds.
@@ -256,37 +296,14 @@ async fn a_scorm_12_module_played_offline_resumes_completes_and_its_results_reac
     let server_dir = dir.path().join("server");
     let (package, course) = converted(dir.path(), "scorm/singlescobasic");
     let item = carrel_id("item_1");
-    let server = LoopbackServer::start(&server_dir).await.unwrap();
-    let (addr, url, db) = (
-        server.addr().to_string(),
-        server.url(),
-        server.db().to_path_buf(),
-    );
-    let storage = carrel_server::Storage::open(&db).unwrap();
-    carrel_server::publish_package(&storage, server.data(), &package)
-        .await
-        .expect("the course publishes");
-    server.account("ana", Role::Learner).await.unwrap();
-    server
-        .enrol("ana", &course, Role::Learner, None)
-        .await
-        .unwrap();
+    let server = serve_for_ana(&server_dir, &package, &course).await;
+    let (addr, url) = (server.addr().to_string(), server.url());
     let display = Display::ensure().unwrap();
     let home = AppHome::new().unwrap();
 
     let mut app = launch(&display, &home, Some(&url), "scorm-golf").await;
     let s = &mut app.session;
-    sign_in(s, "ana").await;
-    download_course(s, &course).await;
-    // Everything from here on happens with the server gone.
-    server.stop().await.unwrap();
-    s.wait_for_attr("#server-state", "data-state", "offline")
-        .await
-        .unwrap();
-    s.click(&format!("#course-open-{course}")).await.unwrap();
-    s.wait_for_attr(&format!("#item-state-{item}"), "data-state", "not-started")
-        .await
-        .unwrap();
+    downloaded_then_offline(s, server, &course, &item).await;
 
     // First session: the module starts at its first page and finds the SCORM 1.2 API.
     s.click(&format!("#item-open-{item}")).await.unwrap();

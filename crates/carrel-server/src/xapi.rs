@@ -32,6 +32,7 @@
 use std::time::Duration;
 
 use carrel_core::runtime::RuntimeResult;
+use carrel_core::runtime::cmi5::xapi_timestamp;
 use rusqlite::params;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -97,13 +98,6 @@ fn derived_id(parts: &[&str]) -> String {
         .to_string()
 }
 
-fn timestamp(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
-        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
-}
-
 /// The last segment of a statement's verb id (`passed` for `…/verbs/passed`), for reports.
 pub fn verb_name(statement: &Value) -> &str {
     let id = statement["verb"]["id"].as_str().unwrap_or("");
@@ -140,7 +134,7 @@ fn statement(
     let display = verb.rsplit('/').next().unwrap_or(verb);
     let mut statement = json!({
         "id": id,
-        "timestamp": timestamp(at_ms),
+        "timestamp": xapi_timestamp(at_ms),
         "verb": { "id": verb, "display": { "en-US": display } },
         "object": {
             "objectType": "Activity",

@@ -251,23 +251,26 @@ impl Cmi5Launch {
 /// A random (version 4) UUID: statement ids, registrations and sessions are UUIDs, and some LRSs
 /// take only versions 1 to 5.
 fn uuid_v4() -> Result<String, XapiError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| XapiError::BadRequest(format!("no randomness for an id: {e}")))?;
-    Ok(uuid::Builder::from_random_bytes(bytes)
+    Ok(uuid::Builder::from_random_bytes(random()?)
         .into_uuid()
         .to_string())
 }
 
-fn random_hex(bytes: usize) -> Result<String, XapiError> {
-    let mut buffer = vec![0u8; bytes];
-    getrandom::fill(&mut buffer)
-        .map_err(|e| XapiError::BadRequest(format!("no randomness for a token: {e}")))?;
-    Ok(buffer.iter().map(|b| format!("{b:02x}")).collect())
+/// `N` random bytes, as hex: fetch keys and tokens.
+fn random_hex<const N: usize>() -> Result<String, XapiError> {
+    Ok(carrel_package::archive::hex(&random::<N>()?))
 }
 
-fn timestamp(now_ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(now_ms)
+fn random<const N: usize>() -> Result<[u8; N], XapiError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| XapiError::BadRequest(format!("no randomness for an id or token: {e}")))?;
+    Ok(bytes)
+}
+
+/// An instant as xAPI writes it: UTC, milliseconds (`2026-11-30T06:00:00.000Z`).
+pub fn xapi_timestamp(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
         .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
         .to_string()
@@ -312,7 +315,7 @@ pub fn launch(
             session_id: uuid_v4()?,
             registration,
             activity_id,
-            fetch_key: random_hex(16)?,
+            fetch_key: random_hex::<16>()?,
             actor: actor.to_json(),
         };
         let au_json =
@@ -331,7 +334,7 @@ pub fn launch(
                 launch.registration,
                 number,
                 launch.fetch_key,
-                random_hex(32)?,
+                random_hex::<32>()?,
                 launch.actor.to_string(),
                 launch.activity_id,
                 au_json,
@@ -589,7 +592,7 @@ impl Session {
     ) -> Result<Value, XapiError> {
         let mut statement = json!({
             "id": uuid_v4()?,
-            "timestamp": timestamp(now_ms),
+            "timestamp": xapi_timestamp(now_ms),
             "actor": self.actor,
             "verb": { "id": verb_id, "display": { "en-US": display } },
             "object": { "objectType": "Activity", "id": self.activity_id },

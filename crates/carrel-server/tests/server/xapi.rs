@@ -59,6 +59,12 @@ fn cmi5_result(id: &str) -> (String, Vec<String>) {
     (body.to_string(), ids)
 }
 
+/// Uploads `body` as `token` under `id`, and checks the server stored it.
+async fn stored(world: &World, token: &str, id: &str, body: &str) {
+    let response = world.put(Some(token), id, body).await;
+    assert_eq!(response.status(), StatusCode::CREATED, "{id}");
+}
+
 /// Runs the forwarder until a pass sends nothing more; the passes' totals.
 async fn drain(forwarder: &Forwarder) -> Pass {
     let mut total = Pass::default();
@@ -92,29 +98,26 @@ async fn every_learning_record_reaches_a_real_lrs_exactly_once() {
     let ana = world.learner("ana").await;
     // Records first, LRS configured later: the history is queued all the same.
     let essay = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4b01";
-    let response = world
-        .put(
-            Some(&ana),
-            essay,
-            &upload("assignment", &payload(essay, "My essay")),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
+    stored(
+        &world,
+        &ana,
+        essay,
+        &upload("assignment", &payload(essay, "My essay")),
+    )
+    .await;
     publish_course_with_scorm(&world).await;
     let scorm = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4b02";
-    let response = world
-        .put(
-            Some(&ana),
-            scorm,
-            &upload("scorm", &scorm_result(scorm, Some(0.85), "passed")),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
+    stored(
+        &world,
+        &ana,
+        scorm,
+        &upload("scorm", &scorm_result(scorm, Some(0.85), "passed")),
+    )
+    .await;
     let cmi5 = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4b03";
     let home_page = world.server.url();
     let (body, cmi5_ids) = cmi5_result(cmi5);
-    let response = world.put(Some(&ana), cmi5, &upload("cmi5", &body)).await;
-    assert_eq!(response.status(), StatusCode::CREATED);
+    stored(&world, &ana, cmi5, &upload("cmi5", &body)).await;
     // A tutor grades the essay: scored and passed.
     let essay_id = carrel_server::tutor::resolve(&world.storage, essay)
         .await
@@ -272,14 +275,13 @@ async fn every_learning_record_reaches_a_real_lrs_exactly_once() {
     // The LRS goes away: a new record waits, with a growing pause, and arrives once it is back.
     lrs.stop();
     let later = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4b04";
-    let response = world
-        .put(
-            Some(&ana),
-            later,
-            &upload("scorm", &scorm_result(later, None, "unknown")),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
+    stored(
+        &world,
+        &ana,
+        later,
+        &upload("scorm", &scorm_result(later, None, "unknown")),
+    )
+    .await;
     let pass = forwarder.send_due().await.unwrap();
     assert_eq!(
         pass,
@@ -335,14 +337,13 @@ async fn the_server_binary_forwards_to_the_lrs_it_is_given() {
     let ana = world.learner("ana").await;
     publish_course_with_scorm(&world).await;
     let id = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4c01";
-    let response = world
-        .put(
-            Some(&ana),
-            id,
-            &upload("scorm", &scorm_result(id, Some(0.85), "passed")),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
+    stored(
+        &world,
+        &ana,
+        id,
+        &upload("scorm", &scorm_result(id, Some(0.85), "passed")),
+    )
+    .await;
     let lrs = LearningLocker::start().await.unwrap();
     let serve = |secret: Option<&str>| {
         let mut command = crate::support::carrel_server();
@@ -396,14 +397,13 @@ async fn a_conflict_for_a_statement_the_lrs_holds_identically_counts_as_sent() {
     let world = World::start().await;
     let ana = world.learner("ana").await;
     let essay = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4d01";
-    let response = world
-        .put(
-            Some(&ana),
-            essay,
-            &upload("assignment", &payload(essay, "My essay")),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
+    stored(
+        &world,
+        &ana,
+        essay,
+        &upload("assignment", &payload(essay, "My essay")),
+    )
+    .await;
     let queued: String = world
         .storage
         .with_conn(

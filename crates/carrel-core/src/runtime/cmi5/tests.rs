@@ -254,7 +254,7 @@ impl Open {
         }
         let mut statement = json!({
             "id": new_event_id(),
-            "timestamp": timestamp(NOW),
+            "timestamp": xapi_timestamp(NOW),
             "actor": self.launch.actor,
             "verb": {
                 "id": verb_id,
