@@ -20,6 +20,7 @@ pub mod events;
 pub mod ipc_guard;
 pub mod log_ring;
 pub mod progress;
+pub mod reminders;
 pub mod runtime;
 pub mod settings;
 pub mod state;
@@ -90,6 +91,7 @@ pub fn run() {
             update_service::UpdateService::spawn_background(app.handle().clone());
             // Sessions left open when Carrel last stopped.
             runtime::end_open_sessions(app.handle());
+            reminders::spawn(app.handle().clone());
             tune_main_webview(app.handle());
             Ok(())
         })
@@ -115,10 +117,12 @@ pub fn run() {
             commands::courses::repair_course,
             commands::courses::open_course_file,
             commands::courses::open_external_link,
+            commands::courses::open_webinar_session,
             commands::study::get_study_settings,
             commands::study::set_weekly_hours,
             commands::study::get_study_plan,
             commands::study::get_dashboard,
+            commands::study::export_calendar,
             commands::study::search_courses,
             commands::assess::get_quiz,
             commands::assess::start_quiz_attempt,

@@ -26,29 +26,41 @@ pub(crate) fn demo_package(dir: &Path, key: &SecretKey) -> PathBuf {
 /// The demo course with its quizzes open now: a copy of `courses/demo` whose quizzes opened a year
 /// ago and close in a year (the real course runs from February 2027), built and signed by `key`.
 pub(crate) fn demo_package_open_now(dir: &Path, key: &SecretKey) -> PathBuf {
+    demo_package_edited(dir, key, "demo-open-now", |copy| {
+        let now = jiff::Timestamp::now();
+        let year = jiff::SignedDuration::from_hours(24 * 365);
+        for entry in std::fs::read_dir(copy.join("quizzes")).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let shifted: Vec<String> = text
+                .lines()
+                .map(|line| {
+                    if line.starts_with("opens = ") {
+                        format!("opens = \"{}\"", now - year)
+                    } else if line.starts_with("closes = ") {
+                        format!("closes = \"{}\"", now + year)
+                    } else {
+                        line.to_owned()
+                    }
+                })
+                .collect();
+            std::fs::write(&path, shifted.join("\n")).unwrap();
+        }
+    })
+}
+
+/// A copy of `courses/demo` named `name` in `dir`, changed by `edit`, built and signed by `key`.
+pub(crate) fn demo_package_edited(
+    dir: &Path,
+    key: &SecretKey,
+    name: &str,
+    edit: impl FnOnce(&Path),
+) -> PathBuf {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("courses/demo");
-    let copy = dir.join("demo-open-now");
+    let copy = dir.join(name);
     copy_tree(&source, &copy);
-    let now = jiff::Timestamp::now();
-    let year = jiff::SignedDuration::from_hours(24 * 365);
-    for entry in std::fs::read_dir(copy.join("quizzes")).unwrap() {
-        let path = entry.unwrap().path();
-        let text = std::fs::read_to_string(&path).unwrap();
-        let shifted: Vec<String> = text
-            .lines()
-            .map(|line| {
-                if line.starts_with("opens = ") {
-                    format!("opens = \"{}\"", now - year)
-                } else if line.starts_with("closes = ") {
-                    format!("closes = \"{}\"", now + year)
-                } else {
-                    line.to_owned()
-                }
-            })
-            .collect();
-        std::fs::write(&path, shifted.join("\n")).unwrap();
-    }
-    let out = dir.join("demo-open-now.carrel");
+    edit(&copy);
+    let out = dir.join(format!("{name}.carrel"));
     carrel_package::source::build(&copy, key, &out).expect("the demo course builds");
     out
 }

@@ -45,6 +45,7 @@ impl Running {
 }
 
 mod assess;
+mod calendar;
 mod cmi5;
 mod courses;
 mod hostile;
@@ -74,7 +75,24 @@ async fn launch_with_args(
     args: &[String],
     scenario: &str,
 ) -> Running {
+    launch_with_env(display, home, server_url, args, &[], scenario).await
+}
+
+/// Like [`launch_with_args`], with more environment variables for the app (`TZ`, `PATH`…).
+async fn launch_with_env(
+    display: &Display,
+    home: &AppHome,
+    server_url: Option<&str>,
+    args: &[String],
+    extra_env: &[(&str, String)],
+    scenario: &str,
+) -> Running {
     let mut env: BTreeMap<String, String> = home.env();
+    env.extend(
+        extra_env
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), value.clone())),
+    );
     if let Some(url) = server_url {
         env.insert("CARREL_SERVER_URL".into(), url.into());
     }

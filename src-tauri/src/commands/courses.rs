@@ -430,6 +430,45 @@ pub fn open_external_link<R: Runtime>(
         })
 }
 
+/// Opens a webinar session's join address in the learner's web browser. The address is read from
+/// the installed (signed) package, never taken from the UI, and must be https.
+#[tauri::command]
+pub fn open_webinar_session<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    course_id: String,
+    item_id: String,
+    session_id: String,
+) -> Result<(), CommandError> {
+    use tauri_plugin_opener::OpenerExt;
+    let manifest = manifest_of(&state, &course_id)?;
+    let item = find_item(&manifest, &item_id)?;
+    let ItemKind::Webinar { sessions, .. } = &item.kind else {
+        return Err(CommandError::new(
+            codes::NOT_INSTALLED,
+            "This item is not a webinar. Reopen the course.",
+        ));
+    };
+    let Some(url) = sessions
+        .iter()
+        .find(|session| session.id == session_id)
+        .and_then(|session| session.join_url.as_deref())
+        .filter(|url| url.starts_with("https://"))
+    else {
+        return Err(CommandError::new(
+            codes::LINK_REFUSED,
+            "This session has no join address in the course. Ask your course team for it.",
+        ));
+    };
+    app.opener().open_url(url, None::<&str>).map_err(|error| {
+        tracing::warn!(%error, "no browser opened a webinar's join address");
+        CommandError::new(
+            codes::NO_APPLICATION,
+            format!("No web browser on this computer opened the session. Copy its address into a browser: {url}"),
+        )
+    })
+}
+
 /// Opens a downloadable file of a course with the system's application for its type (the UI has
 /// asked the learner first), and records the item as done. The file is copied out of the store
 /// into `opened/<course>/` in the data folder; types that could run code are refused.

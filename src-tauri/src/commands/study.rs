@@ -105,6 +105,66 @@ pub async fn get_study_plan<R: Runtime>(
     .map_err(|error| CommandError::internal("A background task failed", error))?
 }
 
+/// The words of an exported calendar and of its save dialog, in the UI's language.
+#[derive(Debug, Clone, serde::Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CalendarExportWords {
+    /// The save dialog's title.
+    pub dialog_title: String,
+    /// Before a deadline's title: "Due".
+    pub due: String,
+    /// Names the course.
+    pub course: String,
+    /// Names a session's presenter.
+    pub presenter: String,
+    /// Names a session's join address.
+    pub join: String,
+}
+
+/// Saves the course's webinar sessions and deadlines as an iCalendar file (`.ics`) where the
+/// learner chooses, for their own calendar program. Answers the path, or `None` when they
+/// cancelled.
+#[tauri::command]
+pub async fn export_calendar<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    course_id: String,
+    words: CalendarExportWords,
+) -> Result<Option<String>, CommandError> {
+    let library = state.library();
+    let file_name = format!("{course_id}.ics");
+    let calendar_words = plan::ics::CalendarWords {
+        due: words.due,
+        course: words.course,
+        presenter: words.presenter,
+        join: words.join,
+    };
+    let text = tauri::async_runtime::spawn_blocking(move || {
+        plan::calendar_installed(
+            &library,
+            &course_id,
+            &calendar_words,
+            jiff::Timestamp::now(),
+        )
+        .map_err(plan_error)
+    })
+    .await
+    .map_err(|error| CommandError::internal("A background task failed", error))??;
+    let picked =
+        super::sync::save_path(&app, &words.dialog_title, &file_name, ("iCalendar", "ics")).await?;
+    let Some(path) = picked else {
+        return Ok(None);
+    };
+    let target = path.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        carrel_core::sync::export::save_text(&target, &text)
+    })
+    .await
+    .map_err(|error| CommandError::internal("The export stopped", error))?
+    .map_err(super::sync::export_error)?;
+    Ok(Some(path.display().to_string()))
+}
+
 /// Courses in progress, this week's work and deadlines, and overall completion.
 #[tauri::command]
 pub async fn get_dashboard<R: Runtime>(

@@ -147,10 +147,13 @@ pub fn set_sync_held<R: Runtime>(
     Ok(state.sync().status())
 }
 
-async fn save_path<R: Runtime>(
+/// The path the learner picks in the system's save dialog (`None`: they cancelled), offering
+/// `file_name` and files of the type `filter` (its name, its extension).
+pub(crate) async fn save_path<R: Runtime>(
     app: &AppHandle<R>,
     title: &str,
     file_name: &str,
+    filter: (&str, &str),
 ) -> Result<Option<std::path::PathBuf>, CommandError> {
     use tauri_plugin_dialog::DialogExt;
     let (sender, receiver) = tokio::sync::oneshot::channel();
@@ -158,7 +161,7 @@ async fn save_path<R: Runtime>(
         .file()
         .set_title(title)
         .set_file_name(file_name)
-        .add_filter("Zip archive", &["zip"])
+        .add_filter(filter.0, &[filter.1])
         .save_file(move |path| {
             let _ = sender.send(path);
         });
@@ -168,7 +171,10 @@ async fn save_path<R: Runtime>(
     Ok(picked.and_then(|path| path.into_path().ok()))
 }
 
-fn export_error(error: export::ExportError) -> CommandError {
+/// The save dialog's filter for zip files.
+const ZIP: (&str, &str) = ("Zip archive", "zip");
+
+pub(crate) fn export_error(error: export::ExportError) -> CommandError {
     CommandError::new(codes::EXPORT_FAILED, error.to_string())
 }
 
@@ -185,6 +191,7 @@ pub async fn export_submission<R: Runtime>(
         &app,
         "Export the submission",
         &format!("submission-{id}.zip"),
+        ZIP,
     )
     .await?
     else {
@@ -209,7 +216,8 @@ pub async fn export_support_bundle<R: Runtime>(
     state: State<'_, AppState>,
 ) -> Result<Option<String>, CommandError> {
     let db = state.progress().db().await?;
-    let Some(path) = save_path(&app, "Save a support bundle", "carrel-support.zip").await? else {
+    let Some(path) = save_path(&app, "Save a support bundle", "carrel-support.zip", ZIP).await?
+    else {
         return Ok(None);
     };
     let facts = export::SupportFacts {

@@ -22,6 +22,7 @@ import {
   finishedPlan,
   itemProgress,
   LEARNER_ZONE,
+  LIVE_QA,
   notStartedPlan,
   onlineStatus,
   QUIZ_DUE,
@@ -1165,5 +1166,132 @@ describe("repairing a course", () => {
     await waitFor(() =>
       expect(byId("course-message").textContent?.trim()).toBe("All files of this course are fine."),
     );
+  });
+});
+
+describe("the course calendar", () => {
+  /** The course opened on `nowUtc` (only Date is faked, so waiting still works). */
+  async function renderCalendar(
+    nowUtc: number,
+    plan: WeeklyPlan = weeklyPlan(),
+    handlers: Record<string, Handler> = {},
+  ) {
+    vi.useFakeTimers({ toFake: ["Date"], now: nowUtc });
+    const rendered = await renderCourse(courseOutline(), {
+      get_study_plan: () => plan,
+      ...handlers,
+    });
+    await waitFor(() => expect(document.getElementById("course-calendar")).not.toBeNull());
+    return rendered;
+  }
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function ids(list: string): string[] {
+    return Array.from(byId(list).querySelectorAll(":scope > li"), (item) => item.id);
+  }
+
+  it("lists every session and deadline ahead, on the learner's clock and the organisers'", async () => {
+    // Wednesday 11 February 2026, 12:00 UTC: before the first session.
+    await renderCalendar(Date.UTC(2026, 1, 11, 12, 0, 0));
+    const section = byId("course-calendar");
+    expect(within(section).getByRole("heading", { level: 2 }).textContent).toBe(
+      "Course calendar",
+    );
+    expect(ids("calendar-sessions")).toEqual(["calendar-session-s-1", "calendar-session-s-2"]);
+    expect(ids("calendar-deadlines")).toEqual([
+      "calendar-deadline-i-quiz",
+      "calendar-deadline-i-essay",
+    ]);
+    const first = byId("calendar-session-s-1");
+    const starts = describePlanTime(LIVE_QA.starts, LEARNER_ZONE);
+    expect(first.textContent).toContain(starts.local);
+    expect(first.textContent).toContain(starts.inZone!);
+    expect(first.textContent).toContain("with Dr Ana Ruiz");
+    expect(first.textContent).toContain("1 h long");
+    // The repeat is organised in the learner's own zone: one clock only.
+    expect(byId("calendar-session-s-2").querySelector(".other-zone")).toBeNull();
+    expect(byId("calendar-session-s-2").textContent).toContain("1 h 30 min long");
+    expect(document.getElementById("calendar-past"), "nothing is past yet").toBeNull();
+    expect(byId("course-calendar-export-hint").textContent).toContain(LEARNER_ZONE);
+  });
+
+  it("joins a session through the backend, which reads the address from the course", async () => {
+    const { calls } = await renderCalendar(Date.UTC(2026, 1, 11, 12, 0, 0), weeklyPlan(), {
+      open_webinar_session: () => null,
+    });
+    const join = within(byId("calendar-session-s-1")).getByRole("button", {
+      name: `Join Live Q&A, ${describePlanTime(LIVE_QA.starts, LEARNER_ZONE).local}`,
+    });
+    await fireEvent.click(join);
+    await waitFor(() => expect(callsOf(calls, "open_webinar_session")).toHaveLength(1));
+    expect(callsOf(calls, "open_webinar_session")[0]?.args).toEqual({
+      courseId: "bio-101",
+      itemId: "i-live",
+      sessionId: "s-1",
+    });
+    expect(
+      within(byId("calendar-session-s-2")).queryByRole("button"),
+      "no Join without a join address",
+    ).toBeNull();
+  });
+
+  it("says why a session could not be joined", async () => {
+    await renderCalendar(Date.UTC(2026, 1, 11, 12, 0, 0), weeklyPlan(), {
+      open_webinar_session: () => {
+        throw { code: "no-application", message: "No web browser opened the session." };
+      },
+    });
+    await fireEvent.click(within(byId("calendar-session-s-1")).getByRole("button"));
+    const alert = await within(byId("calendar-session-s-1")).findByRole("alert");
+    expect(alert.textContent).toBe("No web browser opened the session.");
+  });
+
+  it("folds what is over under Past, without Join", async () => {
+    // Thursday 12 February, 00:00 UTC: the first session ended at 18:00.
+    await renderCalendar(Date.UTC(2026, 1, 12, 0, 0, 0));
+    expect(ids("calendar-sessions")).toEqual(["calendar-session-s-2"]);
+    const past = byId("calendar-past");
+    expect(past.tagName).toBe("DETAILS");
+    expect(past.querySelector("summary")?.textContent?.trim()).toBe("Past (1)");
+    const over = byId("calendar-session-s-1");
+    expect(past.contains(over)).toBe(true);
+    expect(over.dataset.past).toBe("true");
+    expect(over.textContent).toContain("Over");
+    expect(within(over).queryByRole("button")).toBeNull();
+  });
+
+  it("exports the calendar with its words in the learner's language, and says where", async () => {
+    const { calls } = await renderCalendar(Date.UTC(2026, 1, 11, 12, 0, 0), weeklyPlan(), {
+      export_calendar: () => "/home/ana/bio-101.ics",
+    });
+    await fireEvent.click(byId("course-calendar-export"));
+    await waitFor(() => expect(callsOf(calls, "export_calendar")).toHaveLength(1));
+    expect(callsOf(calls, "export_calendar")[0]?.args).toEqual({
+      courseId: "bio-101",
+      words: {
+        dialogTitle: "Save the course calendar",
+        due: "Due",
+        course: "Course",
+        presenter: "Presenter",
+        join: "Join",
+      },
+    });
+    await waitFor(() =>
+      expect(byId("course-calendar").textContent).toContain("Saved to /home/ana/bio-101.ics"),
+    );
+  });
+
+  it("says when a course has no sessions or deadlines, with nothing to export", async () => {
+    await renderCalendar(
+      Date.UTC(2026, 1, 11, 12, 0, 0),
+      weeklyPlan({ calendar: { sessions: [], deadlines: [] } }),
+    );
+    expect(byId("course-calendar-empty").textContent).toBe(
+      "This course has no live sessions or deadlines.",
+    );
+    expect(document.getElementById("course-calendar-export")).toBeNull();
   });
 });

@@ -19,6 +19,7 @@ import type { ServerStatus } from "../lib/backend/bindings/ServerStatus";
 import type { StudySettings } from "../lib/backend/bindings/StudySettings";
 import type { SyncStatus } from "../lib/backend/bindings/SyncStatus";
 import type { WeeklyPlan } from "../lib/backend/bindings/WeeklyPlan";
+import type { WeekSession } from "../lib/backend/bindings/WeekSession";
 
 export const SERVER = "http://127.0.0.1:7878";
 
@@ -389,6 +390,32 @@ const ESSAY = plannedItem({
   due: ESSAY_DUE,
 });
 
+/** The live session of week 2: Wednesday 11 February, 18:00 in Zurich, Thursday 01:00 in Manila. */
+export const LIVE_QA: WeekSession = {
+  itemId: "i-live",
+  title: "Live Q&A",
+  sessionId: "s-1",
+  starts: planTime(Date.UTC(2026, 1, 11, 17, 0, 0), 2, "Europe/Zurich", "2026-02-11T18:00:00"),
+  ends: planTime(Date.UTC(2026, 1, 11, 18, 0, 0), 2, "Europe/Zurich", "2026-02-11T19:00:00"),
+  durationMinutes: 60,
+  presenter: "Dr Ana Ruiz",
+  joinable: true,
+  done: false,
+};
+
+/** Its repeat in week 3, for Asia: Thursday 19 February, 10:00 in Manila (no other clock). */
+export const LIVE_QA_REPEAT: WeekSession = {
+  itemId: "i-live",
+  title: "Live Q&A",
+  sessionId: "s-2",
+  starts: planTime(Date.UTC(2026, 1, 19, 2, 0, 0), 3, "Asia/Manila", "2026-02-19T10:00:00"),
+  ends: planTime(Date.UTC(2026, 1, 19, 3, 30, 0), 3, "Asia/Manila", "2026-02-19T11:30:00"),
+  durationMinutes: 90,
+  presenter: null,
+  joinable: false,
+  done: false,
+};
+
 /**
  * The plan of a learner in Manila in week 2 of a three-week course (Monday 2 February 2026 to
  * Sunday 22 February), on Wednesday 11 February: Welcome done, the video and the quiz of week 1
@@ -426,22 +453,7 @@ export function weeklyPlan(overrides: Partial<WeeklyPlan> = {}): WeeklyPlan {
           done: false,
         },
       ],
-      sessions: [
-        {
-          itemId: "i-live",
-          title: "Live Q&A",
-          sessionId: "s-1",
-          // Wednesday 11 February, 18:00 in Zurich: Thursday 01:00 in Manila.
-          starts: planTime(
-            Date.UTC(2026, 1, 11, 17, 0, 0),
-            2,
-            "Europe/Zurich",
-            "2026-02-11T18:00:00",
-          ),
-          durationMinutes: 60,
-          done: false,
-        },
-      ],
+      sessions: [LIVE_QA],
     },
     pace: {
       status: "behind",
@@ -488,6 +500,19 @@ export function weeklyPlan(overrides: Partial<WeeklyPlan> = {}): WeeklyPlan {
         seconds: 0,
       },
     ],
+    calendar: {
+      deadlines: [
+        { itemId: "i-quiz", title: "Cells quiz", kind: "quiz", due: QUIZ_DUE, done: false },
+        {
+          itemId: "i-essay",
+          title: "Essay: a cell of your choice",
+          kind: "assignment",
+          due: ESSAY_DUE,
+          done: false,
+        },
+      ],
+      sessions: [LIVE_QA, LIVE_QA_REPEAT],
+    },
     ...overrides,
   };
 }

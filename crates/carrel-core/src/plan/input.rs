@@ -171,6 +171,20 @@ pub struct PlanSession {
     pub zone: String,
     /// Its length.
     pub duration_minutes: u32,
+    /// Who presents it.
+    pub presenter: Option<String>,
+    /// Where to join (https, from the signed package).
+    pub join_url: Option<String>,
+}
+
+impl PlanSession {
+    /// When it ends.
+    pub fn ends(&self) -> Timestamp {
+        let minutes = i64::from(self.duration_minutes);
+        self.starts
+            .checked_add(jiff::SignedDuration::from_mins(minutes))
+            .unwrap_or(Timestamp::MAX)
+    }
 }
 
 impl PlanCourse {
@@ -252,6 +266,8 @@ fn sessions_from_manifest(item: &manifest::Item) -> Vec<PlanSession> {
                 starts: session.starts,
                 zone: session.time_zone.clone(),
                 duration_minutes: session.duration_minutes,
+                presenter: session.presenter.clone(),
+                join_url: session.join_url.clone(),
             })
             .collect(),
         _ => Vec::new(),

@@ -7,6 +7,7 @@ use carrel_package::activity::{AssignmentDefinition, QuizDefinition};
 use carrel_package::manifest::{ItemKind, Manifest};
 use jiff::Timestamp;
 
+use super::ics::CalendarWords;
 use super::{
     Learner, LearnerProgress, PlanCourse, PlanDeadline, PlanError, TimeOnTask, WeeklyPlan,
 };
@@ -38,12 +39,7 @@ pub fn plan_installed(
     learner: &Learner,
     now: Timestamp,
 ) -> Result<WeeklyPlan, InstalledPlanError> {
-    let course = library
-        .store()
-        .course(course_id)?
-        .ok_or_else(|| InstalledPlanError::NotInstalled(course_id.to_owned()))?;
-    let mut plan_course = PlanCourse::from_manifest(&course.manifest);
-    plan_course.deadlines = deadlines(library, &course.manifest);
+    let (_, plan_course) = installed_course(library, course_id)?;
     let progress = learner_progress(db, course_id)?;
     Ok(super::build_weekly_plan(
         &plan_course,
@@ -51,6 +47,54 @@ pub fn plan_installed(
         &progress,
         now,
     )?)
+}
+
+/// The iCalendar file of installed course `course_id`'s webinar sessions and deadlines
+/// ([`super::ics`]), exported at `now`.
+pub fn calendar_installed(
+    library: &Library,
+    course_id: &str,
+    words: &CalendarWords,
+    now: Timestamp,
+) -> Result<String, InstalledPlanError> {
+    let (manifest, plan_course) = installed_course(library, course_id)?;
+    Ok(super::ics::course_calendar(
+        course_id,
+        &manifest.course.title,
+        &plan_course,
+        words,
+        now,
+    ))
+}
+
+/// The reminders due at `now` in installed course `course_id` ([`super::reminders`]).
+pub fn reminders_installed(
+    library: &Library,
+    db: &ProgressDb,
+    course_id: &str,
+    now: Timestamp,
+) -> Result<Vec<super::reminders::Reminder>, InstalledPlanError> {
+    let (_, plan_course) = installed_course(library, course_id)?;
+    let progress = learner_progress(db, course_id)?;
+    Ok(super::reminders::due_reminders(
+        &plan_course,
+        &progress,
+        now,
+    ))
+}
+
+/// An installed course's manifest and its plan input, deadlines included.
+fn installed_course(
+    library: &Library,
+    course_id: &str,
+) -> Result<(Manifest, PlanCourse), InstalledPlanError> {
+    let course = library
+        .store()
+        .course(course_id)?
+        .ok_or_else(|| InstalledPlanError::NotInstalled(course_id.to_owned()))?;
+    let mut plan_course = PlanCourse::from_manifest(&course.manifest);
+    plan_course.deadlines = deadlines(library, &course.manifest);
+    Ok((course.manifest, plan_course))
 }
 
 /// The learner's completions and time on task in a course.

@@ -79,10 +79,12 @@
 
 mod calendar;
 mod frame;
+pub mod ics;
 mod input;
 mod installed;
 mod output;
 pub mod pace;
+pub mod reminders;
 mod schedule;
 mod time_on_task;
 
@@ -102,10 +104,12 @@ pub use input::{
     Learner, LearnerProgress, PlanBlock, PlanCourse, PlanDeadline, PlanItem, PlanItemKind,
     PlanModule, PlanSession, TimeOnTask, default_minutes,
 };
-pub use installed::{InstalledPlanError, learner_progress, plan_installed};
+pub use installed::{
+    InstalledPlanError, calendar_installed, learner_progress, plan_installed, reminders_installed,
+};
 pub use output::{
-    Pace, PaceStatus, PlanAnchor, PlanPhase, PlanTime, PlanWeek, PlannedItem, ThisWeek,
-    WeekDeadline, WeekSession, WeekTimeOnTask, WeeklyPlan, Workload,
+    CourseCalendar, Pace, PaceStatus, PlanAnchor, PlanPhase, PlanTime, PlanWeek, PlannedItem,
+    ThisWeek, WeekDeadline, WeekSession, WeekTimeOnTask, WeeklyPlan, Workload,
 };
 
 /// The most weeks a plan has (five years); later weeks are cut off.
@@ -155,6 +159,10 @@ pub fn build_weekly_plan(
             &frame.calendar,
             frame.week_count,
         )?,
+        calendar: CourseCalendar {
+            deadlines: deadlines_when(course, &view, |_| true),
+            sessions: sessions_when(course, &view, |_| true),
+        },
         weeks,
     })
 }
@@ -281,18 +289,22 @@ fn this_week(
         ends_ms: week.ends.as_millisecond(),
         todo,
         overdue,
-        deadlines: week_deadlines(course, &week, view),
-        sessions: week_sessions(course, &week, view),
+        deadlines: deadlines_when(course, view, |at| week.contains(at)),
+        sessions: sessions_when(course, view, |at| week.contains(at)),
     })
 }
 
-/// The deadlines of course items in `week`, earliest first.
-fn week_deadlines(course: &PlanCourse, week: &LocalWeek, view: &ItemView<'_>) -> Vec<WeekDeadline> {
+/// The deadlines of course items due at an instant `keep` accepts, earliest first.
+fn deadlines_when(
+    course: &PlanCourse,
+    view: &ItemView<'_>,
+    keep: impl Fn(Timestamp) -> bool,
+) -> Vec<WeekDeadline> {
     let items = items_by_id(course);
     let mut deadlines: Vec<WeekDeadline> = course
         .deadlines
         .iter()
-        .filter(|deadline| week.contains(deadline.due))
+        .filter(|deadline| keep(deadline.due))
         .filter_map(|deadline| {
             let item = items.get(deadline.item_id.as_str())?;
             Some(WeekDeadline {
@@ -308,13 +320,17 @@ fn week_deadlines(course: &PlanCourse, week: &LocalWeek, view: &ItemView<'_>) ->
     deadlines
 }
 
-/// The webinar sessions of course items in `week`, earliest first.
-fn week_sessions(course: &PlanCourse, week: &LocalWeek, view: &ItemView<'_>) -> Vec<WeekSession> {
+/// The webinar sessions of course items starting at an instant `keep` accepts, earliest first.
+fn sessions_when(
+    course: &PlanCourse,
+    view: &ItemView<'_>,
+    keep: impl Fn(Timestamp) -> bool,
+) -> Vec<WeekSession> {
     let items = items_by_id(course);
     let mut sessions: Vec<WeekSession> = course
         .sessions
         .iter()
-        .filter(|session| week.contains(session.starts))
+        .filter(|session| keep(session.starts))
         .filter_map(|session| {
             let item = items.get(session.item_id.as_str())?;
             Some(WeekSession {
@@ -322,7 +338,10 @@ fn week_sessions(course: &PlanCourse, week: &LocalWeek, view: &ItemView<'_>) -> 
                 title: item.title.clone(),
                 session_id: session.session_id.clone(),
                 starts: plan_time(session.starts, Some(&session.zone), &view.frame.calendar),
+                ends: plan_time(session.ends(), Some(&session.zone), &view.frame.calendar),
                 duration_minutes: session.duration_minutes,
+                presenter: session.presenter.clone(),
+                joinable: session.join_url.is_some(),
                 done: view.progress.is_done(&item.id),
             })
         })

@@ -34,6 +34,18 @@ pub struct WeeklyPlan {
     pub workload: Workload,
     /// Time on task per local week: every course week, and any other week with activity.
     pub time_on_task: Vec<WeekTimeOnTask>,
+    /// Every deadline and webinar session of the course, whenever it falls.
+    pub calendar: CourseCalendar,
+}
+
+/// The course's dated events, each earliest first.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CourseCalendar {
+    /// Deadlines of quizzes and assignments.
+    pub deadlines: Vec<WeekDeadline>,
+    /// Webinar sessions.
+    pub sessions: Vec<WeekSession>,
 }
 
 /// What week 1 is counted from.
@@ -190,8 +202,14 @@ pub struct WeekSession {
     pub session_id: String,
     /// When it starts.
     pub starts: PlanTime,
+    /// When it ends.
+    pub ends: PlanTime,
     /// Its length.
     pub duration_minutes: u32,
+    /// Who presents it.
+    pub presenter: Option<String>,
+    /// The package gives a join address (opened with the `open_webinar_session` command).
+    pub joinable: bool,
     /// The webinar item is completed.
     pub done: bool,
 }

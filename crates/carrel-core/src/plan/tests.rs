@@ -524,6 +524,8 @@ fn dated_items_move_to_their_dates() {
             starts: local(zurich, date(2027, 4, 20).at(15, 0, 0, 0)),
             zone: zurich.into(),
             duration_minutes: 90,
+            presenter: None,
+            join_url: None,
         },
         PlanSession {
             item_id: "live".into(),
@@ -531,6 +533,8 @@ fn dated_items_move_to_their_dates() {
             starts: local(zurich, date(2027, 4, 6).at(15, 0, 0, 0)),
             zone: zurich.into(),
             duration_minutes: 90,
+            presenter: None,
+            join_url: None,
         },
     ];
     let now = local(zurich, date(2027, 4, 7).at(9, 0, 0, 0));
@@ -568,6 +572,28 @@ fn dated_items_move_to_their_dates() {
         .map(|s| s.session_id.as_str())
         .collect();
     assert_eq!(sessions, ["first"], "this week's sessions");
+    let all_sessions: Vec<(&str, i64)> = plan
+        .calendar
+        .sessions
+        .iter()
+        .map(|s| (s.session_id.as_str(), s.ends.at_ms - s.starts.at_ms))
+        .collect();
+    assert_eq!(
+        all_sessions,
+        [("first", 90 * 60_000), ("second", 90 * 60_000)],
+        "the course calendar holds every session, earliest first, with its end"
+    );
+    let all_deadlines: Vec<&str> = plan
+        .calendar
+        .deadlines
+        .iter()
+        .map(|d| d.item_id.as_str())
+        .collect();
+    assert_eq!(
+        all_deadlines,
+        ["early-quiz", "late-quiz"],
+        "the course calendar holds every deadline, earliest first"
+    );
     assert!(
         plan.this_week.todo.iter().any(|i| i.item_id == "live"),
         "the webinar is to do in the week of its session"
@@ -1381,4 +1407,479 @@ proptest! {
         prop_assert!(second.pace.planned_minutes <= second.total_minutes);
         prop_assert!(first.workload.remaining_weeks >= second.workload.remaining_weeks);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The course calendar: shown on both clocks, exported as iCalendar
+// ---------------------------------------------------------------------------------------------
+
+/// A course with one webinar whose sessions straddle the spring and autumn clock changes of
+/// Zurich, New York and Sydney, and two deadlines, one set in Zurich.
+fn dst_calendar_course() -> PlanCourse {
+    let session = |id: &str, zone_name: &str, at: DateTime, minutes: u32| PlanSession {
+        item_id: "live".into(),
+        session_id: id.into(),
+        starts: local(zone_name, at),
+        zone: zone_name.into(),
+        duration_minutes: minutes,
+        presenter: Some("Elena Marchetti, facilitator; ILS".into()),
+        join_url: Some(format!("https://example.org/webinar/{id}")),
+    };
+    let mut course = PlanCourse {
+        starts: Some(date(2027, 3, 1)),
+        ends: Some(date(2027, 4, 30)),
+        blocks: vec![block(
+            "b1",
+            None,
+            vec![module(
+                "m1",
+                vec![
+                    item("live", PlanItemKind::Webinar, Some(90)),
+                    item("essay", PlanItemKind::Assignment, Some(60)),
+                    item("quiz", PlanItemKind::Quiz, Some(20)),
+                ],
+            )],
+        )],
+        ..PlanCourse::default()
+    };
+    course.sessions = vec![
+        // Clocks go forward at 02:00 on 28 March: 01:30 + 90 minutes is 04:00.
+        session(
+            "zurich-spring",
+            "Europe/Zurich",
+            date(2027, 3, 28).at(1, 30, 0, 0),
+            90,
+        ),
+        // 01:00 EST + 2 hours on 14 March is 04:00 EDT.
+        session(
+            "new-york-spring",
+            "America/New_York",
+            date(2027, 3, 14).at(1, 0, 0, 0),
+            120,
+        ),
+        // Clocks go back at 03:00 AEDT on 4 April: 02:00 AEDT + 90 minutes is 02:30 AEST.
+        session(
+            "sydney-autumn",
+            "Australia/Sydney",
+            date(2027, 4, 4).at(2, 0, 0, 0),
+            90,
+        ),
+        // Summer time in Zurich: UTC+2.
+        session(
+            "zurich-summer",
+            "Europe/Zurich",
+            date(2027, 4, 20).at(14, 0, 0, 0),
+            60,
+        ),
+    ];
+    course.deadlines = vec![
+        PlanDeadline {
+            item_id: "essay".into(),
+            due: local("Europe/Zurich", date(2027, 3, 28).at(23, 59, 0, 0)),
+            zone: Some("Europe/Zurich".into()),
+        },
+        PlanDeadline {
+            item_id: "quiz".into(),
+            due: "2027-03-20T12:00:00Z".parse().unwrap(),
+            zone: None,
+        },
+    ];
+    course
+}
+
+/// The events of an iCalendar text: unfolded, one map of property → value per VEVENT.
+fn ics_events(text: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+    assert!(text.ends_with("\r\n"), "lines end in CRLF");
+    let mut lines: Vec<String> = Vec::new();
+    for physical in text.split("\r\n").filter(|line| !line.is_empty()) {
+        assert!(
+            physical.len() <= 75,
+            "a line longer than 75 octets: {physical:?}"
+        );
+        match physical.strip_prefix(' ') {
+            Some(rest) => lines
+                .last_mut()
+                .expect("a continuation first")
+                .push_str(rest),
+            None => lines.push(physical.to_owned()),
+        }
+    }
+    assert_eq!(lines.first().map(String::as_str), Some("BEGIN:VCALENDAR"));
+    assert_eq!(lines.last().map(String::as_str), Some("END:VCALENDAR"));
+    let mut events = Vec::new();
+    let mut current: Option<std::collections::BTreeMap<String, String>> = None;
+    for line in lines {
+        let (name, value) = line.split_once(':').expect("NAME:value");
+        match (name, value) {
+            ("BEGIN", "VEVENT") => current = Some(Default::default()),
+            ("END", "VEVENT") => events.push(current.take().expect("an open event")),
+            _ => {
+                if let Some(event) = current.as_mut() {
+                    assert!(
+                        event.insert(name.to_owned(), value.to_owned()).is_none(),
+                        "{name} twice in one event"
+                    );
+                }
+            }
+        }
+    }
+    events
+}
+
+fn unescape(value: &str) -> String {
+    let mut out = String::new();
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some(other) => out.push(other),
+                None => panic!("a dangling backslash in {value:?}"),
+            }
+        } else {
+            assert!(c != ';' && c != ',', "unescaped {c:?} in {value:?}");
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn sessions_across_clock_changes_show_on_the_learners_clock_and_their_own() {
+    let course = dst_calendar_course();
+    let now = local("Asia/Manila", date(2027, 3, 2).at(9, 0, 0, 0));
+    for (learner_zone, expected_local) in [
+        (
+            "Asia/Manila",
+            [
+                (
+                    "new-york-spring",
+                    "2027-03-14T14:00:00",
+                    "2027-03-14T16:00:00",
+                ),
+                (
+                    "zurich-spring",
+                    "2027-03-28T08:30:00",
+                    "2027-03-28T10:00:00",
+                ),
+                (
+                    "sydney-autumn",
+                    "2027-04-03T23:00:00",
+                    "2027-04-04T00:30:00",
+                ),
+                (
+                    "zurich-summer",
+                    "2027-04-20T20:00:00",
+                    "2027-04-20T21:00:00",
+                ),
+            ],
+        ),
+        (
+            "America/Bogota",
+            [
+                (
+                    "new-york-spring",
+                    "2027-03-14T01:00:00",
+                    "2027-03-14T03:00:00",
+                ),
+                (
+                    "zurich-spring",
+                    "2027-03-27T19:30:00",
+                    "2027-03-27T21:00:00",
+                ),
+                (
+                    "sydney-autumn",
+                    "2027-04-03T10:00:00",
+                    "2027-04-03T11:30:00",
+                ),
+                (
+                    "zurich-summer",
+                    "2027-04-20T07:00:00",
+                    "2027-04-20T08:00:00",
+                ),
+            ],
+        ),
+    ] {
+        let plan = plan(
+            &course,
+            &learner(learner_zone, 5.0),
+            &LearnerProgress::default(),
+            now,
+        );
+        let shown: Vec<(&str, String, String)> = plan
+            .calendar
+            .sessions
+            .iter()
+            .map(|s| {
+                (
+                    s.session_id.as_str(),
+                    s.starts.local.to_string(),
+                    s.ends.local.to_string(),
+                )
+            })
+            .collect();
+        let expected: Vec<(&str, String, String)> = expected_local
+            .iter()
+            .map(|(id, starts, ends)| (*id, (*starts).to_owned(), (*ends).to_owned()))
+            .collect();
+        assert_eq!(
+            shown, expected,
+            "on the clock of a learner in {learner_zone}"
+        );
+
+        let own: Vec<(String, String)> = plan
+            .calendar
+            .sessions
+            .iter()
+            .map(|s| {
+                (
+                    s.starts.zone_local.unwrap().to_string(),
+                    s.ends.zone_local.unwrap().to_string(),
+                )
+            })
+            .collect();
+        let own_expected = [
+            ("2027-03-14T01:00:00", "2027-03-14T04:00:00"),
+            ("2027-03-28T01:30:00", "2027-03-28T04:00:00"),
+            ("2027-04-04T02:00:00", "2027-04-04T02:30:00"),
+            ("2027-04-20T14:00:00", "2027-04-20T15:00:00"),
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned()));
+        assert_eq!(own, own_expected, "on the clock of each session's own zone");
+        assert!(plan.calendar.sessions.iter().all(|s| s.joinable));
+    }
+}
+
+#[test]
+fn the_exported_calendar_places_every_event_at_its_utc_instant() {
+    let course = dst_calendar_course();
+    let stamp: Timestamp = "2027-03-01T08:00:00Z".parse().unwrap();
+    let words = ics::CalendarWords {
+        due: "À rendre".into(),
+        course: "Cours".into(),
+        presenter: "Animé par".into(),
+        join: "Rejoindre".into(),
+    };
+    let text = ics::course_calendar(
+        "ilo-migration",
+        "Migrant workers, rights and the ILO",
+        &course,
+        &words,
+        stamp,
+    );
+    let events = ics_events(&text);
+    let summary: Vec<(String, Option<String>, String)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["DTSTART"].clone(),
+                e.get("DTEND").cloned(),
+                unescape(&e["SUMMARY"]),
+            )
+        })
+        .collect();
+    let event = |start: &str, end: Option<&str>, summary: &str| {
+        (start.to_owned(), end.map(str::to_owned), summary.to_owned())
+    };
+    assert_eq!(
+        summary,
+        [
+            event(
+                "20270314T060000Z",
+                Some("20270314T080000Z"),
+                "Title of live"
+            ),
+            event("20270320T120000Z", None, "À rendre: Title of quiz"),
+            event(
+                "20270328T003000Z",
+                Some("20270328T020000Z"),
+                "Title of live"
+            ),
+            event("20270328T215900Z", None, "À rendre: Title of essay"),
+            event(
+                "20270403T150000Z",
+                Some("20270403T163000Z"),
+                "Title of live"
+            ),
+            event(
+                "20270420T120000Z",
+                Some("20270420T130000Z"),
+                "Title of live"
+            ),
+        ],
+        "UTC instants, earliest first; a deadline has no end"
+    );
+
+    let descriptions: Vec<String> = events.iter().map(|e| unescape(&e["DESCRIPTION"])).collect();
+    assert_eq!(
+        descriptions[0],
+        "Cours: Migrant workers, rights and the ILO\n\
+         Animé par: Elena Marchetti, facilitator; ILS\n\
+         America/New_York: 2027-03-14 01:00–04:00\n\
+         Rejoindre: https://example.org/webinar/new-york-spring"
+    );
+    assert!(
+        descriptions[4].contains("Australia/Sydney: 2027-04-04 02:00–02:30"),
+        "{}",
+        descriptions[4]
+    );
+    assert_eq!(
+        descriptions[3],
+        "Cours: Migrant workers, rights and the ILO\nEurope/Zurich: 2027-03-28 23:59",
+        "a deadline set in a zone is described on its clock"
+    );
+    assert_eq!(
+        descriptions[1], "Cours: Migrant workers, rights and the ILO",
+        "a deadline without a zone has no other clock"
+    );
+    assert_eq!(
+        events[0].get("URL").map(String::as_str),
+        Some("https://example.org/webinar/new-york-spring")
+    );
+    assert!(events.iter().all(|e| e["DTSTAMP"] == "20270301T080000Z"));
+
+    // Exported again later, after a session moved: the same UIDs, a higher SEQUENCE.
+    let mut moved = course.clone();
+    moved.sessions[0].starts = local("Europe/Zurich", date(2027, 3, 28).at(10, 0, 0, 0));
+    let later = ics::course_calendar(
+        "ilo-migration",
+        "Migrant workers, rights and the ILO",
+        &moved,
+        &words,
+        "2027-03-02T08:00:00Z".parse().unwrap(),
+    );
+    let uids = |events: &[std::collections::BTreeMap<String, String>]| {
+        let mut uids: Vec<String> = events.iter().map(|e| e["UID"].clone()).collect();
+        uids.sort();
+        uids
+    };
+    let later_events = ics_events(&later);
+    assert_eq!(uids(&events), uids(&later_events), "stable UIDs");
+    assert_eq!(
+        uids(&events)
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
+        6,
+        "unique UIDs"
+    );
+    let sequence = |events: &[std::collections::BTreeMap<String, String>]| -> i64 {
+        events[0]["SEQUENCE"].parse().unwrap()
+    };
+    assert!(
+        sequence(&later_events) > sequence(&events),
+        "the newer export wins"
+    );
+}
+
+#[test]
+fn calendar_text_is_escaped_and_folded_without_splitting_characters() {
+    let mut course = dst_calendar_course();
+    let long = "Webinaire 2 : « Les organes de contrôle », commentaires; réponses \\ suites — \
+                une lecture guidée, longue, très longue, pour plier la ligne plusieurs fois 🌍";
+    course.blocks[0].modules[0].items[0].title = long.into();
+    let text = ics::course_calendar(
+        "c",
+        "Cours; long, titre",
+        &course,
+        &ics::CalendarWords::english(),
+        "2027-03-01T08:00:00Z".parse().unwrap(),
+    );
+    // `ics_events` checks every physical line is at most 75 octets, and String holds only whole
+    // UTF-8 characters, so a split character would not have been representable.
+    let events = ics_events(&text);
+    assert!(text.contains("\r\n "), "long lines are folded");
+    let sessions: Vec<String> = events
+        .iter()
+        .filter(|e| e.contains_key("DTEND"))
+        .map(|e| unescape(&e["SUMMARY"]))
+        .collect();
+    assert_eq!(sessions.len(), 4);
+    assert!(sessions.iter().all(|s| s == long), "{sessions:?}");
+    assert!(text.contains("X-WR-CALNAME:Cours\\; long\\, titre\r\n"));
+}
+
+#[test]
+fn reminders_come_before_sessions_and_deadlines_once_each_and_not_for_work_done() {
+    use reminders::{ReminderKind, due_reminders};
+    let course = dst_calendar_course();
+    let keys = |now: Timestamp, progress: &LearnerProgress| -> Vec<(ReminderKind, String)> {
+        due_reminders(&course, progress, now)
+            .into_iter()
+            .map(|r| (r.kind, r.key))
+            .collect()
+    };
+    let none = LearnerProgress::default();
+    let sessions = |now: Timestamp| -> Vec<(ReminderKind, String)> {
+        let mut all = keys(now, &none);
+        all.retain(|(kind, _)| *kind == ReminderKind::Session);
+        all
+    };
+    // The Zurich spring session starts 01:30 CET (00:30 UTC) on 28 March, the day clocks change.
+    let starts = local("Europe/Zurich", date(2027, 3, 28).at(1, 30, 0, 0));
+    let minutes = |n: i64| jiff::SignedDuration::from_mins(n);
+    assert_eq!(
+        sessions(starts - minutes(16)),
+        [],
+        "not yet 15 minutes before"
+    );
+    let at_lead = sessions(starts - minutes(15));
+    assert_eq!(
+        at_lead,
+        [(
+            ReminderKind::Session,
+            format!("session live zurich-spring {}", starts.as_millisecond())
+        )],
+        "15 minutes before, exactly"
+    );
+    assert_eq!(
+        sessions(starts + minutes(89)),
+        at_lead,
+        "still on until it ends (90 real minutes, 04:00 on the changed clock)"
+    );
+    assert_eq!(sessions(starts + minutes(90)), [], "over");
+
+    // The essay is due 23:59 in Zurich that day: reminded from 23:59 the day before.
+    let due = local("Europe/Zurich", date(2027, 3, 28).at(23, 59, 0, 0));
+    let hours = |n: i64| jiff::SignedDuration::from_hours(n);
+    let deadline_key = format!("deadline essay {}", due.as_millisecond());
+    assert_eq!(keys(due - hours(24) - minutes(1), &none), []);
+    assert_eq!(
+        keys(due - hours(24), &none),
+        [(ReminderKind::Deadline, deadline_key.clone())]
+    );
+    assert_eq!(
+        keys(starts, &none),
+        [
+            (
+                ReminderKind::Session,
+                format!("session live zurich-spring {}", starts.as_millisecond())
+            ),
+            (ReminderKind::Deadline, deadline_key)
+        ],
+        "both at once, earliest first"
+    );
+    assert_eq!(keys(due, &none), [], "a deadline passed is not reminded");
+
+    let mut done = LearnerProgress::default();
+    done.completed.insert("essay".into(), starts);
+    done.completed.insert("live".into(), starts);
+    assert_eq!(keys(starts, &done), [], "nothing for work done");
+
+    // Moved to another time, the same session is reminded again: its key differs.
+    let mut moved = course.clone();
+    moved.sessions[0].starts = starts + hours(1);
+    let moved_keys: Vec<String> = due_reminders(&moved, &none, starts + hours(1))
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
+    assert!(
+        !moved_keys
+            .iter()
+            .any(|key| at_lead.iter().any(|(_, k)| k == key))
+            && moved_keys
+                .iter()
+                .any(|key| key.starts_with("session live zurich-spring")),
+        "{moved_keys:?}"
+    );
 }

@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0005_server_feed.sql"),
     include_str!("0006_runtime.sql"),
     include_str!("0007_cmi5.sql"),
+    include_str!("0008_reminders.sql"),
 ];
 
 /// Why the progress database failed.
@@ -450,6 +451,21 @@ impl ProgressDb {
         )?;
         let rows = statement.query_map([course_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records that reminder `key` of a course was shown at `now_ms`; `false` when it already
+    /// was, so each reminder is shown once.
+    pub fn claim_reminder(
+        &self,
+        course_id: &str,
+        key: &str,
+        now_ms: i64,
+    ) -> Result<bool, ProgressError> {
+        let changed = self.conn().execute(
+            "INSERT OR IGNORE INTO reminders_shown (course_id, key, shown_ms) VALUES (?1, ?2, ?3)",
+            rusqlite::params![course_id, key, now_ms],
+        )?;
+        Ok(changed == 1)
     }
 
     /// The spans of an item's media the learner played, `(from, to)` in seconds, in any order.

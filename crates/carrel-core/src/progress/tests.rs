@@ -561,3 +561,30 @@ fn a_damaged_file_from_an_earlier_carrel_is_still_recovered() {
         "a copy that could not be made is not left behind"
     );
 }
+
+#[test]
+fn a_reminder_is_claimed_once_per_course_and_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("progress.sqlite3");
+    let db = ProgressDb::open(&path).unwrap();
+    assert!(db.claim_reminder("c", "session live s1 100", 1).unwrap());
+    assert!(
+        !db.claim_reminder("c", "session live s1 100", 2).unwrap(),
+        "shown once"
+    );
+    assert!(
+        db.claim_reminder("c", "session live s1 200", 3).unwrap(),
+        "moved: again"
+    );
+    assert!(
+        db.claim_reminder("other", "session live s1 100", 4)
+            .unwrap(),
+        "per course"
+    );
+    drop(db);
+    let db = ProgressDb::open(&path).unwrap();
+    assert!(
+        !db.claim_reminder("c", "session live s1 100", 5).unwrap(),
+        "after a restart too"
+    );
+}

@@ -68,24 +68,51 @@ fn write_zip(
     target: &Path,
     fill: impl FnOnce(&mut Zip) -> Result<(), ExportError>,
 ) -> Result<(), ExportError> {
-    let fail = |message: String| ExportError::Write {
-        path: target.display().to_string(),
-        message,
-    };
+    write_through_temporary(target, |file| {
+        let mut zip = zip::ZipWriter::new(file);
+        fill(&mut zip)?;
+        zip.finish()
+            .map_err(|e| write_failed(target, e.to_string()))
+    })
+}
+
+/// Writes `text` to `target` (a calendar the learner exports, say) through a temporary file.
+pub fn save_text(target: &Path, text: &str) -> Result<(), ExportError> {
+    write_through_temporary(target, |mut file| {
+        file.write_all(text.as_bytes())
+            .map_err(|e| write_failed(target, e.to_string()))?;
+        Ok(file)
+    })
+}
+
+/// Writes `target` through a temporary file in its folder that `fill` writes and hands back,
+/// then renames it over `target`: a failure leaves no partial file and any earlier one as it was.
+fn write_through_temporary(
+    target: &Path,
+    fill: impl FnOnce(std::fs::File) -> Result<std::fs::File, ExportError>,
+) -> Result<(), ExportError> {
     let dir = target.parent().unwrap_or(Path::new("."));
     let temporary = tempfile::Builder::new()
         .prefix(".carrel-export-")
         .tempfile_in(dir)
-        .map_err(|e| fail(e.to_string()))?;
-    let file = temporary.reopen().map_err(|e| fail(e.to_string()))?;
-    let mut zip = zip::ZipWriter::new(file);
-    fill(&mut zip)?;
-    let file = zip.finish().map_err(|e| fail(e.to_string()))?;
-    file.sync_all().map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| write_failed(target, e.to_string()))?;
+    let file = temporary
+        .reopen()
+        .map_err(|e| write_failed(target, e.to_string()))?;
+    let file = fill(file)?;
+    file.sync_all()
+        .map_err(|e| write_failed(target, e.to_string()))?;
     temporary
         .persist(target)
-        .map_err(|e| fail(e.error.to_string()))?;
+        .map_err(|e| write_failed(target, e.error.to_string()))?;
     Ok(())
+}
+
+fn write_failed(target: &Path, message: String) -> ExportError {
+    ExportError::Write {
+        path: target.display().to_string(),
+        message,
+    }
 }
 
 fn add(zip: &mut Zip, name: &str, bytes: &[u8]) -> Result<(), ExportError> {

@@ -8,6 +8,7 @@ import type { AppInfo } from "./bindings/AppInfo";
 import type { AssignmentState } from "./bindings/AssignmentState";
 import type { AttachReport } from "./bindings/AttachReport";
 import type { AttemptView } from "./bindings/AttemptView";
+import type { CalendarExportWords } from "./bindings/CalendarExportWords";
 import type { CatalogView } from "./bindings/CatalogView";
 import type { CourseNotice } from "./bindings/CourseNotice";
 import type { CourseOutline } from "./bindings/CourseOutline";
@@ -310,6 +311,17 @@ export function getStudyPlan(courseId: string): Promise<WeeklyPlan> {
 }
 
 /**
+ * Saves the course's webinar sessions and deadlines as an iCalendar file where the learner
+ * chooses (`words` in the UI's language); the path, or null when they cancelled.
+ */
+export function exportCalendar(
+  courseId: string,
+  words: CalendarExportWords,
+): Promise<string | null> {
+  return call<string | null>("export_calendar", { courseId, words });
+}
+
+/**
  * Every installed course with its weekly plan (the most recently studied first), overall
  * completion, and the settings the plans were made with.
  */
@@ -525,6 +537,18 @@ export async function onExternalLinkRequested(
  */
 export async function openExternalLink(url: string): Promise<void> {
   await call<null>("open_external_link", { url });
+}
+
+/**
+ * Opens a webinar session's join address (read from the installed course, https only) in the
+ * system's web browser.
+ */
+export async function openWebinarSession(
+  courseId: string,
+  itemId: string,
+  sessionId: string,
+): Promise<void> {
+  await call<null>("open_webinar_session", { courseId, itemId, sessionId });
 }
 
 /** Who is signed in to the course server, if anyone (`store` is not known here: null). */

@@ -22,9 +22,21 @@ sessionId: string,
  */
 starts: PlanTime, 
 /**
+ * When it ends.
+ */
+ends: PlanTime, 
+/**
  * Its length.
  */
 durationMinutes: number, 
+/**
+ * Who presents it.
+ */
+presenter: string | null, 
+/**
+ * The package gives a join address (opened with the `open_webinar_session` command).
+ */
+joinable: boolean, 
 /**
  * The webinar item is completed.
  */
