@@ -2,17 +2,20 @@
 //! deadlines on their clock and on the organisers', joins a session in their web browser (a
 //! stand-in `xdg-open` on `PATH` records the address), is reminded of a session about to start
 //! (recorded once in the progress database), and exports the calendar through the real save
-//! dialog as an iCalendar file whose events sit at the right UTC instants.
+//! dialog as an iCalendar file whose events sit at the right UTC instants; then the course team
+//! moves a session on the server and the calendar and Join follow after a sync.
 
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
 use carrel_e2e::{AppHome, Display};
 use carrel_package::SecretKey;
+use carrel_protocol::auth::Role;
 
 use super::assess::query;
 use super::courses::{DEMO_ID, demo_package_edited, download_demo, open_demo, serve_package};
 use super::launch_with_env;
+use super::sync::{server_cli, sign_in};
 
 const GENEVA: &str = "b1-webinar-geneva";
 const MANILA: &str = "b1-webinar-manila";
@@ -66,6 +69,11 @@ async fn the_course_calendar_shows_both_clocks_joins_reminds_and_exports() {
         std::fs::write(&path, text.replace(original, &starts)).unwrap();
     });
     let server = serve_package(dir.path(), &package).await;
+    server.account("ana", Role::Learner).await.unwrap();
+    server
+        .enrol("ana", DEMO_ID, Role::Learner, None)
+        .await
+        .unwrap();
     let display = Display::ensure().unwrap();
     let home = AppHome::new().unwrap();
 
@@ -194,6 +202,49 @@ async fn the_course_calendar_shows_both_clocks_joins_reminds_and_exports() {
     assert!(
         due.iter().any(|line| line.starts_with("SUMMARY:Due: ")),
         "{due:?}"
+    );
+
+    // The course team moves the Geneva session on the server (its CLI); after a sync the learner's
+    // calendar has the new time and Join the new address.
+    sign_in(s, "ana").await;
+    server_cli(
+        server.db(),
+        &[
+            "session",
+            DEMO_ID,
+            "b1-webinar",
+            GENEVA,
+            "--starts",
+            "2027-03-03T10:00:00+01:00",
+            "--zone",
+            "Europe/Zurich",
+            "--minutes",
+            "60",
+            "--join",
+            "https://example.org/webinar/moved",
+        ],
+    );
+    s.click("#sync-now").await.unwrap();
+    s.wait_for_attr(
+        &format!("#calendar-session-{GENEVA} time"),
+        "datetime",
+        "2027-03-03T17:00:00",
+    )
+    .await
+    .unwrap();
+    s.screenshot("session-moved").await.unwrap();
+    s.eval(&format!(
+        "document.querySelector('#calendar-session-{GENEVA} .join').click(); return true;"
+    ))
+    .await
+    .unwrap();
+    wait_for(20, "the moved session's address", || {
+        let text = std::fs::read_to_string(&opened).ok()?;
+        (text.lines().count() == 2).then_some(())
+    });
+    assert_eq!(
+        std::fs::read_to_string(&opened).unwrap().lines().nth(1),
+        Some("https://example.org/webinar/moved")
     );
 
     app.finish().await;

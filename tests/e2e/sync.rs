@@ -31,7 +31,7 @@ fn server_binary() -> PathBuf {
 }
 
 /// Runs `carrel-server <args> --db <db>` to completion and answers its stdout.
-fn server_cli(db: &Path, args: &[&str]) -> String {
+pub(crate) fn server_cli(db: &Path, args: &[&str]) -> String {
     let output = std::process::Command::new(server_binary())
         .args(args)
         .arg("--db")

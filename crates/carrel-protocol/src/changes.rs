@@ -63,6 +63,9 @@ pub enum ChangeBody {
     Schedule(ScheduleNotice),
     /// A message to a course's participants.
     Announcement(Announcement),
+    /// A webinar session added, moved or cancelled by the course team after the package was
+    /// published (for everyone in the course).
+    Session(SessionNotice),
     /// A change type this build does not know: skip it.
     #[serde(other)]
     Unknown,
@@ -131,6 +134,29 @@ pub struct PackageNotice {
     pub version: String,
     /// Its title.
     pub title: String,
+}
+
+/// A webinar session as the course team set it on the server: it replaces the package's session
+/// of the same id (or adds one), or cancels it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionNotice {
+    /// The course.
+    pub course_id: String,
+    /// The webinar item.
+    pub item_id: String,
+    /// The session's id (the package's, to move or cancel it; a new one to add one).
+    pub session_id: String,
+    /// When it starts, RFC 3339; `None`: cancelled.
+    pub starts: Option<String>,
+    /// The IANA zone it is organised in (required unless cancelled).
+    pub time_zone: Option<String>,
+    /// Its length in minutes (required unless cancelled).
+    pub duration_minutes: Option<u32>,
+    /// Where to join (https).
+    pub join_url: Option<String>,
+    /// Who presents it.
+    pub presenter: Option<String>,
 }
 
 /// New dates for an item.

@@ -9,6 +9,7 @@
 
 use carrel_protocol::changes::{
     Announcement, Change, ChangeBody, ChangesPage, DEFAULT_LIMIT, MAX_LIMIT, ScheduleNotice,
+    SessionNotice,
 };
 use rusqlite::{named_params, params};
 
@@ -175,4 +176,62 @@ pub async fn extend(
             Ok(Ok(append_in(tx, Some(user_id), &course_id, &change)?))
         })
         .await?
+}
+
+/// Adds, moves or cancels (`starts: None`) a live session of webinar `item_id` for everyone in
+/// the course; returns its sequence number. The item must be a webinar of the published course;
+/// a session needs a start (RFC 3339), an IANA zone and 1 to 1440 minutes, and a join address
+/// must be https.
+pub async fn schedule_session(
+    storage: &Storage,
+    notice: SessionNotice,
+) -> Result<i64, ChangeError> {
+    let invalid = |message: String| Err(ChangeError::Invalid(message));
+    if !carrel_package::manifest::is_valid_id(&notice.session_id) {
+        return invalid(format!("“{}” is not a session id", notice.session_id));
+    }
+    if let Some(starts) = &notice.starts {
+        if starts.parse::<jiff::Timestamp>().is_err() {
+            return invalid(format!(
+                "“{starts}” is not an RFC 3339 time such as 2027-03-01T17:00:00+01:00"
+            ));
+        }
+        match &notice.time_zone {
+            None => return invalid("a session needs its time zone (--zone Europe/Zurich)".into()),
+            Some(zone) if jiff::tz::TimeZone::get(zone).is_err() => {
+                return invalid(format!(
+                    "“{zone}” is not an IANA time zone such as Europe/Zurich"
+                ));
+            }
+            Some(_) => {}
+        }
+        if !notice
+            .duration_minutes
+            .is_some_and(|minutes| (1..=1440).contains(&minutes))
+        {
+            return invalid("a session lasts 1 to 1440 minutes (--minutes 90)".into());
+        }
+    }
+    if let Some(url) = &notice.join_url
+        && !url.starts_with("https://")
+    {
+        return invalid(format!("the join address “{url}” must start with https://"));
+    }
+    let kind = crate::submissions::published_item_kind(
+        storage,
+        notice.course_id.clone(),
+        notice.item_id.clone(),
+    )
+    .await?;
+    if kind != Some("webinar") {
+        return invalid(format!(
+            "“{}” is not a webinar of the published course “{}”",
+            notice.item_id, notice.course_id
+        ));
+    }
+    let course_id = notice.course_id.clone();
+    let change = ChangeBody::Session(notice);
+    Ok(storage
+        .transact(move |tx| append_in(tx, None, &course_id, &change))
+        .await?)
 }

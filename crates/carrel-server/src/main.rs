@@ -117,6 +117,10 @@ enum Command {
     /// Give one learner a new due date for an item (through their changes feed).
     #[command(after_help = ENVIRONMENT_HELP)]
     Extend(ExtendArgs),
+    /// Add, move or cancel a live session of a webinar for everyone in the course (through their
+    /// changes feed; their calendars and reminders follow). Prints the change's number.
+    #[command(after_help = ENVIRONMENT_HELP)]
+    Session(SessionArgs),
     /// Publish, list and withdraw releases of the Carrel desktop app, which the app's updater
     /// finds at /api/v1/updates/… (no sign-in needed: installers are public).
     #[command(subcommand)]
@@ -310,6 +314,36 @@ struct ExtendArgs {
     /// Why, for the learner.
     #[arg(long)]
     reason: Option<String>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+struct SessionArgs {
+    /// The course id.
+    course_id: String,
+    /// The webinar item's id.
+    item_id: String,
+    /// The session's id: the package's to move or cancel it, a new one to add one.
+    session_id: String,
+    /// When it starts, RFC 3339 (e.g. 2027-03-03T14:00:00+01:00).
+    #[arg(long, required_unless_present = "cancel")]
+    starts: Option<String>,
+    /// The IANA time zone it is organised in (e.g. Europe/Zurich).
+    #[arg(long, required_unless_present = "cancel")]
+    zone: Option<String>,
+    /// Its length in minutes.
+    #[arg(long, required_unless_present = "cancel")]
+    minutes: Option<u32>,
+    /// Where to join (https).
+    #[arg(long = "join")]
+    join_url: Option<String>,
+    /// Who presents it.
+    #[arg(long)]
+    presenter: Option<String>,
+    /// Cancel the session instead.
+    #[arg(long, conflicts_with_all = ["starts", "zone", "minutes", "join_url", "presenter"])]
+    cancel: bool,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -524,6 +558,7 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Comment(args)) => comment(args).await,
         Some(Command::Announce(args)) => announce(args).await,
         Some(Command::Extend(args)) => extend(args).await,
+        Some(Command::Session(args)) => session(args).await,
         Some(Command::Release(ReleaseCommand::Publish(args))) => release_publish(args).await,
         Some(Command::Release(ReleaseCommand::List(args))) => release_list(args).await,
         Some(Command::Release(ReleaseCommand::Withdraw(args))) => release_withdraw(args).await,
@@ -651,6 +686,25 @@ async fn extend(args: ExtendArgs) -> anyhow::Result<()> {
     )
     .await
     .context("the due date was not changed")?;
+    writeln!(std::io::stdout(), "{seq}")?;
+    Ok(())
+}
+
+async fn session(args: SessionArgs) -> anyhow::Result<()> {
+    let (_, storage) = args.common.open()?;
+    let notice = carrel_protocol::changes::SessionNotice {
+        course_id: args.course_id,
+        item_id: args.item_id,
+        session_id: args.session_id,
+        starts: args.starts,
+        time_zone: args.zone,
+        duration_minutes: args.minutes,
+        join_url: args.join_url,
+        presenter: args.presenter,
+    };
+    let seq = carrel_server::changes::schedule_session(&storage, notice)
+        .await
+        .context("the session was not changed")?;
     writeln!(std::io::stdout(), "{seq}")?;
     Ok(())
 }

@@ -304,26 +304,8 @@ async fn check_new(
     // A SCORM or cmi5 result is graded by the score it reports: it is taken only for an item of
     // that kind in the published course, never for a quiz or an assignment.
     if !kind.graded_by_tutor() {
-        let (course_id, item_id) = (header.course_id.clone(), header.item_id.clone());
-        let item_kind = storage
-            .with_conn(move |conn| {
-                let manifest: Option<Vec<u8>> = conn
-                    .query_row(
-                        "SELECT manifest FROM catalog_courses WHERE course_id = ?1",
-                        [&course_id],
-                        |row| row.get(0),
-                    )
-                    .optional()?;
-                Ok(manifest
-                    .and_then(|bytes| carrel_package::Manifest::parse(&bytes).ok())
-                    .and_then(|manifest| {
-                        manifest
-                            .items()
-                            .find(|(_, _, item)| item.id == item_id)
-                            .map(|(_, _, item)| item.kind.name())
-                    }))
-            })
-            .await?;
+        let item_kind =
+            published_item_kind(storage, header.course_id.clone(), header.item_id.clone()).await?;
         if item_kind != Some(kind.as_str()) {
             return Err(SubmissionError::Invalid(format!(
                 "“{}” is not a {} item of the course “{}”",
@@ -345,4 +327,32 @@ async fn check_new(
         }
     }
     Ok(())
+}
+
+/// The kind (`"quiz"`, `"webinar"`…) of item `item_id` in the published course `course_id`, if
+/// the course is published and has it.
+pub(crate) async fn published_item_kind(
+    storage: &Storage,
+    course_id: String,
+    item_id: String,
+) -> Result<Option<&'static str>, StorageError> {
+    storage
+        .with_conn(move |conn| {
+            let manifest: Option<Vec<u8>> = conn
+                .query_row(
+                    "SELECT manifest FROM catalog_courses WHERE course_id = ?1",
+                    [&course_id],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            Ok(manifest
+                .and_then(|bytes| carrel_package::Manifest::parse(&bytes).ok())
+                .and_then(|manifest| {
+                    manifest
+                        .items()
+                        .find(|(_, _, item)| item.id == item_id)
+                        .map(|(_, _, item)| item.kind.name())
+                }))
+        })
+        .await
 }

@@ -430,10 +430,11 @@ pub fn open_external_link<R: Runtime>(
         })
 }
 
-/// Opens a webinar session's join address in the learner's web browser. The address is read from
-/// the installed (signed) package, never taken from the UI, and must be https.
+/// Opens a webinar session's join address in the learner's web browser. The address is the
+/// installed (signed) package's, or the course team's from the server, never the UI's, and must
+/// be https.
 #[tauri::command]
-pub fn open_webinar_session<R: Runtime>(
+pub async fn open_webinar_session<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     course_id: String,
@@ -441,18 +442,20 @@ pub fn open_webinar_session<R: Runtime>(
     session_id: String,
 ) -> Result<(), CommandError> {
     use tauri_plugin_opener::OpenerExt;
-    let manifest = manifest_of(&state, &course_id)?;
-    let item = find_item(&manifest, &item_id)?;
-    let ItemKind::Webinar { sessions, .. } = &item.kind else {
-        return Err(CommandError::new(
-            codes::NOT_INSTALLED,
-            "This item is not a webinar. Reopen the course.",
-        ));
-    };
-    let Some(url) = sessions
-        .iter()
-        .find(|session| session.id == session_id)
-        .and_then(|session| session.join_url.as_deref())
+    let library = state.library();
+    let db = state.progress().db().await?;
+    let session = blocking(move || {
+        carrel_core::plan::session_installed(&library, &db, &course_id, &item_id, &session_id)
+            .map_err(|error| match error {
+                carrel_core::plan::InstalledPlanError::NotInstalled(_) => {
+                    CommandError::new(codes::NOT_INSTALLED, error.to_string())
+                }
+                other => CommandError::internal("The course's sessions could not be read", other),
+            })
+    })
+    .await?;
+    let Some(url) = session
+        .and_then(|session| session.join_url)
         .filter(|url| url.starts_with("https://"))
     else {
         return Err(CommandError::new(
@@ -460,11 +463,14 @@ pub fn open_webinar_session<R: Runtime>(
             "This session has no join address in the course. Ask your course team for it.",
         ));
     };
-    app.opener().open_url(url, None::<&str>).map_err(|error| {
+    app.opener().open_url(&url, None::<&str>).map_err(|error| {
         tracing::warn!(%error, "no browser opened a webinar's join address");
         CommandError::new(
             codes::NO_APPLICATION,
-            format!("No web browser on this computer opened the session. Copy its address into a browser: {url}"),
+            format!(
+                "No web browser on this computer opened the session. Copy its address into a \
+                 browser: {url}"
+            ),
         )
     })
 }

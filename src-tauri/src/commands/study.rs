@@ -132,6 +132,7 @@ pub async fn export_calendar<R: Runtime>(
     words: CalendarExportWords,
 ) -> Result<Option<String>, CommandError> {
     let library = state.library();
+    let db = state.progress().db().await?;
     let file_name = format!("{course_id}.ics");
     let calendar_words = plan::ics::CalendarWords {
         due: words.due,
@@ -142,6 +143,7 @@ pub async fn export_calendar<R: Runtime>(
     let text = tauri::async_runtime::spawn_blocking(move || {
         plan::calendar_installed(
             &library,
+            &db,
             &course_id,
             &calendar_words,
             jiff::Timestamp::now(),

@@ -98,6 +98,38 @@ describe("describeNotice", () => {
     expect(describeNotice(notice, NAMES).text).toMatch(/^Your due date for i-essay is now /);
   });
 
+  it("says a live session was scheduled or moved, in the learner's time", () => {
+    const notice = courseNotice({
+      what: {
+        type: "session",
+        item_id: "i-live",
+        session_id: "s-3",
+        starts: DUE,
+        time_zone: "Europe/Zurich",
+      },
+    });
+    const words = describeNotice(notice, NAMES);
+    expect(words.heading).toBe("Live session scheduled");
+    expect(words.text).toBe(
+      `i-live: a session on ${formatInstant(Date.parse(DUE))} (your time). See the course calendar.`,
+    );
+  });
+
+  it("says a live session was cancelled", () => {
+    const notice = courseNotice({
+      what: {
+        type: "session",
+        item_id: "i-quiz",
+        session_id: "s-1",
+        starts: null,
+        time_zone: null,
+      },
+    });
+    const words = describeNotice(notice, NAMES);
+    expect(words.heading).toBe("Live session cancelled");
+    expect(words.text).toBe("A session of Cells quiz was cancelled. See the course calendar.");
+  });
+
   it("says a due date was lifted", () => {
     const notice = courseNotice({
       what: { type: "schedule", item_id: "i-quiz", due: null, reason: null },

@@ -1,4 +1,5 @@
-// The course server's notices in words (announcements, new versions, new due dates) and which
+// The course server's notices in words (announcements, new versions, new due dates, webinar
+// sessions added, moved or cancelled) and which
 // come first. Pure (no Svelte, no IPC), so it is unit-tested directly.
 import { formatInstant } from "./assess";
 import type { CourseNotice, Dashboard, NoticeBody } from "./backend";
@@ -73,6 +74,24 @@ export function describeNotice(
             ? format(messages.courseNoticeNoDue, { item })
             : format(messages.courseNoticeDue, { item, date: formatDue(what.due, options) }),
         reason: reason === null ? null : format(messages.courseNoticeReason, { reason }),
+      };
+    }
+    case "session": {
+      const item = names.items.get(`${notice.courseId}/${what.item_id}`) ?? what.item_id;
+      if (what.starts === null) {
+        return {
+          heading: messages.courseNoticeSessionCancelledHeading,
+          text: format(messages.courseNoticeSessionCancelled, { item }),
+          reason: null,
+        };
+      }
+      return {
+        heading: messages.courseNoticeSessionHeading,
+        text: format(messages.courseNoticeSession, {
+          item,
+          date: formatDue(what.starts, options),
+        }),
+        reason: null,
       };
     }
   }

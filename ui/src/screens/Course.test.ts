@@ -7,13 +7,20 @@ import App from "../App.svelte";
 import { AppState } from "../lib/app-state.svelte";
 import type { CourseOutline } from "../lib/backend";
 import { emit } from "@tauri-apps/api/event";
-import type { CompletionRule, OutlineItem, ProgressChanged, WeeklyPlan } from "../lib/backend";
+import type {
+  CompletionRule,
+  CourseNotice,
+  OutlineItem,
+  ProgressChanged,
+  WeeklyPlan,
+} from "../lib/backend";
 import { formatBytes, formatDateRange, formatLongDate, formatWeekDates } from "../lib/i18n/units";
 import { describePlanTime } from "../lib/plan";
 import { callsOf, deferred, fakeBackend, ProgressSender, type Handler } from "../test/backend";
 import {
   appInfo,
   courseOutline,
+  courseNotice,
   courseStudy,
   courseSummary,
   dashboard,
@@ -1282,6 +1289,35 @@ describe("the course calendar", () => {
     await waitFor(() =>
       expect(byId("course-calendar").textContent).toContain("Saved to /home/ana/bio-101.ics"),
     );
+  });
+
+  it("reads the plan again when a sync round brings a notice for this course", async () => {
+    let notices: CourseNotice[] = [];
+    const { calls } = await renderCalendar(Date.UTC(2026, 1, 11, 12, 0, 0), weeklyPlan(), {
+      list_course_notices: () => notices,
+    });
+    await waitFor(() => expect(callsOf(calls, "list_course_notices").length).toBeGreaterThan(0));
+    const before = callsOf(calls, "get_study_plan").length;
+    // Another course's notice changes nothing here.
+    notices = [courseNotice({ seq: 6, courseId: "chem-300" })];
+    await emit("outbox-changed");
+    await waitFor(() => expect(callsOf(calls, "list_course_notices").length).toBeGreaterThan(1));
+    expect(callsOf(calls, "get_study_plan")).toHaveLength(before);
+    notices = [
+      courseNotice({
+        seq: 7,
+        what: {
+          type: "session",
+          item_id: "i-live",
+          session_id: "s-3",
+          starts: "2026-02-18T10:00:00+01:00",
+          time_zone: "Europe/Zurich",
+        },
+      }),
+      ...notices,
+    ];
+    await emit("outbox-changed");
+    await waitFor(() => expect(callsOf(calls, "get_study_plan")).toHaveLength(before + 1));
   });
 
   it("says when a course has no sessions or deadlines, with nothing to export", async () => {

@@ -1,15 +1,17 @@
 //! The plan of a course installed on this laptop: its manifest and activity definitions from the
 //! content store, the learner's progress from the progress database.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use carrel_package::activity::{AssignmentDefinition, QuizDefinition};
 use carrel_package::manifest::{ItemKind, Manifest};
+use carrel_protocol::changes::SessionNotice;
 use jiff::Timestamp;
 
 use super::ics::CalendarWords;
 use super::{
-    Learner, LearnerProgress, PlanCourse, PlanDeadline, PlanError, TimeOnTask, WeeklyPlan,
+    Learner, LearnerProgress, PlanCourse, PlanDeadline, PlanError, PlanSession, TimeOnTask,
+    WeeklyPlan,
 };
 use crate::library::Library;
 use crate::progress::{ProgressDb, ProgressError};
@@ -39,7 +41,7 @@ pub fn plan_installed(
     learner: &Learner,
     now: Timestamp,
 ) -> Result<WeeklyPlan, InstalledPlanError> {
-    let (_, plan_course) = installed_course(library, course_id)?;
+    let (_, plan_course) = installed_course(library, db, course_id)?;
     let progress = learner_progress(db, course_id)?;
     Ok(super::build_weekly_plan(
         &plan_course,
@@ -53,11 +55,12 @@ pub fn plan_installed(
 /// ([`super::ics`]), exported at `now`.
 pub fn calendar_installed(
     library: &Library,
+    db: &ProgressDb,
     course_id: &str,
     words: &CalendarWords,
     now: Timestamp,
 ) -> Result<String, InstalledPlanError> {
-    let (manifest, plan_course) = installed_course(library, course_id)?;
+    let (manifest, plan_course) = installed_course(library, db, course_id)?;
     Ok(super::ics::course_calendar(
         course_id,
         &manifest.course.title,
@@ -74,7 +77,7 @@ pub fn reminders_installed(
     course_id: &str,
     now: Timestamp,
 ) -> Result<Vec<super::reminders::Reminder>, InstalledPlanError> {
-    let (_, plan_course) = installed_course(library, course_id)?;
+    let (_, plan_course) = installed_course(library, db, course_id)?;
     let progress = learner_progress(db, course_id)?;
     Ok(super::reminders::due_reminders(
         &plan_course,
@@ -83,9 +86,12 @@ pub fn reminders_installed(
     ))
 }
 
-/// An installed course's manifest and its plan input, deadlines included.
+/// An installed course's manifest and its plan input, deadlines included: the package's, with
+/// the learner's own due dates from the course server in place of an assignment's (the date
+/// Carrel enforces when they submit, see `assess::assignments`).
 fn installed_course(
     library: &Library,
+    db: &ProgressDb,
     course_id: &str,
 ) -> Result<(Manifest, PlanCourse), InstalledPlanError> {
     let course = library
@@ -93,7 +99,27 @@ fn installed_course(
         .course(course_id)?
         .ok_or_else(|| InstalledPlanError::NotInstalled(course_id.to_owned()))?;
     let mut plan_course = PlanCourse::from_manifest(&course.manifest);
-    plan_course.deadlines = deadlines(library, &course.manifest);
+    let mut changed: HashMap<String, Option<Timestamp>> = HashMap::new();
+    for (_, _, item) in course.manifest.items() {
+        if !matches!(item.kind, ItemKind::Assignment { .. }) {
+            continue;
+        }
+        let due = db.transact(|tx| {
+            crate::sync::changes::due_override_in(tx, course_id, &item.id)
+                .map_err(ProgressError::from)
+        })?;
+        if let Some(due) = due {
+            let instant = due
+                .due_ms
+                .and_then(|ms| Timestamp::from_millisecond(ms).ok());
+            changed.insert(item.id.clone(), instant);
+        }
+    }
+    plan_course.deadlines = deadlines(library, &course.manifest, &changed);
+    let sessions = db.transact(|tx| {
+        crate::sync::changes::session_changes_in(tx, course_id).map_err(ProgressError::from)
+    })?;
+    apply_session_changes(&mut plan_course, &course.manifest, &sessions);
     Ok((course.manifest, plan_course))
 }
 
@@ -126,10 +152,76 @@ pub fn learner_progress(
     })
 }
 
+/// Applies the course team's session changes from the server, oldest first: each replaces the
+/// session of its id (or adds one), or removes it when cancelled. A change for an item that is not
+/// a webinar of the installed course, or that this build cannot read, is ignored.
+fn apply_session_changes(course: &mut PlanCourse, manifest: &Manifest, changes: &[SessionNotice]) {
+    for change in changes {
+        let is_webinar = manifest.items().any(|(_, _, item)| {
+            item.id == change.item_id && matches!(item.kind, ItemKind::Webinar { .. })
+        });
+        if !is_webinar {
+            continue;
+        }
+        let same = |session: &PlanSession| {
+            session.item_id == change.item_id && session.session_id == change.session_id
+        };
+        let position = course.sessions.iter().position(same);
+        let Some(starts) = &change.starts else {
+            course.sessions.retain(|session| !same(session));
+            continue;
+        };
+        let (Ok(starts), Some(zone), Some(duration_minutes)) = (
+            starts.parse::<Timestamp>(),
+            change.time_zone.clone(),
+            change.duration_minutes,
+        ) else {
+            continue;
+        };
+        let session = PlanSession {
+            item_id: change.item_id.clone(),
+            session_id: change.session_id.clone(),
+            starts,
+            zone,
+            duration_minutes,
+            presenter: change.presenter.clone(),
+            join_url: change
+                .join_url
+                .clone()
+                .filter(|url| url.starts_with("https://")),
+        };
+        match position {
+            Some(index) => course.sessions[index] = session,
+            None => course.sessions.push(session),
+        }
+    }
+}
+
+/// A webinar session of installed course `course_id` as the plan has it: the package's, or the
+/// course team's change of it from the server.
+pub fn session_installed(
+    library: &Library,
+    db: &ProgressDb,
+    course_id: &str,
+    item_id: &str,
+    session_id: &str,
+) -> Result<Option<PlanSession>, InstalledPlanError> {
+    let (_, course) = installed_course(library, db, course_id)?;
+    Ok(course
+        .sessions
+        .into_iter()
+        .find(|session| session.item_id == item_id && session.session_id == session_id))
+}
+
 /// Deadlines of the course's quizzes (when they close) and assignments (when they are due), read
-/// from their definition files. A definition that cannot be read gives no deadline (the item
-/// itself will say it is damaged).
-fn deadlines(library: &Library, manifest: &Manifest) -> Vec<PlanDeadline> {
+/// from their definition files, an assignment's replaced by its entry in `changed` (`None`: no
+/// deadline any more). A definition that cannot be read gives no deadline (the item itself will
+/// say it is damaged).
+fn deadlines(
+    library: &Library,
+    manifest: &Manifest,
+    changed: &HashMap<String, Option<Timestamp>>,
+) -> Vec<PlanDeadline> {
     let read = |path: &str| -> Option<Vec<u8>> {
         let file = library.file(&manifest.course.id, path).ok()??;
         std::fs::read(&file.path).ok()
@@ -145,7 +237,11 @@ fn deadlines(library: &Library, manifest: &Manifest) -> Vec<PlanDeadline> {
                 ItemKind::Assignment { path } => {
                     let assignment: AssignmentDefinition =
                         serde_json::from_slice(&read(path)?).ok()?;
-                    (assignment.due?, assignment.time_zone)
+                    let due = match changed.get(&item.id) {
+                        Some(changed) => (*changed)?,
+                        None => assignment.due?,
+                    };
+                    (due, assignment.time_zone)
                 }
                 _ => return None,
             };

@@ -106,6 +106,7 @@ pub use input::{
 };
 pub use installed::{
     InstalledPlanError, calendar_installed, learner_progress, plan_installed, reminders_installed,
+    session_installed,
 };
 pub use output::{
     CourseCalendar, Pace, PaceStatus, PlanAnchor, PlanPhase, PlanTime, PlanWeek, PlannedItem,

@@ -42,7 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0005_server_feed.sql"),
     include_str!("0006_runtime.sql"),
     include_str!("0007_cmi5.sql"),
-    include_str!("0008_reminders.sql"),
+    include_str!("0008_calendar.sql"),
 ];
 
 /// Why the progress database failed.

@@ -256,6 +256,14 @@ fn apply_one(tx: &Transaction<'_>, change: &Change) -> rusqlite::Result<()> {
             &change.body,
             at_ms,
         ),
+        ChangeBody::Session(notice) => add_notice(
+            tx,
+            change.seq,
+            &notice.course_id,
+            "session",
+            &change.body,
+            at_ms,
+        ),
         ChangeBody::Unknown => Ok(()),
     }
 }
@@ -409,6 +417,17 @@ pub enum NoticeBody {
         /// Why.
         reason: Option<String>,
     },
+    /// A webinar session was added, moved or cancelled.
+    Session {
+        /// The webinar item.
+        item_id: String,
+        /// The session.
+        session_id: String,
+        /// When it starts now (RFC 3339), or none: cancelled.
+        starts: Option<String>,
+        /// The zone it is organised in.
+        time_zone: Option<String>,
+    },
 }
 
 /// The course notices, newest first (at most `limit`).
@@ -443,6 +462,12 @@ pub fn notices(db: &ProgressDb, limit: u32) -> Result<Vec<CourseNotice>, AssessE
                     item_id: s.item_id,
                     due: s.due,
                     reason: s.reason,
+                },
+                Ok(ChangeBody::Session(s)) => NoticeBody::Session {
+                    item_id: s.item_id,
+                    session_id: s.session_id,
+                    starts: s.starts,
+                    time_zone: s.time_zone,
                 },
                 // Stored by an older or newer build in a shape this one cannot show.
                 _ => continue,
@@ -559,6 +584,24 @@ pub struct DueOverride {
     pub due_ms: Option<i64>,
     /// Why, as the tutor said.
     pub reason: Option<String>,
+}
+
+/// The webinar sessions the server added, moved or cancelled in `course_id`, oldest first.
+pub(crate) fn session_changes_in(
+    tx: &Transaction<'_>,
+    course_id: &str,
+) -> rusqlite::Result<Vec<carrel_protocol::changes::SessionNotice>> {
+    let mut statement = tx.prepare_cached(
+        "SELECT body FROM course_notices WHERE course_id = ?1 AND kind = 'session' ORDER BY seq",
+    )?;
+    let bodies = statement.query_map([course_id], |row| row.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for body in bodies {
+        if let Ok(ChangeBody::Session(notice)) = serde_json::from_str::<ChangeBody>(&body?) {
+            out.push(notice);
+        }
+    }
+    Ok(out)
 }
 
 /// The latest due date the server set for `item_id` of `course_id`, if any.

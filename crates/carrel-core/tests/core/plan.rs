@@ -90,3 +90,177 @@ fn the_demo_course_plan_has_its_deadlines_progress_and_local_weeks() {
         "the same instant is Monday morning in Manila"
     );
 }
+
+#[test]
+fn the_learners_own_due_date_from_the_server_replaces_the_packages_in_the_plan_and_calendar() {
+    use carrel_core::plan::{calendar_installed, ics::CalendarWords, reminders_installed};
+    use carrel_core::sync::changes::apply;
+    use carrel_protocol::changes::{Change, ChangeBody, ChangesPage, ScheduleNotice};
+
+    let dir = tempfile::tempdir().unwrap();
+    let library = demo_library(dir.path());
+    let db = ProgressDb::open(&dir.path().join("progress.sqlite3")).unwrap();
+    let manila = Learner::with_weekly_hours(6.0, TimeZone::get("Asia/Manila").unwrap());
+    let now: Timestamp = "2027-03-20T12:00:00Z".parse().unwrap();
+    let due_of = |plan: &carrel_core::plan::WeeklyPlan, item: &str| {
+        plan.calendar
+            .deadlines
+            .iter()
+            .find(|deadline| deadline.item_id == item)
+            .map(|deadline| deadline.due.at_ms)
+    };
+    let package_due: Timestamp = "2027-03-26T22:59:00Z".parse().unwrap();
+    let plan = plan_installed(&library, &db, DEMO, &manila, now).unwrap();
+    assert_eq!(
+        due_of(&plan, "b3-final-assignment"),
+        Some(package_due.as_millisecond())
+    );
+
+    // The tutor gives this learner until 2 April, 17:00 in Zurich.
+    let extended: Timestamp = "2027-04-02T15:00:00Z".parse().unwrap();
+    let page = |seq: i64, due: Option<&str>| ChangesPage {
+        changes: vec![Change {
+            seq,
+            at_ms: 1,
+            body: ChangeBody::Schedule(ScheduleNotice {
+                course_id: DEMO.into(),
+                item_id: "b3-final-assignment".into(),
+                due: due.map(str::to_owned),
+                reason: Some("illness".into()),
+            }),
+        }],
+        cursor: seq,
+        more: false,
+    };
+    let server = carrel_core::settings::ServerUrl::parse("http://127.0.0.1:9").unwrap();
+    apply(&db, &server, 1, &page(1, Some("2027-04-02T17:00:00+02:00"))).unwrap();
+    let plan = plan_installed(&library, &db, DEMO, &manila, now).unwrap();
+    assert_eq!(
+        due_of(&plan, "b3-final-assignment"),
+        Some(extended.as_millisecond()),
+        "the extension is the deadline in the calendar"
+    );
+    let ics = calendar_installed(&library, &db, DEMO, &CalendarWords::english(), now).unwrap();
+    assert!(ics.contains("DTSTART:20270402T150000Z"), "{ics}");
+    assert!(!ics.contains("DTSTART:20270326T225900Z"), "{ics}");
+    let reminded = |at: &str| {
+        reminders_installed(&library, &db, DEMO, at.parse().unwrap())
+            .unwrap()
+            .into_iter()
+            .filter(|reminder| reminder.item_id == "b3-final-assignment")
+            .count()
+    };
+    assert_eq!(reminded("2027-03-26T12:00:00Z"), 0, "not on the old date");
+    assert_eq!(reminded("2027-04-02T12:00:00Z"), 1, "on the new one");
+
+    // Then no limit at all: no deadline.
+    apply(&db, &server, 1, &page(2, None)).unwrap();
+    let plan = plan_installed(&library, &db, DEMO, &manila, now).unwrap();
+    assert_eq!(due_of(&plan, "b3-final-assignment"), None);
+}
+
+#[test]
+fn sessions_the_course_team_adds_moves_or_cancels_on_the_server_reach_the_calendar() {
+    use carrel_core::plan::{calendar_installed, ics::CalendarWords, session_installed};
+    use carrel_core::sync::changes::apply;
+    use carrel_protocol::changes::{Change, ChangeBody, ChangesPage, SessionNotice};
+
+    let dir = tempfile::tempdir().unwrap();
+    let library = demo_library(dir.path());
+    let db = ProgressDb::open(&dir.path().join("progress.sqlite3")).unwrap();
+    let server = carrel_core::settings::ServerUrl::parse("http://127.0.0.1:9").unwrap();
+    let session = |item: &str, id: &str, starts: Option<&str>| SessionNotice {
+        course_id: DEMO.into(),
+        item_id: item.into(),
+        session_id: id.into(),
+        starts: starts.map(str::to_owned),
+        time_zone: starts.map(|_| "Europe/Zurich".to_owned()),
+        duration_minutes: starts.map(|_| 60),
+        join_url: starts.map(|_| format!("https://example.org/moved/{id}")),
+        presenter: None,
+    };
+    let changes = [
+        // Geneva moves a day later, an hour long.
+        session(
+            "b1-webinar",
+            "b1-webinar-geneva",
+            Some("2027-02-25T14:00:00+01:00"),
+        ),
+        // A third session is added…
+        session(
+            "b1-webinar",
+            "b1-webinar-extra",
+            Some("2027-03-01T09:00:00+01:00"),
+        ),
+        // …Manila is cancelled…
+        session("b1-webinar", "b1-webinar-manila", None),
+        // …and a change for an item that is not a webinar is ignored.
+        session(
+            "b3-final-assignment",
+            "x",
+            Some("2027-03-02T09:00:00+01:00"),
+        ),
+    ];
+    let page = ChangesPage {
+        changes: changes
+            .iter()
+            .enumerate()
+            .map(|(n, notice)| Change {
+                seq: n as i64 + 1,
+                at_ms: 1,
+                body: ChangeBody::Session(notice.clone()),
+            })
+            .collect(),
+        cursor: changes.len() as i64,
+        more: false,
+    };
+    apply(&db, &server, 1, &page).unwrap();
+
+    let manila = Learner::with_weekly_hours(6.0, TimeZone::get("Asia/Manila").unwrap());
+    let now: Timestamp = "2027-02-17T12:00:00Z".parse().unwrap();
+    let plan = plan_installed(&library, &db, DEMO, &manila, now).unwrap();
+    let sessions: Vec<(&str, String, i64)> = plan
+        .calendar
+        .sessions
+        .iter()
+        .filter(|s| s.item_id == "b1-webinar")
+        .map(|s| {
+            (
+                s.session_id.as_str(),
+                s.starts.local.to_string(),
+                (s.ends.at_ms - s.starts.at_ms) / 60_000,
+            )
+        })
+        .collect();
+    assert_eq!(
+        sessions,
+        [
+            ("b1-webinar-geneva", "2027-02-25T21:00:00".to_owned(), 60),
+            ("b1-webinar-extra", "2027-03-01T16:00:00".to_owned(), 60),
+        ],
+        "moved, added, cancelled — on a Manila clock"
+    );
+    assert!(
+        !plan
+            .calendar
+            .sessions
+            .iter()
+            .any(|s| s.item_id == "b3-final-assignment"),
+        "no session for an item that is not a webinar"
+    );
+    let joined = session_installed(&library, &db, DEMO, "b1-webinar", "b1-webinar-geneva")
+        .unwrap()
+        .and_then(|s| s.join_url);
+    assert_eq!(
+        joined.as_deref(),
+        Some("https://example.org/moved/b1-webinar-geneva"),
+        "Join uses the course team's address"
+    );
+    assert_eq!(
+        session_installed(&library, &db, DEMO, "b1-webinar", "b1-webinar-manila").unwrap(),
+        None
+    );
+    let ics = calendar_installed(&library, &db, DEMO, &CalendarWords::english(), now).unwrap();
+    assert!(ics.contains("DTSTART:20270225T130000Z"), "{ics}");
+    assert!(!ics.contains("b1-webinar-manila"), "{ics}");
+}

@@ -184,3 +184,131 @@ async fn publishing_a_new_version_tells_the_enrolled_learners() {
         "Ben is not enrolled in that course"
     );
 }
+
+#[tokio::test]
+async fn a_session_added_moved_or_cancelled_reaches_everyone_in_the_course_once_checked() {
+    use carrel_protocol::changes::SessionNotice;
+    use carrel_server::changes::{ChangeError, schedule_session};
+    let class = Class::start().await;
+    let storage = &class.fx.storage;
+    let course = carrel_package::testing::SAMPLE_COURSE_ID;
+    class
+        .fx
+        .server
+        .enrol("ana", course, Role::Learner, None)
+        .await
+        .unwrap();
+    let moved = SessionNotice {
+        course_id: course.into(),
+        item_id: "live".into(),
+        session_id: "live-1".into(),
+        starts: Some("2027-02-19T14:00:00+01:00".into()),
+        time_zone: Some("Europe/Zurich".into()),
+        duration_minutes: Some(75),
+        join_url: Some("https://example.org/live-1b".into()),
+        presenter: Some("Dr Ana Ruiz".into()),
+    };
+    // Nothing is published yet: the webinar is unknown.
+    let error = schedule_session(storage, moved.clone()).await.unwrap_err();
+    assert!(
+        matches!(&error, ChangeError::Invalid(m) if m.contains("not a webinar")),
+        "{error}"
+    );
+    // The sample course has the webinar "live" with the session "live-1".
+    let source = class.fx.dir.path().join("sample");
+    carrel_package::testing::write_sample_source(&source, "1.0.0", 1000).unwrap();
+    let package = class.fx.dir.path().join("sample.carrel");
+    let key = carrel_package::SecretKey::from_seed([crate::support::KEY; 32]);
+    carrel_package::source::build(&source, &key, &package).unwrap();
+    class.fx.publish(&package).await.unwrap();
+    let before = page(&class, &class.ana, "").await.cursor;
+
+    let refused = [
+        (
+            SessionNotice {
+                item_id: "essay".into(),
+                ..moved.clone()
+            },
+            "not a webinar",
+        ),
+        (
+            SessionNotice {
+                starts: Some("next Tuesday".into()),
+                ..moved.clone()
+            },
+            "RFC 3339",
+        ),
+        (
+            SessionNotice {
+                time_zone: Some("Geneva".into()),
+                ..moved.clone()
+            },
+            "IANA",
+        ),
+        (
+            SessionNotice {
+                time_zone: None,
+                ..moved.clone()
+            },
+            "time zone",
+        ),
+        (
+            SessionNotice {
+                duration_minutes: Some(0),
+                ..moved.clone()
+            },
+            "1 to 1440",
+        ),
+        (
+            SessionNotice {
+                join_url: Some("http://example.org/plain".into()),
+                ..moved.clone()
+            },
+            "https://",
+        ),
+        (
+            SessionNotice {
+                session_id: "../x".into(),
+                ..moved.clone()
+            },
+            "session id",
+        ),
+    ];
+    for (notice, says) in refused {
+        let error = schedule_session(storage, notice).await.unwrap_err();
+        assert!(error.to_string().contains(says), "{error} (wanted {says})");
+    }
+    assert_eq!(
+        page(&class, &class.ana, &format!("?after={before}"))
+            .await
+            .changes,
+        [],
+        "a refused change is not in the feed"
+    );
+
+    schedule_session(storage, moved.clone()).await.unwrap();
+    let cancel = SessionNotice {
+        session_id: "live-2".into(),
+        starts: None,
+        time_zone: None,
+        duration_minutes: None,
+        join_url: None,
+        presenter: None,
+        ..moved.clone()
+    };
+    schedule_session(storage, cancel.clone()).await.unwrap();
+    let sessions: Vec<SessionNotice> = page(&class, &class.ana, &format!("?after={before}"))
+        .await
+        .changes
+        .into_iter()
+        .map(|change| match change.body {
+            ChangeBody::Session(notice) => notice,
+            other => panic!("not a session change: {other:?}"),
+        })
+        .collect();
+    assert_eq!(sessions, [moved, cancel]);
+    assert!(
+        page(&class, &class.ben, "").await.changes.is_empty(),
+        "Ben is not in that course"
+    );
+}

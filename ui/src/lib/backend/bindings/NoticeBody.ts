@@ -31,4 +31,20 @@ due: string | null,
 /**
  * Why.
  */
-reason: string | null, };
+reason: string | null, } | { "type": "session", 
+/**
+ * The webinar item.
+ */
+item_id: string, 
+/**
+ * The session.
+ */
+session_id: string, 
+/**
+ * When it starts now (RFC 3339), or none: cancelled.
+ */
+starts: string | null, 
+/**
+ * The zone it is organised in.
+ */
+time_zone: string | null, };

@@ -1,0 +1,26 @@
+-- Calendar: reminders shown, and webinar sessions from the course server.
+--
+-- Reminders of webinar sessions and deadlines shown as system notifications, so each is shown
+-- once on this computer however often Carrel looks or restarts. `key` names the event and its
+-- instant (see carrel_core::plan::reminders): a session moved to another time reminds again.
+CREATE TABLE reminders_shown (
+    course_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    shown_ms INTEGER NOT NULL,
+    PRIMARY KEY (course_id, key)
+) STRICT, WITHOUT ROWID;
+
+-- Webinar sessions the course team added, moved or cancelled on the server ('session') join the
+-- course notices. SQLite cannot alter a CHECK constraint, so the table is rebuilt with every row.
+CREATE TABLE course_notices_v2 (
+    seq INTEGER PRIMARY KEY,
+    course_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('announcement', 'package', 'schedule', 'session')),
+    body TEXT NOT NULL,             -- the change's body, JSON
+    at_ms INTEGER NOT NULL,
+    seen INTEGER NOT NULL DEFAULT 0
+) STRICT;
+INSERT INTO course_notices_v2 (seq, course_id, kind, body, at_ms, seen)
+    SELECT seq, course_id, kind, body, at_ms, seen FROM course_notices;
+DROP TABLE course_notices;
+ALTER TABLE course_notices_v2 RENAME TO course_notices;
