@@ -30,6 +30,8 @@ const COMMANDS: &[&str] = &[
     "open_course_file",
     "open_external_link",
     "open_webinar_session",
+    "download_recording",
+    "open_recording",
     "get_study_settings",
     "set_weekly_hours",
     "get_study_plan",

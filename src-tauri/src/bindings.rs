@@ -109,6 +109,7 @@ pub fn generate() -> Result<Vec<(String, String)>, ExportError> {
         one::<carrel_core::plan::WeekDeadline>(&cfg)?,
         one::<carrel_core::plan::WeekSession>(&cfg)?,
         one::<carrel_core::plan::CourseCalendar>(&cfg)?,
+        one::<carrel_core::plan::SessionRecording>(&cfg)?,
         one::<crate::commands::study::CalendarExportWords>(&cfg)?,
         one::<carrel_core::plan::Pace>(&cfg)?,
         one::<carrel_core::plan::PaceStatus>(&cfg)?,

@@ -118,6 +118,8 @@ pub fn run() {
             commands::courses::open_course_file,
             commands::courses::open_external_link,
             commands::courses::open_webinar_session,
+            commands::courses::download_recording,
+            commands::courses::open_recording,
             commands::study::get_study_settings,
             commands::study::set_weekly_hours,
             commands::study::get_study_plan,

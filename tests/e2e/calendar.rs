@@ -3,7 +3,8 @@
 //! stand-in `xdg-open` on `PATH` records the address), is reminded of a session about to start
 //! (recorded once in the progress database), and exports the calendar through the real save
 //! dialog as an iCalendar file whose events sit at the right UTC instants; then the course team
-//! moves a session on the server and the calendar and Join follow after a sync.
+//! moves a session on the server and the calendar and Join follow after a sync; and publishes its
+//! recording, which the learner downloads and then watches with the server gone.
 
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
@@ -106,6 +107,9 @@ async fn the_course_calendar_shows_both_clocks_joins_reminds_and_exports() {
     download_demo(s).await;
     open_demo(s).await;
     s.wait_for(&format!("#calendar-session-{GENEVA}"))
+        .await
+        .unwrap();
+    s.eval("document.getElementById('course-calendar').scrollIntoView(); return true;")
         .await
         .unwrap();
     s.screenshot("calendar").await.unwrap();
@@ -247,6 +251,63 @@ async fn the_course_calendar_shows_both_clocks_joins_reminds_and_exports() {
         Some("https://example.org/webinar/moved")
     );
 
-    app.finish().await;
+    // The course team publishes the session's recording; the learner downloads it and, offline,
+    // watches it in the system's media player (the stand-in records the file it was given).
+    let video = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("courses/demo/assets/framework-at-a-glance.webm");
+    let sha256 = server_cli(
+        server.db(),
+        &[
+            "recording",
+            DEMO_ID,
+            "b1-webinar",
+            GENEVA,
+            video.to_str().unwrap(),
+            "--data-dir",
+            server.data().root().to_str().unwrap(),
+        ],
+    );
+    s.click("#sync-now").await.unwrap();
+    let download = format!("#calendar-session-{GENEVA} .recording .download");
+    s.wait_for(&download).await.unwrap();
+    s.eval(&format!(
+        "document.querySelector('{download}').click(); return true;"
+    ))
+    .await
+    .unwrap();
+    s.wait_for_attr(
+        &format!("#calendar-session-{GENEVA} .recording"),
+        "data-downloaded",
+        "true",
+    )
+    .await
+    .unwrap();
     server.stop().await.unwrap();
+    s.eval(&format!(
+        "document.querySelector('#calendar-session-{GENEVA} .recording .watch').click(); \
+         return true;"
+    ))
+    .await
+    .unwrap();
+    let played = wait_for(20, "the media player to be asked", || {
+        let text = std::fs::read_to_string(&opened).ok()?;
+        text.lines().nth(2).map(str::to_owned)
+    });
+    assert!(
+        played.ends_with(&format!("{}.webm", sha256.trim())),
+        "the downloaded recording: {played}"
+    );
+    assert_eq!(
+        std::fs::read(&played).unwrap(),
+        std::fs::read(&video).unwrap(),
+        "byte for byte"
+    );
+    s.eval(&format!(
+        "document.getElementById('calendar-session-{GENEVA}').scrollIntoView(); return true;"
+    ))
+    .await
+    .unwrap();
+    s.screenshot("recording").await.unwrap();
+
+    app.finish().await;
 }

@@ -66,6 +66,8 @@ pub enum ChangeBody {
     /// A webinar session added, moved or cancelled by the course team after the package was
     /// published (for everyone in the course).
     Session(SessionNotice),
+    /// The recording of a webinar session was published (for everyone in the course).
+    Recording(RecordingNotice),
     /// A change type this build does not know: skip it.
     #[serde(other)]
     Unknown,
@@ -157,6 +159,35 @@ pub struct SessionNotice {
     pub join_url: Option<String>,
     /// Who presents it.
     pub presenter: Option<String>,
+}
+
+/// A session's recording, to download for offline viewing from `url` (on the course server,
+/// `GET` with `Range`, for those who may see the course), checked against `sha256` and `size`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingNotice {
+    /// The course.
+    pub course_id: String,
+    /// The webinar item.
+    pub item_id: String,
+    /// The session recorded.
+    pub session_id: String,
+    /// The file's SHA-256 (lower-case hex).
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its media type (`video/mp4`, `audio/mpeg`…).
+    pub media_type: String,
+    /// Where to download it, relative to the server ([`recording_url`]).
+    pub url: String,
+}
+
+/// The route of a recording file.
+pub const RECORDING_ROUTE: &str = "/api/v1/courses/{course_id}/recordings/{sha256}";
+
+/// The path of the recording `sha256` of `course_id`.
+pub fn recording_url(course_id: &str, sha256: &str) -> String {
+    format!("/api/v1/courses/{course_id}/recordings/{sha256}")
 }
 
 /// New dates for an item.

@@ -86,6 +86,16 @@ impl DataDir {
             .join(format!("{sha256}.{PACKAGE_EXTENSION}"))
     }
 
+    /// The folder of webinar recordings.
+    pub fn recordings_dir(&self) -> PathBuf {
+        self.root.join("recordings")
+    }
+
+    /// Where the recording with this SHA-256 is kept.
+    pub fn recording_path(&self, sha256: &str) -> PathBuf {
+        self.recordings_dir().join(sha256)
+    }
+
     /// The content store's root folder.
     pub fn store_dir(&self) -> PathBuf {
         self.root.join(STORE)

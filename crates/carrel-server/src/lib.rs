@@ -39,6 +39,7 @@ pub mod faults;
 mod file_io;
 pub mod handlers;
 pub mod publish;
+pub mod recordings;
 pub mod releases;
 pub mod send_file;
 pub mod storage;
@@ -184,6 +185,10 @@ pub fn router(state: AppState) -> Router {
             get(handlers::packages::get_signature),
         )
         .route(catalog::FILE_ROUTE, get(handlers::files::get_file))
+        .route(
+            carrel_protocol::changes::RECORDING_ROUTE,
+            get(handlers::files::get_recording),
+        )
         .route(auth::SIGN_IN_PATH, post(handlers::auth::sign_in))
         .route(auth::REFRESH_PATH, post(handlers::auth::refresh))
         .route(auth::SIGN_OUT_PATH, post(handlers::auth::sign_out))

@@ -121,6 +121,10 @@ enum Command {
     /// changes feed; their calendars and reminders follow). Prints the change's number.
     #[command(after_help = ENVIRONMENT_HELP)]
     Session(SessionArgs),
+    /// Publish the recording of a webinar session (an .mp4, .m4v, .webm, .m4a, .mp3 or .ogg
+    /// file) for everyone in the course to download and watch offline. Prints its SHA-256.
+    #[command(after_help = ENVIRONMENT_HELP)]
+    Recording(RecordingArgs),
     /// Publish, list and withdraw releases of the Carrel desktop app, which the app's updater
     /// finds at /api/v1/updates/… (no sign-in needed: installers are public).
     #[command(subcommand)]
@@ -349,6 +353,20 @@ struct SessionArgs {
 }
 
 #[derive(Debug, Args)]
+struct RecordingArgs {
+    /// The course id.
+    course_id: String,
+    /// The webinar item's id.
+    item_id: String,
+    /// The session recorded.
+    session_id: String,
+    /// The recording file.
+    file: PathBuf,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
 struct EnrolArgs {
     /// The account's login.
     login: String,
@@ -559,6 +577,7 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Announce(args)) => announce(args).await,
         Some(Command::Extend(args)) => extend(args).await,
         Some(Command::Session(args)) => session(args).await,
+        Some(Command::Recording(args)) => recording(args).await,
         Some(Command::Release(ReleaseCommand::Publish(args))) => release_publish(args).await,
         Some(Command::Release(ReleaseCommand::List(args))) => release_list(args).await,
         Some(Command::Release(ReleaseCommand::Withdraw(args))) => release_withdraw(args).await,
@@ -706,6 +725,22 @@ async fn session(args: SessionArgs) -> anyhow::Result<()> {
         .await
         .context("the session was not changed")?;
     writeln!(std::io::stdout(), "{seq}")?;
+    Ok(())
+}
+
+async fn recording(args: RecordingArgs) -> anyhow::Result<()> {
+    let (settings, storage) = args.common.open()?;
+    let notice = carrel_server::recordings::publish_recording(
+        &storage,
+        &settings.data,
+        &args.course_id,
+        &args.item_id,
+        &args.session_id,
+        &args.file,
+    )
+    .await
+    .context("the recording was not published")?;
+    writeln!(std::io::stdout(), "{}", notice.sha256)?;
     Ok(())
 }
 

@@ -442,22 +442,8 @@ pub async fn open_webinar_session<R: Runtime>(
     session_id: String,
 ) -> Result<(), CommandError> {
     use tauri_plugin_opener::OpenerExt;
-    let library = state.library();
-    let db = state.progress().db().await?;
-    let session = blocking(move || {
-        carrel_core::plan::session_installed(&library, &db, &course_id, &item_id, &session_id)
-            .map_err(|error| match error {
-                carrel_core::plan::InstalledPlanError::NotInstalled(_) => {
-                    CommandError::new(codes::NOT_INSTALLED, error.to_string())
-                }
-                other => CommandError::internal("The course's sessions could not be read", other),
-            })
-    })
-    .await?;
-    let Some(url) = session
-        .and_then(|session| session.join_url)
-        .filter(|url| url.starts_with("https://"))
-    else {
+    let session = planned_session(&state, &course_id, &item_id, &session_id).await?;
+    let Some(url) = session.join_url.filter(|url| url.starts_with("https://")) else {
         return Err(CommandError::new(
             codes::LINK_REFUSED,
             "This session has no join address in the course. Ask your course team for it.",
@@ -473,6 +459,118 @@ pub async fn open_webinar_session<R: Runtime>(
             ),
         )
     })
+}
+
+/// A webinar session of an installed course as the plan has it (the package's, changed by the
+/// course team on the server), with its recording.
+async fn planned_session(
+    state: &AppState,
+    course_id: &str,
+    item_id: &str,
+    session_id: &str,
+) -> Result<carrel_core::plan::PlanSession, CommandError> {
+    let library = state.library();
+    let db = state.progress().db().await?;
+    let (course, item, session) = (
+        course_id.to_owned(),
+        item_id.to_owned(),
+        session_id.to_owned(),
+    );
+    blocking(move || {
+        carrel_core::plan::session_installed(&library, &db, &course, &item, &session).map_err(
+            |error| match error {
+                carrel_core::plan::InstalledPlanError::NotInstalled(_) => {
+                    CommandError::new(codes::NOT_INSTALLED, error.to_string())
+                }
+                other => CommandError::internal("The course's sessions could not be read", other),
+            },
+        )
+    })
+    .await?
+    .ok_or_else(|| {
+        CommandError::new(
+            codes::NOT_INSTALLED,
+            "This session is no longer in the course's calendar. Sync, then look again.",
+        )
+    })
+}
+
+/// Downloads (resuming after a cut) the recording of a webinar session for offline viewing,
+/// checked against its size and SHA-256. Progress goes to `on_progress`; `cancel_task(task_id)`
+/// stops it, keeping what arrived for next time.
+#[tauri::command]
+pub async fn download_recording(
+    state: State<'_, AppState>,
+    course_id: String,
+    item_id: String,
+    session_id: String,
+    task_id: String,
+    on_progress: Channel<TaskProgress>,
+) -> Result<(), CommandError> {
+    let session = planned_session(&state, &course_id, &item_id, &session_id).await?;
+    let Some(recording) = session.recording else {
+        return Err(CommandError::new(
+            codes::NOT_INSTALLED,
+            "This session has no recording yet.",
+        ));
+    };
+    let task = state.start_task(&task_id);
+    let server = state.server().url;
+    let http = state.course_http(&server).await;
+    let progress = Arc::new(move |p: TaskProgress| {
+        let _ = on_progress.send(p);
+    });
+    let work = download::Task {
+        progress,
+        cancel: task.cancel(),
+    };
+    download::download_recording(
+        &http,
+        &server,
+        &state.library(),
+        &course_id,
+        &recording,
+        &state.downloads_dir(),
+        &work,
+    )
+    .await
+    .map_err(download_error)?;
+    drop(task);
+    Ok(())
+}
+
+/// Plays a downloaded recording with the system's media player.
+#[tauri::command]
+pub async fn open_recording<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    course_id: String,
+    item_id: String,
+    session_id: String,
+) -> Result<(), CommandError> {
+    use tauri_plugin_opener::OpenerExt;
+    let session = planned_session(&state, &course_id, &item_id, &session_id).await?;
+    let Some(recording) = session.recording.filter(|recording| recording.downloaded) else {
+        return Err(CommandError::new(
+            codes::NOT_INSTALLED,
+            "This recording is not on this computer. Download it first.",
+        ));
+    };
+    let path = state
+        .library()
+        .recording_path(&course_id, &recording.sha256, &recording.media_type);
+    app.opener()
+        .open_path(path.to_string_lossy(), None::<&str>)
+        .map_err(|error| {
+            tracing::warn!(%error, "no application played a recording");
+            CommandError::new(
+                codes::NO_APPLICATION,
+                format!(
+                    "No application on this computer plays this recording. It is saved at {}",
+                    path.display()
+                ),
+            )
+        })
 }
 
 /// Opens a downloadable file of a course with the system's application for its type (the UI has

@@ -7,6 +7,7 @@ import {
   namesFromDashboard,
   noticeCourse,
 } from "./course-notices";
+import { formatBytes } from "./i18n/units";
 import { courseNotice, courseSummary, dashboard } from "../test/fixtures";
 
 const NAMES = namesFromDashboard(dashboard());
@@ -112,6 +113,17 @@ describe("describeNotice", () => {
     expect(words.heading).toBe("Live session scheduled");
     expect(words.text).toBe(
       `i-live: a session on ${formatInstant(Date.parse(DUE))} (your time). See the course calendar.`,
+    );
+  });
+
+  it("says a session's recording can be downloaded, with its size", () => {
+    const notice = courseNotice({
+      what: { type: "recording", item_id: "i-quiz", session_id: "s-1", size: 48_000_000 },
+    });
+    const words = describeNotice(notice, NAMES);
+    expect(words.heading).toBe("Recording available");
+    expect(words.text).toBe(
+      `The recording of a session of Cells quiz (${formatBytes(48_000_000)}) can be downloaded from the course calendar, to watch offline.`,
     );
   });
 

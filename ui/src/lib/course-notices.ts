@@ -4,7 +4,7 @@
 import { formatInstant } from "./assess";
 import type { CourseNotice, Dashboard, NoticeBody } from "./backend";
 import { format, t, type Messages } from "./i18n";
-import { formatRelativeTime, type InstantOptions } from "./i18n/units";
+import { formatBytes, formatRelativeTime, type InstantOptions } from "./i18n/units";
 
 /** How many notices Home shows before "Show all". */
 export const NOTICES_SHOWN_FIRST = 5;
@@ -74,6 +74,14 @@ export function describeNotice(
             ? format(messages.courseNoticeNoDue, { item })
             : format(messages.courseNoticeDue, { item, date: formatDue(what.due, options) }),
         reason: reason === null ? null : format(messages.courseNoticeReason, { reason }),
+      };
+    }
+    case "recording": {
+      const item = names.items.get(`${notice.courseId}/${what.item_id}`) ?? what.item_id;
+      return {
+        heading: messages.courseNoticeRecordingHeading,
+        text: format(messages.courseNoticeRecording, { item, size: formatBytes(what.size) }),
+        reason: null,
       };
     }
     case "session": {

@@ -1251,7 +1251,9 @@ describe("the course calendar", () => {
         throw { code: "no-application", message: "No web browser opened the session." };
       },
     });
-    await fireEvent.click(within(byId("calendar-session-s-1")).getByRole("button"));
+    await fireEvent.click(
+      within(byId("calendar-session-s-1")).getByRole("button", { name: /^Join/ }),
+    );
     const alert = await within(byId("calendar-session-s-1")).findByRole("alert");
     expect(alert.textContent).toBe("No web browser opened the session.");
   });
@@ -1267,7 +1269,7 @@ describe("the course calendar", () => {
     expect(past.contains(over)).toBe(true);
     expect(over.dataset.past).toBe("true");
     expect(over.textContent).toContain("Over");
-    expect(within(over).queryByRole("button")).toBeNull();
+    expect(within(over).queryByRole("button", { name: /^Join/ })).toBeNull();
   });
 
   it("exports the calendar with its words in the learner's language, and says where", async () => {
@@ -1318,6 +1320,70 @@ describe("the course calendar", () => {
     ];
     await emit("outbox-changed");
     await waitFor(() => expect(callsOf(calls, "get_study_plan")).toHaveLength(before + 1));
+  });
+
+  it("downloads a past session's recording with progress and Cancel, then plays it", async () => {
+    const answer = deferred<null>();
+    let sender: ProgressSender | null = null;
+    let plan = weeklyPlan();
+    const { calls } = await renderCalendar(Date.UTC(2026, 1, 12, 0, 0, 0), plan, {
+      get_study_plan: () => plan,
+      download_recording: (args) => {
+        sender = new ProgressSender(args);
+        return answer.promise;
+      },
+      cancel_task: () => null,
+      open_recording: () => null,
+    });
+    const over = byId("calendar-session-s-1");
+    const download = within(over).getByRole("button", {
+      name: `Download the recording of Live Q&A, ${describePlanTime(LIVE_QA.starts, LEARNER_ZONE).local} (${formatBytes(48_000_000)})`,
+    });
+    await fireEvent.click(download);
+    await waitFor(() => expect(callsOf(calls, "download_recording")).toHaveLength(1));
+    const args = callsOf(calls, "download_recording")[0]?.args as Record<string, unknown>;
+    expect(args).toMatchObject({ courseId: "bio-101", itemId: "i-live", sessionId: "s-1" });
+    sender!.send({ stage: "download", doneBytes: 12_000_000, totalBytes: 48_000_000 });
+    const bar = await within(over).findByRole("progressbar");
+    await waitFor(() => expect(bar.getAttribute("value")).toBe("12000000"));
+    await fireEvent.click(within(over).getByRole("button", { name: "Cancel" }));
+    await waitFor(() => expect(callsOf(calls, "cancel_task")).toHaveLength(1));
+    expect(callsOf(calls, "cancel_task")[0]?.args).toEqual({ taskId: args.taskId });
+
+    // It finishes: the plan is read again and says it is here; Watch plays it.
+    const reads = callsOf(calls, "get_study_plan").length;
+    plan = weeklyPlan({
+      calendar: {
+        ...weeklyPlan().calendar,
+        sessions: [{ ...LIVE_QA, recording: { size: 48_000_000, downloaded: true } }],
+      },
+    });
+    answer.resolve(null);
+    await waitFor(() => expect(callsOf(calls, "get_study_plan").length).toBe(reads + 1));
+    const watch = await within(byId("calendar-session-s-1")).findByRole("button", {
+      name: /^Watch the recording of Live Q&A/,
+    });
+    await fireEvent.click(watch);
+    await waitFor(() => expect(callsOf(calls, "open_recording")).toHaveLength(1));
+    expect(callsOf(calls, "open_recording")[0]?.args).toEqual({
+      courseId: "bio-101",
+      itemId: "i-live",
+      sessionId: "s-1",
+    });
+  });
+
+  it("says why a recording could not be downloaded, and offers it again", async () => {
+    await renderCalendar(Date.UTC(2026, 1, 12, 0, 0, 0), weeklyPlan(), {
+      download_recording: () => {
+        throw { code: "offline", message: "The course server cannot be reached." };
+      },
+    });
+    const over = byId("calendar-session-s-1");
+    await fireEvent.click(within(over).getByRole("button", { name: /^Download the recording/ }));
+    expect((await within(over).findByRole("alert")).textContent).toBe(
+      "The course server cannot be reached.",
+    );
+    expect(within(over).getByRole("button", { name: /^Download the recording/ })).toBeTruthy();
   });
 
   it("says when a course has no sessions or deadlines, with nothing to export", async () => {

@@ -400,6 +400,7 @@ export const LIVE_QA: WeekSession = {
   durationMinutes: 60,
   presenter: "Dr Ana Ruiz",
   joinable: true,
+  recording: { size: 48_000_000, downloaded: false },
   done: false,
 };
 
@@ -413,6 +414,7 @@ export const LIVE_QA_REPEAT: WeekSession = {
   durationMinutes: 90,
   presenter: null,
   joinable: false,
+  recording: null,
   done: false,
 };
 

@@ -158,26 +158,95 @@ pub async fn download_package(
     progress: &(dyn Fn(TaskProgress) + Sync),
     cancel: &Cancel,
 ) -> Result<PathBuf, DownloadError> {
-    if !carrel_package::manifest::is_sha256_hex(&course.package_sha256) {
-        return Err(DownloadError::Protocol(
-            "the package hash is malformed".into(),
-        ));
+    let file = VerifiedFile {
+        url: &course.package_url,
+        sha256: &course.package_sha256,
+        size: course.package_size,
+        what: "the course package",
+    };
+    let done = dir.join(format!("{}.carrel", course.package_sha256));
+    download_verified(http, server, &file, dir, &done, progress, cancel).await?;
+    Ok(done)
+}
+
+/// Downloads (resuming through `partial_dir`) the recording of a webinar session of installed
+/// course `course_id` to [`Library::recording_path`], checked against its size and SHA-256, and
+/// returns where it is.
+pub async fn download_recording(
+    http: &HttpClient,
+    server: &ServerUrl,
+    library: &Library,
+    course_id: &str,
+    recording: &crate::plan::PlanRecording,
+    partial_dir: &Path,
+    task: &Task,
+) -> Result<PathBuf, DownloadError> {
+    let done = library.recording_path(course_id, &recording.sha256, &recording.media_type);
+    let folder = library.recordings_dir(course_id);
+    std::fs::create_dir_all(&folder).map_err(io("create", &folder))?;
+    let file = VerifiedFile {
+        url: &recording.url,
+        sha256: &recording.sha256,
+        size: recording.size,
+        what: "the recording",
+    };
+    let progress = task.progress.clone();
+    download_verified(
+        http,
+        server,
+        &file,
+        partial_dir,
+        &done,
+        &move |p| progress(p),
+        &task.cancel,
+    )
+    .await?;
+    Ok(done)
+}
+
+/// A file on the course server to download and check.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifiedFile<'a> {
+    /// Its path on the server.
+    pub url: &'a str,
+    /// Its SHA-256 (lower-case hex).
+    pub sha256: &'a str,
+    /// Its size in bytes.
+    pub size: u64,
+    /// What it is, for errors ("the course package").
+    pub what: &'a str,
+}
+
+/// Downloads `file` to `done` (nothing to do if it is there), through `<sha256>.partial` in
+/// `dir`, resuming a previous partial download with `Range`/`If-Range`; checks size and SHA-256
+/// before renaming it into place.
+pub async fn download_verified(
+    http: &HttpClient,
+    server: &ServerUrl,
+    file: &VerifiedFile<'_>,
+    dir: &Path,
+    done: &Path,
+    progress: &(dyn Fn(TaskProgress) + Sync),
+    cancel: &Cancel,
+) -> Result<(), DownloadError> {
+    if !carrel_package::manifest::is_sha256_hex(file.sha256) {
+        return Err(DownloadError::Protocol(format!(
+            "the hash of {} is malformed",
+            file.what
+        )));
     }
     std::fs::create_dir_all(dir).map_err(io("create", dir))?;
-    let done = dir.join(format!("{}.carrel", course.package_sha256));
     if done.is_file() {
-        return Ok(done);
+        return Ok(());
     }
-    let partial = dir.join(format!("{}.partial", course.package_sha256));
+    let partial = dir.join(format!("{}.partial", file.sha256));
     let mut offset = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
-    if offset > course.package_size {
+    if offset > file.size {
         offset = 0;
     }
 
-    let etag = format!("\"{}\"", course.package_sha256);
-    let mut request = http
-        .get(join(server, &course.package_url)?)
-        .timeout(DOWNLOAD_TIMEOUT);
+    let etag = format!("\"{}\"", file.sha256);
+    let mut request = http.get(join(server, file.url)?).timeout(DOWNLOAD_TIMEOUT);
     if offset > 0 {
         request = request
             .header(reqwest::header::RANGE, format!("bytes={offset}-"))
@@ -209,13 +278,13 @@ pub async fn download_package(
             ));
         }
         _ => {
-            check_status(&response, "the course package")?;
+            check_status(&response, file.what)?;
             false
         }
     };
 
     let mut hasher = Sha256::new();
-    let mut file = if resumed {
+    let mut out = if resumed {
         // Hash what is already on disk so the final hash covers the whole file.
         let mut existing = std::fs::File::open(&partial).map_err(io("read", &partial))?;
         let mut buffer = vec![0u8; 256 * 1024];
@@ -240,7 +309,7 @@ pub async fn download_package(
         std::fs::File::create(&partial).map_err(io("create", &partial))?
     };
 
-    let total = course.package_size;
+    let total = file.size;
     let mut written = offset;
     progress(TaskProgress {
         stage: TaskStage::Download,
@@ -249,16 +318,16 @@ pub async fn download_package(
     });
     loop {
         if cancel.is_cancelled() {
-            file.sync_data().map_err(io("write", &partial))?;
+            out.sync_data().map_err(io("write", &partial))?;
             return Err(DownloadError::Cancelled);
         }
         let chunk = match tokio::time::timeout(STALL_TIMEOUT, response.chunk()).await {
             Err(_) => {
-                file.sync_data().map_err(io("write", &partial))?;
+                out.sync_data().map_err(io("write", &partial))?;
                 return Err(DownloadError::Network("no data for a minute".into()));
             }
             Ok(Err(error)) => {
-                file.sync_data().map_err(io("write", &partial))?;
+                out.sync_data().map_err(io("write", &partial))?;
                 return Err(network(error));
             }
             Ok(Ok(None)) => break,
@@ -268,7 +337,7 @@ pub async fn download_package(
             let _ = std::fs::remove_file(&partial);
             return Err(DownloadError::Corrupt);
         }
-        file.write_all(&chunk)
+        out.write_all(&chunk)
             .map_err(write_error(&partial, dir, total - written))?;
         hasher.update(&chunk);
         written += chunk.len() as u64;
@@ -278,16 +347,16 @@ pub async fn download_package(
             total_bytes: total,
         });
     }
-    file.sync_all()
+    out.sync_all()
         .map_err(write_error(&partial, dir, total - written))?;
-    drop(file);
+    drop(out);
     let hash = carrel_package::archive::hex(&hasher.finalize());
-    if written != total || hash != course.package_sha256 {
+    if written != total || hash != file.sha256 {
         let _ = std::fs::remove_file(&partial);
         return Err(DownloadError::Corrupt);
     }
-    std::fs::rename(&partial, &done).map_err(io("finish", &done))?;
-    Ok(done)
+    std::fs::rename(&partial, done).map_err(io("finish", done))?;
+    Ok(())
 }
 
 /// How a long task reports progress and learns it was cancelled.

@@ -308,6 +308,27 @@ impl Library {
         Ok(outline_of(&course))
     }
 
+    /// Where the recording `sha256` of a webinar session of `course_id` is kept once downloaded:
+    /// `recordings/<course>/<sha256>.<extension of media_type>` beside the store, so it moves
+    /// with the courses and the store's clean-up never touches it.
+    pub fn recording_path(&self, course_id: &str, sha256: &str, media_type: &str) -> PathBuf {
+        let extension = match media_type {
+            "video/mp4" => "mp4",
+            "video/webm" => "webm",
+            "audio/mp4" => "m4a",
+            "audio/mpeg" => "mp3",
+            "audio/ogg" => "ogg",
+            _ => "bin",
+        };
+        self.recordings_dir(course_id)
+            .join(format!("{sha256}.{extension}"))
+    }
+
+    /// The folder of a course's downloaded recordings.
+    pub fn recordings_dir(&self, course_id: &str) -> PathBuf {
+        self.store.root().join("recordings").join(course_id)
+    }
+
     /// A file of an installed course, for the content view.
     pub fn file(&self, course_id: &str, path: &str) -> Result<Option<StoredFile>, StoreError> {
         self.store.file(course_id, path)

@@ -175,6 +175,23 @@ pub struct PlanSession {
     pub presenter: Option<String>,
     /// Where to join (https, from the signed package).
     pub join_url: Option<String>,
+    /// Its recording, once the course team published one.
+    pub recording: Option<PlanRecording>,
+}
+
+/// The recording of a session, on the course server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanRecording {
+    /// Its path on the server.
+    pub url: String,
+    /// Its SHA-256.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its media type.
+    pub media_type: String,
+    /// Downloaded to this computer.
+    pub downloaded: bool,
 }
 
 impl PlanSession {
@@ -268,6 +285,7 @@ fn sessions_from_manifest(item: &manifest::Item) -> Vec<PlanSession> {
                 duration_minutes: session.duration_minutes,
                 presenter: session.presenter.clone(),
                 join_url: session.join_url.clone(),
+                recording: None,
             })
             .collect(),
         _ => Vec::new(),

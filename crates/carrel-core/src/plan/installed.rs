@@ -5,13 +5,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use carrel_package::activity::{AssignmentDefinition, QuizDefinition};
 use carrel_package::manifest::{ItemKind, Manifest};
-use carrel_protocol::changes::SessionNotice;
+use carrel_protocol::changes::ChangeBody;
 use jiff::Timestamp;
 
 use super::ics::CalendarWords;
 use super::{
-    Learner, LearnerProgress, PlanCourse, PlanDeadline, PlanError, PlanSession, TimeOnTask,
-    WeeklyPlan,
+    Learner, LearnerProgress, PlanCourse, PlanDeadline, PlanError, PlanRecording, PlanSession,
+    TimeOnTask, WeeklyPlan,
 };
 use crate::library::Library;
 use crate::progress::{ProgressDb, ProgressError};
@@ -120,6 +120,13 @@ fn installed_course(
         crate::sync::changes::session_changes_in(tx, course_id).map_err(ProgressError::from)
     })?;
     apply_session_changes(&mut plan_course, &course.manifest, &sessions);
+    for session in &mut plan_course.sessions {
+        if let Some(recording) = &mut session.recording {
+            recording.downloaded = library
+                .recording_path(course_id, &recording.sha256, &recording.media_type)
+                .is_file();
+        }
+    }
     Ok((course.manifest, plan_course))
 }
 
@@ -153,10 +160,33 @@ pub fn learner_progress(
 }
 
 /// Applies the course team's session changes from the server, oldest first: each replaces the
-/// session of its id (or adds one), or removes it when cancelled. A change for an item that is not
-/// a webinar of the installed course, or that this build cannot read, is ignored.
-fn apply_session_changes(course: &mut PlanCourse, manifest: &Manifest, changes: &[SessionNotice]) {
+/// session of its id (or adds one), or removes it when cancelled; a recording is attached to its
+/// session. A change for an item that is not a webinar of the installed course, or that this
+/// build cannot read, is ignored.
+fn apply_session_changes(course: &mut PlanCourse, manifest: &Manifest, changes: &[ChangeBody]) {
     for change in changes {
+        let change = match change {
+            ChangeBody::Session(change) => change,
+            ChangeBody::Recording(recording) => {
+                let session = course.sessions.iter_mut().find(|session| {
+                    session.item_id == recording.item_id
+                        && session.session_id == recording.session_id
+                });
+                if let Some(session) = session
+                    && carrel_package::manifest::is_sha256_hex(&recording.sha256)
+                {
+                    session.recording = Some(PlanRecording {
+                        url: recording.url.clone(),
+                        sha256: recording.sha256.clone(),
+                        size: recording.size,
+                        media_type: recording.media_type.clone(),
+                        downloaded: false,
+                    });
+                }
+                continue;
+            }
+            _ => continue,
+        };
         let is_webinar = manifest.items().any(|(_, _, item)| {
             item.id == change.item_id && matches!(item.kind, ItemKind::Webinar { .. })
         });
@@ -178,6 +208,7 @@ fn apply_session_changes(course: &mut PlanCourse, manifest: &Manifest, changes: 
         ) else {
             continue;
         };
+        let recording = position.and_then(|index| course.sessions[index].recording.clone());
         let session = PlanSession {
             item_id: change.item_id.clone(),
             session_id: change.session_id.clone(),
@@ -189,6 +220,7 @@ fn apply_session_changes(course: &mut PlanCourse, manifest: &Manifest, changes: 
                 .join_url
                 .clone()
                 .filter(|url| url.starts_with("https://")),
+            recording,
         };
         match position {
             Some(index) => course.sessions[index] = session,

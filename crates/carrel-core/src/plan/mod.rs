@@ -102,7 +102,7 @@ use schedule::ScheduledItem;
 
 pub use input::{
     Learner, LearnerProgress, PlanBlock, PlanCourse, PlanDeadline, PlanItem, PlanItemKind,
-    PlanModule, PlanSession, TimeOnTask, default_minutes,
+    PlanModule, PlanRecording, PlanSession, TimeOnTask, default_minutes,
 };
 pub use installed::{
     InstalledPlanError, calendar_installed, learner_progress, plan_installed, reminders_installed,
@@ -110,7 +110,7 @@ pub use installed::{
 };
 pub use output::{
     CourseCalendar, Pace, PaceStatus, PlanAnchor, PlanPhase, PlanTime, PlanWeek, PlannedItem,
-    ThisWeek, WeekDeadline, WeekSession, WeekTimeOnTask, WeeklyPlan, Workload,
+    SessionRecording, ThisWeek, WeekDeadline, WeekSession, WeekTimeOnTask, WeeklyPlan, Workload,
 };
 
 /// The most weeks a plan has (five years); later weeks are cut off.
@@ -343,6 +343,13 @@ fn sessions_when(
                 duration_minutes: session.duration_minutes,
                 presenter: session.presenter.clone(),
                 joinable: session.join_url.is_some(),
+                recording: session
+                    .recording
+                    .as_ref()
+                    .map(|recording| SessionRecording {
+                        size: recording.size,
+                        downloaded: recording.downloaded,
+                    }),
                 done: view.progress.is_done(&item.id),
             })
         })

@@ -210,8 +210,21 @@ pub struct WeekSession {
     pub presenter: Option<String>,
     /// The package gives a join address (opened with the `open_webinar_session` command).
     pub joinable: bool,
+    /// Its recording, once published.
+    pub recording: Option<SessionRecording>,
     /// The webinar item is completed.
     pub done: bool,
+}
+
+/// A session's recording.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionRecording {
+    /// Its size in bytes.
+    #[ts(type = "number")]
+    pub size: u64,
+    /// Downloaded to this computer (watch it offline).
+    pub downloaded: bool,
 }
 
 /// Ahead of or behind the plan.

@@ -526,6 +526,7 @@ fn dated_items_move_to_their_dates() {
             duration_minutes: 90,
             presenter: None,
             join_url: None,
+            recording: None,
         },
         PlanSession {
             item_id: "live".into(),
@@ -535,6 +536,7 @@ fn dated_items_move_to_their_dates() {
             duration_minutes: 90,
             presenter: None,
             join_url: None,
+            recording: None,
         },
     ];
     let now = local(zurich, date(2027, 4, 7).at(9, 0, 0, 0));
@@ -1424,6 +1426,7 @@ fn dst_calendar_course() -> PlanCourse {
         duration_minutes: minutes,
         presenter: Some("Elena Marchetti, facilitator; ILS".into()),
         join_url: Some(format!("https://example.org/webinar/{id}")),
+        recording: None,
     };
     let mut course = PlanCourse {
         starts: Some(date(2027, 3, 1)),

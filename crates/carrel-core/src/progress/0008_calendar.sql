@@ -1,4 +1,4 @@
--- Calendar: reminders shown, and webinar sessions from the course server.
+-- Calendar: reminders shown, and webinar sessions and recordings from the course server.
 --
 -- Reminders of webinar sessions and deadlines shown as system notifications, so each is shown
 -- once on this computer however often Carrel looks or restarts. `key` names the event and its
@@ -10,12 +10,12 @@ CREATE TABLE reminders_shown (
     PRIMARY KEY (course_id, key)
 ) STRICT, WITHOUT ROWID;
 
--- Webinar sessions the course team added, moved or cancelled on the server ('session') join the
--- course notices. SQLite cannot alter a CHECK constraint, so the table is rebuilt with every row.
+-- Webinar sessions the course team added, moved or cancelled on the server ('session') and
+-- recordings of sessions ('recording') join the course notices. SQLite cannot alter a CHECK constraint, so the table is rebuilt with every row.
 CREATE TABLE course_notices_v2 (
     seq INTEGER PRIMARY KEY,
     course_id TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('announcement', 'package', 'schedule', 'session')),
+    kind TEXT NOT NULL CHECK (kind IN ('announcement', 'package', 'schedule', 'session', 'recording')),
     body TEXT NOT NULL,             -- the change's body, JSON
     at_ms INTEGER NOT NULL,
     seen INTEGER NOT NULL DEFAULT 0

@@ -264,6 +264,14 @@ fn apply_one(tx: &Transaction<'_>, change: &Change) -> rusqlite::Result<()> {
             &change.body,
             at_ms,
         ),
+        ChangeBody::Recording(notice) => add_notice(
+            tx,
+            change.seq,
+            &notice.course_id,
+            "recording",
+            &change.body,
+            at_ms,
+        ),
         ChangeBody::Unknown => Ok(()),
     }
 }
@@ -428,6 +436,16 @@ pub enum NoticeBody {
         /// The zone it is organised in.
         time_zone: Option<String>,
     },
+    /// A session's recording can be downloaded.
+    Recording {
+        /// The webinar item.
+        item_id: String,
+        /// The session.
+        session_id: String,
+        /// Its size in bytes.
+        #[ts(type = "number")]
+        size: u64,
+    },
 }
 
 /// The course notices, newest first (at most `limit`).
@@ -468,6 +486,11 @@ pub fn notices(db: &ProgressDb, limit: u32) -> Result<Vec<CourseNotice>, AssessE
                     session_id: s.session_id,
                     starts: s.starts,
                     time_zone: s.time_zone,
+                },
+                Ok(ChangeBody::Recording(r)) => NoticeBody::Recording {
+                    item_id: r.item_id,
+                    session_id: r.session_id,
+                    size: r.size,
                 },
                 // Stored by an older or newer build in a shape this one cannot show.
                 _ => continue,
@@ -586,19 +609,23 @@ pub struct DueOverride {
     pub reason: Option<String>,
 }
 
-/// The webinar sessions the server added, moved or cancelled in `course_id`, oldest first.
+/// The webinar sessions added, moved or cancelled, and the recordings published, in `course_id`,
+/// oldest first.
 pub(crate) fn session_changes_in(
     tx: &Transaction<'_>,
     course_id: &str,
-) -> rusqlite::Result<Vec<carrel_protocol::changes::SessionNotice>> {
+) -> rusqlite::Result<Vec<ChangeBody>> {
     let mut statement = tx.prepare_cached(
-        "SELECT body FROM course_notices WHERE course_id = ?1 AND kind = 'session' ORDER BY seq",
+        "SELECT body FROM course_notices
+         WHERE course_id = ?1 AND kind IN ('session', 'recording') ORDER BY seq",
     )?;
     let bodies = statement.query_map([course_id], |row| row.get::<_, String>(0))?;
     let mut out = Vec::new();
     for body in bodies {
-        if let Ok(ChangeBody::Session(notice)) = serde_json::from_str::<ChangeBody>(&body?) {
-            out.push(notice);
+        if let Ok(change @ (ChangeBody::Session(_) | ChangeBody::Recording(_))) =
+            serde_json::from_str::<ChangeBody>(&body?)
+        {
+            out.push(change);
         }
     }
     Ok(out)

@@ -264,3 +264,85 @@ fn sessions_the_course_team_adds_moves_or_cancels_on_the_server_reach_the_calend
     assert!(ics.contains("DTSTART:20270225T130000Z"), "{ics}");
     assert!(!ics.contains("b1-webinar-manila"), "{ics}");
 }
+
+#[test]
+fn a_recording_joins_its_session_stays_when_the_session_moves_and_shows_once_downloaded() {
+    use carrel_core::sync::changes::apply;
+    use carrel_protocol::changes::{
+        Change, ChangeBody, ChangesPage, RecordingNotice, SessionNotice,
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let library = demo_library(dir.path());
+    let db = ProgressDb::open(&dir.path().join("progress.sqlite3")).unwrap();
+    let server = carrel_core::settings::ServerUrl::parse("http://127.0.0.1:9").unwrap();
+    let sha256 = "ab".repeat(32);
+    let recording = |session: &str| {
+        ChangeBody::Recording(RecordingNotice {
+            course_id: DEMO.into(),
+            item_id: "b1-webinar".into(),
+            session_id: session.into(),
+            sha256: sha256.clone(),
+            size: 1234,
+            media_type: "video/mp4".into(),
+            url: format!("/api/v1/courses/{DEMO}/recordings/{sha256}"),
+        })
+    };
+    let bodies = [
+        recording("b1-webinar-geneva"),
+        // A recording of a session the course does not have is ignored.
+        recording("no-such-session"),
+        // The recorded session is moved afterwards: it keeps its recording.
+        ChangeBody::Session(SessionNotice {
+            course_id: DEMO.into(),
+            item_id: "b1-webinar".into(),
+            session_id: "b1-webinar-geneva".into(),
+            starts: Some("2027-02-24T15:00:00+01:00".into()),
+            time_zone: Some("Europe/Zurich".into()),
+            duration_minutes: Some(90),
+            join_url: None,
+            presenter: None,
+        }),
+    ];
+    let page = ChangesPage {
+        changes: bodies
+            .iter()
+            .enumerate()
+            .map(|(n, body)| Change {
+                seq: n as i64 + 1,
+                at_ms: 1,
+                body: body.clone(),
+            })
+            .collect(),
+        cursor: bodies.len() as i64,
+        more: false,
+    };
+    apply(&db, &server, 1, &page).unwrap();
+
+    let zurich = Learner::with_weekly_hours(6.0, TimeZone::get("Europe/Zurich").unwrap());
+    let now: Timestamp = "2027-03-01T12:00:00Z".parse().unwrap();
+    let recorded = |plan: &carrel_core::plan::WeeklyPlan| -> Vec<(String, bool)> {
+        plan.calendar
+            .sessions
+            .iter()
+            .filter_map(|s| {
+                let r = s.recording.as_ref()?;
+                assert_eq!(r.size, 1234);
+                Some((s.session_id.clone(), r.downloaded))
+            })
+            .collect()
+    };
+    let plan = plan_installed(&library, &db, DEMO, &zurich, now).unwrap();
+    assert_eq!(
+        recorded(&plan),
+        [("b1-webinar-geneva".to_owned(), false)],
+        "not downloaded yet"
+    );
+    let path = library.recording_path(DEMO, &sha256, "video/mp4");
+    assert!(path.starts_with(library.recordings_dir(DEMO)));
+    assert!(path.to_string_lossy().ends_with(&format!("{sha256}.mp4")));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, b"video").unwrap();
+    let plan = plan_installed(&library, &db, DEMO, &zurich, now).unwrap();
+    assert_eq!(recorded(&plan), [("b1-webinar-geneva".to_owned(), true)]);
+}

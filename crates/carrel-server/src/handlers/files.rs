@@ -43,3 +43,38 @@ pub async fn get_file(
         }
     }
 }
+
+/// `GET|HEAD /api/v1/courses/{course_id}/recordings/{sha256}`: a webinar recording of a course the
+/// request may see ([`crate::recordings`]), with `Range`, `If-Range` and `If-None-Match`.
+pub async fn get_recording(
+    State(state): State<AppState>,
+    who: MaybeAuth,
+    Path((course_id, sha256)): Path<(String, String)>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ServerError> {
+    if !is_sha256_hex(&sha256) {
+        return Err(ServerError::MalformedHash { value: sha256 });
+    }
+    let not_found = || ServerError::FileNotFound {
+        sha256: sha256.clone(),
+    };
+    if !crate::access::can_see(state.storage(), who.viewer(), &course_id).await? {
+        return Err(not_found());
+    }
+    let Some((length, media_type)) =
+        crate::recordings::find(state.storage(), &course_id, &sha256).await?
+    else {
+        return Err(not_found());
+    };
+    let file = FileToSend {
+        path: state.data().recording_path(&sha256),
+        sha256: sha256.clone(),
+        length,
+        content_type: crate::recordings::known_media_type(&media_type),
+        disposition: None,
+    };
+    send_file(&method, &headers, file)
+        .await?
+        .ok_or_else(not_found)
+}

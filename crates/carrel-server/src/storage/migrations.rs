@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0009_releases.sql"),
     include_str!("sql/0010_runtime_results.sql"),
     include_str!("sql/0011_xapi_forward.sql"),
+    include_str!("sql/0012_recordings.sql"),
 ];
 
 /// The schema version this build writes.

@@ -214,13 +214,7 @@ async fn a_session_added_moved_or_cancelled_reaches_everyone_in_the_course_once_
         matches!(&error, ChangeError::Invalid(m) if m.contains("not a webinar")),
         "{error}"
     );
-    // The sample course has the webinar "live" with the session "live-1".
-    let source = class.fx.dir.path().join("sample");
-    carrel_package::testing::write_sample_source(&source, "1.0.0", 1000).unwrap();
-    let package = class.fx.dir.path().join("sample.carrel");
-    let key = carrel_package::SecretKey::from_seed([crate::support::KEY; 32]);
-    carrel_package::source::build(&source, &key, &package).unwrap();
-    class.fx.publish(&package).await.unwrap();
+    class.publish_sample(true).await;
     let before = page(&class, &class.ana, "").await.cursor;
 
     let refused = [

@@ -12,6 +12,7 @@ mod downloads;
 mod enrolments;
 mod faults;
 mod publish;
+mod recordings;
 mod releases;
 mod submissions;
 mod support;

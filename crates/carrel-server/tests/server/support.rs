@@ -253,6 +253,27 @@ impl Class {
         }
     }
 
+    /// Publishes the sample course of `carrel_package::testing` (it has the webinar `live`, with
+    /// the session `live-1`), open to anyone or for enrolled learners only; answers its id.
+    pub async fn publish_sample(&self, open: bool) -> &'static str {
+        let source = self.fx.dir.path().join("sample");
+        carrel_package::testing::write_sample_source(&source, "1.0.0", 1000).unwrap();
+        let package = self.fx.dir.path().join("sample.carrel");
+        carrel_package::source::build(&source, &SecretKey::from_seed([KEY; 32]), &package).unwrap();
+        carrel_server::publish::publish_package_with(
+            &self.fx.storage,
+            self.fx.server.data(),
+            &package,
+            &carrel_server::publish::PublishOptions {
+                open: Some(open),
+                answer_keys: None,
+            },
+        )
+        .await
+        .unwrap();
+        carrel_package::testing::SAMPLE_COURSE_ID
+    }
+
     /// Sends `method path` with `token` (if any) and `body` (JSON text, if any).
     pub async fn send(
         &self,

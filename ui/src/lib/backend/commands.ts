@@ -207,6 +207,34 @@ export function repairCourse(
 }
 
 /**
+ * Downloads (resuming after a cut) the recording of a webinar session for offline viewing.
+ * `taskId` names the task for `cancelTask`. Rejects with `offline`, `cancelled`,
+ * `package_invalid` (it arrived damaged), `not_installed`.
+ */
+export function downloadRecording(
+  courseId: string,
+  itemId: string,
+  sessionId: string,
+  taskId: string,
+  onProgress: ProgressHandler,
+): Promise<void> {
+  return callWithProgress<void>(
+    "download_recording",
+    { courseId, itemId, sessionId, taskId },
+    onProgress,
+  );
+}
+
+/** Plays a downloaded recording with the system's media player. */
+export async function openRecording(
+  courseId: string,
+  itemId: string,
+  sessionId: string,
+): Promise<void> {
+  await call<null>("open_recording", { courseId, itemId, sessionId });
+}
+
+/**
  * Asks the running import, download or repair `taskId` to stop; it then rejects with `cancelled`.
  */
 export function cancelTask(taskId: string): Promise<void> {

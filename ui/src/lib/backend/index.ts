@@ -48,6 +48,7 @@ export type { ThisWeek } from "./bindings/ThisWeek";
 export type { WeekDeadline } from "./bindings/WeekDeadline";
 export type { WeeklyPlan } from "./bindings/WeeklyPlan";
 export type { WeekSession } from "./bindings/WeekSession";
+export type { SessionRecording } from "./bindings/SessionRecording";
 export type { WeekTimeOnTask } from "./bindings/WeekTimeOnTask";
 export type { Workload } from "./bindings/Workload";
 export type { Answer } from "./bindings/Answer";

@@ -47,4 +47,16 @@ starts: string | null,
 /**
  * The zone it is organised in.
  */
-time_zone: string | null, };
+time_zone: string | null, } | { "type": "recording", 
+/**
+ * The webinar item.
+ */
+item_id: string, 
+/**
+ * The session.
+ */
+session_id: string, 
+/**
+ * Its size in bytes.
+ */
+size: number, };
