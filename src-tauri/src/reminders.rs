@@ -1,7 +1,10 @@
 //! Reminders as system notifications: a webinar session about to start, a quiz or assignment
 //! about to be due ([`carrel_core::plan::reminders`] decides which). Every minute, from what is on
 //! this computer, so reminders work offline; each is shown once (recorded in the progress
-//! database), and none while the learner has turned notifications off in Settings.
+//! database before it is handed to the system, and forgotten again if the system refuses it), and
+//! none while the learner has turned notifications off in Settings (nothing is recorded then).
+//! On Linux the notification server's own answer is not awaited: a desktop without one shows
+//! nothing, and the reminder still counts as shown.
 //!
 //! The words are in the interface language (Settings; "system" is the computer's language when
 //! Carrel speaks it), times on the computer's clock.
@@ -43,7 +46,7 @@ async fn show_due<R: Runtime>(app: &AppHandle<R>) {
     };
     let library = state.library();
     let now = jiff::Timestamp::now();
-    let due = tauri::async_runtime::spawn_blocking(move || -> Vec<(String, Reminder)> {
+    let due = tauri::async_runtime::spawn_blocking(move || -> Vec<(String, String, Reminder)> {
         let courses = match library.list() {
             Ok(courses) => courses,
             Err(error) => {
@@ -63,7 +66,7 @@ async fn show_due<R: Runtime>(app: &AppHandle<R>) {
                 };
             for reminder in reminders {
                 match db.claim_reminder(&course.id, &reminder.key, now.as_millisecond()) {
-                    Ok(true) => due.push((course.title.clone(), reminder)),
+                    Ok(true) => due.push((course.id.clone(), course.title.clone(), reminder)),
                     Ok(false) => {}
                     Err(error) => tracing::warn!(%error, "a reminder could not be recorded"),
                 }
@@ -74,17 +77,27 @@ async fn show_due<R: Runtime>(app: &AppHandle<R>) {
     .await
     .unwrap_or_default();
     let language = Words::of(settings.language);
-    for (course_title, reminder) in due {
+    for (course_id, course_title, reminder) in due {
         let body = language.body(&reminder, now, &TimeZone::system());
-        tracing::info!(item = %reminder.item_id, key = %reminder.key, "reminder shown");
-        if let Err(error) = app
+        match app
             .notification()
             .builder()
             .title(&course_title)
             .body(body)
             .show()
         {
-            tracing::info!(%error, "no system notification");
+            Ok(()) => {
+                tracing::info!(item = %reminder.item_id, key = %reminder.key, "reminder sent to the system");
+            }
+            Err(error) => {
+                // Not shown: forget the claim, so the next look tries again while it is due.
+                tracing::warn!(%error, "a reminder could not be shown");
+                if let Ok(db) = state.progress().db().await
+                    && let Err(error) = db.forget_reminder(&course_id, &reminder.key)
+                {
+                    tracing::warn!(%error, "a reminder not shown stays recorded");
+                }
+            }
         }
     }
 }
@@ -133,10 +146,14 @@ impl Words {
             }
             (Self::En, ReminderKind::Deadline, _) => format!("{title} is due {day} at {time}."),
             (Self::Fr, ReminderKind::Session, false) => {
-                format!("{title} commence à {time}. Rejoignez-la depuis le calendrier du cours.")
+                format!(
+                    "{title} commence à {time}. Rejoignez la session depuis le calendrier du cours."
+                )
             }
             (Self::Fr, ReminderKind::Session, true) => {
-                format!("{title} a commencé à {time}. Rejoignez-la depuis le calendrier du cours.")
+                format!(
+                    "{title} a commencé à {time}. Rejoignez la session depuis le calendrier du cours."
+                )
             }
             (Self::Fr, ReminderKind::Deadline, _) if today => {
                 format!("{title} est à rendre aujourd’hui à {time}.")
@@ -185,7 +202,7 @@ mod tests {
         );
         assert_eq!(
             Words::Fr.body(&session, now, &manila),
-            "Webinar 1 commence à 16:00. Rejoignez-la depuis le calendrier du cours."
+            "Webinar 1 commence à 16:00. Rejoignez la session depuis le calendrier du cours."
         );
         assert_eq!(
             Words::Es.body(&session, "2027-02-25T08:05:00Z".parse().unwrap(), &manila),

@@ -741,8 +741,39 @@ fn check_version(what: &'static str, value: &str) -> Result<(), ManifestError> {
         })
 }
 
+/// Whether `url` is an https address with a host and no whitespace or control characters (which
+/// could smuggle lines into a calendar file or a command line).
+pub fn is_https_url(url: &str) -> bool {
+    url.strip_prefix("https://").is_some_and(|rest| {
+        !rest.is_empty()
+            && !rest.starts_with('/')
+            && !rest.chars().any(|c| c.is_control() || c.is_whitespace())
+    })
+}
+
+/// A session start written as RFC 3339 with an offset (`2027-02-24T14:00:00+01:00`), checked to
+/// be the offset `zone` (IANA) has at that instant, so a daylight-saving slip is caught where it
+/// is written. The error says what is wrong.
+pub fn session_start(starts: &str, zone: &str) -> Result<jiff::Timestamp, String> {
+    let instant: jiff::Timestamp = starts.parse().map_err(|error| {
+        format!("starts “{starts}” is not an RFC 3339 time with an offset ({error})")
+    })?;
+    let tz = jiff::tz::TimeZone::get(zone).map_err(|_| {
+        format!("the time zone “{zone}” is unknown (an IANA name such as Europe/Zurich)")
+    })?;
+    let written: Option<jiff::civil::DateTime> =
+        starts.get(..19).and_then(|local| local.parse().ok());
+    let local = tz.to_datetime(instant);
+    if written != Some(local) {
+        return Err(format!(
+            "starts “{starts}” has the wrong offset for {zone} on that date (local time there is {local})"
+        ));
+    }
+    Ok(instant)
+}
+
 fn check_https(what: &str, url: &str) -> Result<(), ManifestError> {
-    if url.starts_with("https://") && url.len() > "https://".len() {
+    if is_https_url(url) {
         Ok(())
     } else {
         Err(ManifestError::BadUrl {

@@ -477,23 +477,7 @@ fn session(source: SessionSource) -> Result<WebinarSession, BuildError> {
         item: source.id.clone(),
         problem,
     };
-    let starts: jiff::Timestamp = source.starts.parse().map_err(|error| {
-        fail(format!(
-            "starts “{}” is not an RFC 3339 time with an offset ({error})",
-            source.starts
-        ))
-    })?;
-    let zone = jiff::tz::TimeZone::get(&source.time_zone)
-        .map_err(|_| fail(format!("the time zone “{}” is unknown", source.time_zone)))?;
-    let written: Option<jiff::civil::DateTime> =
-        source.starts.get(..19).and_then(|local| local.parse().ok());
-    let local = starts.to_zoned_datetime(zone).datetime();
-    if written != Some(local) {
-        return Err(fail(format!(
-            "starts “{}” has the wrong offset for {} on that date (local time there is {local})",
-            source.starts, source.time_zone
-        )));
-    }
+    let starts = crate::manifest::session_start(&source.starts, &source.time_zone).map_err(fail)?;
     Ok(WebinarSession {
         id: source.id,
         starts,

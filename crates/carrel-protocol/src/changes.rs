@@ -182,6 +182,18 @@ pub struct RecordingNotice {
     pub url: String,
 }
 
+/// The recording formats a course server takes, as (extension, media type): what every Carrel
+/// platform plays. The first extension of a media type is the one a client saves it under.
+pub const RECORDING_FORMATS: [(&str, &str); 7] = [
+    ("mp4", "video/mp4"),
+    ("m4v", "video/mp4"),
+    ("webm", "video/webm"),
+    ("m4a", "audio/mp4"),
+    ("mp3", "audio/mpeg"),
+    ("ogg", "audio/ogg"),
+    ("oga", "audio/ogg"),
+];
+
 /// The route of a recording file.
 pub const RECORDING_ROUTE: &str = "/api/v1/courses/{course_id}/recordings/{sha256}";
 

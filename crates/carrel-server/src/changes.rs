@@ -191,19 +191,14 @@ pub async fn schedule_session(
         return invalid(format!("“{}” is not a session id", notice.session_id));
     }
     if let Some(starts) = &notice.starts {
-        if starts.parse::<jiff::Timestamp>().is_err() {
+        let Some(zone) = &notice.time_zone else {
+            return invalid("a session needs its time zone (--zone Europe/Zurich)".into());
+        };
+        // The written offset must be the zone's at that date: a daylight-saving slip is refused.
+        if let Err(problem) = carrel_package::manifest::session_start(starts, zone) {
             return invalid(format!(
-                "“{starts}” is not an RFC 3339 time such as 2027-03-01T17:00:00+01:00"
+                "{problem}; write it as RFC 3339 such as 2027-03-01T17:00:00+01:00"
             ));
-        }
-        match &notice.time_zone {
-            None => return invalid("a session needs its time zone (--zone Europe/Zurich)".into()),
-            Some(zone) if jiff::tz::TimeZone::get(zone).is_err() => {
-                return invalid(format!(
-                    "“{zone}” is not an IANA time zone such as Europe/Zurich"
-                ));
-            }
-            Some(_) => {}
         }
         if !notice
             .duration_minutes
@@ -213,20 +208,40 @@ pub async fn schedule_session(
         }
     }
     if let Some(url) = &notice.join_url
-        && !url.starts_with("https://")
+        && !carrel_package::manifest::is_https_url(url)
     {
-        return invalid(format!("the join address “{url}” must start with https://"));
+        return invalid(format!(
+            "the join address “{url}” must be an https:// address"
+        ));
     }
-    let kind = crate::submissions::published_item_kind(
-        storage,
-        notice.course_id.clone(),
-        notice.item_id.clone(),
-    )
-    .await?;
-    if kind != Some("webinar") {
+    let manifest =
+        crate::submissions::published_manifest(storage, notice.course_id.clone()).await?;
+    let webinar = |item: &carrel_package::manifest::Item| {
+        matches!(
+            item.kind,
+            carrel_package::manifest::ItemKind::Webinar { .. }
+        )
+    };
+    let Some(manifest) = manifest.filter(|manifest| {
+        manifest
+            .items()
+            .any(|(_, _, item)| item.id == notice.item_id && webinar(item))
+    }) else {
         return invalid(format!(
             "“{}” is not a webinar of the published course “{}”",
             notice.item_id, notice.course_id
+        ));
+    };
+    // Session ids are unique in a course, as in a package.
+    let taken_elsewhere = manifest.items().any(|(_, _, item)| {
+        item.id != notice.item_id
+            && matches!(&item.kind, carrel_package::manifest::ItemKind::Webinar { sessions, .. }
+                if sessions.iter().any(|session| session.id == notice.session_id))
+    });
+    if taken_elsewhere {
+        return invalid(format!(
+            "the session id “{}” belongs to another webinar of the course; choose another",
+            notice.session_id
         ));
     }
     let course_id = notice.course_id.clone();

@@ -10,11 +10,13 @@
 
 use std::path::Path;
 
-use carrel_protocol::changes::{ChangeBody, RecordingNotice, recording_url};
+use carrel_protocol::changes::{ChangeBody, RECORDING_FORMATS, RecordingNotice, recording_url};
 use rusqlite::OptionalExtension;
 
 use crate::data::DataDir;
-use crate::file_io::{copy_in, from_file_io, io_error, move_into_place, sync_dir};
+use crate::file_io::{
+    copy_in, from_file_io, io_error, move_into_place, remove_leftovers, sync_dir,
+};
 use crate::storage::{Storage, StorageError};
 
 /// Why a recording was not published.
@@ -43,22 +45,10 @@ pub enum RecordingError {
 
 from_file_io!(RecordingError);
 
-/// The recording formats taken, by extension, with their media types: what every Carrel platform
-/// plays.
-const FORMATS: [(&str, &str); 7] = [
-    ("mp4", "video/mp4"),
-    ("m4v", "video/mp4"),
-    ("webm", "video/webm"),
-    ("m4a", "audio/mp4"),
-    ("mp3", "audio/mpeg"),
-    ("ogg", "audio/ogg"),
-    ("oga", "audio/ogg"),
-];
-
 /// The media type of a recording file, by its extension.
 pub fn media_type_of(path: &Path) -> Option<&'static str> {
     let extension = path.extension()?.to_str()?.to_ascii_lowercase();
-    FORMATS
+    RECORDING_FORMATS
         .iter()
         .find(|(known, _)| *known == extension)
         .map(|(_, media_type)| *media_type)
@@ -66,7 +56,7 @@ pub fn media_type_of(path: &Path) -> Option<&'static str> {
 
 /// A stored media type as the static string `Content-Type` takes (any other: octet-stream).
 pub fn known_media_type(media_type: &str) -> &'static str {
-    FORMATS
+    RECORDING_FORMATS
         .iter()
         .find(|(_, known)| *known == media_type)
         .map_or("application/octet-stream", |(_, known)| *known)
@@ -107,6 +97,8 @@ pub async fn publish_recording(
         let lock = data.lock()?;
         let dir = lock.dir().recordings_dir();
         std::fs::create_dir_all(&dir).map_err(io_error("create the folder", &dir))?;
+        // A copy a crash interrupted is of no use to anyone.
+        remove_leftovers(&dir)?;
         let mut reader = std::fs::File::open(&source).map_err(io_error("open", &source))?;
         let copied = copy_in(
             &dir,

@@ -336,6 +336,21 @@ pub(crate) async fn published_item_kind(
     course_id: String,
     item_id: String,
 ) -> Result<Option<&'static str>, StorageError> {
+    Ok(published_manifest(storage, course_id)
+        .await?
+        .and_then(|manifest| {
+            manifest
+                .items()
+                .find(|(_, _, item)| item.id == item_id)
+                .map(|(_, _, item)| item.kind.name())
+        }))
+}
+
+/// The manifest of the published course `course_id`, if it is published.
+pub(crate) async fn published_manifest(
+    storage: &Storage,
+    course_id: String,
+) -> Result<Option<carrel_package::Manifest>, StorageError> {
     storage
         .with_conn(move |conn| {
             let manifest: Option<Vec<u8>> = conn
@@ -345,14 +360,7 @@ pub(crate) async fn published_item_kind(
                     |row| row.get(0),
                 )
                 .optional()?;
-            Ok(manifest
-                .and_then(|bytes| carrel_package::Manifest::parse(&bytes).ok())
-                .and_then(|manifest| {
-                    manifest
-                        .items()
-                        .find(|(_, _, item)| item.id == item_id)
-                        .map(|(_, _, item)| item.kind.name())
-                }))
+            Ok(manifest.and_then(|bytes| carrel_package::Manifest::parse(&bytes).ok()))
         })
         .await
 }

@@ -443,7 +443,10 @@ pub async fn open_webinar_session<R: Runtime>(
 ) -> Result<(), CommandError> {
     use tauri_plugin_opener::OpenerExt;
     let session = planned_session(&state, &course_id, &item_id, &session_id).await?;
-    let Some(url) = session.join_url.filter(|url| url.starts_with("https://")) else {
+    let Some(url) = session
+        .join_url
+        .filter(|url| carrel_package::manifest::is_https_url(url))
+    else {
         return Err(CommandError::new(
             codes::LINK_REFUSED,
             "This session has no join address in the course. Ask your course team for it.",
@@ -514,6 +517,13 @@ pub async fn download_recording(
             "This session has no recording yet.",
         ));
     };
+    // One download of a recording at a time: two would write the same partial file.
+    let Some(_downloading) = RecordingDownload::start(&recording.sha256) else {
+        return Err(CommandError::new(
+            codes::NOT_READY,
+            "This recording is already downloading. Wait for it to finish.",
+        ));
+    };
     let task = state.start_task(&task_id);
     let server = state.server().url;
     let http = state.course_http(&server).await;
@@ -530,13 +540,41 @@ pub async fn download_recording(
         &state.library(),
         &course_id,
         &recording,
-        &state.downloads_dir(),
         &work,
     )
     .await
     .map_err(download_error)?;
     drop(task);
     Ok(())
+}
+
+/// The recordings downloading now, by SHA-256.
+static RECORDINGS_DOWNLOADING: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// A recording's download in progress; dropping it ends it.
+struct RecordingDownload(String);
+
+impl RecordingDownload {
+    /// Starts the download of recording `sha256`, unless one is running.
+    fn start(sha256: &str) -> Option<Self> {
+        let mut running = RECORDINGS_DOWNLOADING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if running.iter().any(|hash| hash == sha256) {
+            return None;
+        }
+        running.push(sha256.to_owned());
+        Some(Self(sha256.to_owned()))
+    }
+}
+
+impl Drop for RecordingDownload {
+    fn drop(&mut self) {
+        RECORDINGS_DOWNLOADING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|hash| hash != &self.0);
+    }
 }
 
 /// Plays a downloaded recording with the system's media player.

@@ -111,13 +111,13 @@ pub async fn get_study_plan<R: Runtime>(
 pub struct CalendarExportWords {
     /// The save dialog's title.
     pub dialog_title: String,
-    /// Before a deadline's title: "Due".
+    /// A deadline's summary: "Due: {title}".
     pub due: String,
-    /// Names the course.
+    /// The course line: "Course: {title}".
     pub course: String,
-    /// Names a session's presenter.
+    /// A session's presenter: "Presenter: {name}".
     pub presenter: String,
-    /// Names a session's join address.
+    /// A session's join address: "Join: {url}".
     pub join: String,
 }
 

@@ -795,6 +795,10 @@ describe("the course's week plan", () => {
     expect(session.textContent).toContain(describePlanTime(starts, LEARNER_ZONE).local);
     expect(session.textContent).toContain("Europe/Zurich");
     expect(session.textContent).toContain("1 h long");
+    expect(
+      session.querySelector(".recording"),
+      "recordings are offered in the course calendar only, so one download runs at a time",
+    ).toBeNull();
   });
 
   it("lists every week behind an All weeks disclosure", async () => {
@@ -1282,10 +1286,10 @@ describe("the course calendar", () => {
       courseId: "bio-101",
       words: {
         dialogTitle: "Save the course calendar",
-        due: "Due",
-        course: "Course",
-        presenter: "Presenter",
-        join: "Join",
+        due: "Due: {title}",
+        course: "Course: {title}",
+        presenter: "Presenter: {name}",
+        join: "Join: {url}",
       },
     });
     await waitFor(() =>
@@ -1337,7 +1341,7 @@ describe("the course calendar", () => {
     });
     const over = byId("calendar-session-s-1");
     const download = within(over).getByRole("button", {
-      name: `Download the recording of Live Q&A, ${describePlanTime(LIVE_QA.starts, LEARNER_ZONE).local} (${formatBytes(48_000_000)})`,
+      name: `Download the recording (${formatBytes(48_000_000)}): Live Q&A, ${describePlanTime(LIVE_QA.starts, LEARNER_ZONE).local}`,
     });
     await fireEvent.click(download);
     await waitFor(() => expect(callsOf(calls, "download_recording")).toHaveLength(1));
@@ -1346,7 +1350,11 @@ describe("the course calendar", () => {
     sender!.send({ stage: "download", doneBytes: 12_000_000, totalBytes: 48_000_000 });
     const bar = await within(over).findByRole("progressbar");
     await waitFor(() => expect(bar.getAttribute("value")).toBe("12000000"));
-    await fireEvent.click(within(over).getByRole("button", { name: "Cancel" }));
+    await fireEvent.click(
+      within(over).getByRole("button", {
+        name: "Cancel the download of the recording of Live Q&A",
+      }),
+    );
     await waitFor(() => expect(callsOf(calls, "cancel_task")).toHaveLength(1));
     expect(callsOf(calls, "cancel_task")[0]?.args).toEqual({ taskId: args.taskId });
 

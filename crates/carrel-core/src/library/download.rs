@@ -169,16 +169,15 @@ pub async fn download_package(
     Ok(done)
 }
 
-/// Downloads (resuming through `partial_dir`) the recording of a webinar session of installed
-/// course `course_id` to [`Library::recording_path`], checked against its size and SHA-256, and
-/// returns where it is.
+/// Downloads (resuming) the recording of a webinar session of installed course `course_id` to
+/// [`Library::recording_path`], checked against its size and SHA-256, and returns where it is.
+/// The partial file sits beside the finished one, so the final rename never crosses drives.
 pub async fn download_recording(
     http: &HttpClient,
     server: &ServerUrl,
     library: &Library,
     course_id: &str,
     recording: &crate::plan::PlanRecording,
-    partial_dir: &Path,
     task: &Task,
 ) -> Result<PathBuf, DownloadError> {
     let done = library.recording_path(course_id, &recording.sha256, &recording.media_type);
@@ -195,7 +194,7 @@ pub async fn download_recording(
         http,
         server,
         &file,
-        partial_dir,
+        &folder,
         &done,
         &move |p| progress(p),
         &task.cancel,

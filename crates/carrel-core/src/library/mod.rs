@@ -312,14 +312,10 @@ impl Library {
     /// `recordings/<course>/<sha256>.<extension of media_type>` beside the store, so it moves
     /// with the courses and the store's clean-up never touches it.
     pub fn recording_path(&self, course_id: &str, sha256: &str, media_type: &str) -> PathBuf {
-        let extension = match media_type {
-            "video/mp4" => "mp4",
-            "video/webm" => "webm",
-            "audio/mp4" => "m4a",
-            "audio/mpeg" => "mp3",
-            "audio/ogg" => "ogg",
-            _ => "bin",
-        };
+        let extension = carrel_protocol::changes::RECORDING_FORMATS
+            .iter()
+            .find(|(_, known)| *known == media_type)
+            .map_or("bin", |(extension, _)| *extension);
         self.recordings_dir(course_id)
             .join(format!("{sha256}.{extension}"))
     }
@@ -413,9 +409,17 @@ impl Library {
         )))
     }
 
-    /// Removes a course and the files only it used.
+    /// Removes a course, the files only it used and its downloaded recordings.
     pub fn remove(&self, course_id: &str) -> Result<(), StoreError> {
-        self.store.remove_course(course_id)
+        self.store.remove_course(course_id)?;
+        let recordings = self.recordings_dir(course_id);
+        if let Err(error) = std::fs::remove_dir_all(&recordings)
+            && error.kind() != std::io::ErrorKind::NotFound
+        {
+            // The course is gone; its recordings stay until the next removal, and nothing breaks.
+            tracing::warn!(%error, path = %recordings.display(), "recordings not removed");
+        }
+        Ok(())
     }
 
     /// Installs the package file at `path`. `confirmed` is a publisher fingerprint the learner has

@@ -15,26 +15,28 @@
 //! - Text is escaped (`\`, `;`, `,`, newlines) and lines are folded at 75 octets without splitting
 //!   a UTF-8 character.
 //!
-//! The words in the file (the "Due" prefix, "Course", "Presenter", "Join") come from the caller in
-//! the learner's language ([`CalendarWords`]); course titles stay in the course's language.
+//! The words in the file ("Due: {title}", "Course: {title}"…) come from the caller in the
+//! learner's language ([`CalendarWords`]); course titles stay in the course's language. Control
+//! characters never reach the file: a join address from a course or server cannot add lines.
 
 use std::fmt::Write as _;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use super::PlanCourse;
+use super::{PlanCourse, PlanSession};
 
-/// The words written into the calendar, in the learner's language.
+/// The words written into the calendar, in the learner's language: templates whose placeholder
+/// is replaced (so each language places it, and its punctuation, its own way: "À rendre : {title}").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CalendarWords {
-    /// Before a deadline's item title: "Due: Final assignment".
+    /// A deadline's summary: "Due: {title}".
     pub due: String,
-    /// Names the course in descriptions.
+    /// The course line of a description: "Course: {title}".
     pub course: String,
-    /// Names the presenter of a session.
+    /// A session's presenter: "Presenter: {name}".
     pub presenter: String,
-    /// Names the join address of a session.
+    /// A session's join address: "Join: {url}".
     pub join: String,
 }
 
@@ -42,20 +44,27 @@ impl CalendarWords {
     /// English words.
     pub fn english() -> Self {
         Self {
-            due: "Due".into(),
-            course: "Course".into(),
-            presenter: "Presenter".into(),
-            join: "Join".into(),
+            due: "Due: {title}".into(),
+            course: "Course: {title}".into(),
+            presenter: "Presenter: {name}".into(),
+            join: "Join: {url}".into(),
         }
     }
 }
 
+/// `SEQUENCE` counts seconds from 2026-01-01 (UTC), so it stays in the 31 bits RFC 5545 gives an
+/// INTEGER for decades.
+const SEQUENCE_EPOCH: i64 = 1_767_225_600;
+
 /// The iCalendar text of `course`'s webinar sessions and deadlines, stamped `stamp` (the export
-/// instant). Items of unknown id are skipped; events come earliest first.
+/// instant), with the `cancelled` sessions as cancelled events (`STATUS:CANCELLED`, same UID), so
+/// importing the file again removes them from the learner's calendar. Items of unknown id are
+/// skipped; events come earliest first.
 pub fn course_calendar(
     course_id: &str,
     course_title: &str,
     course: &PlanCourse,
+    cancelled: &[PlanSession],
     words: &CalendarWords,
     stamp: Timestamp,
 ) -> String {
@@ -65,22 +74,23 @@ pub fn course_calendar(
         .collect();
     let mut events: Vec<(Timestamp, Vec<(&str, String)>)> = Vec::new();
     let stamp_text = utc(stamp);
-    let sequence = stamp.as_second().max(0).to_string();
+    let sequence = (stamp.as_second() - SEQUENCE_EPOCH).max(0).to_string();
 
-    for session in &course.sessions {
+    let sessions = course.sessions.iter().map(|session| (session, false));
+    for (session, is_cancelled) in sessions.chain(cancelled.iter().map(|session| (session, true))) {
         let Some(title) = titles.get(session.item_id.as_str()) else {
             continue;
         };
         let ends = session.ends();
-        let mut description = vec![format!("{}: {course_title}", words.course)];
+        let mut description = vec![words.course.replace("{title}", course_title)];
         if let Some(presenter) = &session.presenter {
-            description.push(format!("{}: {presenter}", words.presenter));
+            description.push(words.presenter.replace("{name}", presenter));
         }
         if let Some(own) = own_clock(session.starts, Some(ends), &session.zone) {
             description.push(own);
         }
         if let Some(url) = &session.join_url {
-            description.push(format!("{}: {url}", words.join));
+            description.push(words.join.replace("{url}", url));
         }
         let mut properties = vec![
             (
@@ -97,6 +107,9 @@ pub fn course_calendar(
             ("SUMMARY", escape(title)),
             ("DESCRIPTION", escape(&description.join("\n"))),
         ];
+        if is_cancelled {
+            properties.push(("STATUS", "CANCELLED".to_owned()));
+        }
         if let Some(url) = &session.join_url {
             properties.push(("LOCATION", escape(url)));
             properties.push(("URL", url.clone()));
@@ -116,7 +129,7 @@ pub fn course_calendar(
             n => format!(".{n}"),
         };
         *nth += 1;
-        let mut description = vec![format!("{}: {course_title}", words.course)];
+        let mut description = vec![words.course.replace("{title}", course_title)];
         if let Some(own) = deadline
             .zone
             .as_deref()
@@ -134,7 +147,7 @@ pub fn course_calendar(
                 ("DTSTAMP", stamp_text.clone()),
                 ("SEQUENCE", sequence.clone()),
                 ("DTSTART", utc(deadline.due)),
-                ("SUMMARY", escape(&format!("{}: {title}", words.due))),
+                ("SUMMARY", escape(&words.due.replace("{title}", title))),
                 ("DESCRIPTION", escape(&description.join("\n"))),
                 ("TRANSP", "TRANSPARENT".to_owned()),
             ],
@@ -200,10 +213,11 @@ fn escape(text: &str) -> String {
 }
 
 /// Appends a content line, folded so no physical line exceeds 75 octets (RFC 5545 §3.1), ending
-/// in CRLF.
+/// in CRLF. Control characters are dropped: TEXT values have their line breaks escaped already,
+/// and a raw one in a URL or UID could otherwise start a property of its own.
 fn fold_into(out: &mut String, line: &str) {
     let mut width = 0;
-    for c in line.chars() {
+    for c in line.chars().filter(|c| !c.is_control()) {
         let octets = c.len_utf8();
         if width + octets > 75 {
             out.push_str("\r\n ");

@@ -41,7 +41,7 @@ pub fn plan_installed(
     learner: &Learner,
     now: Timestamp,
 ) -> Result<WeeklyPlan, InstalledPlanError> {
-    let (_, plan_course) = installed_course(library, db, course_id)?;
+    let (_, plan_course, _) = installed_course(library, db, course_id)?;
     let progress = learner_progress(db, course_id)?;
     Ok(super::build_weekly_plan(
         &plan_course,
@@ -60,11 +60,12 @@ pub fn calendar_installed(
     words: &CalendarWords,
     now: Timestamp,
 ) -> Result<String, InstalledPlanError> {
-    let (manifest, plan_course) = installed_course(library, db, course_id)?;
+    let (manifest, plan_course, cancelled) = installed_course(library, db, course_id)?;
     Ok(super::ics::course_calendar(
         course_id,
         &manifest.course.title,
         &plan_course,
+        &cancelled,
         words,
         now,
     ))
@@ -77,7 +78,7 @@ pub fn reminders_installed(
     course_id: &str,
     now: Timestamp,
 ) -> Result<Vec<super::reminders::Reminder>, InstalledPlanError> {
-    let (_, plan_course) = installed_course(library, db, course_id)?;
+    let (_, plan_course, _) = installed_course(library, db, course_id)?;
     let progress = learner_progress(db, course_id)?;
     Ok(super::reminders::due_reminders(
         &plan_course,
@@ -93,7 +94,7 @@ fn installed_course(
     library: &Library,
     db: &ProgressDb,
     course_id: &str,
-) -> Result<(Manifest, PlanCourse), InstalledPlanError> {
+) -> Result<(Manifest, PlanCourse, Vec<PlanSession>), InstalledPlanError> {
     let course = library
         .store()
         .course(course_id)?
@@ -119,7 +120,7 @@ fn installed_course(
     let sessions = db.transact(|tx| {
         crate::sync::changes::session_changes_in(tx, course_id).map_err(ProgressError::from)
     })?;
-    apply_session_changes(&mut plan_course, &course.manifest, &sessions);
+    let cancelled = apply_session_changes(&mut plan_course, &course.manifest, &sessions);
     for session in &mut plan_course.sessions {
         if let Some(recording) = &mut session.recording {
             recording.downloaded = library
@@ -127,7 +128,7 @@ fn installed_course(
                 .is_file();
         }
     }
-    Ok((course.manifest, plan_course))
+    Ok((course.manifest, plan_course, cancelled))
 }
 
 /// The learner's completions and time on task in a course.
@@ -161,9 +162,14 @@ pub fn learner_progress(
 
 /// Applies the course team's session changes from the server, oldest first: each replaces the
 /// session of its id (or adds one), or removes it when cancelled; a recording is attached to its
-/// session. A change for an item that is not a webinar of the installed course, or that this
+/// session. Answers the sessions cancelled (as they were), for the calendar file to cancel. A change for an item that is not a webinar of the installed course, or that this
 /// build cannot read, is ignored.
-fn apply_session_changes(course: &mut PlanCourse, manifest: &Manifest, changes: &[ChangeBody]) {
+fn apply_session_changes(
+    course: &mut PlanCourse,
+    manifest: &Manifest,
+    changes: &[ChangeBody],
+) -> Vec<PlanSession> {
+    let mut cancelled: Vec<PlanSession> = Vec::new();
     for change in changes {
         let change = match change {
             ChangeBody::Session(change) => change,
@@ -193,14 +199,20 @@ fn apply_session_changes(course: &mut PlanCourse, manifest: &Manifest, changes: 
         if !is_webinar {
             continue;
         }
+        if !carrel_package::manifest::is_valid_id(&change.session_id) {
+            continue;
+        }
         let same = |session: &PlanSession| {
             session.item_id == change.item_id && session.session_id == change.session_id
         };
         let position = course.sessions.iter().position(same);
         let Some(starts) = &change.starts else {
-            course.sessions.retain(|session| !same(session));
+            if let Some(index) = position {
+                cancelled.push(course.sessions.remove(index));
+            }
             continue;
         };
+        cancelled.retain(|session| !same(session));
         let (Ok(starts), Some(zone), Some(duration_minutes)) = (
             starts.parse::<Timestamp>(),
             change.time_zone.clone(),
@@ -219,7 +231,7 @@ fn apply_session_changes(course: &mut PlanCourse, manifest: &Manifest, changes: 
             join_url: change
                 .join_url
                 .clone()
-                .filter(|url| url.starts_with("https://")),
+                .filter(|url| carrel_package::manifest::is_https_url(url)),
             recording,
         };
         match position {
@@ -227,6 +239,7 @@ fn apply_session_changes(course: &mut PlanCourse, manifest: &Manifest, changes: 
             None => course.sessions.push(session),
         }
     }
+    cancelled
 }
 
 /// A webinar session of installed course `course_id` as the plan has it: the package's, or the
@@ -238,7 +251,7 @@ pub fn session_installed(
     item_id: &str,
     session_id: &str,
 ) -> Result<Option<PlanSession>, InstalledPlanError> {
-    let (_, course) = installed_course(library, db, course_id)?;
+    let (_, course, _) = installed_course(library, db, course_id)?;
     Ok(course
         .sessions
         .into_iter()

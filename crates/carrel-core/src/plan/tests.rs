@@ -1658,15 +1658,16 @@ fn the_exported_calendar_places_every_event_at_its_utc_instant() {
     let course = dst_calendar_course();
     let stamp: Timestamp = "2027-03-01T08:00:00Z".parse().unwrap();
     let words = ics::CalendarWords {
-        due: "À rendre".into(),
-        course: "Cours".into(),
-        presenter: "Animé par".into(),
-        join: "Rejoindre".into(),
+        due: "À rendre\u{a0}: {title}".into(),
+        course: "Cours\u{a0}: {title}".into(),
+        presenter: "Animé par {name}".into(),
+        join: "Rejoindre\u{a0}: {url}".into(),
     };
     let text = ics::course_calendar(
         "ilo-migration",
         "Migrant workers, rights and the ILO",
         &course,
+        &[],
         &words,
         stamp,
     );
@@ -1692,13 +1693,13 @@ fn the_exported_calendar_places_every_event_at_its_utc_instant() {
                 Some("20270314T080000Z"),
                 "Title of live"
             ),
-            event("20270320T120000Z", None, "À rendre: Title of quiz"),
+            event("20270320T120000Z", None, "À rendre\u{a0}: Title of quiz"),
             event(
                 "20270328T003000Z",
                 Some("20270328T020000Z"),
                 "Title of live"
             ),
-            event("20270328T215900Z", None, "À rendre: Title of essay"),
+            event("20270328T215900Z", None, "À rendre\u{a0}: Title of essay"),
             event(
                 "20270403T150000Z",
                 Some("20270403T163000Z"),
@@ -1716,10 +1717,10 @@ fn the_exported_calendar_places_every_event_at_its_utc_instant() {
     let descriptions: Vec<String> = events.iter().map(|e| unescape(&e["DESCRIPTION"])).collect();
     assert_eq!(
         descriptions[0],
-        "Cours: Migrant workers, rights and the ILO\n\
-         Animé par: Elena Marchetti, facilitator; ILS\n\
+        "Cours\u{a0}: Migrant workers, rights and the ILO\n\
+         Animé par Elena Marchetti, facilitator; ILS\n\
          America/New_York: 2027-03-14 01:00–04:00\n\
-         Rejoindre: https://example.org/webinar/new-york-spring"
+         Rejoindre\u{a0}: https://example.org/webinar/new-york-spring"
     );
     assert!(
         descriptions[4].contains("Australia/Sydney: 2027-04-04 02:00–02:30"),
@@ -1728,11 +1729,11 @@ fn the_exported_calendar_places_every_event_at_its_utc_instant() {
     );
     assert_eq!(
         descriptions[3],
-        "Cours: Migrant workers, rights and the ILO\nEurope/Zurich: 2027-03-28 23:59",
+        "Cours\u{a0}: Migrant workers, rights and the ILO\nEurope/Zurich: 2027-03-28 23:59",
         "a deadline set in a zone is described on its clock"
     );
     assert_eq!(
-        descriptions[1], "Cours: Migrant workers, rights and the ILO",
+        descriptions[1], "Cours\u{a0}: Migrant workers, rights and the ILO",
         "a deadline without a zone has no other clock"
     );
     assert_eq!(
@@ -1741,13 +1742,16 @@ fn the_exported_calendar_places_every_event_at_its_utc_instant() {
     );
     assert!(events.iter().all(|e| e["DTSTAMP"] == "20270301T080000Z"));
 
-    // Exported again later, after a session moved: the same UIDs, a higher SEQUENCE.
+    // Exported again later, after a session moved and another was cancelled: the same UIDs, a
+    // higher SEQUENCE, and the cancelled one marked so (a calendar importing it removes it).
     let mut moved = course.clone();
     moved.sessions[0].starts = local("Europe/Zurich", date(2027, 3, 28).at(10, 0, 0, 0));
+    let gone = moved.sessions.remove(3);
     let later = ics::course_calendar(
         "ilo-migration",
         "Migrant workers, rights and the ILO",
         &moved,
+        &[gone],
         &words,
         "2027-03-02T08:00:00Z".parse().unwrap(),
     );
@@ -1773,6 +1777,22 @@ fn the_exported_calendar_places_every_event_at_its_utc_instant() {
         sequence(&later_events) > sequence(&events),
         "the newer export wins"
     );
+    assert!(
+        (0..i64::from(i32::MAX)).contains(&sequence(&later_events)),
+        "SEQUENCE fits RFC 5545's INTEGER"
+    );
+    let statuses: Vec<(String, Option<String>)> = later_events
+        .iter()
+        .map(|e| (e["UID"].clone(), e.get("STATUS").cloned()))
+        .filter(|(_, status)| status.is_some())
+        .collect();
+    assert_eq!(
+        statuses,
+        [(
+            "session.zurich-summer.live.ilo-migration@carrel".to_owned(),
+            Some("CANCELLED".to_owned())
+        )]
+    );
 }
 
 #[test]
@@ -1785,6 +1805,7 @@ fn calendar_text_is_escaped_and_folded_without_splitting_characters() {
         "c",
         "Cours; long, titre",
         &course,
+        &[],
         &ics::CalendarWords::english(),
         "2027-03-01T08:00:00Z".parse().unwrap(),
     );
@@ -1800,6 +1821,24 @@ fn calendar_text_is_escaped_and_folded_without_splitting_characters() {
     assert_eq!(sessions.len(), 4);
     assert!(sessions.iter().all(|s| s == long), "{sessions:?}");
     assert!(text.contains("X-WR-CALNAME:Cours\\; long\\, titre\r\n"));
+
+    // A join address with a line break (as a hostile course or server could send) adds no line.
+    course.sessions[0].join_url = Some("https://x.org/a\r\nBEGIN:VALARM\r\nX-EVIL:1".into());
+    course.sessions[0].session_id = "s\r\nX-EVIL:2".into();
+    let text = ics::course_calendar(
+        "c",
+        "C",
+        &course,
+        &[],
+        &ics::CalendarWords::english(),
+        "2027-03-01T08:00:00Z".parse().unwrap(),
+    );
+    let events = ics_events(&text);
+    assert!(
+        !text.contains("\r\nBEGIN:VALARM") && !text.contains("\r\nX-EVIL"),
+        "{text}"
+    );
+    assert!(events.iter().all(|e| !e.contains_key("X-EVIL")));
 }
 
 #[test]

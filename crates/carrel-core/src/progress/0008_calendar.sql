@@ -24,3 +24,11 @@ INSERT INTO course_notices_v2 (seq, course_id, kind, body, at_ms, seen)
     SELECT seq, course_id, kind, body, at_ms, seen FROM course_notices;
 DROP TABLE course_notices;
 ALTER TABLE course_notices_v2 RENAME TO course_notices;
+-- The calendar reads a course's session changes by kind.
+CREATE INDEX course_notices_by_kind ON course_notices (course_id, kind, seq);
+
+-- Earlier builds skipped the changes they did not know (sessions, recordings) and moved their
+-- cursor past them: the feed is read again from the start, and the old cursor kept as the point
+-- up to which nothing is announced as new (carrel_core::sync::changes::pull).
+UPDATE sync_meta SET key = 'changes-replayed-until ' || substr(key, 16)
+    WHERE key LIKE 'changes-cursor %';

@@ -468,6 +468,16 @@ impl ProgressDb {
         Ok(changed == 1)
     }
 
+    /// Forgets that reminder `key` of a course was shown (the system refused it): it may be shown
+    /// again.
+    pub fn forget_reminder(&self, course_id: &str, key: &str) -> Result<(), ProgressError> {
+        self.conn().execute(
+            "DELETE FROM reminders_shown WHERE course_id = ?1 AND key = ?2",
+            rusqlite::params![course_id, key],
+        )?;
+        Ok(())
+    }
+
     /// The spans of an item's media the learner played, `(from, to)` in seconds, in any order.
     pub fn watched(
         &self,

@@ -587,4 +587,73 @@ fn a_reminder_is_claimed_once_per_course_and_survives_reopening() {
         !db.claim_reminder("c", "session live s1 100", 5).unwrap(),
         "after a restart too"
     );
+    db.forget_reminder("c", "session live s1 100").unwrap();
+    assert!(
+        db.claim_reminder("c", "session live s1 100", 6).unwrap(),
+        "forgotten: again"
+    );
+    assert!(
+        !db.claim_reminder("other", "session live s1 100", 7)
+            .unwrap(),
+        "only that one"
+    );
+}
+
+#[test]
+fn the_calendar_upgrade_keeps_the_notices_and_reads_the_feed_again_from_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("progress.sqlite3");
+    database_at(&path, 7);
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "INSERT INTO course_notices (seq, course_id, kind, body, at_ms, seen)
+                 VALUES (41, 'c', 'announcement', '{}', 1, 1), (42, 'c', 'schedule', '{}', 2, 0);
+             INSERT INTO sync_meta (key, value) VALUES
+                 ('changes-cursor http://127.0.0.1:9/ 1', '42'), ('last-sync', '7');",
+        )
+        .unwrap();
+    }
+    let db = ProgressDb::open(&path).unwrap();
+    let notices: Vec<(i64, String, bool)> = db
+        .conn()
+        .prepare("SELECT seq, kind, seen FROM course_notices ORDER BY seq")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        notices,
+        [
+            (41, "announcement".into(), true),
+            (42, "schedule".into(), false)
+        ],
+        "every notice kept, seen or not"
+    );
+    let meta: Vec<(String, String)> = db
+        .conn()
+        .prepare("SELECT key, value FROM sync_meta ORDER BY key")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        meta,
+        [
+            (
+                "changes-replayed-until http://127.0.0.1:9/ 1".to_owned(),
+                "42".to_owned()
+            ),
+            ("last-sync".to_owned(), "7".to_owned()),
+        ],
+        "the cursor restarts; where it was is kept so nothing is announced twice"
+    );
+    db.conn()
+        .execute(
+            "INSERT INTO course_notices (seq, course_id, kind, body, at_ms) VALUES (43, 'c', 'session', '{}', 3)",
+            [],
+        )
+        .unwrap();
 }

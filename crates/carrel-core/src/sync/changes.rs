@@ -135,14 +135,27 @@ fn cursor_key(server: &ServerUrl, account_id: i64) -> String {
 
 /// The stored cursor of `server` for `account_id` (0 when none).
 pub fn cursor(db: &ProgressDb, server: &ServerUrl, account_id: i64) -> Result<i64, AssessError> {
-    let key = cursor_key(server, account_id);
+    meta_number(db, &cursor_key(server, account_id))
+}
+
+/// Up to where the feed of `server` for `account_id` is being read again (0 when it is not): a
+/// build that learned new kinds of change restarts its cursors (progress migration 8) and moves
+/// the old one here, so what was already announced is not announced again.
+fn replayed_until(
+    db: &ProgressDb,
+    server: &ServerUrl,
+    account_id: i64,
+) -> Result<i64, AssessError> {
+    let key = format!("changes-replayed-until {} {account_id}", server.as_str());
+    meta_number(db, &key)
+}
+
+fn meta_number(db: &ProgressDb, key: &str) -> Result<i64, AssessError> {
     db.transact(|tx| {
         let value: Option<String> = tx
-            .query_row(
-                "SELECT value FROM sync_meta WHERE key = ?1",
-                [&key],
-                |row| row.get(0),
-            )
+            .query_row("SELECT value FROM sync_meta WHERE key = ?1", [key], |row| {
+                row.get(0)
+            })
             .optional()?;
         Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
     })
@@ -160,6 +173,7 @@ pub async fn pull(
         cursor: cursor(db, server, account_id)?,
         ..PullReport::default()
     };
+    let replayed = replayed_until(db, server, account_id)?;
     loop {
         let url = format!(
             "{}?after={}&limit={DEFAULT_LIMIT}",
@@ -191,13 +205,18 @@ pub async fn pull(
             .json()
             .await
             .map_err(|error| PullError::Unavailable(format!("unreadable answer: {error}")))?;
-        let grades = page
+        // Changes read again after an upgrade were announced the first time.
+        let news: Vec<&Change> = page
             .changes
+            .iter()
+            .filter(|change| change.seq > replayed)
+            .collect();
+        let grades = news
             .iter()
             .filter(|change| matches!(change.body, ChangeBody::Grade(_)))
             .count() as u32;
         apply(db, server, account_id, &page)?;
-        report.applied += page.changes.len() as u32;
+        report.applied += news.len() as u32;
         report.grades += grades;
         report.cursor = page.cursor;
         if !page.more || page.changes.is_empty() {

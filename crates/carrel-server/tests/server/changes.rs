@@ -233,6 +233,14 @@ async fn a_session_added_moved_or_cancelled_reaches_everyone_in_the_course_once_
             "RFC 3339",
         ),
         (
+            // 14:00 at UTC+1 in July is 15:00 in Zurich (summer time): a slip, refused.
+            SessionNotice {
+                starts: Some("2027-07-01T14:00:00+01:00".into()),
+                ..moved.clone()
+            },
+            "wrong offset for Europe/Zurich",
+        ),
+        (
             SessionNotice {
                 time_zone: Some("Geneva".into()),
                 ..moved.clone()

@@ -9,18 +9,18 @@ export type CalendarExportWords = {
  */
 dialogTitle: string, 
 /**
- * Before a deadline's title: "Due".
+ * A deadline's summary: "Due: {title}".
  */
 due: string, 
 /**
- * Names the course.
+ * The course line: "Course: {title}".
  */
 course: string, 
 /**
- * Names a session's presenter.
+ * A session's presenter: "Presenter: {name}".
  */
 presenter: string, 
 /**
- * Names a session's join address.
+ * A session's join address: "Join: {url}".
  */
 join: string, };
