@@ -36,6 +36,15 @@ fn wait_for<T>(seconds: u64, what: &str, mut ready: impl FnMut() -> Option<T>) -
     }
 }
 
+/// Presses Sync now once no round is running (the button ignores presses during one, and a round
+/// that started before the server's change would not bring it).
+async fn sync_now(s: &carrel_e2e::Session) {
+    s.wait_until("document.getElementById('sync-now')?.getAttribute('aria-disabled') !== 'true'")
+        .await
+        .unwrap();
+    s.click("#sync-now").await.unwrap();
+}
+
 /// iCalendar content lines, unfolded.
 fn unfolded(text: &str) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
@@ -228,7 +237,7 @@ async fn the_course_calendar_shows_both_clocks_joins_reminds_and_exports() {
             "https://example.org/webinar/moved",
         ],
     );
-    s.click("#sync-now").await.unwrap();
+    sync_now(s).await;
     s.wait_for_attr(
         &format!("#calendar-session-{GENEVA} time"),
         "datetime",
@@ -267,7 +276,7 @@ async fn the_course_calendar_shows_both_clocks_joins_reminds_and_exports() {
             server.data().root().to_str().unwrap(),
         ],
     );
-    s.click("#sync-now").await.unwrap();
+    sync_now(s).await;
     let download = format!("#calendar-session-{GENEVA} .recording .download");
     s.wait_for(&download).await.unwrap();
     s.eval(&format!(
