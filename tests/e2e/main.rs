@@ -44,6 +44,7 @@ impl Running {
     }
 }
 
+mod a11y;
 mod assess;
 mod calendar;
 mod cmi5;

@@ -795,7 +795,7 @@ describe("checking and repairing a course's files", () => {
     const button = byId("course-repair-bio-101");
     expect(button.textContent?.trim()).toBe("Check and repair files");
     expect(
-      screen.getByRole("button", { name: "Check and repair the files of Introduction to Biology" }),
+      screen.getByRole("button", { name: "Check and repair files of Introduction to Biology" }),
     ).toBe(button);
     button.focus();
     await fireEvent.click(button);

@@ -199,7 +199,7 @@ export const en = {
   courseRemove: "Remove",
   courseRemoveLabel: "Remove {title}",
   courseRepairFiles: "Check and repair files",
-  courseRepairFilesLabel: "Check and repair the files of {title}",
+  courseRepairFilesLabel: "Check and repair files of {title}",
   courseCardProgressLabel: "Progress in {title}",
   courseCardLastStudied: "Last studied {date}",
 

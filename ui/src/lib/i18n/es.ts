@@ -200,7 +200,7 @@ export const es: Messages = {
   courseRemove: "Eliminar",
   courseRemoveLabel: "Eliminar {title}",
   courseRepairFiles: "Comprobar y reparar archivos",
-  courseRepairFilesLabel: "Comprobar y reparar los archivos de {title}",
+  courseRepairFilesLabel: "Comprobar y reparar archivos de {title}",
   courseCardProgressLabel: "Progreso en {title}",
   courseCardLastStudied: "Última sesión de estudio el {date}",
 
