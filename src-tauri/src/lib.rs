@@ -26,6 +26,7 @@ pub mod settings;
 pub mod state;
 pub mod update_service;
 pub mod updates;
+pub mod words;
 
 /// Starts the app and blocks until it quits.
 pub fn run() {

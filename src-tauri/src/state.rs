@@ -499,10 +499,13 @@ impl<R: Runtime> SyncHost for SyncApp<R> {
 
     fn news(&self, pulled: &carrel_core::sync::changes::PullReport) {
         use tauri_plugin_notification::NotificationExt;
-        if !crate::update_service::read_stored(&self.app).notifications {
+        let settings = crate::update_service::read_stored(&self.app);
+        if !settings.notifications {
             return;
         }
-        let Some(body) = pulled.notification() else {
+        let others = pulled.applied.saturating_sub(pulled.grades);
+        let Some(body) = crate::words::Words::of(settings.language).news(pulled.grades, others)
+        else {
             return;
         };
         if let Err(error) = self

@@ -89,31 +89,6 @@ pub struct PullReport {
     pub cursor: i64,
 }
 
-impl PullReport {
-    /// A sentence for a system notification about what arrived, if anything did.
-    pub fn notification(&self) -> Option<String> {
-        let others = self.applied.saturating_sub(self.grades);
-        let grades = match self.grades {
-            0 => None,
-            1 => Some("1 grade".to_owned()),
-            n => Some(format!("{n} grades")),
-        };
-        let others = match others {
-            0 => None,
-            1 => Some("1 update".to_owned()),
-            n => Some(format!("{n} updates")),
-        };
-        let what = match (grades, others) {
-            (None, None) => return None,
-            (Some(one), None) | (None, Some(one)) => one,
-            (Some(grades), Some(others)) => format!("{grades} and {others}"),
-        };
-        Some(format!(
-            "New from your course team: {what}. Open Carrel to see them."
-        ))
-    }
-}
-
 /// Why a pull stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum PullError {
@@ -680,34 +655,4 @@ pub(crate) fn due_override_in(
         }
     }
     Ok(None)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::PullReport;
-
-    fn report(applied: u32, grades: u32) -> PullReport {
-        PullReport {
-            applied,
-            grades,
-            cursor: 0,
-        }
-    }
-
-    #[test]
-    fn a_notification_names_what_arrived() {
-        assert_eq!(report(0, 0).notification(), None);
-        assert_eq!(
-            report(1, 1).notification().as_deref(),
-            Some("New from your course team: 1 grade. Open Carrel to see them.")
-        );
-        assert_eq!(
-            report(5, 2).notification().as_deref(),
-            Some("New from your course team: 2 grades and 3 updates. Open Carrel to see them.")
-        );
-        assert_eq!(
-            report(1, 0).notification().as_deref(),
-            Some("New from your course team: 1 update. Open Carrel to see them.")
-        );
-    }
 }
