@@ -4,7 +4,8 @@
 //! in English (light theme), French (dark theme) and Spanish: no violation; and in French and
 //! Spanish no English phrase of the UI (from `ui/src/lib/i18n/en.ts`) in any screen's text or
 //! accessible names. Course content stays in its own language (the demo course is English), so
-//! only the UI's own phrases are looked for.
+//! only the UI's own phrases are looked for. Then, with the keyboard alone, from Home to an
+//! answered quiz question, the focus visible at every stop.
 //!
 //! axe-core comes from the workspace's npm packages (`npm ci` installs it; see package.json) and
 //! is injected into the app's main window through WebDriver, as its own documentation describes.
@@ -12,7 +13,7 @@
 use carrel_e2e::{AppHome, Display, Session};
 use carrel_package::SecretKey;
 
-use super::courses::{demo_package_open_now, download_demo, open_demo, serve_package};
+use super::courses::{DEMO_ID, demo_package_open_now, download_demo, open_demo, serve_package};
 use super::launch;
 
 /// axe-core's script, from the workspace's node_modules.
@@ -59,6 +60,76 @@ pub(crate) async fn violations(s: &Session, axe: &str) -> Vec<String> {
         .await
         .unwrap();
     serde_json::from_value(found).unwrap()
+}
+
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
+
+/// Presses Tab until `#id` has the keyboard focus (at most `limit` times), and checks the focus
+/// is visible there.
+async fn tab_to(s: &Session, id: &str, limit: u32) {
+    for _ in 0..limit {
+        s.keys(TAB).await.unwrap();
+        let at = s
+            .eval("return document.activeElement?.id ?? ''")
+            .await
+            .unwrap();
+        if at.as_str() == Some(id) {
+            let visible = s
+                .eval(
+                    "const style = getComputedStyle(document.activeElement);
+                     return style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;",
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                visible,
+                serde_json::json!(true),
+                "#{id} shows that it has the focus"
+            );
+            return;
+        }
+    }
+    panic!("#{id} was not reached with {limit} presses of Tab");
+}
+
+/// From Home to an answered quiz question with the keyboard alone: the menu, the Library, the
+/// course, the quiz, a choice.
+async fn keyboard_only(s: &mut Session) {
+    press(s, "#nav-dashboard").await;
+    s.wait_for("#screen-dashboard h1").await.unwrap();
+    s.eval("document.activeElement?.blur(); return true;")
+        .await
+        .unwrap();
+    tab_to(s, "nav-library", 40).await;
+    s.keys(ENTER).await.unwrap();
+    s.wait_for("#screen-library h1").await.unwrap();
+    tab_to(s, &format!("course-open-{DEMO_ID}"), 80).await;
+    s.keys(ENTER).await.unwrap();
+    s.wait_for("#outline").await.unwrap();
+    tab_to(s, "item-open-b2-quiz", 300).await;
+    s.keys(ENTER).await.unwrap();
+    s.wait_for("#quiz-view").await.unwrap();
+    tab_to(s, "quiz-start", 60).await;
+    s.keys(ENTER).await.unwrap();
+    s.wait_for("#quiz-player").await.unwrap();
+    // The first question's choices: Tab reaches the group, Space picks the focused choice.
+    for _ in 0..60 {
+        s.keys(TAB).await.unwrap();
+        let on_choice = s
+            .eval("const e = document.activeElement; return e?.type === 'radio' || e?.type === 'checkbox';")
+            .await
+            .unwrap();
+        if on_choice == serde_json::json!(true) {
+            s.keys(" ").await.unwrap();
+            s.wait_until("document.activeElement.checked === true")
+                .await
+                .unwrap();
+            s.screenshot("keyboard-only").await.unwrap();
+            return;
+        }
+    }
+    panic!("no answer of the quiz was reached with Tab");
 }
 
 /// The UI's messages in `language` (`ui/src/lib/i18n/<language>.ts`), by key.
@@ -234,6 +305,7 @@ async fn every_screen_passes_axe_and_speaks_french_and_spanish() {
             .await
             .unwrap();
     }
+    keyboard_only(s).await;
     app.finish().await;
     server.stop().await.unwrap();
     assert_eq!(screens_checked, 30, "ten screens in three languages");

@@ -192,6 +192,13 @@ impl Session {
         Ok(self.client.windows().await?)
     }
 
+    /// Types `keys` (WebDriver key codes allowed, such as `"\u{E004}"` for Tab) into whatever has
+    /// the keyboard focus, as a keyboard-only user would.
+    pub async fn keys(&self, keys: &str) -> anyhow::Result<()> {
+        self.client.active_element().await?.send_keys(keys).await?;
+        Ok(())
+    }
+
     /// Runs asynchronous JavaScript (the last argument is the callback) and returns its result.
     pub async fn eval_async(&self, script: &str) -> anyhow::Result<serde_json::Value> {
         Ok(self.client.execute_async(script, vec![]).await?)
