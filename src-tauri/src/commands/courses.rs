@@ -480,14 +480,8 @@ async fn planned_session(
         session_id.to_owned(),
     );
     blocking(move || {
-        carrel_core::plan::session_installed(&library, &db, &course, &item, &session).map_err(
-            |error| match error {
-                carrel_core::plan::InstalledPlanError::NotInstalled(_) => {
-                    CommandError::new(codes::NOT_INSTALLED, error.to_string())
-                }
-                other => CommandError::internal("The course's sessions could not be read", other),
-            },
-        )
+        carrel_core::plan::session_installed(&library, &db, &course, &item, &session)
+            .map_err(super::study::plan_error)
     })
     .await?
     .ok_or_else(|| {

@@ -232,7 +232,8 @@ fn learner(settings: &StudySettings) -> Learner {
     Learner::with_weekly_hours(settings.weekly_hours, zone)
 }
 
-fn plan_error(error: InstalledPlanError) -> CommandError {
+/// A plan that could not be made, as the UI is told: not installed, or an internal failure.
+pub(crate) fn plan_error(error: InstalledPlanError) -> CommandError {
     match error {
         InstalledPlanError::NotInstalled(_) => {
             CommandError::new(codes::NOT_INSTALLED, error.to_string())

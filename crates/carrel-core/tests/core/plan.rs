@@ -91,11 +91,32 @@ fn the_demo_course_plan_has_its_deadlines_progress_and_local_weeks() {
     );
 }
 
+/// The course server's changes `bodies`, numbered from `first_seq`, received by `db` as one
+/// page of the changes feed.
+fn receive(db: &ProgressDb, first_seq: i64, bodies: &[carrel_protocol::changes::ChangeBody]) {
+    use carrel_protocol::changes::{Change, ChangesPage};
+    let server = carrel_core::settings::ServerUrl::parse("http://127.0.0.1:9").unwrap();
+    let changes: Vec<Change> = bodies
+        .iter()
+        .zip(first_seq..)
+        .map(|(body, seq)| Change {
+            seq,
+            at_ms: 1,
+            body: body.clone(),
+        })
+        .collect();
+    let page = ChangesPage {
+        cursor: changes.last().map_or(first_seq - 1, |change| change.seq),
+        changes,
+        more: false,
+    };
+    carrel_core::sync::changes::apply(db, &server, 1, &page).unwrap();
+}
+
 #[test]
 fn the_learners_own_due_date_from_the_server_replaces_the_packages_in_the_plan_and_calendar() {
     use carrel_core::plan::{calendar_installed, ics::CalendarWords, reminders_installed};
-    use carrel_core::sync::changes::apply;
-    use carrel_protocol::changes::{Change, ChangeBody, ChangesPage, ScheduleNotice};
+    use carrel_protocol::changes::{ChangeBody, ScheduleNotice};
 
     let dir = tempfile::tempdir().unwrap();
     let library = demo_library(dir.path());
@@ -118,22 +139,15 @@ fn the_learners_own_due_date_from_the_server_replaces_the_packages_in_the_plan_a
 
     // The tutor gives this learner until 2 April, 17:00 in Zurich.
     let extended: Timestamp = "2027-04-02T15:00:00Z".parse().unwrap();
-    let page = |seq: i64, due: Option<&str>| ChangesPage {
-        changes: vec![Change {
-            seq,
-            at_ms: 1,
-            body: ChangeBody::Schedule(ScheduleNotice {
-                course_id: DEMO.into(),
-                item_id: "b3-final-assignment".into(),
-                due: due.map(str::to_owned),
-                reason: Some("illness".into()),
-            }),
-        }],
-        cursor: seq,
-        more: false,
+    let schedule = |due: Option<&str>| {
+        ChangeBody::Schedule(ScheduleNotice {
+            course_id: DEMO.into(),
+            item_id: "b3-final-assignment".into(),
+            due: due.map(str::to_owned),
+            reason: Some("illness".into()),
+        })
     };
-    let server = carrel_core::settings::ServerUrl::parse("http://127.0.0.1:9").unwrap();
-    apply(&db, &server, 1, &page(1, Some("2027-04-02T17:00:00+02:00"))).unwrap();
+    receive(&db, 1, &[schedule(Some("2027-04-02T17:00:00+02:00"))]);
     let plan = plan_installed(&library, &db, DEMO, &manila, now).unwrap();
     assert_eq!(
         due_of(&plan, "b3-final-assignment"),
@@ -154,7 +168,7 @@ fn the_learners_own_due_date_from_the_server_replaces_the_packages_in_the_plan_a
     assert_eq!(reminded("2027-04-02T12:00:00Z"), 1, "on the new one");
 
     // Then no limit at all: no deadline.
-    apply(&db, &server, 1, &page(2, None)).unwrap();
+    receive(&db, 2, &[schedule(None)]);
     let plan = plan_installed(&library, &db, DEMO, &manila, now).unwrap();
     assert_eq!(due_of(&plan, "b3-final-assignment"), None);
 }
@@ -162,13 +176,11 @@ fn the_learners_own_due_date_from_the_server_replaces_the_packages_in_the_plan_a
 #[test]
 fn sessions_the_course_team_adds_moves_or_cancels_on_the_server_reach_the_calendar() {
     use carrel_core::plan::{calendar_installed, ics::CalendarWords, session_installed};
-    use carrel_core::sync::changes::apply;
-    use carrel_protocol::changes::{Change, ChangeBody, ChangesPage, SessionNotice};
+    use carrel_protocol::changes::{ChangeBody, SessionNotice};
 
     let dir = tempfile::tempdir().unwrap();
     let library = demo_library(dir.path());
     let db = ProgressDb::open(&dir.path().join("progress.sqlite3")).unwrap();
-    let server = carrel_core::settings::ServerUrl::parse("http://127.0.0.1:9").unwrap();
     let session = |item: &str, id: &str, starts: Option<&str>| SessionNotice {
         course_id: DEMO.into(),
         item_id: item.into(),
@@ -201,20 +213,8 @@ fn sessions_the_course_team_adds_moves_or_cancels_on_the_server_reach_the_calend
             Some("2027-03-02T09:00:00+01:00"),
         ),
     ];
-    let page = ChangesPage {
-        changes: changes
-            .iter()
-            .enumerate()
-            .map(|(n, notice)| Change {
-                seq: n as i64 + 1,
-                at_ms: 1,
-                body: ChangeBody::Session(notice.clone()),
-            })
-            .collect(),
-        cursor: changes.len() as i64,
-        more: false,
-    };
-    apply(&db, &server, 1, &page).unwrap();
+    let bodies: Vec<ChangeBody> = changes.into_iter().map(ChangeBody::Session).collect();
+    receive(&db, 1, &bodies);
 
     let manila = Learner::with_weekly_hours(6.0, TimeZone::get("Asia/Manila").unwrap());
     let now: Timestamp = "2027-02-17T12:00:00Z".parse().unwrap();
@@ -273,15 +273,11 @@ fn sessions_the_course_team_adds_moves_or_cancels_on_the_server_reach_the_calend
 
 #[test]
 fn a_recording_joins_its_session_stays_when_the_session_moves_and_shows_once_downloaded() {
-    use carrel_core::sync::changes::apply;
-    use carrel_protocol::changes::{
-        Change, ChangeBody, ChangesPage, RecordingNotice, SessionNotice,
-    };
+    use carrel_protocol::changes::{ChangeBody, RecordingNotice, SessionNotice};
 
     let dir = tempfile::tempdir().unwrap();
     let library = demo_library(dir.path());
     let db = ProgressDb::open(&dir.path().join("progress.sqlite3")).unwrap();
-    let server = carrel_core::settings::ServerUrl::parse("http://127.0.0.1:9").unwrap();
     let sha256 = "ab".repeat(32);
     let recording = |session: &str| {
         ChangeBody::Recording(RecordingNotice {
@@ -310,20 +306,7 @@ fn a_recording_joins_its_session_stays_when_the_session_moves_and_shows_once_dow
             presenter: None,
         }),
     ];
-    let page = ChangesPage {
-        changes: bodies
-            .iter()
-            .enumerate()
-            .map(|(n, body)| Change {
-                seq: n as i64 + 1,
-                at_ms: 1,
-                body: body.clone(),
-            })
-            .collect(),
-        cursor: bodies.len() as i64,
-        more: false,
-    };
-    apply(&db, &server, 1, &page).unwrap();
+    receive(&db, 1, &bodies);
 
     let zurich = Learner::with_weekly_hours(6.0, TimeZone::get("Europe/Zurich").unwrap());
     let now: Timestamp = "2027-03-01T12:00:00Z".parse().unwrap();
