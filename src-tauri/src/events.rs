@@ -13,6 +13,9 @@ pub const PROGRESS_CHANGED: &str = "progress-changed";
 /// A submission entered the outbox or changed state (no payload): the Outbox re-reads it.
 pub const OUTBOX_CHANGED: &str = "outbox-changed";
 
+/// Forum posts arrived from the server, new or changed (no payload): an open forum re-reads them.
+pub const FORUM_CHANGED: &str = "forum-changed";
+
 /// A new [`carrel_core::sync::engine::SyncStatus`] (payload).
 pub const SYNC_STATUS: &str = "sync-status";
 

@@ -49,6 +49,7 @@ mod assess;
 mod calendar;
 mod cmi5;
 mod courses;
+mod forums;
 mod hostile;
 mod pdf;
 mod search;

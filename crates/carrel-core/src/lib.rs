@@ -18,12 +18,15 @@
 //! - [`search`]: offline full-text search across every downloaded course.
 //! - [`assess`]: quizzes and assignments taken offline, and the outbox of submissions.
 //! - [`sync`]: the outbox drained to the course server, exactly once.
+//! - [`forums`]: course forums read offline, and posts written offline and sent through the
+//!   outbox.
 //!
 //! Types that cross into the UI derive `ts_rs::TS`; the shell generates their TypeScript twins and a
 //! test fails when the committed ones are stale.
 
 pub mod assess;
 pub mod connectivity;
+pub mod forums;
 pub mod http;
 pub mod library;
 pub mod plan;

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 pub mod auth;
 pub mod catalog;
 pub mod changes;
+pub mod forums;
 pub mod health;
 pub mod http_range;
 pub mod submissions;

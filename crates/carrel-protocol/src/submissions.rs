@@ -39,11 +39,19 @@ pub enum SubmissionKind {
     Scorm,
     /// The result of a session of a cmi5 AU.
     Cmi5,
+    /// A forum post: a new topic or a reply ([`crate::forums`]).
+    ForumPost,
 }
 
 impl SubmissionKind {
     /// Every kind.
-    pub const ALL: [Self; 4] = [Self::Quiz, Self::Assignment, Self::Scorm, Self::Cmi5];
+    pub const ALL: [Self; 5] = [
+        Self::Quiz,
+        Self::Assignment,
+        Self::Scorm,
+        Self::Cmi5,
+        Self::ForumPost,
+    ];
 
     /// The kind's name on the wire and in storage.
     pub fn as_str(self) -> &'static str {
@@ -52,6 +60,7 @@ impl SubmissionKind {
             Self::Assignment => "assignment",
             Self::Scorm => "scorm",
             Self::Cmi5 => "cmi5",
+            Self::ForumPost => "forum_post",
         }
     }
 
@@ -60,9 +69,15 @@ impl SubmissionKind {
         Self::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
 
-    /// Whether a tutor grades it: results of SCORM and cmi5 content are the content's own.
+    /// Whether a tutor grades it: results of SCORM and cmi5 content are the content's own, and
+    /// forum posts are not graded.
     pub fn graded_by_tutor(self) -> bool {
         matches!(self, Self::Quiz | Self::Assignment)
+    }
+
+    /// Whether it is the result of a session of SCORM or cmi5 content, graded by its own score.
+    pub fn is_runtime_result(self) -> bool {
+        matches!(self, Self::Scorm | Self::Cmi5)
     }
 }
 

@@ -87,6 +87,27 @@ pub async fn can_see(
         .await
 }
 
+/// The part `viewer` takes in course `course_id`: its enrolment's role (learner or tutor),
+/// [`Role::Admin`] for an admin (enrolled or not), `None` for anyone else — an open course
+/// included, and an anonymous viewer always. What a course's members share (its forum) is for
+/// them alone.
+pub async fn member_role(
+    storage: &Storage,
+    viewer: Viewer,
+    course_id: &str,
+) -> Result<Option<Role>, StorageError> {
+    if viewer.admin {
+        return Ok(Some(Role::Admin));
+    }
+    let Some(user_id) = viewer.user_id else {
+        return Ok(None);
+    };
+    let course_id = course_id.to_owned();
+    storage
+        .with_conn(move |conn| Ok(crate::enrolments::role_in(conn, user_id, &course_id)?))
+        .await
+}
+
 /// The size of the content file `sha256`, if a published course `viewer` may see lists it.
 pub async fn visible_file_size(
     storage: &Storage,

@@ -65,7 +65,8 @@ pub(crate) fn role_name(role: Role) -> &'static str {
     }
 }
 
-fn role_of(text: &str) -> Role {
+/// A role as `enrolments.role` stores it (`learner` or `tutor`).
+pub(crate) fn role_of(text: &str) -> Role {
     if text == "tutor" {
         Role::Tutor
     } else {

@@ -47,6 +47,9 @@ pub enum ServerError {
     /// A tutor's action was refused.
     #[error(transparent)]
     Tutor(#[from] crate::tutor::TutorError),
+    /// A forum request was refused.
+    #[error(transparent)]
+    Forum(#[from] crate::forums::ForumError),
     /// The request body is larger than the endpoint takes.
     #[error("the request is larger than this server accepts")]
     TooLarge,
@@ -129,6 +132,9 @@ impl IntoResponse for ServerError {
                     crate::submissions::SubmissionError::AttachmentsMissing(_) => {
                         (StatusCode::CONFLICT, "attachments_missing")
                     }
+                    crate::submissions::SubmissionError::InvalidPost(_) => {
+                        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_post")
+                    }
                     _ => (StatusCode::BAD_REQUEST, "malformed_request"),
                 };
                 (status, code, format!("{self}."))
@@ -143,6 +149,14 @@ impl IntoResponse for ServerError {
                     }
                     TutorError::InvalidGrade(_) => (StatusCode::BAD_REQUEST, "invalid_grade"),
                     _ => (StatusCode::BAD_REQUEST, "invalid_comment"),
+                };
+                (status, code, format!("{self}."))
+            }
+            ServerError::Forum(crate::forums::ForumError::Storage(_)) => storage_unavailable(),
+            ServerError::Forum(error) => {
+                let (status, code) = match error {
+                    crate::forums::ForumError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+                    _ => (StatusCode::NOT_FOUND, "not_found"),
                 };
                 (status, code, format!("{self}."))
             }

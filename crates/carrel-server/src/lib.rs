@@ -4,12 +4,12 @@
 //! and package downloads ([`access`] decides who sees which course), accounts and sessions
 //! ([`accounts`]), [`enrolments`] and groups, idempotent submissions with receipts
 //! ([`submissions`]), resumable attachment [`uploads`], quizzes graded on arrival ([`autograde`]),
-//! tutors' grades and comments ([`tutor`]) and the learner's [`changes`] feed. Storage is one
-//! embedded SQLite file by default (created on first start, zero setup) plus a data folder holding
-//! the published packages and their content files ([`data`]); [`publish`] puts course packages
-//! there; [`releases`] publishes new versions of the desktop app and tells its updater about them.
-//! [`config`] resolves the settings; [`faults`] makes the server misbehave on purpose, for
-//! tests.
+//! tutors' grades and comments ([`tutor`]), the learner's [`changes`] feed and course
+//! [`forums`]. Storage is one embedded SQLite file by default (created on first start, zero
+//! setup) plus a data folder holding the published packages and their content files ([`data`]);
+//! [`publish`] puts course packages there; [`releases`] publishes new versions of the desktop
+//! app and tells its updater about them. [`config`] resolves the settings; [`faults`] makes the
+//! server misbehave on purpose, for tests.
 //!
 //! The server is a library first: [`router`] builds the axum app from an [`AppState`], and [`serve`]
 //! runs it on a listener the caller bound, so tests start the real server on `127.0.0.1:0` in the
@@ -37,6 +37,7 @@ pub mod enrolments;
 pub mod error;
 pub mod faults;
 mod file_io;
+pub mod forums;
 pub mod handlers;
 pub mod publish;
 pub mod recordings;
@@ -188,6 +189,18 @@ pub fn router(state: AppState) -> Router {
         .route(
             carrel_protocol::changes::RECORDING_ROUTE,
             get(handlers::files::get_recording),
+        )
+        .route(
+            carrel_protocol::forums::FORUM_ROUTE,
+            get(handlers::forums::get_forum),
+        )
+        .route(
+            carrel_protocol::forums::FORUM_ATTACHMENT_ROUTE,
+            get(handlers::forums::get_attachment),
+        )
+        .route(
+            carrel_protocol::forums::FORUM_MODERATION_ROUTE,
+            put(handlers::forums::put_moderation),
         )
         .route(auth::SIGN_IN_PATH, post(handlers::auth::sign_in))
         .route(auth::REFRESH_PATH, post(handlers::auth::refresh))

@@ -6,6 +6,8 @@
 //! carrel-server user add|disable …
 //! carrel-server enrol LOGIN COURSE [--role learner|tutor] [--group NAME]
 //! carrel-server unenrol LOGIN COURSE
+//! carrel-server forum-posts COURSE [--json]
+//! carrel-server forum-post POST_ID [--hide|--show] [--pin|--unpin] [--tutor LOGIN]
 //! carrel-server release publish --version V --channel stable|beta [--notes TEXT] [--platform P=PATH]... [PATH]...
 //! carrel-server release list | release withdraw --version V
 //! ```
@@ -125,6 +127,25 @@ enum Command {
     /// file) for everyone in the course to download and watch offline. Prints its SHA-256.
     #[command(after_help = ENVIRONMENT_HELP)]
     Recording(RecordingArgs),
+    /// List the posts of a course's forums, in the order they were stored, one per line:
+    /// `<post id> <forum item> <topic id> <author login> <flags> <first line of the text>`,
+    /// separated by single spaces (only the text may contain spaces). <flags> is `-`, `hidden`,
+    /// `pinned` or `hidden,pinned`. Hidden posts are listed in full. With --json, prints a JSON
+    /// array of the posts as the feed gives them to a tutor (carrel_protocol::forums::ForumPost).
+    #[command(after_help = ENVIRONMENT_HELP)]
+    ForumPosts(ForumPostsArgs),
+    /// Moderate a forum post: hide it (the course's learners then see it without its title, text
+    /// and files) or show it again, pin it or unpin it. Every change reaches the course's members
+    /// through the forum feed. Prints `<post id> <flags> <version>` (flags as `forum-posts`
+    /// prints them, and the post's place in the feed, which a change raises).
+    #[command(
+        after_help = ENVIRONMENT_HELP,
+        group = clap::ArgGroup::new("change")
+            .args(["hide", "show", "pin", "unpin"])
+            .required(true)
+            .multiple(true)
+    )]
+    ForumPost(ForumPostArgs),
     /// Publish, list and withdraw releases of the Carrel desktop app, which the app's updater
     /// finds at /api/v1/updates/… (no sign-in needed: installers are public).
     #[command(subcommand)]
@@ -367,6 +388,40 @@ struct RecordingArgs {
 }
 
 #[derive(Debug, Args)]
+struct ForumPostsArgs {
+    /// The course id.
+    course_id: String,
+    /// Print a JSON array of the posts instead of lines.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+struct ForumPostArgs {
+    /// The post's id (the first column of `forum-posts`).
+    post_id: String,
+    /// Hide the post from the course's learners.
+    #[arg(long, conflicts_with = "show")]
+    hide: bool,
+    /// Show a hidden post again.
+    #[arg(long)]
+    show: bool,
+    /// Pin the post (shown first in its topic, or its topic first in the forum).
+    #[arg(long, conflicts_with = "unpin")]
+    pin: bool,
+    /// Unpin it.
+    #[arg(long)]
+    unpin: bool,
+    /// The tutor's login, recorded as who hid the post [default: "Course team"].
+    #[arg(long, value_name = "LOGIN")]
+    tutor: Option<String>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
 struct EnrolArgs {
     /// The account's login.
     login: String,
@@ -578,6 +633,8 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Extend(args)) => extend(args).await,
         Some(Command::Session(args)) => session(args).await,
         Some(Command::Recording(args)) => recording(args).await,
+        Some(Command::ForumPosts(args)) => forum_posts(args).await,
+        Some(Command::ForumPost(args)) => forum_post(args).await,
         Some(Command::Release(ReleaseCommand::Publish(args))) => release_publish(args).await,
         Some(Command::Release(ReleaseCommand::List(args))) => release_list(args).await,
         Some(Command::Release(ReleaseCommand::Withdraw(args))) => release_withdraw(args).await,
@@ -741,6 +798,73 @@ async fn recording(args: RecordingArgs) -> anyhow::Result<()> {
     .await
     .context("the recording was not published")?;
     writeln!(std::io::stdout(), "{}", notice.sha256)?;
+    Ok(())
+}
+
+/// How `forum-posts` and `forum-post` print a post's moderation: `-`, `hidden`, `pinned` or
+/// `hidden,pinned`.
+fn post_flags(post: &carrel_protocol::forums::ForumPost) -> String {
+    let flags: Vec<&str> = [(post.hidden, "hidden"), (post.pinned, "pinned")]
+        .into_iter()
+        .filter_map(|(set, name)| set.then_some(name))
+        .collect();
+    if flags.is_empty() {
+        "-".to_owned()
+    } else {
+        flags.join(",")
+    }
+}
+
+async fn forum_posts(args: ForumPostsArgs) -> anyhow::Result<()> {
+    let (_, storage) = args.common.open()?;
+    let listed = carrel_server::forums::list(&storage, &args.course_id).await?;
+    if listed.is_empty() {
+        let published = storage.get_catalog_course(&args.course_id).await?;
+        anyhow::ensure!(
+            published.is_some(),
+            "no course “{}” is published on this server; give the id of a published course \
+             (its package's id)",
+            args.course_id
+        );
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let posts: Vec<_> = listed.into_iter().map(|listed| listed.post).collect();
+        writeln!(out, "{}", serde_json::to_string_pretty(&posts)?)?;
+        return Ok(());
+    }
+    for carrel_server::forums::ListedPost { post, login } in listed {
+        let first_line = post.body.lines().next().unwrap_or_default().trim_end();
+        writeln!(
+            out,
+            "{} {} {} {login} {} {first_line}",
+            post.post_id,
+            post.item_id,
+            post.topic_id,
+            post_flags(&post)
+        )?;
+    }
+    Ok(())
+}
+
+async fn forum_post(args: ForumPostArgs) -> anyhow::Result<()> {
+    use carrel_server::tutor::Actor;
+    let (_, storage) = args.common.open()?;
+    let moderation = carrel_protocol::forums::Moderation {
+        hidden: (args.hide || args.show).then_some(args.hide),
+        pinned: (args.pin || args.unpin).then_some(args.pin),
+    };
+    let actor = Actor::Operator { tutor: args.tutor };
+    let post = carrel_server::forums::moderate(&storage, actor, &args.post_id, moderation)
+        .await
+        .context("the post was not changed")?;
+    writeln!(
+        std::io::stdout(),
+        "{} {} {}",
+        post.post_id,
+        post_flags(&post),
+        post.version
+    )?;
     Ok(())
 }
 

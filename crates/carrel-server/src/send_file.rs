@@ -132,3 +132,24 @@ pub fn attachment(name: &str) -> Option<String> {
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
     safe.then(|| format!("attachment; filename=\"{name}\""))
 }
+
+/// Answers `method` + `headers` with the uploaded file `sha256` (`length` bytes) of `data` as a
+/// download named `name` (a submission's or a forum post's attachment). `Ok(None)` if its bytes
+/// are not on disk.
+pub async fn send_uploaded(
+    data: &crate::DataDir,
+    method: &Method,
+    headers: &HeaderMap,
+    sha256: &str,
+    length: u64,
+    name: &str,
+) -> Result<Option<Response>, ServerError> {
+    let file = FileToSend {
+        path: crate::uploads::blob_path(data, sha256),
+        sha256: sha256.to_owned(),
+        length,
+        content_type: "application/octet-stream",
+        disposition: attachment(name),
+    };
+    send_file(method, headers, file).await
+}

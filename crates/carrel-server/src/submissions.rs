@@ -7,15 +7,18 @@
 //! rather than waiting on the first. The payload is stored as the exact bytes received and hashed
 //! as such, so the receipt proves which bytes the server holds.
 //!
-//! A *new* submission needs its account enrolled in the course as a learner (else 403
-//! `not_enrolled`) and every attachment its payload names uploaded completely by that account
-//! (else 409 `attachments_missing`, naming them); a stored one replays its receipt whatever
-//! changed since. A quiz attempt is graded in the transaction that stores it when the server has
-//! its key, and a SCORM or cmi5 result by the score its content reported ([`crate::autograde`]).
+//! A *new* submission needs its account enrolled in the course as a learner — or, for a forum
+//! post, as a learner or a tutor — (else 403 `not_enrolled`) and every attachment its payload
+//! names uploaded completely by that account (else 409 `attachments_missing`, naming them); a
+//! stored one replays its receipt whatever changed since. A quiz attempt is graded in the
+//! transaction that stores it when the server has its key, and a SCORM or cmi5 result by the
+//! score its content reported ([`crate::autograde`]). A forum post is checked and stored with its
+//! place in the course's forum by [`crate::forums`].
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
+use carrel_protocol::auth::Role;
 use carrel_protocol::submissions::{Receipt, SubmissionKind, SubmissionUpload};
 use rusqlite::{OptionalExtension, params};
 
@@ -41,12 +44,15 @@ pub enum SubmissionError {
     /// The payload does not match the request.
     #[error("the submission is not valid: {0}")]
     Invalid(String),
-    /// The account is not enrolled in the course as a learner.
+    /// The account is not enrolled in the course as a learner (for a forum post: at all).
     #[error(
         "you are not enrolled as a learner in the course “{0}”, so it cannot take your work; \
          ask the course team to enrol you, then send it again"
     )]
     NotEnrolled(String),
+    /// A forum post the course's forum cannot take (see [`crate::forums`]).
+    #[error("the forum post was refused: {0}")]
+    InvalidPost(String),
     /// Files the submission names have not been uploaded (completely) by this account.
     #[error(
         "the attachments {} have not been uploaded yet; upload them, then send the submission again",
@@ -150,7 +156,7 @@ pub async fn submit(
     if let Some(answer) = stored {
         return answer;
     }
-    check_new(storage, user_id, kind, &header).await?;
+    let post = check_new(storage, user_id, kind, &header, &payload).await?;
     let id = id.to_owned();
     storage
         .transact(move |tx| {
@@ -193,8 +199,11 @@ pub async fn submit(
                     &header.item_id,
                     &payload,
                 )?;
-            } else if !kind.graded_by_tutor() {
+            } else if kind.is_runtime_result() {
                 crate::autograde::record_runtime_in(tx, server_id, &payload)?;
+            }
+            if let Some(post) = &post {
+                crate::forums::insert_in(tx, server_id, user_id, post, received_ms)?;
             }
             Ok(Ok(Receipt {
                 server_id,
@@ -208,7 +217,7 @@ pub async fn submit(
 }
 
 /// Queues the xAPI statements of the submission just stored (see [`crate::xapi`]): a SCORM or
-/// cmi5 session's, or `completed` for a quiz attempt or an assignment.
+/// cmi5 session's, or `completed` for a quiz attempt or an assignment; none for a forum post.
 #[allow(clippy::too_many_arguments)]
 fn queue_statements_in(
     tx: &rusqlite::Transaction<'_>,
@@ -236,6 +245,7 @@ fn queue_statements_in(
         SubmissionKind::Scorm => result()
             .map(|result| crate::xapi::scorm_statements(&user_id.to_string(), client_id, &result))
             .unwrap_or_default(),
+        SubmissionKind::ForumPost => Vec::new(),
     };
     crate::xapi::queue_in(tx, server_id, &statements)
 }
@@ -286,24 +296,30 @@ fn stored_in(
     )
 }
 
-/// Checks what a new submission needs: its account enrolled in the course as a learner, and
-/// every attachment it names uploaded by that account.
+/// Checks what a new submission needs: its account enrolled in the course as a learner (a forum
+/// post: as a learner or a tutor), and every attachment it names uploaded by that account.
+/// Answers the post to store with a forum post.
 async fn check_new(
     storage: &Storage,
     user_id: i64,
     kind: SubmissionKind,
     header: &Header,
-) -> Result<(), SubmissionError> {
+    payload: &str,
+) -> Result<Option<crate::forums::NewPost>, SubmissionError> {
     let course_id = header.course_id.clone();
     let role = storage
         .with_conn(move |conn| Ok(crate::enrolments::role_in(conn, user_id, &course_id)?))
         .await?;
-    if role != Some(carrel_protocol::auth::Role::Learner) {
-        return Err(SubmissionError::NotEnrolled(header.course_id.clone()));
-    }
+    let post = match (kind, role) {
+        (SubmissionKind::ForumPost, Some(role)) => {
+            Some(crate::forums::check_new(storage, role, payload).await?)
+        }
+        (_, Some(Role::Learner)) => None,
+        _ => return Err(SubmissionError::NotEnrolled(header.course_id.clone())),
+    };
     // A SCORM or cmi5 result is graded by the score it reports: it is taken only for an item of
     // that kind in the published course, never for a quiz or an assignment.
-    if !kind.graded_by_tutor() {
+    if kind.is_runtime_result() {
         let item_kind =
             published_item_kind(storage, header.course_id.clone(), header.item_id.clone()).await?;
         if item_kind != Some(kind.as_str()) {
@@ -326,7 +342,7 @@ async fn check_new(
             return Err(SubmissionError::AttachmentsMissing(missing));
         }
     }
-    Ok(())
+    Ok(post)
 }
 
 /// The kind (`"quiz"`, `"webinar"`…) of item `item_id` in the published course `course_id`, if

@@ -17,7 +17,7 @@ use crate::error::{CommandError, codes};
 use crate::events;
 use crate::state::AppState;
 
-fn assess_error(error: AssessError) -> CommandError {
+pub(crate) fn assess_error(error: AssessError) -> CommandError {
     let message = error.to_string();
     let code = match error {
         AssessError::Progress(error) => return progress_error(error),
@@ -90,7 +90,11 @@ async fn with_assignment<T: Send + 'static>(
 }
 
 /// Tells the UI a submission was queued: the outbox and the item's progress changed.
-async fn submitted<R: Runtime>(app: &AppHandle<R>, state: &AppState, entry: &OutboxEntry) {
+pub(crate) async fn submitted<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    entry: &OutboxEntry,
+) {
     events::emit_outbox_changed(app);
     state.sync().wake();
     if let Ok(db) = state.progress().db().await
@@ -306,29 +310,35 @@ pub async fn add_attachments(
 ) -> Result<AttachReport, CommandError> {
     let store = state.attachments();
     with_assignment(&state, course_id, item_id, move |db, item| {
-        let mut report = AttachReport {
-            added: Vec::new(),
-            refused: Vec::new(),
-        };
-        for path in paths {
-            match assignments::add_attachment(
-                db,
-                &store,
-                item,
-                std::path::Path::new(&path),
-                now_ms(),
-            ) {
-                Ok(info) => report.added.push(info),
-                Err(error @ (AssessError::Progress(_) | AssessError::Io(_))) => return Err(error),
-                Err(error) => report.refused.push(RefusedAttachment {
-                    path,
-                    message: crate::error::sentence(error.to_string()),
-                }),
-            }
-        }
-        Ok(report)
+        attach_each(paths, |path| {
+            assignments::add_attachment(db, &store, item, path, now_ms())
+        })
     })
     .await
+}
+
+/// Adds each file of `paths` with `add`, each checked on its own: one refused for what it is goes
+/// to the report's `refused` with the reason, and the others are still added; a failure of the
+/// database or the disk stops there.
+pub(crate) fn attach_each(
+    paths: Vec<String>,
+    mut add: impl FnMut(&std::path::Path) -> Result<AttachmentInfo, AssessError>,
+) -> Result<AttachReport, AssessError> {
+    let mut report = AttachReport {
+        added: Vec::new(),
+        refused: Vec::new(),
+    };
+    for path in paths {
+        match add(std::path::Path::new(&path)) {
+            Ok(info) => report.added.push(info),
+            Err(error @ (AssessError::Progress(_) | AssessError::Io(_))) => return Err(error),
+            Err(error) => report.refused.push(RefusedAttachment {
+                path,
+                message: crate::error::sentence(error.to_string()),
+            }),
+        }
+    }
+    Ok(report)
 }
 
 /// Takes an attachment off the draft.
@@ -380,6 +390,8 @@ pub enum SubmittedWork {
     Assignment(carrel_core::assess::assignments::AssignmentSubmission),
     /// The result of a session of a SCORM item or cmi5 AU.
     Runtime(carrel_core::runtime::RuntimeResult),
+    /// A forum post.
+    ForumPost(carrel_core::forums::SubmittedPost),
 }
 
 /// One submission with what it submitted.
@@ -410,6 +422,9 @@ pub async fn get_submission(
             }
             outbox::SubmissionKind::Scorm | outbox::SubmissionKind::Cmi5 => {
                 serde_json::from_slice(&payload).map(SubmittedWork::Runtime)
+            }
+            outbox::SubmissionKind::ForumPost => {
+                serde_json::from_slice(&payload).map(SubmittedWork::ForumPost)
             }
         }
         .map_err(|error| CommandError::internal("This submission cannot be read", error))?;

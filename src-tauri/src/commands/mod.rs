@@ -5,6 +5,7 @@
 pub mod app;
 pub mod assess;
 pub mod courses;
+pub mod forums;
 pub mod server;
 pub mod settings;
 pub mod study;

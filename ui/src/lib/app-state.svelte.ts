@@ -49,11 +49,14 @@ export function isScreen(value: string): value is Screen {
  */
 export type Assessment =
   | { kind: "quiz"; courseId: string; itemId: string; attemptId: string | null }
-  | { kind: "assignment"; courseId: string; itemId: string };
+  | { kind: "assignment"; courseId: string; itemId: string }
+  | { kind: "forum"; courseId: string; itemId: string; topicId: string | null };
 
-/** Item kinds Carrel shows in its own window, not in the content window. */
-export function isAssessmentKind(kind: string | null | undefined): kind is "quiz" | "assignment" {
-  return kind === "quiz" || kind === "assignment";
+/** Item kinds Carrel shows in its own view (quizzes, assignments, forums), not in the content window. */
+export function isAssessmentKind(
+  kind: string | null | undefined,
+): kind is "quiz" | "assignment" | "forum" {
+  return kind === "quiz" || kind === "assignment" || kind === "forum";
 }
 
 /** Outbox states of a submission the server has not received yet. */
@@ -340,7 +343,9 @@ export class AppState {
       this.assessment =
         kind === "quiz"
           ? { kind, courseId, itemId, attemptId: null }
-          : { kind, courseId, itemId };
+          : kind === "forum"
+            ? { kind, courseId, itemId, topicId: null }
+            : { kind, courseId, itemId };
       // Not navigate(): from the Course screen, that would go back to the outline.
       this.screen = "course";
       return;
@@ -352,6 +357,13 @@ export class AppState {
   openQuizAttempt(courseId: string, itemId: string, attemptId: string): void {
     this.currentCourseId = courseId;
     this.assessment = { kind: "quiz", courseId, itemId, attemptId };
+    this.screen = "course";
+  }
+
+  /** Shows a topic of a forum (`topicId`), or the forum's topics (null). */
+  openForumTopic(courseId: string, itemId: string, topicId: string | null): void {
+    this.currentCourseId = courseId;
+    this.assessment = { kind: "forum", courseId, itemId, topicId };
     this.screen = "course";
   }
 

@@ -200,6 +200,7 @@ export function describeVersion(
   messages: Messages = t,
 ): string {
   const n = String(entry.version);
+  if (entry.kind === "forum_post") return messages.outboxForumPost;
   // Quizzes and modules count attempts; assignments count versions.
   return format(entry.kind === "assignment" ? messages.outboxVersion : messages.outboxAttempt, {
     n,

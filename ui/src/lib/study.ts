@@ -151,7 +151,7 @@ export function canOpen(item: Pick<OutlineItem, "path">): boolean {
  * assignment, which Carrel shows in its own view.
  */
 export function canOpenItem(item: Pick<OutlineItem, "path" | "kind">): boolean {
-  return canOpen(item) || item.kind === "quiz" || item.kind === "assignment";
+  return canOpen(item) || item.kind === "quiz" || item.kind === "assignment" || item.kind === "forum";
 }
 
 /**

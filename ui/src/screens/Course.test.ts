@@ -209,13 +209,17 @@ describe("the Course screen", () => {
     }
   });
 
-  it("offers Open for items Carrel can show (content, quizzes, assignments); the others show their kind", async () => {
-    await renderCourse();
+  it("offers Open for items Carrel can show (content, quizzes, assignments, forums); the others show their kind", async () => {
+    const webinar = withItems(courseOutline(), (item) =>
+      item.id === "i-reading" ? { ...item, kind: "webinar", path: null } : item,
+    );
+    await renderCourse(webinar);
     expect(byId("item-open-i-intro").textContent?.trim()).toBe("Open");
     expect(byId("item-open-i-video")).toBeTruthy();
-    expect(byId("item-open-i-reading")).toBeTruthy();
+    expect(document.getElementById("item-open-i-reading"), "a webinar happens elsewhere").toBeNull();
+    expect(byId("item-i-reading").textContent).toContain("Webinar");
     expect(byId("item-open-i-quiz"), "a quiz opens in Carrel's own view").toBeTruthy();
-    expect(document.getElementById("item-open-i-forum")).toBeNull();
+    expect(byId("item-open-i-forum"), "so does a forum").toBeTruthy();
     expect(byId("item-i-quiz").textContent).toContain("Quiz");
     expect(byId("item-i-forum").textContent).toContain("Forum");
     expect(byId("screen-course").textContent?.toLowerCase()).not.toContain("coming soon");
@@ -379,12 +383,36 @@ describe("studying a course", () => {
   });
 
   it("says what is up next; an item Carrel cannot show is named, not a button", async () => {
-    const outline = studiedOutline();
+    const outline = withItems(studiedOutline(), (item) =>
+      item.id === "i-forum" ? { ...item, kind: "webinar" } : item,
+    );
     await renderCourse({ ...outline, study: { ...outline.study!, nextItemId: "i-forum" } });
     const next = byId("course-next");
     expect(next.tagName).toBe("P");
     expect(next.dataset.item).toBe("i-forum");
     expect(next.textContent?.trim()).toBe("Up next: Discuss: heredity");
+  });
+
+  it("opens a forum in Carrel's own view, at its topics", async () => {
+    const { calls, shell } = await renderCourse(courseOutline(), {
+      get_forum: () => ({
+        courseId: "bio-101",
+        itemId: "i-forum",
+        title: "Discuss: heredity",
+        description: "",
+        topics: [],
+        draft: null,
+        synced: false,
+      }),
+    });
+    await fireEvent.click(byId("item-open-i-forum"));
+    expect(shell.assessment).toEqual({
+      kind: "forum",
+      courseId: "bio-101",
+      itemId: "i-forum",
+      topicId: null,
+    });
+    expect(callsOf(calls, "open_course_item")).toHaveLength(0);
   });
 
   it("opens a quiz up next in Carrel's own view, not the content window", async () => {

@@ -152,6 +152,27 @@ fn definition(
     item_id: &str,
     kind: &'static str,
 ) -> Result<(String, String, String, Vec<u8>), AssessError> {
+    let (course_version, item) = installed_item(library, course_id, item_id)?;
+    let path = match (&item.kind, kind) {
+        (ItemKind::Quiz { path }, "quiz") | (ItemKind::Assignment { path }, "assignment") => {
+            path.clone()
+        }
+        _ => return Err(AssessError::WrongKind(item.title.clone(), kind)),
+    };
+    let file = library
+        .file(course_id, &path)?
+        .ok_or_else(|| AssessError::Damaged(kind, format!("{path} is missing")))?;
+    let bytes = std::fs::read(&file.path)
+        .map_err(|error| AssessError::Damaged(kind, format!("{path}: {error}")))?;
+    Ok((course_version, item.title.clone(), path, bytes))
+}
+
+/// Item `item_id` of the installed course `course_id`, with the course's version.
+pub(crate) fn installed_item(
+    library: &Library,
+    course_id: &str,
+    item_id: &str,
+) -> Result<(String, carrel_package::manifest::Item), AssessError> {
     let course = library
         .store()
         .course(course_id)?
@@ -167,22 +188,7 @@ fn definition(
         .ok_or_else(|| AssessError::NotFound {
             what: "item",
             id: item_id.to_owned(),
-        })?;
-    let path = match (&item.kind, kind) {
-        (ItemKind::Quiz { path }, "quiz") | (ItemKind::Assignment { path }, "assignment") => {
-            path.clone()
-        }
-        _ => return Err(AssessError::WrongKind(item.title.clone(), kind)),
-    };
-    let file = library
-        .file(course_id, &path)?
-        .ok_or_else(|| AssessError::Damaged(kind, format!("{path} is missing")))?;
-    let bytes = std::fs::read(&file.path)
-        .map_err(|error| AssessError::Damaged(kind, format!("{path}: {error}")))?;
-    Ok((
-        course.manifest.course.version.clone(),
-        item.title.clone(),
-        path,
-        bytes,
-    ))
+        })?
+        .clone();
+    Ok((course.manifest.course.version, item))
 }

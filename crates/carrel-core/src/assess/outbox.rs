@@ -58,6 +58,8 @@ pub enum SubmissionKind {
     Scorm,
     /// The result of a session of a cmi5 AU.
     Cmi5,
+    /// A forum post ([`crate::forums`]).
+    ForumPost,
 }
 
 impl SubmissionKind {
@@ -69,15 +71,22 @@ impl SubmissionKind {
             Self::Assignment => Wire::Assignment,
             Self::Scorm => Wire::Scorm,
             Self::Cmi5 => Wire::Cmi5,
+            Self::ForumPost => Wire::ForumPost,
         }
     }
 
     /// The kind stored as `name` in the outbox (the wire name).
     fn parse(name: &str) -> Self {
-        [Self::Quiz, Self::Assignment, Self::Scorm, Self::Cmi5]
-            .into_iter()
-            .find(|kind| kind.wire().as_str() == name)
-            .unwrap_or(Self::Assignment)
+        [
+            Self::Quiz,
+            Self::Assignment,
+            Self::Scorm,
+            Self::Cmi5,
+            Self::ForumPost,
+        ]
+        .into_iter()
+        .find(|kind| kind.wire().as_str() == name)
+        .unwrap_or(Self::Assignment)
     }
 }
 

@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0006_runtime.sql"),
     include_str!("0007_cmi5.sql"),
     include_str!("0008_calendar.sql"),
+    include_str!("0009_forums.sql"),
 ];
 
 /// Why the progress database failed.

@@ -125,7 +125,18 @@ fn replayed_until(
     meta_number(db, &key)
 }
 
-fn meta_number(db: &ProgressDb, key: &str) -> Result<i64, AssessError> {
+/// Sets `key` of `sync_meta` to `value`.
+pub(crate) fn set_meta_in(tx: &Transaction<'_>, key: &str, value: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO sync_meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+/// The number stored under `key` in `sync_meta` (0 when none).
+pub(crate) fn meta_number(db: &ProgressDb, key: &str) -> Result<i64, AssessError> {
     db.transact(|tx| {
         let value: Option<String> = tx
             .query_row("SELECT value FROM sync_meta WHERE key = ?1", [key], |row| {
@@ -212,11 +223,7 @@ pub fn apply(
         for change in &page.changes {
             apply_one(tx, change)?;
         }
-        tx.execute(
-            "INSERT INTO sync_meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, page.cursor.to_string()],
-        )?;
+        set_meta_in(tx, &key, &page.cursor.to_string())?;
         Ok(())
     })
 }
@@ -558,21 +565,16 @@ pub async fn pull_enrolments(
         .map_err(|error| PullError::Unavailable(format!("unreadable answer: {error}")))?;
     let json = serde_json::to_string(&enrolments).expect("enrolments serialize");
     db.transact(|tx| {
-        tx.execute(
-            "INSERT INTO sync_meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![ENROLMENTS_KEY, json],
-        )?;
+        set_meta_in(tx, ENROLMENTS_KEY, &json)?;
         Ok::<_, AssessError>(())
     })?;
     Ok(enrolments.len())
 }
 
-/// The learner's group in `course_id`, from the enrolments last fetched.
-pub(crate) fn group_in(
+/// The account's enrolments as last fetched (none before the first fetch).
+pub(crate) fn enrolments_in(
     tx: &Transaction<'_>,
-    course_id: &str,
-) -> rusqlite::Result<Option<ServerGroup>> {
+) -> rusqlite::Result<Vec<carrel_protocol::tutor::Enrolment>> {
     let json: Option<String> = tx
         .query_row(
             "SELECT value FROM sync_meta WHERE key = ?1",
@@ -580,10 +582,17 @@ pub(crate) fn group_in(
             |row| row.get(0),
         )
         .optional()?;
-    let enrolments: Vec<carrel_protocol::tutor::Enrolment> = json
+    Ok(json
         .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or_default();
-    Ok(enrolments
+        .unwrap_or_default())
+}
+
+/// The learner's group in `course_id`, from the enrolments last fetched.
+pub(crate) fn group_in(
+    tx: &Transaction<'_>,
+    course_id: &str,
+) -> rusqlite::Result<Option<ServerGroup>> {
+    Ok(enrolments_in(tx)?
         .into_iter()
         .find(|enrolment| enrolment.course_id == course_id)
         .and_then(|enrolment| {

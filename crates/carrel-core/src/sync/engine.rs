@@ -2,7 +2,8 @@
 //! feed, woken by a timer, by new submissions, by the connection coming back and by "Sync now".
 //!
 //! Each round: get a valid access token (refreshing it when needed), [`drain`](super::drain)
-//! the outbox, [`pull`](super::changes::pull) the changes feed, then publish a [`SyncStatus`] the
+//! the outbox, [`pull`](super::changes::pull) the changes feed, the enrolments and the forums
+//! ([`crate::forums::pull`]), then publish a [`SyncStatus`] the
 //! app shows (the shell's sync indicator and the Outbox screen). A round never deletes anything;
 //! a refused session (401) pauses sync and asks the learner to sign in again, keeping every queued
 //! submission. The next round starts when the earliest of these comes: the time the outbox's next
@@ -130,6 +131,8 @@ pub trait SyncHost: Send + Sync + 'static {
     }
     /// The changes feed brought news (grades, feedback, announcements…): the shell may notify.
     fn news(&self, _pulled: &changes::PullReport) {}
+    /// Forum posts arrived (new, or changed by a tutor): the shell may refresh what shows them.
+    fn forum_changed(&self, _pulled: &crate::forums::ForumPullReport) {}
 }
 
 /// The handle on the running engine. Cheap to clone.
@@ -374,6 +377,14 @@ impl<H: SyncHost> Task<H> {
             Ok(_) => {}
             Err(PullError::Unauthorized) => return Err(self.after_unauthorized(&server).await),
             Err(error) => tracing::info!(%error, "enrolments not refreshed"),
+        }
+        // The forums of those courses, for reading offline.
+        match crate::forums::pull(db, &self.http, &server, &token, account_id).await {
+            Ok(pulled) if pulled.posts > 0 => self.host.forum_changed(&pulled),
+            Ok(_) => {}
+            Err(PullError::Unauthorized) => return Err(self.after_unauthorized(&server).await),
+            Err(PullError::Unavailable(error)) => return Err(RoundError::Offline(error)),
+            Err(PullError::Local(error)) => return Err(RoundError::Local(error.to_string())),
         }
         settle_graded(db).map_err(|error| RoundError::Local(error.to_string()))?;
         self.refused_tokens.store(0, Ordering::SeqCst);

@@ -118,7 +118,11 @@ fn due_batch(db: &ProgressDb, now_ms: i64) -> Result<Vec<Next>, AssessError> {
             }
             due.push(next);
         }
-        for next in due.iter_mut().filter(|next| next.kind == "assignment") {
+        // Assignments and forum posts carry files.
+        for next in due
+            .iter_mut()
+            .filter(|next| matches!(next.kind.as_str(), "assignment" | "forum_post"))
+        {
             next.attachments = crate::assess::outbox::attachments_in(tx, &next.id)?;
         }
         Ok::<_, AssessError>(due)

@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 mod assess;
 mod assess_kill;
 mod disk;
+mod forums;
 mod kill;
 mod library;
 mod plan;

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod changes;
 pub mod enrolments;
 pub mod files;
+pub mod forums;
 pub mod health;
 pub mod json;
 pub mod packages;

@@ -14,7 +14,7 @@ use crate::error::ServerError;
 use crate::handlers::auth::Auth;
 use crate::handlers::json::JsonBody;
 use crate::handlers::query::{QueryParams, server_id};
-use crate::send_file::{FileToSend, attachment, send_file};
+use crate::send_file::send_uploaded;
 use crate::tutor::{self, Actor, ListFilter, TutorError};
 
 /// The filters of the list.
@@ -104,14 +104,7 @@ pub async fn get_attachment(
     let (size, name) = tutor::attachment(state.storage(), Actor::Account(who.account), id, &sha256)
         .await?
         .ok_or_else(not_found)?;
-    let file = FileToSend {
-        path: crate::uploads::blob_path(state.data(), &sha256),
-        sha256: sha256.clone(),
-        length: size,
-        content_type: "application/octet-stream",
-        disposition: attachment(&name),
-    };
-    send_file(&method, &headers, file)
+    send_uploaded(state.data(), &method, &headers, &sha256, size, &name)
         .await?
         .ok_or_else(not_found)
 }

@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0010_runtime_results.sql"),
     include_str!("sql/0011_xapi_forward.sql"),
     include_str!("sql/0012_recordings.sql"),
+    include_str!("sql/0013_forums.sql"),
 ];
 
 /// The schema version this build writes.

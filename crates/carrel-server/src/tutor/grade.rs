@@ -155,6 +155,12 @@ pub async fn set(
         .transact(move |tx| {
             let result = (|| {
                 let summary = visible_in(tx, &actor, server_id)?;
+                if summary.kind == SubmissionKind::ForumPost {
+                    return Err(TutorError::InvalidGrade(
+                        "forum posts are not graded; hide or pin them with `forum-post` instead"
+                            .into(),
+                    ));
+                }
                 let (name, grader_id) = signature_in(tx, &actor)?;
                 let (default_max, passing) = defaults_in(tx, &summary)?;
                 let (score, max_score, passed) = checked(&input, default_max, passing)?;

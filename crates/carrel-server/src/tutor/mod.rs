@@ -7,6 +7,9 @@
 //! submission outside a tutor's courses answers 404, as one that does not exist. A learner reads
 //! only their own submissions, by their own id; another learner's id answers 404.
 //!
+//! Forum posts are submissions too, but tutors reach them through [`crate::forums`]: the list
+//! leaves them out, and grading one is refused.
+//!
 //! - [`grade`]: set (or replace) a submission's grade.
 //! - [`comment`]: add a comment.
 //!
@@ -137,7 +140,10 @@ pub(crate) fn summary_in(
 
 /// What `actor` may see: `None` for everything, else the courses it tutors. An account that
 /// tutors nothing is refused.
-fn scope_in(conn: &rusqlite::Connection, actor: &Actor) -> Result<Option<Vec<String>>, TutorError> {
+pub(crate) fn scope_in(
+    conn: &rusqlite::Connection,
+    actor: &Actor,
+) -> Result<Option<Vec<String>>, TutorError> {
     match actor {
         Actor::Operator { .. } => Ok(None),
         Actor::Account(account) if account.role == Role::Admin => Ok(None),
@@ -219,6 +225,7 @@ pub async fn list(
                 "{SUMMARY_SELECT}
                  WHERE (:tutor IS NULL OR s.course_id IN
                         (SELECT course_id FROM enrolments WHERE user_id = :tutor AND role = 'tutor'))
+                   AND s.kind != 'forum_post'
                    AND (:course IS NULL OR s.course_id = :course)
                    AND (:item IS NULL OR s.item_id = :item)
                    AND (NOT :ungraded OR ((g.submission_id IS NULL OR g.complete = 0)

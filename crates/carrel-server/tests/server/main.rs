@@ -11,6 +11,7 @@ mod cli;
 mod downloads;
 mod enrolments;
 mod faults;
+mod forums;
 mod publish;
 mod recordings;
 mod releases;

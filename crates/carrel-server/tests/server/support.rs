@@ -226,6 +226,9 @@ pub struct Class {
 /// The course of a [`Class`].
 pub const CLASS_COURSE: &str = "class-course";
 
+/// The id of the demo course (`courses/demo`), which [`Class::publish_demo`] publishes.
+pub const DEMO_COURSE: &str = "ilo-migrant-workers-rights";
+
 impl Class {
     pub async fn start() -> Self {
         use carrel_protocol::auth::Role;
@@ -272,6 +275,17 @@ impl Class {
         .await
         .unwrap();
         carrel_package::testing::SAMPLE_COURSE_ID
+    }
+
+    /// Publishes the demo course (`courses/demo`, [`DEMO_COURSE`]: forums `b1-forum` and
+    /// `b2-forum` with their opening topics, quizzes, webinars…) for enrolled accounts only.
+    pub async fn publish_demo(&self) {
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../courses/demo");
+        let package = self.fx.dir.path().join("demo.carrel");
+        carrel_package::source::build(&source, &SecretKey::from_seed([KEY; 32]), &package)
+            .unwrap_or_else(|error| panic!("the demo course builds: {error}"));
+        let published = self.fx.publish(&package).await.unwrap();
+        assert_eq!(published.course_id, DEMO_COURSE);
     }
 
     /// Sends `method path` with `token` (if any) and `body` (JSON text, if any).

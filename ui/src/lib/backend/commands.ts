@@ -17,6 +17,10 @@ import type { Dashboard } from "./bindings/Dashboard";
 import type { Draft } from "./bindings/Draft";
 import type { DraftEdit } from "./bindings/DraftEdit";
 import type { DroppedFiles } from "./bindings/DroppedFiles";
+import type { ForumDraft } from "./bindings/ForumDraft";
+import type { ForumView } from "./bindings/ForumView";
+import type { NewPost } from "./bindings/NewPost";
+import type { TopicView } from "./bindings/TopicView";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { Notice } from "./bindings/Notice";
 import type { OutboxEntry } from "./bindings/OutboxEntry";
@@ -762,4 +766,58 @@ async function callWithProgress<T>(
     throw toBackendError(reason);
   }
   return call<T>(command, { ...args, onProgress: channel });
+}
+
+/** A forum with its topics, what is new in each, and the draft of a new topic. */
+export function getForum(courseId: string, itemId: string): Promise<ForumView> {
+  return call<ForumView>("get_forum", { courseId, itemId });
+}
+
+/** A topic with its posts (unread ones marked new) and the learner's draft reply. */
+export function getForumTopic(courseId: string, itemId: string, topicId: string): Promise<TopicView> {
+  return call<TopicView>("get_forum_topic", { courseId, itemId, topicId });
+}
+
+/** Marks a topic's posts read, once they have been shown. */
+export async function markForumTopicRead(
+  courseId: string,
+  itemId: string,
+  topicId: string,
+): Promise<void> {
+  await call<null>("mark_forum_topic_read", { courseId, itemId, topicId });
+}
+
+/** Saves what the learner is writing in a topic (or a new topic: `topicId` ""). */
+export async function saveForumDraft(
+  courseId: string,
+  itemId: string,
+  draft: ForumDraft,
+): Promise<void> {
+  await call<null>("save_forum_draft", { courseId, itemId, draft });
+}
+
+/** Queues a reply or a new topic in the outbox and clears its draft. */
+export function postToForum(courseId: string, itemId: string, post: NewPost): Promise<OutboxEntry> {
+  return call<OutboxEntry>("post_to_forum", { courseId, itemId, post });
+}
+
+/** The system's open-file dialog for files to add to a post; empty when cancelled. */
+export function pickForumAttachments(): Promise<string[]> {
+  return call<string[]>("pick_forum_attachments");
+}
+
+/** Copies files in for a post, each checked on its own: the refused ones say why. */
+export function addForumAttachments(paths: readonly string[]): Promise<AttachReport> {
+  return call<AttachReport>("add_forum_attachments", { paths: [...paths] });
+}
+
+export const FORUM_CHANGED_EVENT = "forum-changed";
+
+/** Calls `handler` when forum posts arrive from the server (new, or changed by a tutor). */
+export async function onForumChanged(handler: () => void): Promise<UnlistenFn> {
+  try {
+    return await listen<null>(FORUM_CHANGED_EVENT, () => handler());
+  } catch (reason) {
+    throw toBackendError(reason);
+  }
 }

@@ -3,4 +3,4 @@
 /**
  * What a submission submits.
  */
-export type SubmissionKind = "quiz" | "assignment" | "scorm" | "cmi5";
+export type SubmissionKind = "quiz" | "assignment" | "scorm" | "cmi5" | "forum_post";

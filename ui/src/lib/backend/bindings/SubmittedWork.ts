@@ -2,8 +2,9 @@
 import type { AssignmentSubmission } from "./AssignmentSubmission";
 import type { QuizSubmission } from "./QuizSubmission";
 import type { RuntimeResult } from "./RuntimeResult";
+import type { SubmittedPost } from "./SubmittedPost";
 
 /**
  * Exactly what a submission submitted.
  */
-export type SubmittedWork = { "kind": "quiz" } & QuizSubmission | { "kind": "assignment" } & AssignmentSubmission | { "kind": "runtime" } & RuntimeResult;
+export type SubmittedWork = { "kind": "quiz" } & QuizSubmission | { "kind": "assignment" } & AssignmentSubmission | { "kind": "runtime" } & RuntimeResult | { "kind": "forum_post" } & SubmittedPost;

@@ -1,0 +1,375 @@
+//! The demo course's forums between two learners and a tutor through a real carrel-server: a reply
+//! written offline waits in the outbox and shows in its topic, is sent once (a lost receipt only
+//! replays it), comes back in the feed, reaches the other learner as new until read; a new topic
+//! and a reply to a post; a tutor hiding a post; refusals that lose nothing.
+
+use carrel_core::assess::attachments::AttachmentStore;
+use carrel_core::assess::outbox::{self, OutboxState, SubmissionKind};
+use carrel_core::forums::{self, ForumDraft, ForumItem, NewPost, PostState};
+use carrel_core::http::HttpClient;
+use carrel_core::progress::ProgressDb;
+use carrel_core::settings::ServerUrl;
+use carrel_core::sync::{self, changes};
+use carrel_protocol::auth::Role;
+use carrel_protocol::forums::{ForumPost, Moderation, forum_moderation_path};
+use carrel_server::storage::Storage;
+use carrel_server::testing::LoopbackServer;
+
+use crate::{DEMO, demo_library};
+
+const FORUM: &str = "b1-forum";
+const INTRODUCTIONS: &str = "b1-forum-introductions";
+
+/// One participant's laptop: a progress database, an attachment store, a session on the server.
+struct Laptop {
+    db: ProgressDb,
+    store: AttachmentStore,
+    token: String,
+    account_id: i64,
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    server: LoopbackServer,
+    url: ServerUrl,
+    http: HttpClient,
+    forum: ForumItem,
+}
+
+impl World {
+    /// A server with the demo course published, and its forum as installed on a laptop.
+    async fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let library = demo_library(dir.path());
+        let server = LoopbackServer::start(&dir.path().join("server"))
+            .await
+            .unwrap();
+        let package = dir.path().join("demo.carrel");
+        let storage = Storage::open(server.db()).unwrap();
+        carrel_server::publish::publish_package(&storage, server.data(), &package)
+            .await
+            .unwrap();
+        let forum = forums::forum_item(&library, DEMO, FORUM).unwrap();
+        Self {
+            url: ServerUrl::parse(&server.url()).unwrap(),
+            server,
+            http: HttpClient::new().unwrap(),
+            forum,
+            _dir: dir,
+        }
+    }
+
+    async fn laptop(&self, login: &str, role: Role) -> Laptop {
+        let tokens = self.server.account(login, role).await.unwrap();
+        self.server.enrol(login, DEMO, role, None).await.unwrap();
+        let dir = self._dir.path().join(login);
+        std::fs::create_dir_all(&dir).unwrap();
+        Laptop {
+            db: ProgressDb::open(&dir.join("progress.sqlite3")).unwrap(),
+            store: AttachmentStore::new(dir.join("attachments")),
+            account_id: tokens.account.id,
+            token: tokens.access_token,
+        }
+    }
+
+    /// One sync round as the engine runs it: drain, enrolments, forums.
+    async fn sync(&self, laptop: &Laptop) -> forums::ForumPullReport {
+        let report = sync::drain_with_progress(
+            &laptop.db,
+            &self.http,
+            &self.url,
+            &laptop.token,
+            &laptop.store,
+            || 0.0,
+            &|_, _, _| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.refused, 0, "{report:?}");
+        changes::pull_enrolments(&laptop.db, &self.http, &self.url, &laptop.token)
+            .await
+            .unwrap();
+        forums::pull(
+            &laptop.db,
+            &self.http,
+            &self.url,
+            &laptop.token,
+            laptop.account_id,
+        )
+        .await
+        .unwrap()
+    }
+
+    fn reply(&self, laptop: &Laptop, topic: &str, reply_to: Option<&str>, body: &str) -> String {
+        forums::post(
+            &laptop.db,
+            &laptop.store,
+            &self.forum,
+            NewPost {
+                topic_id: Some(topic.into()),
+                reply_to: reply_to.map(Into::into),
+                title: None,
+                body: body.into(),
+                attachments: Vec::new(),
+            },
+            carrel_protocol::unix_time_ms() as i64,
+        )
+        .unwrap()
+        .id
+    }
+
+    fn server_posts(&self) -> Vec<(String, String)> {
+        let conn = rusqlite::Connection::open(self.server.db()).unwrap();
+        let mut statement = conn
+            .prepare(
+                "SELECT client_id, kind FROM submissions WHERE kind = 'forum_post' ORDER BY id",
+            )
+            .unwrap();
+        statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+}
+
+fn topic_summary<'a>(view: &'a forums::ForumView, id: &str) -> &'a forums::TopicSummary {
+    view.topics.iter().find(|t| t.id == id).unwrap()
+}
+
+#[tokio::test]
+async fn a_reply_written_offline_is_posted_once_and_reaches_the_other_learner_as_new() {
+    let world = World::new().await;
+    let ana = world.laptop("ana", Role::Learner).await;
+    let ben = world.laptop("ben", Role::Learner).await;
+
+    // Offline: the draft is kept as Ana types, then posted into the outbox, which clears it.
+    let draft = ForumDraft {
+        topic_id: INTRODUCTIONS.into(),
+        reply_to: None,
+        title: String::new(),
+        body: "I am Ana, labour inspector.".into(),
+        attachments: Vec::new(),
+    };
+    forums::save_draft(&ana.db, &world.forum, &draft, 1).unwrap();
+    assert_eq!(
+        forums::topic(&ana.db, &world.forum, INTRODUCTIONS)
+            .unwrap()
+            .draft,
+        Some(draft)
+    );
+    let posted = world.reply(
+        &ana,
+        INTRODUCTIONS,
+        None,
+        "I am Ana, labour inspector in **Lisbon**.",
+    );
+    let topic = forums::topic(&ana.db, &world.forum, INTRODUCTIONS).unwrap();
+    assert_eq!(topic.draft, None, "posting clears the draft");
+    assert_eq!(topic.posts.len(), 1);
+    assert_eq!(topic.posts[0].post_id, posted);
+    assert_eq!(topic.posts[0].state, PostState::Waiting);
+    assert!(topic.posts[0].mine);
+    assert_eq!(topic.topic.waiting, 1);
+    let entry = outbox::get(&ana.db, &posted).unwrap().0;
+    assert_eq!(entry.kind, SubmissionKind::ForumPost);
+    assert_eq!(entry.title, "Introduce yourself");
+    assert!(world.server_posts().is_empty(), "nothing left the laptop");
+
+    // Online: sent once, then back from the feed as posted, Ana's own and so not new to her.
+    world.sync(&ana).await;
+    assert_eq!(
+        world.server_posts(),
+        vec![(posted.clone(), "forum_post".into())]
+    );
+    let topic = forums::topic(&ana.db, &world.forum, INTRODUCTIONS).unwrap();
+    assert_eq!(topic.posts[0].state, PostState::Posted);
+    assert_eq!(topic.posts[0].author, "ana");
+    assert!(!topic.posts[0].new);
+    assert_eq!(
+        outbox::get(&ana.db, &posted).unwrap().0.state,
+        OutboxState::Received
+    );
+
+    // A lost receipt: sending it again replays the receipt, and the server still has one post.
+    ana.db
+        .transact(|tx| {
+            tx.execute(
+                "UPDATE outbox SET state = 'queued', receipt = NULL WHERE id = ?1",
+                [&posted],
+            )?;
+            Ok::<_, carrel_core::progress::ProgressError>(())
+        })
+        .unwrap();
+    let replay = sync::drain(&ana.db, &world.http, &world.url, &ana.token, || 0.0)
+        .await
+        .unwrap();
+    assert_eq!((replay.received, replay.replayed), (0, 1));
+    assert_eq!(world.server_posts().len(), 1);
+
+    // Ben's laptop: the post arrives unread; opening the topic reads it; nothing new after.
+    let pulled = world.sync(&ben).await;
+    assert_eq!((pulled.posts, pulled.new_by_others), (1, 1));
+    let view = forums::forum(&ben.db, &world.forum).unwrap();
+    assert!(view.synced);
+    assert_eq!(topic_summary(&view, INTRODUCTIONS).unread, 1);
+    assert_eq!(topic_summary(&view, INTRODUCTIONS).replies, 1);
+    let topic = forums::topic(&ben.db, &world.forum, INTRODUCTIONS).unwrap();
+    assert!(topic.posts[0].new);
+    assert!(!topic.posts[0].mine);
+    assert_eq!(
+        topic.posts[0].body,
+        "I am Ana, labour inspector in **Lisbon**."
+    );
+    assert_eq!(
+        forums::mark_read(&ben.db, &world.forum, INTRODUCTIONS).unwrap(),
+        1
+    );
+    let view = forums::forum(&ben.db, &world.forum).unwrap();
+    assert_eq!(topic_summary(&view, INTRODUCTIONS).unread, 0);
+    assert_eq!(world.sync(&ben).await.posts, 0, "the cursor moved on");
+    assert_eq!(
+        forums::unread_by_forum(&ben.db, DEMO).unwrap().get(FORUM),
+        None
+    );
+
+    // Ben answers Ana's post and starts a topic of his own; Ana sees both, and who was answered.
+    let answer = world.reply(&ben, INTRODUCTIONS, Some(&posted), "Welcome, Ana!");
+    let started = forums::post(
+        &ben.db,
+        &ben.store,
+        &world.forum,
+        NewPost {
+            topic_id: None,
+            reply_to: None,
+            title: Some("  Recruitment fees  ".into()),
+            body: "Who pays them in your country?".into(),
+            attachments: Vec::new(),
+        },
+        carrel_protocol::unix_time_ms() as i64,
+    )
+    .unwrap()
+    .id;
+    let in_new_topic = world.reply(&ben, &started, None, "In mine, the workers.");
+    world.sync(&ben).await;
+    let pulled = world.sync(&ana).await;
+    assert_eq!(pulled.new_by_others, 3);
+    let view = forums::forum(&ana.db, &world.forum).unwrap();
+    let mine = topic_summary(&view, &started);
+    assert_eq!(mine.title, "Recruitment fees");
+    assert_eq!(mine.author.as_deref(), Some("ben"));
+    assert!(!mine.from_course);
+    assert_eq!((mine.replies, mine.unread), (1, 2));
+    assert_eq!(
+        view.topics.last().unwrap().id,
+        started,
+        "participants' topics come after the course's"
+    );
+    let topic = forums::topic(&ana.db, &world.forum, INTRODUCTIONS).unwrap();
+    let welcome = topic.posts.iter().find(|p| p.post_id == answer).unwrap();
+    assert_eq!(welcome.reply_to_author.as_deref(), Some("ana"));
+    let topic = forums::topic(&ana.db, &world.forum, &started).unwrap();
+    assert_eq!(
+        topic.opening.unwrap().body,
+        "Who pays them in your country?"
+    );
+    assert_eq!(topic.posts[0].post_id, in_new_topic);
+}
+
+#[tokio::test]
+async fn a_tutor_hides_a_post_and_every_laptop_shows_it_hidden_without_it_turning_new() {
+    let world = World::new().await;
+    let ana = world.laptop("ana", Role::Learner).await;
+    let ben = world.laptop("ben", Role::Learner).await;
+    let tutor = world.laptop("tina", Role::Tutor).await;
+    let posted = world.reply(
+        &ana,
+        INTRODUCTIONS,
+        None,
+        "Buy cheap watches at example.com",
+    );
+    world.sync(&ana).await;
+    world.sync(&ben).await;
+    forums::mark_read(&ben.db, &world.forum, INTRODUCTIONS).unwrap();
+
+    // The tutor posts too, marked as a tutor's, and hides Ana's post.
+    world.reply(&tutor, INTRODUCTIONS, None, "Please keep to the topic.");
+    world.sync(&tutor).await;
+    let answer = reqwest::Client::new()
+        .put(world.url.join(&forum_moderation_path(&posted)))
+        .bearer_auth(&tutor.token)
+        .json(&Moderation {
+            hidden: Some(true),
+            pinned: None,
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let moderated: ForumPost = answer.json().await.unwrap();
+    assert!(moderated.hidden);
+
+    world.sync(&ben).await;
+    let topic = forums::topic(&ben.db, &world.forum, INTRODUCTIONS).unwrap();
+    let hidden = topic.posts.iter().find(|p| p.post_id == posted).unwrap();
+    assert!(hidden.hidden);
+    assert_eq!(
+        hidden.body, "",
+        "a learner's laptop no longer holds the text"
+    );
+    assert!(!hidden.new, "a post read before stays read when it changes");
+    let by_tutor = topic.posts.iter().find(|p| p.author == "tina").unwrap();
+    assert!(by_tutor.by_tutor);
+    assert!(by_tutor.new);
+}
+
+#[tokio::test]
+async fn posts_the_forum_cannot_take_are_refused_here_or_kept_in_the_outbox_with_the_reason() {
+    let world = World::new().await;
+    let ana = world.laptop("ana", Role::Learner).await;
+    let post = |new: NewPost| forums::post(&ana.db, &ana.store, &world.forum, new, 1);
+    let reply = |topic: &str, reply_to: Option<&str>, body: &str| NewPost {
+        topic_id: Some(topic.into()),
+        reply_to: reply_to.map(Into::into),
+        title: None,
+        body: body.into(),
+        attachments: Vec::new(),
+    };
+    // Refused here, before anything is queued: empty, unknown topic or post, no title.
+    assert!(post(reply(INTRODUCTIONS, None, "  \n ")).is_err());
+    assert!(post(reply("no-such-topic", None, "Hello")).is_err());
+    assert!(post(reply(INTRODUCTIONS, Some("no-such-post"), "Hello")).is_err());
+    assert!(
+        post(NewPost {
+            topic_id: None,
+            title: Some(" ".into()),
+            ..reply(INTRODUCTIONS, None, "Hello")
+        })
+        .is_err()
+    );
+    assert!(post(reply(INTRODUCTIONS, None, &"x".repeat(20_001))).is_err());
+    assert!(outbox::list(&ana.db).unwrap().is_empty());
+
+    // A post the server refuses (here: Ana is no longer enrolled) stays in the outbox, with the
+    // server's reason, and shows in its topic as needing attention.
+    let posted = world.reply(&ana, INTRODUCTIONS, None, "Hello");
+    let storage = Storage::open(world.server.db()).unwrap();
+    storage
+        .with_conn(|conn| {
+            conn.execute("DELETE FROM enrolments", [])?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let report = sync::drain(&ana.db, &world.http, &world.url, &ana.token, || 0.0)
+        .await
+        .unwrap();
+    assert_eq!(report.refused, 1);
+    let entry = outbox::get(&ana.db, &posted).unwrap().0;
+    assert_eq!(entry.state, OutboxState::NeedsAttention);
+    assert!(entry.problem.unwrap().contains("not enrolled"));
+    let topic = forums::topic(&ana.db, &world.forum, INTRODUCTIONS).unwrap();
+    assert_eq!(topic.posts[0].state, PostState::NeedsAttention);
+    assert!(topic.posts[0].problem.is_some());
+    assert!(world.server_posts().is_empty());
+}

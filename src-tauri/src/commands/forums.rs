@@ -1,0 +1,127 @@
+//! Course forums: thin commands over [`carrel_core::forums`].
+//!
+//! Reading works offline from what the sync downloaded; posting queues the post in the outbox
+//! (committed before the command answers) and wakes the sync, like submitting work.
+
+use carrel_core::assess::AssessError;
+use carrel_core::assess::outbox::OutboxEntry;
+use carrel_core::forums::{self, ForumDraft, ForumItem, ForumView, NewPost, TopicView};
+use carrel_core::progress::ProgressDb;
+use tauri::{AppHandle, Runtime, State};
+
+use super::assess::{AttachReport, assess_error, attach_each, submitted};
+use super::courses::{blocking, now_ms, pick_files};
+use crate::error::CommandError;
+use crate::state::AppState;
+
+/// Runs `work` with the progress database and the installed forum, off the async runtime.
+async fn with_forum<T: Send + 'static>(
+    state: &AppState,
+    course_id: String,
+    item_id: String,
+    work: impl FnOnce(&ProgressDb, &ForumItem) -> Result<T, AssessError> + Send + 'static,
+) -> Result<T, CommandError> {
+    let db = state.progress().db().await?;
+    let library = state.library();
+    blocking(move || {
+        let item = forums::forum_item(&library, &course_id, &item_id).map_err(assess_error)?;
+        work(&db, &item).map_err(assess_error)
+    })
+    .await
+}
+
+/// A forum with its topics, what is new in each, and the draft of a new topic.
+#[tauri::command]
+pub async fn get_forum(
+    state: State<'_, AppState>,
+    course_id: String,
+    item_id: String,
+) -> Result<ForumView, CommandError> {
+    with_forum(&state, course_id, item_id, |db, item| {
+        forums::forum(db, item)
+    })
+    .await
+}
+
+/// A topic with its posts (those not read before marked new) and the learner's draft reply.
+#[tauri::command]
+pub async fn get_forum_topic(
+    state: State<'_, AppState>,
+    course_id: String,
+    item_id: String,
+    topic_id: String,
+) -> Result<TopicView, CommandError> {
+    with_forum(&state, course_id, item_id, move |db, item| {
+        forums::topic(db, item, &topic_id)
+    })
+    .await
+}
+
+/// Marks the topic's posts read (the UI calls it once it has shown them).
+#[tauri::command]
+pub async fn mark_forum_topic_read(
+    state: State<'_, AppState>,
+    course_id: String,
+    item_id: String,
+    topic_id: String,
+) -> Result<(), CommandError> {
+    with_forum(&state, course_id, item_id, move |db, item| {
+        forums::mark_read(db, item, &topic_id).map(|_| ())
+    })
+    .await
+}
+
+/// Saves what the learner is writing in a topic, or a new topic (`topicId` "").
+#[tauri::command]
+pub async fn save_forum_draft(
+    state: State<'_, AppState>,
+    course_id: String,
+    item_id: String,
+    draft: ForumDraft,
+) -> Result<(), CommandError> {
+    with_forum(&state, course_id, item_id, move |db, item| {
+        forums::save_draft(db, item, &draft, now_ms())
+    })
+    .await
+}
+
+/// Queues a reply or a new topic in the outbox, clears its draft and wakes the sync.
+#[tauri::command]
+pub async fn post_to_forum<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    course_id: String,
+    item_id: String,
+    post: NewPost,
+) -> Result<OutboxEntry, CommandError> {
+    let store = state.attachments();
+    let entry = with_forum(&state, course_id, item_id, move |db, item| {
+        forums::post(db, &store, item, post, now_ms())
+    })
+    .await?;
+    submitted(&app, &state, &entry).await;
+    Ok(entry)
+}
+
+/// Shows the system's open-file dialog for files to add to a post; empty when the learner
+/// cancels.
+#[tauri::command]
+pub async fn pick_forum_attachments<R: Runtime>(
+    app: AppHandle<R>,
+) -> Result<Vec<String>, CommandError> {
+    pick_files(&app, "Add files to your post", ("Any file", &[]), true).await
+}
+
+/// Copies files into the attachment store for a post, each checked on its own; the UI adds the
+/// accepted ones to the draft.
+#[tauri::command]
+pub async fn add_forum_attachments(
+    state: State<'_, AppState>,
+    paths: Vec<String>,
+) -> Result<AttachReport, CommandError> {
+    let store = state.attachments();
+    blocking(move || {
+        attach_each(paths, |path| forums::add_attachment(&store, path)).map_err(assess_error)
+    })
+    .await
+}
