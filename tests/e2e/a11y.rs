@@ -1,6 +1,7 @@
 //! Accessibility and languages: axe-core's WCAG 2.1 A and AA rules on every screen of the app, with
 //! a course installed (Home, Search with results, Library, the course with its plan and calendar,
-//! a quiz before and during an attempt, an assignment, the Outbox, Settings, the sign-in dialog),
+//! a quiz before and during an attempt, an assignment, a forum and one of its topics with a reply
+//! waiting to be sent, the Outbox, Settings, the sign-in dialog),
 //! in English (light theme), French (dark theme) and Spanish: no violation; and in French and
 //! Spanish no English phrase of the UI (from `ui/src/lib/i18n/en.ts`) in any screen's text or
 //! accessible names. Course content stays in its own language (the demo course is English), so
@@ -113,14 +114,23 @@ async fn keyboard_only(s: &mut Session) {
     tab_to(s, "quiz-start", 60).await;
     s.keys(ENTER).await.unwrap();
     s.wait_for("#quiz-player").await.unwrap();
-    // The first question's choices: Tab reaches the group, Space picks the focused choice.
-    for _ in 0..60 {
+    // A question with choices: Tab reaches the group, Space picks the focused choice. Questions
+    // come in an order drawn for the attempt; past one without choices (a matching question's
+    // lists), Enter on Next shows the next question.
+    for _ in 0..300 {
         s.keys(TAB).await.unwrap();
-        let on_choice = s
-            .eval("const e = document.activeElement; return e?.type === 'radio' || e?.type === 'checkbox';")
+        let focused = s
+            .eval(
+                "const e = document.activeElement;
+                 return e?.type === 'radio' || e?.type === 'checkbox' ? 'choice' : (e?.id ?? '');",
+            )
             .await
             .unwrap();
-        if on_choice == serde_json::json!(true) {
+        if focused == serde_json::json!("quiz-next") {
+            s.keys(ENTER).await.unwrap();
+            continue;
+        }
+        if focused == serde_json::json!("choice") {
             s.keys(" ").await.unwrap();
             s.wait_until("document.activeElement.checked === true")
                 .await
@@ -129,7 +139,12 @@ async fn keyboard_only(s: &mut Session) {
             return;
         }
     }
-    panic!("no answer of the quiz was reached with Tab");
+    s.screenshot("keyboard-only-lost").await.unwrap();
+    let focused = s
+        .eval("const e = document.activeElement; return e ? e.outerHTML.slice(0, 200) : null;")
+        .await
+        .unwrap();
+    panic!("no answer of the quiz was reached with Tab; the focus is on {focused}");
 }
 
 /// The UI's messages in `language` (`ui/src/lib/i18n/<language>.ts`), by key.
@@ -296,6 +311,21 @@ async fn every_screen_passes_axe_and_speaks_french_and_spanish() {
         press(s, "#item-open-b3-final-assignment").await;
         s.wait_for("#assignment-view").await.unwrap();
         check("assignment", s).await;
+        open_demo(s).await;
+        press(s, "#item-open-b1-forum").await;
+        s.wait_for("#forum-view .topic").await.unwrap();
+        check("forum", s).await;
+        press(s, "#forum-topic-b1-forum-introductions").await;
+        s.wait_for("#forum-reply-body").await.unwrap();
+        if language == "en" {
+            // A reply waiting in the outbox, so the topic shows a post card.
+            s.fill("#forum-reply-body", "Hello from **Geneva**.")
+                .await
+                .unwrap();
+            press(s, "#forum-reply-post").await;
+        }
+        s.wait_for(".post[data-state=\"waiting\"]").await.unwrap();
+        check("forum topic", s).await;
         press(s, "#sign-in-open").await;
         s.wait_for("#sign-in-login").await.unwrap();
         check("sign-in dialog", s).await;
@@ -308,7 +338,7 @@ async fn every_screen_passes_axe_and_speaks_french_and_spanish() {
     keyboard_only(s).await;
     app.finish().await;
     server.stop().await.unwrap();
-    assert_eq!(screens_checked, 30, "ten screens in three languages");
+    assert_eq!(screens_checked, 36, "twelve screens in three languages");
     assert!(
         found.is_empty(),
         "{} problems:\n{}",
