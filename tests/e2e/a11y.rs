@@ -31,7 +31,7 @@ fn axe_source() -> String {
 
 /// Clicks `css` from the page's own script (WebDriver refuses a click on an element scrolled
 /// out of view).
-async fn press(s: &Session, css: &str) {
+pub(crate) async fn press(s: &Session, css: &str) {
     s.wait_for(css).await.unwrap();
     s.eval(&format!(
         "document.querySelector({}).click(); return true;",

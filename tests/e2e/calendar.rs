@@ -6,7 +6,6 @@
 //! moves a session on the server and the calendar and Join follow after a sync; and publishes its
 //! recording, which the learner downloads and then watches with the server gone.
 
-use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
 use carrel_e2e::{AppHome, Display};
@@ -16,7 +15,7 @@ use carrel_protocol::auth::Role;
 use super::assess::query;
 use super::courses::{DEMO_ID, demo_package_edited, download_demo, open_demo, serve_package};
 use super::launch_with_env;
-use super::sync::{server_cli, sign_in};
+use super::sync::{server_cli, sign_in, sync_now};
 
 const GENEVA: &str = "b1-webinar-geneva";
 const MANILA: &str = "b1-webinar-manila";
@@ -34,15 +33,6 @@ fn wait_for<T>(seconds: u64, what: &str, mut ready: impl FnMut() -> Option<T>) -
         );
         std::thread::sleep(Duration::from_millis(250));
     }
-}
-
-/// Presses Sync now once no round is running (the button ignores presses during one, and a round
-/// that started before the server's change would not bring it).
-async fn sync_now(s: &carrel_e2e::Session) {
-    s.wait_until("document.getElementById('sync-now')?.getAttribute('aria-disabled') !== 'true'")
-        .await
-        .unwrap();
-    s.click("#sync-now").await.unwrap();
 }
 
 /// iCalendar content lines, unfolded.
@@ -88,20 +78,7 @@ async fn the_course_calendar_shows_both_clocks_joins_reminds_and_exports() {
     let home = AppHome::new().unwrap();
 
     // The system's web browser, as Carrel reaches it on Linux (tauri-plugin-opener → xdg-open).
-    let bin = dir.path().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let opened = dir.path().join("opened.txt");
-    let browser = bin.join("xdg-open");
-    std::fs::write(
-        &browser,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
-            opened.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let (opened, path) = super::fake_opener(dir.path());
 
     let mut app = launch_with_env(
         &display,

@@ -14,18 +14,10 @@ use carrel_server::testing::LoopbackServer;
 use super::assess::query;
 use super::courses::{DEMO_ID, demo_package, download_demo, open_demo, serve_package};
 use super::launch;
-use super::sync::{server_cli, sign_in};
+use super::sync::{server_cli, sign_in, sync_now};
 
 const FORUM: &str = "b1-forum";
 const TOPIC: &str = "b1-forum-introductions";
-
-/// Presses Sync now once no round is running (the button ignores presses during one).
-async fn sync_now(s: &carrel_e2e::Session) {
-    s.wait_until("document.getElementById('sync-now')?.getAttribute('aria-disabled') !== 'true'")
-        .await
-        .unwrap();
-    s.click("#sync-now").await.unwrap();
-}
 
 /// Ben's post in the introductions topic, stored by the server's own submission code as a `PUT`
 /// from his Carrel would store it.

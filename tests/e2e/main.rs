@@ -47,6 +47,7 @@ impl Running {
 mod a11y;
 mod assess;
 mod calendar;
+mod certificate;
 mod cmi5;
 mod courses;
 mod forums;
@@ -111,6 +112,28 @@ async fn launch_with_env(
         session,
         _driver: driver,
     }
+}
+
+/// A stand-in for the system's `xdg-open` (how tauri-plugin-opener reaches the browser, the PDF
+/// viewer, the media player on Linux) in `dir/bin`, which appends what it is given to
+/// `dir/opened.txt`: answers that file, and the `PATH` to launch the app with.
+fn fake_opener(dir: &std::path::Path) -> (std::path::PathBuf, String) {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let opened = dir.join("opened.txt");
+    let opener = bin.join("xdg-open");
+    std::fs::write(
+        &opener,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
+            opened.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    (opened, path)
 }
 
 fn unused_loopback_url() -> String {

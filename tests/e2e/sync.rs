@@ -57,6 +57,15 @@ pub(crate) async fn sign_in(s: &Session, login: &str) {
     assert!(!s.exists("#sign-in-open").await.unwrap());
 }
 
+/// Presses Sync now once no round is running (the button ignores presses during one, and a round
+/// that started before a change on the server would not bring it).
+pub(crate) async fn sync_now(s: &Session) {
+    s.wait_until("document.getElementById('sync-now')?.getAttribute('aria-disabled') !== 'true'")
+        .await
+        .unwrap();
+    s.click("#sync-now").await.unwrap();
+}
+
 pub(crate) fn entry(id: &str) -> String {
     format!(".outbox-entry[data-id=\"{id}\"]")
 }

@@ -32,7 +32,7 @@ use crate::http::HttpClient;
 use crate::library::Library;
 use crate::progress::ProgressDb;
 use crate::settings::ServerUrl;
-use crate::sync::changes::{PullError, enrolments_in, meta_number, set_meta_in};
+use crate::sync::changes::{PullError, enrolments_in, get_json, meta_number, set_meta_in};
 
 /// The largest file a post may carry (the server takes larger uploads, but a forum is not the
 /// place for them).
@@ -450,9 +450,12 @@ pub fn forum(db: &ProgressDb, item: &ForumItem) -> Result<ForumView, AssessError
                 .then(a.id.cmp(&b.id))
         });
         topics.extend(started);
+        let suffix = format!(" {}", item.course_id);
         let synced: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM sync_meta WHERE key LIKE 'forum-cursor %' || ?1)",
-            [format!(" {}", item.course_id)],
+            "SELECT EXISTS (SELECT 1 FROM sync_meta
+                            WHERE substr(key, 1, 13) = 'forum-cursor '
+                              AND substr(key, -length(?1)) = ?1)",
+            [suffix],
             |row| row.get(0),
         )?;
         Ok(ForumView {
@@ -505,14 +508,26 @@ pub fn topic(db: &ProgressDb, item: &ForumItem, topic_id: &str) -> Result<TopicV
     })
 }
 
-/// Marks every post of the topic read; answers how many were not.
-pub fn mark_read(db: &ProgressDb, item: &ForumItem, topic_id: &str) -> Result<usize, AssessError> {
+/// Marks posts `post_ids` of the topic read (those the learner was shown: a post that arrived
+/// since stays new); answers how many were not.
+pub fn mark_read(
+    db: &ProgressDb,
+    item: &ForumItem,
+    topic_id: &str,
+    post_ids: &[String],
+) -> Result<usize, AssessError> {
     db.transact(|tx| {
-        Ok(tx.execute(
+        let mut statement = tx.prepare_cached(
             "UPDATE forum_posts SET read = 1
-             WHERE course_id = ?1 AND item_id = ?2 AND topic_id = ?3 AND read = 0",
-            params![item.course_id, item.item_id, topic_id],
-        )?)
+             WHERE course_id = ?1 AND item_id = ?2 AND topic_id = ?3 AND post_id = ?4
+               AND read = 0",
+        )?;
+        let mut marked = 0;
+        for post_id in post_ids {
+            marked +=
+                statement.execute(params![item.course_id, item.item_id, topic_id, post_id])?;
+        }
+        Ok(marked)
     })
 }
 
@@ -640,12 +655,18 @@ pub fn post(
         let topic_title = if let Some(title) = &title {
             title.clone()
         } else {
-            summary(item, &topic_id, &posts)
+            let title = summary(item, &topic_id, &posts)
                 .ok_or_else(|| AssessError::NotFound {
                     what: "topic",
                     id: topic_id.clone(),
                 })?
-                .title
+                .title;
+            // A topic a tutor hid has no title here: the Outbox names the forum instead.
+            if title.is_empty() {
+                item.title.clone()
+            } else {
+                title
+            }
         };
         if let Some(reply_to) = &new.reply_to
             && !posts
@@ -729,50 +750,81 @@ pub async fn pull(
         .into_iter()
         .map(|enrolment| enrolment.course_id)
         .collect();
+    forget_other_accounts(db, server, account_id)?;
     let mut report = ForumPullReport::default();
+    // One course's forum failing does not keep the others from being read.
+    let mut failed = None;
     for course_id in courses {
-        let key = cursor_key(server, account_id, &course_id);
-        let mut cursor = meta_number(db, &key)?;
-        loop {
-            let url = format!(
-                "{}?after={cursor}&limit={DEFAULT_LIMIT}",
-                server.join(&forum_path(&course_id))
-            );
-            let response = http
-                .inner()
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .map_err(|error| {
-                    PullError::Unavailable(crate::http::describe(&error).to_owned())
-                })?;
-            let status = response.status();
-            if status == http::StatusCode::UNAUTHORIZED {
-                return Err(PullError::Unauthorized);
-            }
-            if status == http::StatusCode::NOT_FOUND {
-                // A server without forums, or a course this account no longer takes.
-                break;
-            }
-            if !status.is_success() {
-                return Err(PullError::Unavailable(format!(
-                    "the server answered {status}"
-                )));
-            }
-            let page: ForumPage = response
-                .json()
-                .await
-                .map_err(|error| PullError::Unavailable(format!("unreadable answer: {error}")))?;
-            report.new_by_others += apply(db, &key, &course_id, account_id, &page)?;
-            report.posts += page.posts.len() as u32;
-            cursor = page.cursor;
-            if !page.more || page.posts.is_empty() {
-                break;
-            }
+        match pull_course(db, http, server, token, account_id, &course_id, &mut report).await {
+            Ok(()) => {}
+            Err(PullError::Unauthorized) => return Err(PullError::Unauthorized),
+            Err(error) => failed = failed.or(Some(error)),
         }
     }
-    Ok(report)
+    failed.map_or(Ok(report), Err)
+}
+
+/// Reads course `course_id`'s forum feed from its cursor into `report`.
+async fn pull_course(
+    db: &ProgressDb,
+    http: &HttpClient,
+    server: &ServerUrl,
+    token: &str,
+    account_id: i64,
+    course_id: &str,
+    report: &mut ForumPullReport,
+) -> Result<(), PullError> {
+    let key = cursor_key(server, account_id, course_id);
+    let mut cursor = meta_number(db, &key)?;
+    loop {
+        let url = format!(
+            "{}?after={cursor}&limit={DEFAULT_LIMIT}",
+            server.join(&forum_path(course_id))
+        );
+        // None: a server without forums, or a course this account no longer takes.
+        let Some(page) = get_json::<ForumPage>(http, &url, token).await? else {
+            break;
+        };
+        report.new_by_others += apply(db, &key, course_id, account_id, &page)?;
+        report.posts += page.posts.len() as u32;
+        cursor = page.cursor;
+        if !page.more || page.posts.is_empty() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The `sync_meta` key naming whose posts `forum_posts` holds.
+const OWNER_KEY: &str = "forum-owner";
+
+/// When another account (or the same id on another server) signs in on this laptop, the posts
+/// kept for the previous one go, with their cursors, so the new account reads only its own
+/// courses' forums (a tutor's laptop holds hidden posts' text). Drafts and the outbox stay.
+fn forget_other_accounts(
+    db: &ProgressDb,
+    server: &ServerUrl,
+    account_id: i64,
+) -> Result<(), AssessError> {
+    let owner = format!("{} {account_id}", server.as_str());
+    db.transact(|tx| {
+        let previous: Option<String> = tx
+            .query_row(
+                "SELECT value FROM sync_meta WHERE key = ?1",
+                [OWNER_KEY],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if previous.as_deref() != Some(owner.as_str()) {
+            tx.execute("DELETE FROM forum_posts", [])?;
+            tx.execute(
+                "DELETE FROM sync_meta WHERE substr(key, 1, 13) = 'forum-cursor '",
+                [],
+            )?;
+            set_meta_in(tx, OWNER_KEY, &owner)?;
+        }
+        Ok(())
+    })
 }
 
 /// Keeps the posts of one page of course `course_id`'s feed and its cursor (under `key`), in one
@@ -796,7 +848,8 @@ fn apply(
     })
 }
 
-/// Sets the post's state; answers whether it is new here.
+/// Sets the post's state; answers whether it is new here. A post arrives read when the learner
+/// wrote it, or when it arrives hidden (there is nothing to read).
 fn upsert_in(
     tx: &Transaction<'_>,
     course_id: &str,
@@ -818,7 +871,8 @@ fn upsert_in(
         "INSERT INTO forum_posts (course_id, post_id, item_id, topic_id, reply_to, title, body,
              attachments, author_id, author_name, author_role, mine, created_ms, hidden, pinned,
              version, read)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?12)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                 ?12 OR ?14)
          ON CONFLICT (course_id, post_id) DO UPDATE SET item_id = excluded.item_id,
              topic_id = excluded.topic_id, reply_to = excluded.reply_to, title = excluded.title,
              body = excluded.body, attachments = excluded.attachments,
@@ -846,4 +900,106 @@ fn upsert_in(
         post.version,
     ])?;
     Ok(!known)
+}
+
+/// File `sha256` of post `post_id` in the forum, when the post (from the server or the learner's
+/// outbox) names it: what the UI may ask to open.
+pub fn post_attachment(
+    db: &ProgressDb,
+    item: &ForumItem,
+    post_id: &str,
+    sha256: &str,
+) -> Result<AttachmentInfo, AssessError> {
+    db.transact(|tx| {
+        posts_in(tx, item)?
+            .into_iter()
+            .filter(|post| post.view.post_id == post_id)
+            .flat_map(|post| post.view.attachments)
+            .find(|file| file.sha256 == sha256)
+            .ok_or_else(|| AssessError::NotFound {
+                what: "file",
+                id: sha256.to_owned(),
+            })
+    })
+}
+
+/// Why a post's file could not be fetched.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// Writing it here failed.
+    #[error(transparent)]
+    Local(#[from] AssessError),
+    /// Not on this computer, and the server cannot be asked now.
+    #[error(
+        "this file is not on this computer yet: {0}. Open it again when you are online and signed in"
+    )]
+    Unavailable(String),
+    /// The server sent other bytes than the post names.
+    #[error("the file the server sent is not the one the post names; nothing was kept")]
+    Mismatch,
+}
+
+/// Makes sure the attachment store holds `file` of a post in course `course_id`, downloading it
+/// from the course's forum (`token`: the learner's access) when it does not; answers where it is.
+/// A file kept once opens offline from then on.
+pub async fn fetch_attachment(
+    http: &HttpClient,
+    server: &ServerUrl,
+    token: Option<&str>,
+    store: &AttachmentStore,
+    course_id: &str,
+    file: &AttachmentInfo,
+) -> Result<std::path::PathBuf, FetchError> {
+    if store.verify(&file.sha256, &file.name).is_ok() {
+        return Ok(store.path_of(&file.sha256));
+    }
+    let Some(token) = token else {
+        return Err(FetchError::Unavailable("you are not signed in".into()));
+    };
+    let unavailable =
+        |error: reqwest::Error| FetchError::Unavailable(crate::http::describe(&error).to_owned());
+    let response = http
+        .inner()
+        .get(server.join(&carrel_protocol::forums::forum_attachment_path(
+            course_id,
+            &file.sha256,
+        )))
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(unavailable)?;
+    if !response.status().is_success() {
+        return Err(FetchError::Unavailable(format!(
+            "the server answered {}",
+            response.status()
+        )));
+    }
+    let bytes = response.bytes().await.map_err(unavailable)?;
+    if bytes.len() as u64 != file.size || outbox::sha256_hex(&bytes) != file.sha256 {
+        return Err(FetchError::Mismatch);
+    }
+    store.put_bytes(&bytes)?;
+    Ok(store.path_of(&file.sha256))
+}
+
+/// A file name from another participant made safe to write in a folder: its last path part,
+/// without control characters or characters some systems refuse, never empty or hidden.
+pub fn safe_file_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let cleaned: String = last
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
+    if cleaned.is_empty() {
+        "file".to_owned()
+    } else {
+        cleaned
+    }
 }

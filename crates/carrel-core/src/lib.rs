@@ -18,6 +18,8 @@
 //! - [`search`]: offline full-text search across every downloaded course.
 //! - [`assess`]: quizzes and assignments taken offline, and the outbox of submissions.
 //! - [`sync`]: the outbox drained to the course server, exactly once.
+//! - [`certificates`]: the course certificate's checklist, and the certificate kept and verified
+//!   offline.
 //! - [`forums`]: course forums read offline, and posts written offline and sent through the
 //!   outbox.
 //!
@@ -25,6 +27,7 @@
 //! test fails when the committed ones are stale.
 
 pub mod assess;
+pub mod certificates;
 pub mod connectivity;
 pub mod forums;
 pub mod http;

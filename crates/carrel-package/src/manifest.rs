@@ -86,13 +86,41 @@ pub struct Publisher {
     pub url: Option<String>,
 }
 
-/// The certificate a course awards.
+/// The certificate a course awards, and what earns it.
+///
+/// `rule` says it in words for people; `passed` and `submitted` say it for Carrel, which shows the
+/// learner a checklist of what is missing and for which the course server issues the certificate
+/// once its own records show every requirement met. A certificate with neither list is awarded by
+/// the course team by hand.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Certificate {
     /// Its title, such as "Certificate of Achievement".
     pub title: String,
     /// What a learner must do to earn it, in words.
     pub rule: String,
+    /// Items the learner must pass: quizzes and assignments graded as passed, SCORM and cmi5
+    /// content whose result passed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passed: Vec<String>,
+    /// Items the learner must submit, however they are graded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub submitted: Vec<String>,
+}
+
+impl Certificate {
+    /// Whether Carrel can tell when it is earned (the course names its requirements).
+    pub fn has_requirements(&self) -> bool {
+        !self.passed.is_empty() || !self.submitted.is_empty()
+    }
+
+    /// Every requirement: the item's id and whether it must be passed (else only submitted), in
+    /// the order the course lists them, passes first.
+    pub fn requirements(&self) -> impl Iterator<Item = (&str, bool)> {
+        self.passed
+            .iter()
+            .map(|id| (id.as_str(), true))
+            .chain(self.submitted.iter().map(|id| (id.as_str(), false)))
+    }
 }
 
 /// A block of the course (a few weeks on one theme).
@@ -593,6 +621,47 @@ impl Manifest {
                 }
             }
         }
+        if let Some(certificate) = &course.certificate {
+            self.check_certificate(certificate)?;
+        }
+        Ok(())
+    }
+
+    /// Each requirement of the certificate names, once, an item of the course that is submitted
+    /// (a quiz, an assignment, SCORM or cmi5 content).
+    fn check_certificate(&self, certificate: &Certificate) -> Result<(), ManifestError> {
+        let invalid = |reason: String| ManifestError::Invalid {
+            item: "certificate".into(),
+            reason,
+        };
+        if certificate.title.trim().is_empty() {
+            return Err(ManifestError::Empty {
+                what: "certificate title".into(),
+            });
+        }
+        let mut seen = HashSet::new();
+        for (id, _) in certificate.requirements() {
+            if !seen.insert(id) {
+                return Err(invalid(format!("it names the item “{id}” twice")));
+            }
+            let Some((_, _, item)) = self.items().find(|(_, _, item)| item.id == id) else {
+                return Err(invalid(format!(
+                    "it requires the item “{id}”, which the course does not have"
+                )));
+            };
+            if !matches!(
+                item.kind,
+                ItemKind::Quiz { .. }
+                    | ItemKind::Assignment { .. }
+                    | ItemKind::Scorm(_)
+                    | ItemKind::Cmi5(_)
+            ) {
+                return Err(invalid(format!(
+                    "it requires the item “{id}”, a {}, which is never submitted; require a quiz, an assignment, SCORM or cmi5 content",
+                    item.kind.name()
+                )));
+            }
+        }
         Ok(())
     }
 
@@ -875,6 +944,48 @@ mod tests {
         assert!(error.to_string().contains("update Carrel"), "{error}");
     }
 
+    fn certificate(passed: &[&str], submitted: &[&str]) -> Certificate {
+        Certificate {
+            title: "Certificate of Achievement".into(),
+            rule: "Pass the essay.".into(),
+            passed: passed.iter().map(|id| (*id).to_owned()).collect(),
+            submitted: submitted.iter().map(|id| (*id).to_owned()).collect(),
+        }
+    }
+
+    /// The sample with an assignment, `essay`.
+    fn with_essay() -> Manifest {
+        let mut manifest = sample();
+        manifest.blocks[0].modules[0].items.push(Item {
+            id: "essay".into(),
+            title: "Essay".into(),
+            minutes: None,
+            kind: ItemKind::Assignment {
+                path: "pages/home.html".into(),
+            },
+        });
+        manifest
+    }
+
+    #[test]
+    fn a_certificates_requirements_round_trip_and_are_listed_passes_first() {
+        let mut manifest = with_essay();
+        manifest.course.certificate = Some(certificate(&["essay"], &[]));
+        let parsed = Manifest::parse(&manifest.to_bytes()).unwrap();
+        let earned = parsed.course.certificate.unwrap();
+        assert!(earned.has_requirements());
+        assert_eq!(earned.requirements().collect::<Vec<_>>(), [("essay", true)]);
+        let both = certificate(&["essay"], &["quiz"]);
+        assert_eq!(
+            both.requirements().collect::<Vec<_>>(),
+            [("essay", true), ("quiz", false)]
+        );
+        // Without lists: awarded by hand, and older manifests (title and rule only) still read.
+        let by_hand = br#"{"title": "Certificate", "rule": "Ask your tutor."}"#;
+        let by_hand: Certificate = serde_json::from_slice(by_hand).unwrap();
+        assert!(!by_hand.has_requirements());
+    }
+
     #[test]
     fn names_what_is_wrong() {
         type Breaker = fn(&mut Manifest);
@@ -922,9 +1033,21 @@ mod tests {
                 "ends (2027-01-01) before it starts",
             ),
             (|m| m.course.title = "  ".into(), "course title is empty"),
+            (
+                |m| m.course.certificate = Some(certificate(&["nowhere"], &[])),
+                "requires the item “nowhere”, which the course does not have",
+            ),
+            (
+                |m| m.course.certificate = Some(certificate(&["live"], &[])),
+                "a webinar, which is never submitted",
+            ),
+            (
+                |m| m.course.certificate = Some(certificate(&["essay"], &["essay"])),
+                "names the item “essay” twice",
+            ),
         ];
         for (break_it, expected) in cases {
-            let mut manifest = sample();
+            let mut manifest = with_essay();
             break_it(&mut manifest);
             let error = Manifest::parse(&manifest.to_bytes())
                 .unwrap_err()

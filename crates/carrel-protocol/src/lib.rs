@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod auth;
 pub mod catalog;
+pub mod certificates;
 pub mod changes;
 pub mod forums;
 pub mod health;

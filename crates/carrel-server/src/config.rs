@@ -23,7 +23,8 @@ data = "carrel-data"                # default: carrel-data beside the database
 log_format = "pretty"               # or "json"
 access_token_minutes = 15           # how long an access token works
 refresh_token_days = 30             # how long a session lasts without a refresh
-public_url = "https://courses.example.org"  # where clients reach the server (update URLs)
+public_url = "https://courses.example.org"  # clients' address (update URLs, certificates)
+certificate_issuer = "Example Institute"  # who certificates name as their issuer
 update_pubkey = "dW50cnVzdGVk…"     # the app's plugins.updater.pubkey (release publish)
 # Forward learning records (xAPI statements) to a Learning Record Store (needs public_url):
 # lrs_endpoint = "https://lrs.example.org/xAPI"
@@ -91,6 +92,8 @@ pub struct ConfigFile {
     pub refresh_token_days: Option<u64>,
     /// The address clients reach the server at, e.g. `https://courses.example.org`.
     pub public_url: Option<String>,
+    /// Who certificates name as their issuer (the institution running the server).
+    pub certificate_issuer: Option<String>,
     /// The desktop app's update public key (base64 of a minisign public key), which release
     /// signatures must verify with.
     pub update_pubkey: Option<String>,
@@ -156,6 +159,8 @@ pub struct Settings {
     /// The address clients reach the server at (`http(s)://host[:port][/prefix]`, no trailing
     /// `/`); `None`: absolute URLs are built from each request's `Host` header, over `http`.
     pub public_url: Option<String>,
+    /// Who certificates name as their issuer.
+    pub certificate_issuer: String,
     /// The desktop app's update public key, if configured (`release publish` verifies with it).
     pub update_pubkey: Option<String>,
     /// The Learning Record Store learning records are forwarded to, if configured.
@@ -209,6 +214,10 @@ pub fn resolve(overrides: Overrides, file: ConfigFile) -> Result<Settings, Confi
         Some(url) => Some(check_public_url(&url)?),
         None => None,
     };
+    let certificate_issuer = match overrides.certificate_issuer.or(file.certificate_issuer) {
+        Some(issuer) => check_issuer(&issuer)?,
+        None => crate::certificates::DEFAULT_ISSUER.to_owned(),
+    };
     let lrs = match overrides.lrs_endpoint.or(file.lrs_endpoint) {
         Some(endpoint) => Some(lrs_config(
             &endpoint,
@@ -226,6 +235,7 @@ pub fn resolve(overrides: Overrides, file: ConfigFile) -> Result<Settings, Confi
         log_format: overrides.log_format.or(file.log_format).unwrap_or_default(),
         auth,
         public_url,
+        certificate_issuer,
         update_pubkey: overrides.update_pubkey.or(file.update_pubkey),
         lrs,
     })
@@ -279,6 +289,21 @@ fn lrs_config(
         secret,
         home_page: home_page.to_owned(),
     })
+}
+
+/// `issuer` trimmed, if it is a name a certificate can print: 1 to
+/// [`crate::certificates::MAX_ISSUER_CHARS`] characters, none of them control characters.
+fn check_issuer(issuer: &str) -> Result<String, ConfigError> {
+    let trimmed = issuer.trim();
+    let max = crate::certificates::MAX_ISSUER_CHARS;
+    if trimmed.is_empty() || trimmed.chars().count() > max || trimmed.chars().any(char::is_control)
+    {
+        return Err(ConfigError::Invalid(format!(
+            "certificate_issuer is “{issuer}”: give the name of the institution issuing \
+             certificates, 1 to {max} characters on one line"
+        )));
+    }
+    Ok(trimmed.to_owned())
 }
 
 /// `url` without a trailing `/`, if it is an `http` or `https` address with no query or fragment.
@@ -366,6 +391,41 @@ mod tests {
             "a path prefix is kept, the trailing slash dropped"
         );
         assert_eq!(defaults.auth, AuthConfig::default());
+        assert_eq!(
+            defaults.certificate_issuer,
+            crate::certificates::DEFAULT_ISSUER,
+            "certificates name an issuer even when none is set"
+        );
+    }
+
+    #[test]
+    fn the_certificate_issuer_comes_from_the_file_or_its_variable_and_must_be_printable() {
+        let file = ConfigFile {
+            certificate_issuer: Some("  Example Institute ".into()),
+            ..ConfigFile::default()
+        };
+        let from_file = resolve(Overrides::default(), file.clone()).unwrap();
+        assert_eq!(from_file.certificate_issuer, "Example Institute", "trimmed");
+        let overridden = resolve(
+            Overrides {
+                certificate_issuer: Some("Institut d'études".into()),
+                ..Overrides::default()
+            },
+            file,
+        )
+        .unwrap();
+        assert_eq!(overridden.certificate_issuer, "Institut d'études");
+        for bad in ["", "   ", "Two\nlines", &"x".repeat(201)] {
+            let error = resolve(
+                Overrides {
+                    certificate_issuer: Some(bad.to_owned()),
+                    ..Overrides::default()
+                },
+                ConfigFile::default(),
+            )
+            .unwrap_err();
+            assert!(error.to_string().contains("certificate_issuer"), "{error}");
+        }
     }
 
     #[test]

@@ -50,6 +50,9 @@ pub enum ServerError {
     /// A forum request was refused.
     #[error(transparent)]
     Forum(#[from] crate::forums::ForumError),
+    /// A certificate was not issued or answered.
+    #[error(transparent)]
+    Certificate(#[from] crate::certificates::CertificateError),
     /// The request body is larger than the endpoint takes.
     #[error("the request is larger than this server accepts")]
     TooLarge,
@@ -159,6 +162,35 @@ impl IntoResponse for ServerError {
                     _ => (StatusCode::NOT_FOUND, "not_found"),
                 };
                 (status, code, format!("{self}."))
+            }
+            ServerError::Certificate(crate::certificates::CertificateError::Storage(_)) => {
+                storage_unavailable()
+            }
+            ServerError::Certificate(error) => {
+                use crate::certificates::CertificateError;
+                use carrel_protocol::certificates::{NO_CERTIFICATE, NOT_EARNED};
+                let (status, code) = match error {
+                    CertificateError::NotEnrolled(_) => (StatusCode::FORBIDDEN, "not_enrolled"),
+                    CertificateError::NotPublished(_)
+                    | CertificateError::NoCertificate(_)
+                    | CertificateError::AwardedByHand(_) => (StatusCode::NOT_FOUND, NO_CERTIFICATE),
+                    CertificateError::NotEarned { .. } => (StatusCode::CONFLICT, NOT_EARNED),
+                    CertificateError::NotIssued(_) => (StatusCode::NOT_FOUND, "not_found"),
+                    CertificateError::NoAddress => (StatusCode::BAD_REQUEST, "malformed_request"),
+                    CertificateError::Storage(_)
+                    | CertificateError::Key(_)
+                    | CertificateError::Random(_) => {
+                        (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+                    }
+                };
+                let message = if status.is_server_error() {
+                    "The server cannot sign certificates right now; its operator can see why in \
+                     the server logs."
+                        .to_owned()
+                } else {
+                    format!("{self}.")
+                };
+                (status, code, message)
             }
             ServerError::TooManyAttempts { .. } => (
                 StatusCode::TOO_MANY_REQUESTS,

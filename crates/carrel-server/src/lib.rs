@@ -4,12 +4,12 @@
 //! and package downloads ([`access`] decides who sees which course), accounts and sessions
 //! ([`accounts`]), [`enrolments`] and groups, idempotent submissions with receipts
 //! ([`submissions`]), resumable attachment [`uploads`], quizzes graded on arrival ([`autograde`]),
-//! tutors' grades and comments ([`tutor`]), the learner's [`changes`] feed and course
-//! [`forums`]. Storage is one embedded SQLite file by default (created on first start, zero
-//! setup) plus a data folder holding the published packages and their content files ([`data`]);
-//! [`publish`] puts course packages there; [`releases`] publishes new versions of the desktop
-//! app and tells its updater about them. [`config`] resolves the settings; [`faults`] makes the
-//! server misbehave on purpose, for tests.
+//! tutors' grades and comments ([`tutor`]), the learner's [`changes`] feed, course [`forums`]
+//! and signed course [`certificates`]. Storage is one embedded SQLite file by default (created on
+//! first start, zero setup) plus a data folder holding the published packages and their content
+//! files ([`data`]); [`publish`] puts course packages there; [`releases`] publishes new versions
+//! of the desktop app and tells its updater about them. [`config`] resolves the settings;
+//! [`faults`] makes the server misbehave on purpose, for tests.
 //!
 //! The server is a library first: [`router`] builds the axum app from an [`AppState`], and [`serve`]
 //! runs it on a listener the caller bound, so tests start the real server on `127.0.0.1:0` in the
@@ -30,6 +30,7 @@ use tower_http::trace::TraceLayer;
 pub mod access;
 pub mod accounts;
 pub mod autograde;
+pub mod certificates;
 pub mod changes;
 pub mod config;
 pub mod data;
@@ -69,6 +70,7 @@ pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
 pub struct AppState {
     inner: Arc<StateInner>,
     public_url: Option<Arc<str>>,
+    certificate_issuer: Arc<str>,
 }
 
 struct StateInner {
@@ -80,6 +82,7 @@ struct StateInner {
     in_flight: submissions::InFlight,
     faults: faults::FaultPlan,
     sign_in_throttle: accounts::SignInThrottle,
+    certificate_key: certificates::SigningKey,
 }
 
 impl AppState {
@@ -97,6 +100,7 @@ impl AppState {
         auth: accounts::AuthConfig,
     ) -> Result<Self, DataError> {
         let store = data.open_store()?;
+        let certificate_key = certificates::SigningKey::new(data.clone());
         Ok(Self {
             inner: Arc::new(StateInner {
                 storage,
@@ -107,8 +111,10 @@ impl AppState {
                 in_flight: submissions::InFlight::default(),
                 faults: faults::FaultPlan::default(),
                 sign_in_throttle: accounts::SignInThrottle::default(),
+                certificate_key,
             }),
             public_url: None,
+            certificate_issuer: Arc::from(certificates::DEFAULT_ISSUER),
         })
     }
 
@@ -123,6 +129,23 @@ impl AppState {
     /// The configured public address, without a trailing `/`.
     pub fn public_url(&self) -> Option<&str> {
         self.public_url.as_deref()
+    }
+
+    /// Sets who certificates name as their issuer (the institution running the server); default
+    /// [`certificates::DEFAULT_ISSUER`].
+    pub fn with_certificate_issuer(mut self, issuer: &str) -> Self {
+        self.certificate_issuer = Arc::from(issuer);
+        self
+    }
+
+    /// Who certificates name as their issuer.
+    pub fn certificate_issuer(&self) -> &str {
+        &self.certificate_issuer
+    }
+
+    /// The key certificates are signed with, read or made on first use.
+    pub fn certificate_key(&self) -> &certificates::SigningKey {
+        &self.inner.certificate_key
     }
 
     /// The server's storage.
@@ -169,7 +192,7 @@ impl AppState {
 /// Builds the HTTP application: every route, with request tracing. `get` routes answer HEAD too
 /// (axum runs the handler and drops the body; file handlers skip reading the file for HEAD).
 pub fn router(state: AppState) -> Router {
-    use carrel_protocol::{auth, catalog, tutor};
+    use carrel_protocol::{auth, catalog, certificates, tutor};
     Router::new()
         .route(
             carrel_protocol::HEALTH_PATH,
@@ -201,6 +224,27 @@ pub fn router(state: AppState) -> Router {
         .route(
             carrel_protocol::forums::FORUM_MODERATION_ROUTE,
             put(handlers::forums::put_moderation),
+        )
+        .route(
+            certificates::CERTIFICATE_ROUTE,
+            get(handlers::certificates::get_certificate)
+                .post(handlers::certificates::post_certificate),
+        )
+        .route(
+            certificates::CERTIFICATE_KEY_PATH,
+            get(handlers::certificates::get_key),
+        )
+        .route(
+            certificates::VERIFICATION_ROUTE,
+            get(handlers::certificates::get_verification),
+        )
+        .route(
+            certificates::CERTIFICATE_PDF_ROUTE,
+            get(handlers::certificates::get_pdf),
+        )
+        .route(
+            certificates::VERIFICATION_PAGE_ROUTE,
+            get(handlers::certificates::get_page),
         )
         .route(auth::SIGN_IN_PATH, post(handlers::auth::sign_in))
         .route(auth::REFRESH_PATH, post(handlers::auth::refresh))

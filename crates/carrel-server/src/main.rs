@@ -8,14 +8,18 @@
 //! carrel-server unenrol LOGIN COURSE
 //! carrel-server forum-posts COURSE [--json]
 //! carrel-server forum-post POST_ID [--hide|--show] [--pin|--unpin] [--tutor LOGIN]
+//! carrel-server certificates [COURSE]
+//! carrel-server certificate-revoke CERTIFICATE_ID
 //! carrel-server release publish --version V --channel stable|beta [--notes TEXT] [--platform P=PATH]... [PATH]...
 //! carrel-server release list | release withdraw --version V
 //! ```
 //! With no command it serves, so older invocations keep working. Every flag can also be set
 //! through the environment (`CARREL_SERVER_LISTEN`, `CARREL_SERVER_DB`, `CARREL_SERVER_DATA`,
-//! `CARREL_LOG_FORMAT`, `CARREL_SERVER_PUBLIC_URL`, `CARREL_SERVER_UPDATE_PUBKEY`). Logs go to stderr; `RUST_LOG` filters them. SIGINT or SIGTERM stops the
-//! server gracefully: it stops accepting connections and lets requests in flight finish. `publish`
-//! prints one line per published package on stdout and may run while the server runs.
+//! `CARREL_LOG_FORMAT`, `CARREL_SERVER_PUBLIC_URL`, `CARREL_CERTIFICATE_ISSUER`,
+//! `CARREL_SERVER_UPDATE_PUBKEY`). Logs go to stderr; `RUST_LOG` filters them. SIGINT or SIGTERM
+//! stops the server gracefully: it stops accepting connections and lets requests in flight
+//! finish. `publish` prints one line per published package on stdout and may run while the server
+//! runs.
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
@@ -43,6 +47,7 @@ optional, and relative paths in it are relative to its folder:
   access_token_minutes = 15           # how long an access token works
   refresh_token_days = 30             # how long a session lasts without a refresh
   public_url = \"https://courses.example.org\"  # where clients reach the server (serve only)
+  certificate_issuer = \"Example Institute\"  # who certificates name as their issuer (serve only)
   update_pubkey = \"dW50cnVzdGVk…\"     # the app's updater public key (release publish only)
 
 RUST_LOG filters log lines (default: info), e.g. RUST_LOG=warn or RUST_LOG=carrel_server=debug.
@@ -146,6 +151,18 @@ enum Command {
             .multiple(true)
     )]
     ForumPost(ForumPostArgs),
+    /// List the course certificates the server issued, oldest first, one per line:
+    /// `<certificate id> <course id> <learner login> <issued> <flag>`, separated by single spaces
+    /// (none of the fields contains one). <issued> is the UTC time, e.g. 2026-11-30T14:03:00Z;
+    /// <flag> is `-` for a valid certificate, `revoked` for a revoked one. With COURSE, only that
+    /// course's.
+    #[command(after_help = ENVIRONMENT_HELP)]
+    Certificates(CertificatesArgs),
+    /// Revoke a certificate: from now on its verification (and the page at its address) says it
+    /// is no longer valid. It stays stored, and the learner is not issued another one for the
+    /// course. Revoking it again changes nothing. Prints `<certificate id> revoked <when>`.
+    #[command(after_help = ENVIRONMENT_HELP)]
+    CertificateRevoke(CertificateRevokeArgs),
     /// Publish, list and withdraw releases of the Carrel desktop app, which the app's updater
     /// finds at /api/v1/updates/… (no sign-in needed: installers are public).
     #[command(subcommand)]
@@ -422,6 +439,22 @@ struct ForumPostArgs {
 }
 
 #[derive(Debug, Args)]
+struct CertificatesArgs {
+    /// Only this course's certificates.
+    course_id: Option<String>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+struct CertificateRevokeArgs {
+    /// The certificate's id (the first column of `certificates`; the end of its address).
+    certificate_id: String,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
 struct EnrolArgs {
     /// The account's login.
     login: String,
@@ -522,6 +555,10 @@ struct ServeArgs {
     /// address, start with it [default: http:// and the request's Host header].
     #[arg(long, env = "CARREL_SERVER_PUBLIC_URL", value_name = "URL")]
     public_url: Option<String>,
+    /// Who course certificates name as their issuer: the institution running the server
+    /// [default: "Carrel course server"].
+    #[arg(long, env = "CARREL_CERTIFICATE_ISSUER", value_name = "NAME")]
+    certificate_issuer: Option<String>,
     /// Forward learning records (xAPI statements) to the Learning Record Store at this xAPI
     /// endpoint, e.g. https://lrs.example.org/xAPI. Needs --public-url, --lrs-key and a secret
     /// (CARREL_LRS_SECRET or --lrs-secret-file).
@@ -592,6 +629,7 @@ impl CommonArgs {
             access_token_minutes: serve.and_then(|args| args.access_token_minutes),
             refresh_token_days: serve.and_then(|args| args.refresh_token_days),
             public_url: serve.and_then(|args| args.public_url.clone()),
+            certificate_issuer: serve.and_then(|args| args.certificate_issuer.clone()),
             // `release publish` takes its flag over the file's key itself.
             update_pubkey: None,
             lrs_endpoint: serve.and_then(|args| args.lrs_endpoint.clone()),
@@ -635,6 +673,8 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Recording(args)) => recording(args).await,
         Some(Command::ForumPosts(args)) => forum_posts(args).await,
         Some(Command::ForumPost(args)) => forum_post(args).await,
+        Some(Command::Certificates(args)) => certificates(args).await,
+        Some(Command::CertificateRevoke(args)) => certificate_revoke(args).await,
         Some(Command::Release(ReleaseCommand::Publish(args))) => release_publish(args).await,
         Some(Command::Release(ReleaseCommand::List(args))) => release_list(args).await,
         Some(Command::Release(ReleaseCommand::Withdraw(args))) => release_withdraw(args).await,
@@ -868,6 +908,69 @@ async fn forum_post(args: ForumPostArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A time as the command line prints it: UTC, to the second (`2026-11-30T14:03:00Z`).
+fn utc(ms: u64) -> String {
+    i64::try_from(ms)
+        .ok()
+        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .map(|at| at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+async fn certificates(args: CertificatesArgs) -> anyhow::Result<()> {
+    let (_, storage) = args.common.open()?;
+    let course_id = args.course_id.as_deref();
+    let listed = carrel_server::certificates::list(&storage, course_id).await?;
+    if let Some(course_id) = course_id
+        && listed.is_empty()
+    {
+        let published = storage.get_catalog_course(course_id).await?;
+        anyhow::ensure!(
+            published.is_some(),
+            "no course “{course_id}” is published on this server; give the id of a published \
+             course (its package's id)"
+        );
+    }
+    let mut out = std::io::stdout().lock();
+    for certificate in listed {
+        let flag = if certificate.revoked_ms.is_some() {
+            "revoked"
+        } else {
+            "-"
+        };
+        writeln!(
+            out,
+            "{} {} {} {} {flag}",
+            certificate.certificate_id,
+            certificate.course_id,
+            certificate.login,
+            utc(certificate.issued_ms)
+        )?;
+    }
+    Ok(())
+}
+
+async fn certificate_revoke(args: CertificateRevokeArgs) -> anyhow::Result<()> {
+    let (_, storage) = args.common.open()?;
+    let revoked = carrel_server::certificates::revoke(&storage, &args.certificate_id)
+        .await
+        .context("nothing was revoked")?
+        .with_context(|| {
+            format!(
+                "there is no certificate “{}” on this server; nothing was revoked. List them \
+                 with `carrel-server certificates`",
+                args.certificate_id
+            )
+        })?;
+    writeln!(
+        std::io::stdout(),
+        "{} revoked {}",
+        revoked.certificate_id,
+        utc(revoked.revoked_ms.unwrap_or_default())
+    )?;
+    Ok(())
+}
+
 async fn enrol(args: EnrolArgs) -> anyhow::Result<()> {
     use carrel_protocol::auth::Role;
     let (_, storage) = args.common.open()?;
@@ -948,7 +1051,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let (data, auth) = (data.clone(), settings.auth);
         tokio::task::spawn_blocking(move || AppState::open_with(storage, data, auth)).await??
     }
-    .with_public_url(settings.public_url.as_deref());
+    .with_public_url(settings.public_url.as_deref())
+    .with_certificate_issuer(&settings.certificate_issuer);
     if let Ok(spec) = std::env::var("CARREL_SERVER_FAULTS") {
         let faults = carrel_server::faults::FaultPlan::parse(&spec)
             .context("CARREL_SERVER_FAULTS is not valid")?;

@@ -113,6 +113,58 @@ pub async fn send_file(
     Ok(Some(built(response.body(body))))
 }
 
+/// Answers `method` + `headers` with `bytes` held in memory (whose SHA-256 is `sha256`, their
+/// strong ETag), as [`send_file`] answers a file: 200, 206, 304 or 416.
+pub fn send_bytes(
+    method: &Method,
+    headers: &HeaderMap,
+    bytes: Vec<u8>,
+    sha256: &str,
+    content_type: &'static str,
+    disposition: Option<String>,
+) -> Result<Response, ServerError> {
+    let length = bytes.len() as u64;
+    let etag = http_range::strong_etag(sha256);
+    let mut response = Response::builder()
+        .header(header::ETAG, &etag)
+        .header(header::CACHE_CONTROL, IMMUTABLE)
+        .header(header::ACCEPT_RANGES, "bytes");
+    let (status, body) = match http_range::evaluate(method, headers, &etag, length) {
+        Answer::NotModified => {
+            let response = response
+                .status(StatusCode::NOT_MODIFIED)
+                .header(header::CONTENT_LENGTH, length)
+                .body(Body::empty());
+            return Ok(built(response));
+        }
+        Answer::Unsatisfiable => return Err(ServerError::RangeNotSatisfiable { length }),
+        Answer::Full => (StatusCode::OK, bytes),
+        Answer::Partial(range) => {
+            response = response.header(header::CONTENT_RANGE, range.content_range(length));
+            let start = usize::try_from(range.start).unwrap_or(usize::MAX);
+            let end = usize::try_from(range.start + range.size()).unwrap_or(usize::MAX);
+            let part = bytes
+                .get(start..end)
+                .map(<[u8]>::to_vec)
+                .unwrap_or_default();
+            (StatusCode::PARTIAL_CONTENT, part)
+        }
+    };
+    response = response
+        .status(status)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::CONTENT_LENGTH, body.len());
+    if let Some(disposition) = &disposition {
+        response = response.header(header::CONTENT_DISPOSITION, disposition);
+    }
+    let body = if method == Method::HEAD {
+        Body::empty()
+    } else {
+        Body::from(body)
+    };
+    Ok(built(response.body(body)))
+}
+
 /// Every header above is built from valid values, so the builder cannot fail; should it ever,
 /// answer 500 rather than panic.
 fn built(result: Result<Response, axum::http::Error>) -> Response {

@@ -36,6 +36,16 @@ impl LoopbackServer {
     /// Like [`LoopbackServer::start`], listening on `addr` (a server stopped and started again on
     /// its address, as after a restart or an outage).
     pub async fn start_at(dir: &Path, addr: &str) -> anyhow::Result<Self> {
+        Self::start_with(dir, addr, |state| state).await
+    }
+
+    /// Like [`LoopbackServer::start_at`], with the settings `configure` gives the state (as the
+    /// binary's flags do): `|state| state.with_public_url(Some("https://courses.example.org"))`.
+    pub async fn start_with(
+        dir: &Path,
+        addr: &str,
+        configure: impl FnOnce(AppState) -> AppState,
+    ) -> anyhow::Result<Self> {
         let db = dir.join("server.sqlite3");
         let data = DataDir::beside(&db);
         let storage = Storage::open(&db)?;
@@ -43,6 +53,7 @@ impl LoopbackServer {
             let data = data.clone();
             tokio::task::spawn_blocking(move || AppState::open(storage, data)).await??
         };
+        let state = configure(state);
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let faults = state.faults().clone();

@@ -737,7 +737,7 @@ pub async fn take_notices(state: State<'_, AppState>) -> Result<Vec<Notice>, Com
     Ok(state.progress().take_notices())
 }
 
-fn manifest_of(state: &AppState, course_id: &str) -> Result<Manifest, CommandError> {
+pub(crate) fn manifest_of(state: &AppState, course_id: &str) -> Result<Manifest, CommandError> {
     state
         .library()
         .store()

@@ -10,8 +10,8 @@ use carrel_core::progress::ProgressDb;
 use tauri::{AppHandle, Runtime, State};
 
 use super::assess::{AttachReport, assess_error, attach_each, submitted};
-use super::courses::{blocking, now_ms, pick_files};
-use crate::error::CommandError;
+use super::courses::{OPENED_DIR, blocking, now_ms, pick_files, store_error};
+use crate::error::{CommandError, codes};
 use crate::state::AppState;
 
 /// Runs `work` with the progress database and the installed forum, off the async runtime.
@@ -57,16 +57,18 @@ pub async fn get_forum_topic(
     .await
 }
 
-/// Marks the topic's posts read (the UI calls it once it has shown them).
+/// Marks the posts of the topic the UI has shown (`post_ids`) read; posts that arrived since stay
+/// new.
 #[tauri::command]
 pub async fn mark_forum_topic_read(
     state: State<'_, AppState>,
     course_id: String,
     item_id: String,
     topic_id: String,
+    post_ids: Vec<String>,
 ) -> Result<(), CommandError> {
     with_forum(&state, course_id, item_id, move |db, item| {
-        forums::mark_read(db, item, &topic_id).map(|_| ())
+        forums::mark_read(db, item, &topic_id, &post_ids).map(|_| ())
     })
     .await
 }
@@ -124,4 +126,76 @@ pub async fn add_forum_attachments(
         attach_each(paths, |path| forums::add_attachment(&store, path)).map_err(assess_error)
     })
     .await
+}
+
+/// Opens a file of a post with the system's application for its type: from this computer when it
+/// was fetched before (or is the learner's own), else downloaded from the course's forum first.
+/// The file is copied to `opened/<course>/` under a safe name; types that could run code are
+/// refused.
+#[tauri::command]
+pub async fn open_forum_attachment<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    course_id: String,
+    item_id: String,
+    post_id: String,
+    sha256: String,
+) -> Result<(), CommandError> {
+    use tauri_plugin_opener::OpenerExt;
+    let file = with_forum(&state, course_id.clone(), item_id, move |db, item| {
+        forums::post_attachment(db, item, &post_id, &sha256)
+    })
+    .await?;
+    let name = forums::safe_file_name(&file.name);
+    if !carrel_core::study::openable_with_app(&name) {
+        return Err(CommandError::new(
+            codes::FILE_TYPE_REFUSED,
+            format!(
+                "Carrel does not open “{name}” with another application: files of this type can \
+                 run programs on your computer."
+            ),
+        ));
+    }
+    let server = state.server().url;
+    let token = state
+        .session()
+        .access_token(state.http(), &server, carrel_protocol::unix_time_ms())
+        .await
+        .ok()
+        .map(|(token, _)| token);
+    let store = state.attachments();
+    let source = forums::fetch_attachment(
+        state.http(),
+        &server,
+        token.as_deref(),
+        &store,
+        &course_id,
+        &file,
+    )
+    .await
+    .map_err(|error| match error {
+        forums::FetchError::Local(error) => assess_error(error),
+        forums::FetchError::Unavailable(_) => CommandError::new(codes::OFFLINE, error.to_string()),
+        forums::FetchError::Mismatch => {
+            CommandError::new(codes::CONTENT_DAMAGED, error.to_string())
+        }
+    })?;
+    let folder = state.data_dir().join(OPENED_DIR).join(&course_id);
+    let exported = blocking(move || {
+        carrel_core::library::copy_out(&source, file.size, &file.sha256, &folder, &name)
+            .map_err(store_error)
+    })
+    .await?;
+    app.opener()
+        .open_path(exported.to_string_lossy(), None::<&str>)
+        .map_err(|error| {
+            tracing::warn!(%error, "no application opened a post's file");
+            CommandError::new(
+                codes::NO_APPLICATION,
+                format!(
+                    "No application on this computer opened this file. It is at {}.",
+                    exported.display()
+                ),
+            )
+        })
 }

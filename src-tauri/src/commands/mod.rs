@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod assess;
+pub mod certificates;
 pub mod courses;
 pub mod forums;
 pub mod server;

@@ -183,6 +183,7 @@ describe("a topic", () => {
       courseId: "bio-101",
       itemId: "i-forum",
       topicId: "intro",
+      postIds: ["p-1"],
     });
   });
 
@@ -198,6 +199,23 @@ describe("a topic", () => {
     });
     expect(byId("forum-post-p-1").textContent).toContain("A tutor hid this post.");
     expect(byId("forum-post-p-3").textContent).toContain("Not posted: The topic is closed.");
+  });
+
+  it("saves the draft when the learner picks another post to answer, and not while posting", async () => {
+    const { calls } = await renderForum("intro", {
+      get_forum_topic: () =>
+        topic({ draft: { topicId: "intro", replyTo: null, title: "", body: "Kept", attachments: [] } }),
+    });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    await fireEvent.click(byId("forum-reply-to-p-1"));
+    await vi.advanceTimersByTimeAsync(1000);
+    vi.useRealTimers();
+    await waitFor(() => expect(callsOf(calls, "save_forum_draft")).toHaveLength(1));
+    expect((callsOf(calls, "save_forum_draft")[0]?.args as { draft: ForumDraft }).draft.replyTo).toBe("p-1");
+    await fireEvent.click(byId("forum-reply-post"));
+    await waitFor(() => expect(callsOf(calls, "post_to_forum")).toHaveLength(1));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(callsOf(calls, "save_forum_draft"), "the posted draft is not saved again").toHaveLength(1);
   });
 
   it("answers a post: the reply names it, is saved as a draft, and is posted with it", async () => {
@@ -240,10 +258,32 @@ describe("a topic", () => {
     expect(byId("forum-reply-replying-to").textContent).toContain("Ana");
   });
 
+  it("opens a post's file through the backend, which fetches it if needed", async () => {
+    const file = { sha256: "a".repeat(64), name: "list.csv", size: 2048 };
+    const { calls } = await renderForum("intro", {
+      get_forum_topic: () => topic({ posts: [post({ attachments: [file] })] }),
+      open_forum_attachment: () => null,
+    });
+    const button = byId("forum-post-p-1").querySelector<HTMLButtonElement>(`button[data-sha256="${file.sha256}"]`);
+    expect(button?.getAttribute("aria-label")).toBe("Open list.csv");
+    await fireEvent.click(button!);
+    await waitFor(() => expect(callsOf(calls, "open_forum_attachment")).toHaveLength(1));
+    expect(callsOf(calls, "open_forum_attachment")[0]?.args).toEqual({
+      courseId: "bio-101",
+      itemId: "i-forum",
+      postId: "p-1",
+      sha256: file.sha256,
+    });
+  });
+
   it("reads the topic again when the sync brings posts", async () => {
     let posts = [post()];
     await renderForum("intro", { get_forum_topic: () => topic({ posts }) });
-    posts = [post(), post({ postId: "p-9", author: "Tina", byTutor: true, body: "Keep to the topic." })];
+    // Read now on the laptop, so the backend no longer says new; this view still shows it new.
+    posts = [
+      post({ new: false }),
+      post({ postId: "p-9", author: "Tina", byTutor: true, body: "Keep to the topic." }),
+    ];
     await emit("forum-changed", null);
     await waitFor(() => expect(document.getElementById("forum-post-p-9")).not.toBeNull());
     expect(byId("forum-post-p-9").textContent).toContain("Tutor");

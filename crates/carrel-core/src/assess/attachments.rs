@@ -128,6 +128,17 @@ impl AttachmentStore {
         result
     }
 
+    /// Stores `bytes` (a file downloaded whole) under their SHA-256, as [`Self::put`] stores a file.
+    pub fn put_bytes(&self, bytes: &[u8]) -> Result<Stored, AssessError> {
+        let temp_dir = self.root.join("incoming");
+        std::fs::create_dir_all(&temp_dir).map_err(|error| store_error(&temp_dir, error))?;
+        let temp = temp_dir.join(format!("{}.download", crate::progress::new_event_id()));
+        std::fs::write(&temp, bytes).map_err(|error| store_error(&temp, error))?;
+        let stored = self.put(&temp, None);
+        let _ = std::fs::remove_file(&temp);
+        stored
+    }
+
     /// Checks that the object named `sha256` is there and whole; `name` is for the message.
     pub fn verify(&self, sha256: &str, name: &str) -> Result<(), AssessError> {
         let path = self.path_of(sha256);

@@ -367,46 +367,13 @@ impl Library {
             .file(course_id, path)?
             .ok_or_else(|| StoreError::NotInstalled(format!("{course_id}/{path}")))?;
         let name = path.rsplit('/').next().unwrap_or(path);
-        let (stem, ext) = match name.rsplit_once('.') {
-            Some((stem, ext)) if !stem.is_empty() => (stem, format!(".{ext}")),
-            _ => (name, String::new()),
-        };
-        let folder = dir.join(course_id);
-        let io = |operation: &'static str, at: &Path| {
-            let at = at.to_owned();
-            move |source| StoreError::Io {
-                operation,
-                path: at,
-                source,
-            }
-        };
-        std::fs::create_dir_all(&folder).map_err(io("create", &folder))?;
-        for n in 1..=1000 {
-            let candidate = if n == 1 {
-                folder.join(name)
-            } else {
-                folder.join(format!("{stem} ({n}){ext}"))
-            };
-            match std::fs::File::open(&candidate) {
-                Ok(mut existing) => {
-                    let same = carrel_package::pack::hash_reader(&mut existing)
-                        .is_ok_and(|(size, sha256)| size == file.size && sha256 == file.sha256);
-                    if same {
-                        return Ok(candidate);
-                    }
-                }
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                    let temp = folder.join(format!(".{name}.part"));
-                    std::fs::copy(&file.path, &temp).map_err(io("copy", &temp))?;
-                    std::fs::rename(&temp, &candidate).map_err(io("create", &candidate))?;
-                    return Ok(candidate);
-                }
-                Err(error) => return Err(io("open", &candidate)(error)),
-            }
-        }
-        Err(io("find a free name in", &folder)(std::io::Error::other(
-            "too many edited copies",
-        )))
+        copy_out(
+            &file.path,
+            file.size,
+            &file.sha256,
+            &dir.join(course_id),
+            name,
+        )
     }
 
     /// Removes a course, the files only it used and its downloaded recordings.
@@ -558,4 +525,56 @@ fn viewable_path(kind: &ItemKind) -> Option<String> {
 /// Where the library of a data folder lives.
 pub fn library_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("courses")
+}
+
+/// Copies the file at `source` (`size` bytes, SHA-256 `sha256`) to `<folder>/<name>` for another
+/// application to open, and returns where: see [`Library::export_file`]. A copy already there
+/// with the same content is reused; one that differs (the learner's edits) is never overwritten,
+/// the new copy goes beside it as `<name> (2).<ext>`. Written to a temporary file and renamed.
+pub fn copy_out(
+    source: &Path,
+    size: u64,
+    sha256: &str,
+    folder: &Path,
+    name: &str,
+) -> Result<PathBuf, StoreError> {
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => (stem, format!(".{ext}")),
+        _ => (name, String::new()),
+    };
+    let io = |operation: &'static str, at: &Path| {
+        let at = at.to_owned();
+        move |source| StoreError::Io {
+            operation,
+            path: at,
+            source,
+        }
+    };
+    std::fs::create_dir_all(folder).map_err(io("create", folder))?;
+    for n in 1..=1000 {
+        let candidate = if n == 1 {
+            folder.join(name)
+        } else {
+            folder.join(format!("{stem} ({n}){ext}"))
+        };
+        match std::fs::File::open(&candidate) {
+            Ok(mut existing) => {
+                let same = carrel_package::pack::hash_reader(&mut existing)
+                    .is_ok_and(|(length, hash)| length == size && hash == sha256);
+                if same {
+                    return Ok(candidate);
+                }
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let temp = folder.join(format!(".{name}.part"));
+                std::fs::copy(source, &temp).map_err(io("copy", &temp))?;
+                std::fs::rename(&temp, &candidate).map_err(io("create", &candidate))?;
+                return Ok(candidate);
+            }
+            Err(error) => return Err(io("open", &candidate)(error)),
+        }
+    }
+    Err(io("find a free name in", folder)(std::io::Error::other(
+        "too many edited copies",
+    )))
 }

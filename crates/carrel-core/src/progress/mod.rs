@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0007_cmi5.sql"),
     include_str!("0008_calendar.sql"),
     include_str!("0009_forums.sql"),
+    include_str!("0010_certificates.sql"),
 ];
 
 /// Why the progress database failed.

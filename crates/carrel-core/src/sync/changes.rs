@@ -166,31 +166,11 @@ pub async fn pull(
             server.join(CHANGES_PATH),
             report.cursor
         );
-        let response = http
-            .inner()
-            .get(url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .map_err(|error| PullError::Unavailable(error.to_string()))?;
-        let status = response.status();
-        if status == http::StatusCode::UNAUTHORIZED {
-            return Err(PullError::Unauthorized);
-        }
-        if status == http::StatusCode::NOT_FOUND {
+        let Some(page) = get_json::<ChangesPage>(http, &url, token).await? else {
             // A server without a changes feed: nothing to pull.
             tracing::debug!("the course server has no changes feed");
             return Ok(report);
-        }
-        if !status.is_success() {
-            return Err(PullError::Unavailable(format!(
-                "the server answered {status}"
-            )));
-        }
-        let page: ChangesPage = response
-            .json()
-            .await
-            .map_err(|error| PullError::Unavailable(format!("unreadable answer: {error}")))?;
+        };
         // Changes read again after an upgrade were announced the first time.
         let news: Vec<&Change> = page
             .changes
@@ -540,9 +520,31 @@ pub async fn pull_enrolments(
     server: &ServerUrl,
     token: &str,
 ) -> Result<usize, PullError> {
+    let url = server.join(carrel_protocol::tutor::ENROLMENTS_PATH);
+    let Some(enrolments) =
+        get_json::<Vec<carrel_protocol::tutor::Enrolment>>(http, url.as_str(), token).await?
+    else {
+        return Ok(0);
+    };
+    let json = serde_json::to_string(&enrolments).expect("enrolments serialize");
+    db.transact(|tx| {
+        set_meta_in(tx, ENROLMENTS_KEY, &json)?;
+        Ok::<_, AssessError>(())
+    })?;
+    Ok(enrolments.len())
+}
+
+/// `GET url` with the access `token`, read as JSON: `None` when the server answers 404 (an older
+/// server without that resource, or one this account may not see); 401 is [`PullError::Unauthorized`],
+/// any other failure [`PullError::Unavailable`].
+pub(crate) async fn get_json<T: serde::de::DeserializeOwned>(
+    http: &HttpClient,
+    url: &str,
+    token: &str,
+) -> Result<Option<T>, PullError> {
     let response = http
         .inner()
-        .get(server.join(carrel_protocol::tutor::ENROLMENTS_PATH))
+        .get(url)
         .bearer_auth(token)
         .send()
         .await
@@ -552,23 +554,18 @@ pub async fn pull_enrolments(
         return Err(PullError::Unauthorized);
     }
     if status == http::StatusCode::NOT_FOUND {
-        return Ok(0);
+        return Ok(None);
     }
     if !status.is_success() {
         return Err(PullError::Unavailable(format!(
             "the server answered {status}"
         )));
     }
-    let enrolments: Vec<carrel_protocol::tutor::Enrolment> = response
+    response
         .json()
         .await
-        .map_err(|error| PullError::Unavailable(format!("unreadable answer: {error}")))?;
-    let json = serde_json::to_string(&enrolments).expect("enrolments serialize");
-    db.transact(|tx| {
-        set_meta_in(tx, ENROLMENTS_KEY, &json)?;
-        Ok::<_, AssessError>(())
-    })?;
-    Ok(enrolments.len())
+        .map(Some)
+        .map_err(|error| PullError::Unavailable(format!("unreadable answer: {error}")))
 }
 
 /// The account's enrolments as last fetched (none before the first fetch).

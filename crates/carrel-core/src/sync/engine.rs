@@ -378,13 +378,13 @@ impl<H: SyncHost> Task<H> {
             Err(PullError::Unauthorized) => return Err(self.after_unauthorized(&server).await),
             Err(error) => tracing::info!(%error, "enrolments not refreshed"),
         }
-        // The forums of those courses, for reading offline.
+        // The forums of those courses, for reading offline; like the enrolments, a failure here
+        // waits for the next round (the work was sent, the grades came).
         match crate::forums::pull(db, &self.http, &server, &token, account_id).await {
             Ok(pulled) if pulled.posts > 0 => self.host.forum_changed(&pulled),
             Ok(_) => {}
             Err(PullError::Unauthorized) => return Err(self.after_unauthorized(&server).await),
-            Err(PullError::Unavailable(error)) => return Err(RoundError::Offline(error)),
-            Err(PullError::Local(error)) => return Err(RoundError::Local(error.to_string())),
+            Err(error) => tracing::info!(%error, "forums not refreshed"),
         }
         settle_graded(db).map_err(|error| RoundError::Local(error.to_string()))?;
         self.refused_tokens.store(0, Ordering::SeqCst);

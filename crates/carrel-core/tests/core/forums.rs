@@ -221,8 +221,19 @@ async fn a_reply_written_offline_is_posted_once_and_reaches_the_other_learner_as
         topic.posts[0].body,
         "I am Ana, labour inspector in **Lisbon**."
     );
+    // Only what was shown is read: a post arriving meanwhile would stay new.
     assert_eq!(
-        forums::mark_read(&ben.db, &world.forum, INTRODUCTIONS).unwrap(),
+        forums::mark_read(&ben.db, &world.forum, INTRODUCTIONS, &[]).unwrap(),
+        0
+    );
+    assert_eq!(
+        forums::mark_read(
+            &ben.db,
+            &world.forum,
+            INTRODUCTIONS,
+            std::slice::from_ref(&posted)
+        )
+        .unwrap(),
         1
     );
     let view = forums::forum(&ben.db, &world.forum).unwrap();
@@ -290,7 +301,13 @@ async fn a_tutor_hides_a_post_and_every_laptop_shows_it_hidden_without_it_turnin
     );
     world.sync(&ana).await;
     world.sync(&ben).await;
-    forums::mark_read(&ben.db, &world.forum, INTRODUCTIONS).unwrap();
+    forums::mark_read(
+        &ben.db,
+        &world.forum,
+        INTRODUCTIONS,
+        std::slice::from_ref(&posted),
+    )
+    .unwrap();
 
     // The tutor posts too, marked as a tutor's, and hides Ana's post.
     world.reply(&tutor, INTRODUCTIONS, None, "Please keep to the topic.");
@@ -321,6 +338,40 @@ async fn a_tutor_hides_a_post_and_every_laptop_shows_it_hidden_without_it_turnin
     let by_tutor = topic.posts.iter().find(|p| p.author == "tina").unwrap();
     assert!(by_tutor.by_tutor);
     assert!(by_tutor.new);
+
+    // The tutor's laptop holds the hidden text; another account signing in there (enrolled in
+    // nothing) no longer finds it, nor any post of the tutor's courses.
+    world.sync(&tutor).await;
+    let hidden_text = |db: &ProgressDb| {
+        forums::topic(db, &world.forum, INTRODUCTIONS)
+            .unwrap()
+            .posts
+            .into_iter()
+            .any(|p| p.body.contains("cheap watches"))
+    };
+    assert!(hidden_text(&tutor.db), "a tutor reads hidden posts");
+    let dan = world.server.account("dan", Role::Learner).await.unwrap();
+    changes::pull_enrolments(&tutor.db, &world.http, &world.url, &dan.access_token)
+        .await
+        .unwrap();
+    forums::pull(
+        &tutor.db,
+        &world.http,
+        &world.url,
+        &dan.access_token,
+        dan.account.id,
+    )
+    .await
+    .unwrap();
+    assert!(!hidden_text(&tutor.db));
+    let left = forums::topic(&tutor.db, &world.forum, INTRODUCTIONS).unwrap();
+    assert!(
+        left.posts
+            .iter()
+            .all(|p| p.mine && p.state != PostState::Posted),
+        "only the tutor's own post is left, from the outbox: {:?}",
+        left.posts
+    );
 }
 
 #[tokio::test]
@@ -372,4 +423,72 @@ async fn posts_the_forum_cannot_take_are_refused_here_or_kept_in_the_outbox_with
     assert_eq!(topic.posts[0].state, PostState::NeedsAttention);
     assert!(topic.posts[0].problem.is_some());
     assert!(world.server_posts().is_empty());
+}
+
+#[tokio::test]
+async fn a_posts_file_is_uploaded_with_it_and_fetched_once_by_the_other_learner() {
+    let world = World::new().await;
+    let ana = world.laptop("ana", Role::Learner).await;
+    let ben = world.laptop("ben", Role::Learner).await;
+    let source = world._dir.path().join("../ratifications.csv");
+    let source = source.with_file_name(format!("ratifications-{}.csv", std::process::id()));
+    std::fs::write(&source, "convention,ratified\nC189,yes\n").unwrap();
+    let file = forums::add_attachment(&ana.store, &source).unwrap();
+    let _ = std::fs::remove_file(&source);
+    let posted = forums::post(
+        &ana.db,
+        &ana.store,
+        &world.forum,
+        NewPost {
+            topic_id: Some(INTRODUCTIONS.into()),
+            reply_to: None,
+            title: None,
+            body: "My country's list is attached.".into(),
+            attachments: vec![file.clone()],
+        },
+        1,
+    )
+    .unwrap()
+    .id;
+    world.sync(&ana).await;
+    world.sync(&ben).await;
+
+    // Ben may open only a file a post names.
+    assert!(forums::post_attachment(&ben.db, &world.forum, &posted, &"0".repeat(64)).is_err());
+    let named = forums::post_attachment(&ben.db, &world.forum, &posted, &file.sha256).unwrap();
+    assert_eq!(named, file);
+    // Not on Ben's laptop yet, and he is offline: told so, nothing kept.
+    let offline =
+        forums::fetch_attachment(&world.http, &world.url, None, &ben.store, DEMO, &named).await;
+    assert!(matches!(offline, Err(forums::FetchError::Unavailable(_))));
+    let path = forums::fetch_attachment(
+        &world.http,
+        &world.url,
+        Some(&ben.token),
+        &ben.store,
+        DEMO,
+        &named,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "convention,ratified\nC189,yes\n"
+    );
+    // Kept: it opens again with no connection and no session.
+    let again = forums::fetch_attachment(
+        &world.http,
+        &ServerUrl::parse("http://127.0.0.1:9/").unwrap(),
+        None,
+        &ben.store,
+        DEMO,
+        &named,
+    )
+    .await
+    .unwrap();
+    assert_eq!(again, path);
+    assert_eq!(forums::safe_file_name("../../etc/passwd"), "passwd");
+    assert_eq!(forums::safe_file_name("C:\\x\\a:b?.pdf"), "a_b_.pdf");
+    assert_eq!(forums::safe_file_name(".hidden"), "hidden");
+    assert_eq!(forums::safe_file_name("\u{0}"), "_");
 }

@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 
 mod assess;
 mod assess_kill;
+mod certificates;
 mod disk;
 mod forums;
 mod kill;

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod certificates;
 pub mod changes;
 pub mod enrolments;
 pub mod files;

@@ -109,7 +109,7 @@ pub async fn get_update(
 }
 
 /// The `Host` header, if it is a plain `host[:port]` (nothing that could bend the URL).
-fn request_host(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn request_host(headers: &HeaderMap) -> Option<&str> {
     let host = headers.get(header::HOST)?.to_str().ok()?;
     let plain = !host.is_empty()
         && host

@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0011_xapi_forward.sql"),
     include_str!("sql/0012_recordings.sql"),
     include_str!("sql/0013_forums.sql"),
+    include_str!("sql/0014_certificates.sql"),
 ];
 
 /// The schema version this build writes.

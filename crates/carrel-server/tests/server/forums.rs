@@ -52,21 +52,9 @@ fn new_topic(id: &str, title: &str, body: &str) -> ForumPostPayload {
 
 impl Forum {
     async fn start() -> Self {
-        let class = Class::start().await;
-        for (login, role) in [
-            ("ana", Role::Learner),
-            ("ben", Role::Learner),
-            ("tom", Role::Tutor),
-        ] {
-            class
-                .fx
-                .server
-                .enrol(login, DEMO_COURSE, role, None)
-                .await
-                .unwrap();
+        Self {
+            class: Class::with_demo().await,
         }
-        class.publish_demo().await;
-        Self { class }
     }
 
     /// `PUT`s `payload` as a `forum_post` submission as `token`.

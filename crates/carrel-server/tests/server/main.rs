@@ -6,6 +6,7 @@
 
 mod auth;
 mod autograde;
+mod certificates;
 mod changes;
 mod cli;
 mod downloads;

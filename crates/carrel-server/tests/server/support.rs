@@ -7,6 +7,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use carrel_package::SecretKey;
+use carrel_protocol::auth::Role;
 use carrel_protocol::{CATALOG_PATH, Catalog};
 use carrel_server::testing::LoopbackServer;
 use carrel_server::{PublishError, Published, Storage};
@@ -41,6 +42,7 @@ pub fn carrel_server() -> Command {
         "CARREL_REFRESH_TOKEN_DAYS",
         "CARREL_SERVER_FAULTS",
         "CARREL_SERVER_PUBLIC_URL",
+        "CARREL_CERTIFICATE_ISSUER",
         "CARREL_SERVER_UPDATE_PUBKEY",
         "CARREL_LRS_ENDPOINT",
         "CARREL_LRS_KEY",
@@ -231,7 +233,6 @@ pub const DEMO_COURSE: &str = "ilo-migrant-workers-rights";
 
 impl Class {
     pub async fn start() -> Self {
-        use carrel_protocol::auth::Role;
         let fx = Fixture::start().await;
         let ana = fx.server.learner_in("ana", CLASS_COURSE).await.unwrap();
         let ben = fx.server.learner_in("ben", CLASS_COURSE).await.unwrap();
@@ -279,6 +280,26 @@ impl Class {
 
     /// Publishes the demo course (`courses/demo`, [`DEMO_COURSE`]: forums `b1-forum` and
     /// `b2-forum` with their opening topics, quizzes, webinars…) for enrolled accounts only.
+    /// A class with `ana` and `ben` enrolled as learners of the published demo course and `tom`
+    /// as its tutor.
+    pub async fn with_demo() -> Self {
+        let class = Self::start().await;
+        for (login, role) in [
+            ("ana", Role::Learner),
+            ("ben", Role::Learner),
+            ("tom", Role::Tutor),
+        ] {
+            class
+                .fx
+                .server
+                .enrol(login, DEMO_COURSE, role, None)
+                .await
+                .unwrap();
+        }
+        class.publish_demo().await;
+        class
+    }
+
     pub async fn publish_demo(&self) {
         let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../courses/demo");
         let package = self.fx.dir.path().join("demo.carrel");

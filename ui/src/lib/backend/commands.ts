@@ -10,6 +10,7 @@ import type { AttachReport } from "./bindings/AttachReport";
 import type { AttemptView } from "./bindings/AttemptView";
 import type { CalendarExportWords } from "./bindings/CalendarExportWords";
 import type { CatalogView } from "./bindings/CatalogView";
+import type { CertificateStatus } from "./bindings/CertificateStatus";
 import type { CourseNotice } from "./bindings/CourseNotice";
 import type { CourseOutline } from "./bindings/CourseOutline";
 import type { CourseSummary } from "./bindings/CourseSummary";
@@ -778,13 +779,14 @@ export function getForumTopic(courseId: string, itemId: string, topicId: string)
   return call<TopicView>("get_forum_topic", { courseId, itemId, topicId });
 }
 
-/** Marks a topic's posts read, once they have been shown. */
+/** Marks the posts of a topic the learner was shown (`postIds`) read. */
 export async function markForumTopicRead(
   courseId: string,
   itemId: string,
   topicId: string,
+  postIds: readonly string[],
 ): Promise<void> {
-  await call<null>("mark_forum_topic_read", { courseId, itemId, topicId });
+  await call<null>("mark_forum_topic_read", { courseId, itemId, topicId, postIds: [...postIds] });
 }
 
 /** Saves what the learner is writing in a topic (or a new topic: `topicId` ""). */
@@ -806,6 +808,16 @@ export function pickForumAttachments(): Promise<string[]> {
   return call<string[]>("pick_forum_attachments");
 }
 
+/** Opens a file of a post with the system's application (downloading it first if needed). */
+export async function openForumAttachment(
+  courseId: string,
+  itemId: string,
+  postId: string,
+  sha256: string,
+): Promise<void> {
+  await call<null>("open_forum_attachment", { courseId, itemId, postId, sha256 });
+}
+
 /** Copies files in for a post, each checked on its own: the refused ones say why. */
 export function addForumAttachments(paths: readonly string[]): Promise<AttachReport> {
   return call<AttachReport>("add_forum_attachments", { paths: [...paths] });
@@ -820,4 +832,19 @@ export async function onForumChanged(handler: () => void): Promise<UnlistenFn> {
   } catch (reason) {
     throw toBackendError(reason);
   }
+}
+
+/** The course's certificate with its checklist (signature checked offline); null: none. */
+export function getCertificate(courseId: string): Promise<CertificateStatus | null> {
+  return call<CertificateStatus | null>("get_certificate", { courseId });
+}
+
+/** Asks the course server for the learner's certificate, checks it and keeps it. */
+export function requestCertificate(courseId: string): Promise<CertificateStatus | null> {
+  return call<CertificateStatus | null>("request_certificate", { courseId });
+}
+
+/** Opens the certificate's PDF in the system's viewer. */
+export async function openCertificate(courseId: string): Promise<void> {
+  await call<null>("open_certificate", { courseId });
 }

@@ -852,6 +852,7 @@ export const en = {
   forumAttach: "Add files…",
   forumAdding: "Adding files…",
   forumRemoveFile: "Remove",
+  forumOpenFileLabel: "Open {name}",
   forumRemoveFileLabel: "Remove {name}",
   forumPostReply: "Post reply",
   forumPostTopic: "Post topic",
@@ -859,6 +860,28 @@ export const en = {
   forumPosted: "Your post is in the Outbox: it is sent when Carrel syncs.",
   forumTitleMissing: "Give your topic a title.",
   forumBodyMissing: "Write your message before posting.",
+
+  // The course certificate.
+  certificatePassed: "Passed",
+  certificateSubmitted: "Submitted",
+  certificateNotPassed: "Not passed yet",
+  certificateNotPassedScore: "Not passed yet ({score} of {max})",
+  certificateAwaitingGrade: "Waiting for a grade",
+  certificateWaiting: "Waiting to be sent",
+  certificateNeedsAttention: "Needs attention: see the Outbox",
+  certificateMissingPass: "To do: pass it",
+  certificateMissingSubmit: "To do: submit it",
+  certificateByHand: "Your course team awards this certificate.",
+  certificateAllMet: "You have met every requirement.",
+  certificateMetCount: "{met} of {total} requirements met.",
+  certificateIssuedTo: "Issued to {name} on {date} by {issuer}.",
+  certificateVerified: "Signature verified on this computer (key {key}).",
+  certificateNotVerified: "Signature not verified: {reason}",
+  certificateCheckAt: "Anyone can check it at {url} (certificate {id}).",
+  certificateOpen: "Open the certificate (PDF)",
+  certificateSignIn: "Sign in to the course server to receive it.",
+  certificateRequest: "Get my certificate",
+  certificateRequesting: "Getting your certificate…",
 } as const;
 
 /** The shape every language's messages must have. */

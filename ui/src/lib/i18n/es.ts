@@ -864,6 +864,7 @@ export const es: Messages = {
   forumAttach: "Añadir archivos…",
   forumAdding: "Añadiendo archivos…",
   forumRemoveFile: "Quitar",
+  forumOpenFileLabel: "Abrir {name}",
   forumRemoveFileLabel: "Quitar {name}",
   forumPostReply: "Publicar la respuesta",
   forumPostTopic: "Publicar el tema",
@@ -871,6 +872,28 @@ export const es: Messages = {
   forumPosted: "Su mensaje está en la bandeja de salida: se envía cuando Carrel se sincroniza.",
   forumTitleMissing: "Ponga un título a su tema.",
   forumBodyMissing: "Escriba su mensaje antes de publicarlo.",
+
+  // The course certificate.
+  certificatePassed: "Aprobado",
+  certificateSubmitted: "Entregado",
+  certificateNotPassed: "Aún no aprobado",
+  certificateNotPassedScore: "Aún no aprobado ({score} de {max})",
+  certificateAwaitingGrade: "Pendiente de calificación",
+  certificateWaiting: "Pendiente de envío",
+  certificateNeedsAttention: "Requiere su atención: vea la bandeja de salida",
+  certificateMissingPass: "Por hacer: aprobarlo",
+  certificateMissingSubmit: "Por hacer: entregarlo",
+  certificateByHand: "El equipo del curso otorga este certificado.",
+  certificateAllMet: "Ha cumplido todos los requisitos.",
+  certificateMetCount: "{met} de {total} requisitos cumplidos.",
+  certificateIssuedTo: "Otorgado a {name} el {date} por {issuer}.",
+  certificateVerified: "Firma verificada en este ordenador (clave {key}).",
+  certificateNotVerified: "Firma no verificada: {reason}",
+  certificateCheckAt: "Cualquiera puede comprobarlo en {url} (certificado {id}).",
+  certificateOpen: "Abrir el certificado (PDF)",
+  certificateSignIn: "Inicie sesión en el servidor del curso para recibirlo.",
+  certificateRequest: "Obtener mi certificado",
+  certificateRequesting: "Obteniendo su certificado…",
 };
 
 export default es;

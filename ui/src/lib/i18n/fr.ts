@@ -866,6 +866,7 @@ export const fr: Messages = {
   forumAttach: "Ajouter des fichiers…",
   forumAdding: "Ajout des fichiers…",
   forumRemoveFile: "Retirer",
+  forumOpenFileLabel: "Ouvrir {name}",
   forumRemoveFileLabel: "Retirer {name}",
   forumPostReply: "Publier la réponse",
   forumPostTopic: "Publier le sujet",
@@ -873,6 +874,28 @@ export const fr: Messages = {
   forumPosted: "Votre message est dans la boîte d’envoi : il part quand Carrel se synchronise.",
   forumTitleMissing: "Donnez un titre à votre sujet.",
   forumBodyMissing: "Écrivez votre message avant de le publier.",
+
+  // The course certificate.
+  certificatePassed: "Réussi",
+  certificateSubmitted: "Remis",
+  certificateNotPassed: "Pas encore réussi",
+  certificateNotPassedScore: "Pas encore réussi ({score} sur {max})",
+  certificateAwaitingGrade: "En attente d’une note",
+  certificateWaiting: "En attente d’envoi",
+  certificateNeedsAttention: "Demande votre attention : voir la boîte d’envoi",
+  certificateMissingPass: "À faire : le réussir",
+  certificateMissingSubmit: "À faire : le remettre",
+  certificateByHand: "L’équipe du cours décerne ce certificat.",
+  certificateAllMet: "Vous remplissez toutes les conditions.",
+  certificateMetCount: "{met} conditions remplies sur {total}.",
+  certificateIssuedTo: "Délivré à {name} le {date} par {issuer}.",
+  certificateVerified: "Signature vérifiée sur cet ordinateur (clé {key}).",
+  certificateNotVerified: "Signature non vérifiée : {reason}",
+  certificateCheckAt: "Chacun peut le vérifier à l’adresse {url} (certificat {id}).",
+  certificateOpen: "Ouvrir le certificat (PDF)",
+  certificateSignIn: "Connectez-vous au serveur du cours pour le recevoir.",
+  certificateRequest: "Obtenir mon certificat",
+  certificateRequesting: "Obtention de votre certificat…",
 };
 
 export default fr;
