@@ -35,6 +35,7 @@ const COMMANDS: &[&str] = &[
     "get_certificate",
     "request_certificate",
     "open_certificate",
+    "get_transcript",
     "get_forum",
     "get_forum_topic",
     "mark_forum_topic_read",

@@ -16,6 +16,9 @@ pub const OUTBOX_CHANGED: &str = "outbox-changed";
 /// Forum posts arrived from the server, new or changed (no payload): an open forum re-reads them.
 pub const FORUM_CHANGED: &str = "forum-changed";
 
+/// The transcript was fetched again (no payload): Home re-reads it.
+pub const TRANSCRIPT_CHANGED: &str = "transcript-changed";
+
 /// A new [`carrel_core::sync::engine::SyncStatus`] (payload).
 pub const SYNC_STATUS: &str = "sync-status";
 

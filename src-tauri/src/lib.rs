@@ -124,6 +124,7 @@ pub fn run() {
             commands::certificates::get_certificate,
             commands::certificates::request_certificate,
             commands::certificates::open_certificate,
+            commands::certificates::get_transcript,
             commands::forums::get_forum,
             commands::forums::get_forum_topic,
             commands::forums::mark_forum_topic_read,

@@ -493,6 +493,12 @@ impl<R: Runtime> SyncHost for SyncApp<R> {
         events::emit_outbox_changed(&self.app);
     }
 
+    fn transcript_changed(&self) {
+        if let Err(error) = self.app.emit_to("main", events::TRANSCRIPT_CHANGED, ()) {
+            tracing::warn!(%error, "cannot tell the UI about the transcript");
+        }
+    }
+
     fn forum_changed(&self, _pulled: &carrel_core::forums::ForumPullReport) {
         if let Err(error) = self.app.emit_to("main", events::FORUM_CHANGED, ()) {
             tracing::warn!(%error, "cannot tell the UI about new forum posts");

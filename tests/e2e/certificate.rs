@@ -87,7 +87,12 @@ async fn finishing_the_demo_course_brings_a_certificate_verified_offline() {
     for item in QUIZZES.into_iter().chain([FINAL]) {
         assert_eq!(requirement(s, item).await.as_deref(), Some("missing"));
     }
-    assert!(!s.exists("#certificate-request").await.unwrap());
+    // Asked now, the server says what is missing.
+    press(s, "#certificate-request").await;
+    s.wait_for("#certificate-problem").await.unwrap();
+    let refused = s.text("#certificate-problem").await.unwrap();
+    assert!(refused.contains("Block 1 quiz"), "{refused}");
+    assert!(!s.exists("#certificate-issued").await.unwrap());
     s.screenshot("checklist-empty").await.unwrap();
 
     // The work, submitted in the app.
@@ -138,6 +143,10 @@ async fn finishing_the_demo_course_brings_a_certificate_verified_offline() {
     }
     open_demo(s).await;
     s.wait_for("#certificate-request").await.unwrap();
+    assert_eq!(
+        s.text("#certificate-progress").await.unwrap(),
+        "You have met every requirement."
+    );
     for item in QUIZZES.into_iter().chain([FINAL]) {
         assert_eq!(requirement(s, item).await.as_deref(), Some("met"), "{item}");
     }
@@ -201,8 +210,11 @@ async fn finishing_the_demo_course_brings_a_certificate_verified_offline() {
     );
     let pdf = std::fs::read(&given).unwrap();
     assert!(pdf.starts_with(b"%PDF-"), "a PDF");
-    let kept: Vec<Vec<u8>> = query(&home, "SELECT pdf FROM certificates", |row| row.get(0));
-    assert_eq!(kept, [pdf], "the PDF the server sent, byte for byte");
+    let issued: Vec<u8> = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT pdf FROM certificates", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(pdf, issued, "the PDF the server issued, byte for byte");
 
     // A record changed on the laptop no longer verifies.
     {

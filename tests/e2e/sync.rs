@@ -60,9 +60,17 @@ pub(crate) async fn sign_in(s: &Session, login: &str) {
 /// Presses Sync now once no round is running (the button ignores presses during one, and a round
 /// that started before a change on the server would not bring it).
 pub(crate) async fn sync_now(s: &Session) {
-    s.wait_until("document.getElementById('sync-now')?.getAttribute('aria-disabled') !== 'true'")
-        .await
-        .unwrap();
+    // A round may take a while on a loaded machine (it sends, then reads the changes, the
+    // enrolments, the forums and the transcript): up to 90 s, in three waits.
+    let idle = "document.getElementById('sync-now')?.getAttribute('aria-disabled') !== 'true'";
+    let mut waited = s.wait_until(idle).await;
+    for _ in 0..2 {
+        if waited.is_ok() {
+            break;
+        }
+        waited = s.wait_until(idle).await;
+    }
+    waited.unwrap();
     s.click("#sync-now").await.unwrap();
 }
 

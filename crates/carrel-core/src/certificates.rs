@@ -19,7 +19,7 @@
 use carrel_package::manifest::Manifest;
 use carrel_protocol::certificates::{
     CERTIFICATE_KEY_PATH, CertificateKey, CertificateRecord, IssuedCertificate, NO_CERTIFICATE,
-    NOT_EARNED, certificate_path, certificate_pdf_path,
+    NOT_EARNED, UNAVAILABLE, certificate_path, certificate_pdf_path,
 };
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
@@ -73,16 +73,30 @@ pub struct Requirement {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Verified {
-    /// Signed by the server's pinned key, over exactly these bytes.
+    /// Signed by the server's pinned key, over exactly these bytes, and the PDF is the one signed.
     Verified {
         /// The key's fingerprint.
         fingerprint: String,
     },
-    /// It does not verify: changed since it was issued, or signed by a key not pinned here.
+    /// It does not verify.
     Invalid {
-        /// What is wrong.
-        reason: String,
+        /// Why (the UI says it in the learner's language).
+        reason: InvalidReason,
     },
+}
+
+/// Why a kept certificate does not verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum InvalidReason {
+    /// Its record was changed after it was signed.
+    Changed,
+    /// Its PDF is not the one the record names.
+    PdfChanged,
+    /// The key that signed it is not pinned on this computer.
+    KeyNotPinned,
+    /// Its record cannot be read.
+    Unreadable,
 }
 
 /// A certificate kept on this laptop.
@@ -147,8 +161,11 @@ pub enum CertificateError {
     /// The learner must sign in (again).
     #[error("sign in to the course server to receive your certificate")]
     Unauthorized,
-    /// The server cannot be reached or answered with an error; try later.
-    #[error("the certificate could not be fetched: {0}; try again when you are online")]
+    /// The server refused, for a reason it gives (not enrolled, revoked, cannot issue yet…).
+    #[error("{0}")]
+    Refused(String),
+    /// The server cannot be reached or failed; try later.
+    #[error("the certificate could not be fetched: {0}; try again later")]
     Unavailable(String),
     /// The server's answer does not hold (signature, course, PDF): nothing was kept.
     #[error(
@@ -163,11 +180,17 @@ impl From<crate::progress::ProgressError> for CertificateError {
     }
 }
 
+/// Whose certificates are kept: `<server> <account id>`.
+pub fn owner(server: &ServerUrl, account_id: i64) -> String {
+    format!("{} {account_id}", server.as_str())
+}
+
 /// The certificate of `manifest`'s course with the checklist, or `None` when the course gives
-/// none.
+/// none; the certificate kept for `owner` (see [`owner`]; `None`: nobody signed in) with it.
 pub fn status(
     db: &ProgressDb,
     manifest: &Manifest,
+    owner: Option<&str>,
 ) -> Result<Option<CertificateStatus>, AssessError> {
     let Some(certificate) = &manifest.course.certificate else {
         return Ok(None);
@@ -190,7 +213,10 @@ pub fn status(
             max_score: best.map(|grade| grade.1),
         });
     }
-    let stored = db.transact(|tx| Ok::<_, AssessError>(stored_in(tx, course_id)?))?;
+    let stored = match owner {
+        Some(owner) => db.transact(|tx| Ok::<_, AssessError>(stored_in(tx, owner, course_id)?))?,
+        None => None,
+    };
     Ok(Some(CertificateStatus {
         course_id: course_id.to_owned(),
         title: certificate.title.clone(),
@@ -250,28 +276,25 @@ fn where_is(entries: &[OutboxEntry], must_pass: bool) -> (RequirementState, Opti
 struct Stored {
     record_bytes: String,
     signature: String,
-    fingerprint: String,
     public_key: Option<String>,
+    pdf_sha256: String,
     pdf_size: i64,
 }
 
 impl Stored {
     fn view(&self) -> StoredCertificate {
         let record: Option<CertificateRecord> = serde_json::from_str(&self.record_bytes).ok();
+        let invalid = |reason| Verified::Invalid { reason };
         let verified = match (&record, &self.public_key) {
-            (None, _) => Verified::Invalid {
-                reason: "the record is not readable".into(),
-            },
-            (Some(_), None) => Verified::Invalid {
-                reason: format!(
-                    "the key {} is not pinned on this computer",
-                    self.fingerprint
-                ),
-            },
-            (Some(_), Some(key)) => {
+            (None, _) => invalid(InvalidReason::Unreadable),
+            (Some(_), None) => invalid(InvalidReason::KeyNotPinned),
+            (Some(record), Some(key)) => {
                 match verify(self.record_bytes.as_bytes(), &self.signature, key) {
+                    Err(_) => invalid(InvalidReason::Changed),
+                    Ok(_) if record.pdf_sha256 != self.pdf_sha256 => {
+                        invalid(InvalidReason::PdfChanged)
+                    }
                     Ok(fingerprint) => Verified::Verified { fingerprint },
-                    Err(reason) => Verified::Invalid { reason },
                 }
             }
         };
@@ -287,6 +310,7 @@ impl Stored {
             requirements: Vec::new(),
             issuer: String::new(),
             verify_url: String::new(),
+            pdf_sha256: String::new(),
         });
         StoredCertificate {
             certificate_id: record.certificate_id,
@@ -302,20 +326,25 @@ impl Stored {
     }
 }
 
-fn stored_in(tx: &Transaction<'_>, course_id: &str) -> rusqlite::Result<Option<Stored>> {
+fn stored_in(
+    tx: &Transaction<'_>,
+    owner: &str,
+    course_id: &str,
+) -> rusqlite::Result<Option<Stored>> {
     tx.query_row(
-        "SELECT c.record, c.signature, c.key_fingerprint, k.public_key, length(c.pdf)
+        "SELECT c.record, c.signature, k.public_key, c.pdf
          FROM certificates c
          LEFT JOIN certificate_keys k ON k.server = c.server AND k.fingerprint = c.key_fingerprint
-         WHERE c.course_id = ?1",
-        [course_id],
+         WHERE c.owner = ?1 AND c.course_id = ?2",
+        params![owner, course_id],
         |row| {
+            let pdf: Vec<u8> = row.get(3)?;
             Ok(Stored {
                 record_bytes: row.get(0)?,
                 signature: row.get(1)?,
-                fingerprint: row.get(2)?,
-                public_key: row.get(3)?,
-                pdf_size: row.get(4)?,
+                public_key: row.get(2)?,
+                pdf_sha256: outbox::sha256_hex(&pdf),
+                pdf_size: pdf.len() as i64,
             })
         },
     )
@@ -343,26 +372,45 @@ pub fn verify(bytes: &[u8], signature: &str, public_key: &str) -> Result<String,
         })
 }
 
-/// The PDF of the certificate of `course_id`, if one is kept.
-pub fn pdf(db: &ProgressDb, course_id: &str) -> Result<Option<(String, Vec<u8>)>, AssessError> {
+/// The PDF of `owner`'s certificate of `course_id`, with the certificate's id, if one is kept and
+/// verifies (a PDF changed on disk, or a certificate that no longer verifies, is not handed out).
+pub fn pdf(
+    db: &ProgressDb,
+    owner: &str,
+    course_id: &str,
+) -> Result<Option<(String, Vec<u8>)>, AssessError> {
     db.transact(|tx| {
-        Ok(tx
-            .query_row(
-                "SELECT certificate_id, pdf FROM certificates WHERE course_id = ?1",
-                [course_id],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()?)
+        let Some(stored) = stored_in(tx, owner, course_id)? else {
+            return Ok(None);
+        };
+        let view = stored.view();
+        if !matches!(view.verified, Verified::Verified { .. }) {
+            return Ok(None);
+        }
+        let pdf: Vec<u8> = tx.query_row(
+            "SELECT pdf FROM certificates WHERE owner = ?1 AND course_id = ?2",
+            params![owner, course_id],
+            |row| row.get(0),
+        )?;
+        Ok(Some((view.certificate_id, pdf)))
     })
 }
 
-/// Asks `server` for the learner's certificate of `course_id` with the access `token`, checks it
-/// and keeps it (see the module's docs). Nothing is kept unless all of it checks out.
+/// Whether `id` is a certificate id as the server makes them: 32 lowercase hex digits.
+fn is_certificate_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Asks `server` for the certificate of `course_id` of the learner `account_id` (whose access
+/// `token` it is), checks it and keeps it (see the module's docs): signed by the server's pinned
+/// key, for this course and this learner, with a well-formed id, its PDF the one signed. Nothing
+/// is kept unless all of it checks out.
 pub async fn request(
     db: &ProgressDb,
     http: &HttpClient,
     server: &ServerUrl,
     token: &str,
+    account_id: i64,
     course_id: &str,
     now_ms: i64,
 ) -> Result<(), CertificateError> {
@@ -385,6 +433,10 @@ pub async fn request(
         return Err(match error {
             Some(error) if error.code == NOT_EARNED => CertificateError::NotEarned(error.message),
             Some(error) if error.code == NO_CERTIFICATE => CertificateError::NoCertificate,
+            // Refusals the server explains: not enrolled, revoked, cannot issue yet…
+            Some(error) if status.is_client_error() || error.code == UNAVAILABLE => {
+                CertificateError::Refused(error.message)
+            }
             Some(error) => CertificateError::Unavailable(error.message),
             None => CertificateError::Unavailable(format!("the server answered {status}")),
         });
@@ -403,6 +455,12 @@ pub async fn request(
             record.course_id
         )));
     }
+    if record.learner_id != account_id {
+        return Err(untrustworthy("it is another learner's".into()));
+    }
+    if !is_certificate_id(&record.certificate_id) {
+        return Err(untrustworthy("its id is not a certificate id".into()));
+    }
     let public_key = pinned_key(db, http, server, &issued.key_fingerprint).await?;
     verify(record_bytes.as_bytes(), &issued.signature, &public_key).map_err(untrustworthy)?;
     let pdf = http
@@ -418,9 +476,9 @@ pub async fn request(
         )));
     }
     let pdf = pdf.bytes().await.map_err(unavailable)?;
-    if pdf.len() as u64 != issued.pdf_size || outbox::sha256_hex(&pdf) != issued.pdf_sha256 {
+    if outbox::sha256_hex(&pdf) != record.pdf_sha256 {
         return Err(untrustworthy(
-            "its PDF is not the one the server described".into(),
+            "its PDF is not the one the server signed".into(),
         ));
     }
     db.transact(|tx| {
@@ -430,10 +488,10 @@ pub async fn request(
             params![server.as_str(), issued.key_fingerprint, public_key, now_ms],
         )?;
         tx.execute(
-            "INSERT INTO certificates (course_id, server, certificate_id, record, signature,
-                 key_fingerprint, pdf, received_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT (course_id) DO UPDATE SET server = excluded.server,
+            "INSERT INTO certificates (owner, course_id, server, certificate_id, record,
+                 signature, key_fingerprint, pdf, received_ms)
+             VALUES (?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (owner, course_id) DO UPDATE SET server = excluded.server,
                  certificate_id = excluded.certificate_id, record = excluded.record,
                  signature = excluded.signature, key_fingerprint = excluded.key_fingerprint,
                  pdf = excluded.pdf, received_ms = excluded.received_ms",
@@ -445,7 +503,8 @@ pub async fn request(
                 issued.signature,
                 issued.key_fingerprint,
                 pdf.as_ref(),
-                now_ms
+                now_ms,
+                owner(server, account_id)
             ],
         )?;
         Ok::<_, AssessError>(())
@@ -453,26 +512,33 @@ pub async fn request(
     Ok(())
 }
 
-/// The public key with `fingerprint` of `server`'s certificates: pinned before, or fetched now
-/// when the server publishes it (pinned by the caller once the certificate checks out).
+/// The public key with `fingerprint` of `server`'s certificates: pinned before; or, when no key
+/// of this server is pinned yet, fetched now (pinned by the caller once the certificate checks
+/// out: trust on first use). Once one is pinned, a certificate signed by another key is refused:
+/// someone between the laptop and the server could otherwise bring their own.
 async fn pinned_key(
     db: &ProgressDb,
     http: &HttpClient,
     server: &ServerUrl,
     fingerprint: &str,
 ) -> Result<String, CertificateError> {
-    let pinned: Option<String> = db.transact(|tx| {
+    let pinned: Vec<(String, String)> = db.transact(|tx| {
         Ok::<_, AssessError>(
-            tx.query_row(
-                "SELECT public_key FROM certificate_keys WHERE server = ?1 AND fingerprint = ?2",
-                params![server.as_str(), fingerprint],
-                |row| row.get(0),
-            )
-            .optional()?,
+            tx.prepare_cached(
+                "SELECT fingerprint, public_key FROM certificate_keys WHERE server = ?1",
+            )?
+            .query_map([server.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?,
         )
     })?;
-    if let Some(key) = pinned {
-        return Ok(key);
+    if let Some((_, key)) = pinned.iter().find(|(pinned, _)| pinned == fingerprint) {
+        return Ok(key.clone());
+    }
+    if !pinned.is_empty() {
+        return Err(CertificateError::Untrustworthy(format!(
+            "it is signed by the key {fingerprint}, not the key this computer trusts for this \
+             server; if your course team changed it, they can tell you"
+        )));
     }
     let key: CertificateKey = http
         .inner()

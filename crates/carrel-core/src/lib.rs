@@ -20,6 +20,8 @@
 //! - [`sync`]: the outbox drained to the course server, exactly once.
 //! - [`certificates`]: the course certificate's checklist, and the certificate kept and verified
 //!   offline.
+//! - [`transcript`]: the learner's certificates across courses and programme (diploma) progress,
+//!   kept for reading offline.
 //! - [`forums`]: course forums read offline, and posts written offline and sent through the
 //!   outbox.
 //!
@@ -39,6 +41,7 @@ pub mod search;
 pub mod settings;
 pub mod study;
 pub mod sync;
+pub mod transcript;
 
 /// The version of this Carrel build.
 pub const CARREL_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -6,8 +6,11 @@
 //!   the published course's requirements (`[certificate] passed` / `submitted` in the package)
 //!   against the learner's submissions and grades it holds. Met: it issues the certificate once
 //!   (**201**) — asking again answers the same one (**200**). Not met: **409**
-//!   `certificate_not_earned`, naming what is missing. A course whose certificate has no
-//!   requirements (awarded by hand) or no certificate at all: **404** `no_certificate`.
+//!   `certificate_not_earned`, naming what is missing. Revoked: **409** `certificate_revoked`.
+//!   A course whose certificate has no requirements (awarded by hand) or no certificate at all:
+//!   **404** `no_certificate`. A server whose operator has not set its public address (the one
+//!   every certificate names for checking it): **503** `certificates_unavailable` — the address is
+//!   never taken from the request.
 //! - `GET /api/v1/courses/{course_id}/certificate` (the learner): their certificate, or 404.
 //! - `GET /api/v1/certificates/key` (public): the key certificates are signed with.
 //! - `GET /api/v1/certificates/{certificate_id}` (public): a [`Verification`].
@@ -18,8 +21,8 @@
 //! **What is signed** is the exact bytes of the [`CertificateRecord`] JSON (`record` in
 //! [`IssuedCertificate`], kept byte for byte): the signature is Ed25519 over them, base64, by the
 //! key whose fingerprint (`carrel_package` fingerprints: SHA-256 of the public key) is
-//! `keyFingerprint`. The PDF is a rendering of the record for people; its SHA-256 travels beside
-//! the record so a download can be checked.
+//! `keyFingerprint`. The PDF is a rendering of the record for people; its SHA-256 is in the
+//! record (`pdfSha256`), so it is covered by the signature too.
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -39,6 +42,10 @@ pub const VERIFICATION_PAGE_ROUTE: &str = "/certificates/{certificate_id}";
 pub const NOT_EARNED: &str = "certificate_not_earned";
 /// The error code of a course without a certificate the server issues.
 pub const NO_CERTIFICATE: &str = "no_certificate";
+/// The error code of a learner whose certificate of the course was revoked.
+pub const REVOKED: &str = "certificate_revoked";
+/// The error code of a server that cannot issue certificates (no public address configured).
+pub const UNAVAILABLE: &str = "certificates_unavailable";
 
 /// The path to ask for the learner's certificate of `course_id`.
 pub fn certificate_path(course_id: &str) -> String {
@@ -98,6 +105,9 @@ pub struct CertificateRecord {
     pub issuer: String,
     /// Where anyone can check it (the server's public page about it).
     pub verify_url: String,
+    /// SHA-256 (hex) of the certificate's PDF: signed with the rest, so a PDF is checked against
+    /// what the server signed.
+    pub pdf_sha256: String,
 }
 
 /// A certificate as the server answers it.

@@ -18,6 +18,7 @@ pub mod forums;
 pub mod health;
 pub mod http_range;
 pub mod submissions;
+pub mod transcript;
 pub mod tutor;
 pub mod updates;
 pub mod uploads;

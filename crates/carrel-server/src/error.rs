@@ -176,7 +176,13 @@ impl IntoResponse for ServerError {
                     | CertificateError::AwardedByHand(_) => (StatusCode::NOT_FOUND, NO_CERTIFICATE),
                     CertificateError::NotEarned { .. } => (StatusCode::CONFLICT, NOT_EARNED),
                     CertificateError::NotIssued(_) => (StatusCode::NOT_FOUND, "not_found"),
-                    CertificateError::NoAddress => (StatusCode::BAD_REQUEST, "malformed_request"),
+                    CertificateError::NoAddress => (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        carrel_protocol::certificates::UNAVAILABLE,
+                    ),
+                    CertificateError::Revoked(_) => {
+                        (StatusCode::CONFLICT, carrel_protocol::certificates::REVOKED)
+                    }
                     CertificateError::Storage(_)
                     | CertificateError::Key(_)
                     | CertificateError::Random(_) => {

@@ -4,11 +4,12 @@
 //! and package downloads ([`access`] decides who sees which course), accounts and sessions
 //! ([`accounts`]), [`enrolments`] and groups, idempotent submissions with receipts
 //! ([`submissions`]), resumable attachment [`uploads`], quizzes graded on arrival ([`autograde`]),
-//! tutors' grades and comments ([`tutor`]), the learner's [`changes`] feed, course [`forums`]
-//! and signed course [`certificates`]. Storage is one embedded SQLite file by default (created on
-//! first start, zero setup) plus a data folder holding the published packages and their content
-//! files ([`data`]); [`publish`] puts course packages there; [`releases`] publishes new versions
-//! of the desktop app and tells its updater about them. [`config`] resolves the settings;
+//! tutors' grades and comments ([`tutor`]), the learner's [`changes`] feed, course [`forums`],
+//! signed course [`certificates`] and the [`programmes`] they count towards, on the learner's
+//! transcript. Storage is one embedded SQLite file by default (created on first start, zero
+//! setup) plus a data folder holding the published packages and their content files ([`data`]);
+//! [`publish`] puts course packages there; [`releases`] publishes new versions of the desktop
+//! app and tells its updater about them. [`config`] resolves the settings;
 //! [`faults`] makes the server misbehave on purpose, for tests.
 //!
 //! The server is a library first: [`router`] builds the axum app from an [`AppState`], and [`serve`]
@@ -40,6 +41,7 @@ pub mod faults;
 mod file_io;
 pub mod forums;
 pub mod handlers;
+pub mod programmes;
 pub mod publish;
 pub mod recordings;
 pub mod releases;
@@ -245,6 +247,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             certificates::VERIFICATION_PAGE_ROUTE,
             get(handlers::certificates::get_page),
+        )
+        .route(
+            carrel_protocol::transcript::TRANSCRIPT_PATH,
+            get(handlers::transcript::get_transcript),
         )
         .route(auth::SIGN_IN_PATH, post(handlers::auth::sign_in))
         .route(auth::REFRESH_PATH, post(handlers::auth::refresh))

@@ -10,6 +10,8 @@
 //! carrel-server forum-post POST_ID [--hide|--show] [--pin|--unpin] [--tutor LOGIN]
 //! carrel-server certificates [COURSE]
 //! carrel-server certificate-revoke CERTIFICATE_ID
+//! carrel-server programme-set ID --title T [--description D] --courses A,B,… --required N --within-years Y [--capstone COURSE]
+//! carrel-server programme-remove ID | programmes
 //! carrel-server release publish --version V --channel stable|beta [--notes TEXT] [--platform P=PATH]... [PATH]...
 //! carrel-server release list | release withdraw --version V
 //! ```
@@ -163,6 +165,22 @@ enum Command {
     /// course. Revoking it again changes nothing. Prints `<certificate id> revoked <when>`.
     #[command(after_help = ENVIRONMENT_HELP)]
     CertificateRevoke(CertificateRevokeArgs),
+    /// Define a programme (a diploma): --required certificates of the --courses, issued within
+    /// --within-years of one another, plus the --capstone's if given. Defining an existing id
+    /// again replaces it. The courses need not be published yet. Learners see their progress in
+    /// their transcript at once. Prints what it stored, on one line:
+    /// `<id> <required>/<courses> <years>y <capstone or -> <course,course,…> <title>`.
+    #[command(after_help = ENVIRONMENT_HELP)]
+    ProgrammeSet(ProgrammeSetArgs),
+    /// Remove a programme (the certificates that counted towards it stay). Prints
+    /// `<id> removed`.
+    #[command(after_help = ENVIRONMENT_HELP)]
+    ProgrammeRemove(ProgrammeRemoveArgs),
+    /// List the programmes by id, one per line:
+    /// `<id> <required>/<courses> <years>y <capstone or -> <title>`, separated by single spaces
+    /// (only the title may contain spaces).
+    #[command(after_help = ENVIRONMENT_HELP)]
+    Programmes(ProgrammesArgs),
     /// Publish, list and withdraw releases of the Carrel desktop app, which the app's updater
     /// finds at /api/v1/updates/… (no sign-in needed: installers are public).
     #[command(subcommand)]
@@ -455,6 +473,47 @@ struct CertificateRevokeArgs {
 }
 
 #[derive(Debug, Args)]
+struct ProgrammeSetArgs {
+    /// The programme's id (1–64 lowercase letters, digits and -), e.g. diploma-labour-migration.
+    programme_id: String,
+    /// Its title, as learners see it (1–200 characters).
+    #[arg(long)]
+    title: String,
+    /// What it is, in words.
+    #[arg(long, default_value = "")]
+    description: String,
+    /// The course ids whose certificates count towards it, separated by commas, in the order
+    /// learners see them.
+    #[arg(long, value_delimiter = ',', required = true, value_name = "COURSE,…")]
+    courses: Vec<String>,
+    /// How many certificates of those courses it takes.
+    #[arg(long, value_name = "N")]
+    required: u32,
+    /// Within how many years (1–50) of one another the certificates must be issued.
+    #[arg(long, value_name = "YEARS")]
+    within_years: u32,
+    /// A course whose certificate it needs as well, within the same years (not one of --courses).
+    #[arg(long, value_name = "COURSE")]
+    capstone: Option<String>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+struct ProgrammeRemoveArgs {
+    /// The programme's id (the first column of `programmes`).
+    programme_id: String,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+struct ProgrammesArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
 struct EnrolArgs {
     /// The account's login.
     login: String,
@@ -675,6 +734,9 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::ForumPost(args)) => forum_post(args).await,
         Some(Command::Certificates(args)) => certificates(args).await,
         Some(Command::CertificateRevoke(args)) => certificate_revoke(args).await,
+        Some(Command::ProgrammeSet(args)) => programme_set(args).await,
+        Some(Command::ProgrammeRemove(args)) => programme_remove(args).await,
+        Some(Command::Programmes(args)) => programmes(args).await,
         Some(Command::Release(ReleaseCommand::Publish(args))) => release_publish(args).await,
         Some(Command::Release(ReleaseCommand::List(args))) => release_list(args).await,
         Some(Command::Release(ReleaseCommand::Withdraw(args))) => release_withdraw(args).await,
@@ -968,6 +1030,64 @@ async fn certificate_revoke(args: CertificateRevokeArgs) -> anyhow::Result<()> {
         revoked.certificate_id,
         utc(revoked.revoked_ms.unwrap_or_default())
     )?;
+    Ok(())
+}
+
+/// `<id> <required>/<courses> <years>y <capstone or ->`: how `programme-set` and `programmes`
+/// begin a programme's line.
+fn programme_rules(programme: &carrel_server::programmes::Programme) -> String {
+    format!(
+        "{} {}/{} {}y {}",
+        programme.programme_id,
+        programme.required,
+        programme.eligible.len(),
+        programme.window_years,
+        programme.capstone.as_deref().unwrap_or("-")
+    )
+}
+
+async fn programme_set(args: ProgrammeSetArgs) -> anyhow::Result<()> {
+    use carrel_server::programmes::{self, Programme};
+    let programme = Programme {
+        programme_id: args.programme_id,
+        title: args.title,
+        description: args.description,
+        eligible: args.courses.iter().map(|id| id.trim().to_owned()).collect(),
+        required: args.required,
+        window_years: args.within_years,
+        capstone: args.capstone.map(|id| id.trim().to_owned()),
+    };
+    // Checked before the database is opened: a mistake leaves no new database behind.
+    let programme = programmes::check(programme).context("the programme was not stored")?;
+    let (_, storage) = args.common.open()?;
+    let stored = programmes::set(&storage, programme)
+        .await
+        .context("the programme was not stored")?;
+    writeln!(
+        std::io::stdout(),
+        "{} {} {}",
+        programme_rules(&stored),
+        stored.eligible.join(","),
+        stored.title
+    )?;
+    Ok(())
+}
+
+async fn programme_remove(args: ProgrammeRemoveArgs) -> anyhow::Result<()> {
+    let (_, storage) = args.common.open()?;
+    carrel_server::programmes::remove(&storage, &args.programme_id)
+        .await
+        .context("nothing was removed")?;
+    writeln!(std::io::stdout(), "{} removed", args.programme_id)?;
+    Ok(())
+}
+
+async fn programmes(args: ProgrammesArgs) -> anyhow::Result<()> {
+    let (_, storage) = args.common.open()?;
+    let mut out = std::io::stdout().lock();
+    for programme in carrel_server::programmes::list(&storage).await? {
+        writeln!(out, "{} {}", programme_rules(&programme), programme.title)?;
+    }
     Ok(())
 }
 

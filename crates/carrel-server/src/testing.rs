@@ -56,6 +56,12 @@ impl LoopbackServer {
         let state = configure(state);
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        // Clients reach it at its loopback address, unless `configure` said otherwise.
+        let state = if state.public_url().is_none() {
+            state.with_public_url(Some(&format!("http://{addr}")))
+        } else {
+            state
+        };
         let faults = state.faults().clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(crate::serve(listener, state, async move {

@@ -1,15 +1,18 @@
--- Certificates (issue 10): each course's certificate once the course server issued it, kept as
--- the exact bytes it signed with the signature and the PDF, and the servers' certificate keys,
--- pinned the first time they are fetched, so a certificate is verified offline.
+-- Certificates (issue 10): each course's certificate once the course server issued it, for the
+-- account it was issued to, kept as the exact bytes it signed with the signature and the PDF; and
+-- the servers' certificate keys, pinned the first time they are fetched, so a certificate is
+-- verified offline.
 CREATE TABLE certificates (
-    course_id TEXT PRIMARY KEY NOT NULL,
+    owner TEXT NOT NULL,               -- '<server> <account id>': whose it is
+    course_id TEXT NOT NULL,
     server TEXT NOT NULL,              -- the server that issued it
     certificate_id TEXT NOT NULL,
-    record TEXT NOT NULL,              -- JSON, exactly the bytes signed
+    record TEXT NOT NULL,              -- JSON, exactly the bytes signed (it names the PDF's SHA-256)
     signature TEXT NOT NULL,           -- Ed25519 over `record`, base64
     key_fingerprint TEXT NOT NULL,
     pdf BLOB NOT NULL,
-    received_ms INTEGER NOT NULL
+    received_ms INTEGER NOT NULL,
+    PRIMARY KEY (owner, course_id)
 ) STRICT;
 
 CREATE TABLE certificate_keys (

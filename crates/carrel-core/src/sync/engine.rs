@@ -2,8 +2,8 @@
 //! feed, woken by a timer, by new submissions, by the connection coming back and by "Sync now".
 //!
 //! Each round: get a valid access token (refreshing it when needed), [`drain`](super::drain)
-//! the outbox, [`pull`](super::changes::pull) the changes feed, the enrolments and the forums
-//! ([`crate::forums::pull`]), then publish a [`SyncStatus`] the
+//! the outbox, [`pull`](super::changes::pull) the changes feed, the enrolments, the forums
+//! ([`crate::forums::pull`]) and the transcript ([`crate::transcript::pull`]), then publish a [`SyncStatus`] the
 //! app shows (the shell's sync indicator and the Outbox screen). A round never deletes anything;
 //! a refused session (401) pauses sync and asks the learner to sign in again, keeping every queued
 //! submission. The next round starts when the earliest of these comes: the time the outbox's next
@@ -133,6 +133,8 @@ pub trait SyncHost: Send + Sync + 'static {
     fn news(&self, _pulled: &changes::PullReport) {}
     /// Forum posts arrived (new, or changed by a tutor): the shell may refresh what shows them.
     fn forum_changed(&self, _pulled: &crate::forums::ForumPullReport) {}
+    /// The transcript was fetched again.
+    fn transcript_changed(&self) {}
 }
 
 /// The handle on the running engine. Cheap to clone.
@@ -385,6 +387,13 @@ impl<H: SyncHost> Task<H> {
             Ok(_) => {}
             Err(PullError::Unauthorized) => return Err(self.after_unauthorized(&server).await),
             Err(error) => tracing::info!(%error, "forums not refreshed"),
+        }
+        // The transcript (certificates and programmes), for reading offline; the same.
+        match crate::transcript::pull(db, &self.http, &server, &token, account_id, now_ms()).await {
+            Ok(true) => self.host.transcript_changed(),
+            Ok(false) => {}
+            Err(PullError::Unauthorized) => return Err(self.after_unauthorized(&server).await),
+            Err(error) => tracing::info!(%error, "transcript not refreshed"),
         }
         settle_graded(db).map_err(|error| RoundError::Local(error.to_string()))?;
         self.refused_tokens.store(0, Ordering::SeqCst);

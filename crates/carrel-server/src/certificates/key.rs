@@ -204,7 +204,7 @@ mod tests {
     fn a_key_made_meanwhile_by_another_process_is_used() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(KEY_FILE);
-        let first = SecretKey::from_seed([3; 32]);
+        let first = SecretKey::generate().unwrap();
         let [secret, _] = first.write_files(dir.path(), "other").unwrap();
         std::fs::rename(secret, &path).unwrap();
         let used = create(&path).unwrap();

@@ -96,12 +96,16 @@ pub enum CertificateError {
          requirements"
     )]
     NotIssued(String),
-    /// Neither a public address nor a usable `Host` header to build the verification address.
+    /// No public address is configured: a certificate must name where it is checked, and that
+    /// address is never taken from a request (a learner could name their own site).
     #[error(
-        "the request has no usable Host header, so the server cannot say where the certificate \
-         can be checked; send one, or have the operator set public_url"
+        "this course server cannot issue certificates until its operator sets public_url, the \
+         address every certificate names for checking it; ask your course team"
     )]
     NoAddress,
+    /// The learner's certificate of the course was revoked (on this UTC date).
+    #[error("your certificate of this course was revoked on {0}; ask your course team why")]
+    Revoked(String),
     /// The signing key cannot be used.
     #[error(transparent)]
     Key(#[from] KeyError),
@@ -316,8 +320,14 @@ pub async fn request(
             ))
         })
         .await?;
-    // Issued before: the same certificate, whatever changed since.
+    // Issued before: the same certificate, whatever changed since — unless it was revoked.
     if let Some(stored) = stored {
+        if let Some(revoked_ms) = stored.revoked_ms {
+            let day = jiff::Timestamp::from_millisecond(revoked_ms as i64)
+                .map(|at| at.strftime("%Y-%m-%d").to_string())
+                .unwrap_or_default();
+            return Err(CertificateError::Revoked(day));
+        }
         return Ok((stored.issued, false));
     }
     if role != Some(Role::Learner) {
@@ -370,13 +380,19 @@ pub async fn request(
             base_url.trim_end_matches('/'),
             verification_page_path(&certificate_id)
         ),
+        pdf_sha256: String::new(),
+    };
+    // The PDF renders the record; its hash then goes into the record, which is signed.
+    let pdf = pdf::render(&record);
+    let record = CertificateRecord {
+        pdf_sha256: crate::sha256_hex(&pdf),
+        ..record
     };
     // Serialised once: these bytes are signed, stored and answered.
     let bytes = serde_json::to_string(&record).map_err(|error| {
         StorageError::Task(format!("a certificate does not serialise: {error}"))
     })?;
     let signature = secret.sign(bytes.as_bytes());
-    let pdf = pdf::render(&record);
     let issued = IssuedCertificate {
         record: RawValue::from_string(bytes.clone())
             .map_err(|error| StorageError::Task(format!("a certificate is not JSON: {error}")))?,

@@ -507,6 +507,7 @@ mod tests {
             issuer: "Carrel (Test) Academy \\ Lisbon".into(),
             verify_url: "http://127.0.0.1:7878/certificates/0123456789abcdef0123456789abcdef"
                 .into(),
+            pdf_sha256: String::new(),
         }
     }
 

@@ -13,5 +13,6 @@ pub mod packages;
 pub mod query;
 pub mod releases;
 pub mod submissions;
+pub mod transcript;
 pub mod tutor;
 pub mod uploads;

@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0012_recordings.sql"),
     include_str!("sql/0013_forums.sql"),
     include_str!("sql/0014_certificates.sql"),
+    include_str!("sql/0015_programmes.sql"),
 ];
 
 /// The schema version this build writes.

@@ -35,19 +35,19 @@ const DEMO_TITLE: &str = "Migrant workers' rights: a rights-based approach to la
 
 /// A class (see [`Class`]) with `ana` and `ben` learners of the published demo course and `tom`
 /// its tutor.
-struct Certificates {
-    class: Class,
+pub(crate) struct Certificates {
+    pub(crate) class: Class,
 }
 
 impl Certificates {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         Self {
             class: Class::with_demo().await,
         }
     }
 
     /// A learner of the demo course whose account's name is `name`; answers their access token.
-    async fn learner_named(&self, login: &str, name: &str) -> String {
+    pub(crate) async fn learner_named(&self, login: &str, name: &str) -> String {
         let fx = &self.class.fx;
         carrel_server::accounts::create_user(&fx.storage, login, name, PASSWORD, Role::Learner)
             .await
@@ -68,7 +68,7 @@ impl Certificates {
     }
 
     /// Asks for `token`'s certificate of `course` (POST).
-    async fn ask(&self, token: Option<&str>, course: &str) -> reqwest::Response {
+    pub(crate) async fn ask(&self, token: Option<&str>, course: &str) -> reqwest::Response {
         self.class
             .send(Method::POST, &certificate_path(course), token, None)
             .await
@@ -121,7 +121,7 @@ impl Certificates {
     }
 
     /// Submits every requirement as `token` (ids prefixed `who`) and grades each passed.
-    async fn earn(&self, token: &str, who: &str) {
+    pub(crate) async fn earn(&self, token: &str, who: &str) {
         for (item, _) in REQUIREMENTS {
             let server_id = self.submit(token, &format!("{who}-{item}"), item).await;
             self.grade(server_id, true).await;
@@ -129,7 +129,7 @@ impl Certificates {
     }
 
     /// Asks for and is issued `token`'s demo certificate; answers it and the body's text.
-    async fn issued(&self, token: &str) -> (IssuedCertificate, String) {
+    pub(crate) async fn issued(&self, token: &str) -> (IssuedCertificate, String) {
         let body = self.ask_expecting(token, StatusCode::CREATED).await;
         (serde_json::from_str(&body).unwrap(), body)
     }
@@ -150,7 +150,7 @@ impl Certificates {
     }
 
     /// Runs the real binary on the class's database.
-    fn run(&self, args: &[&str]) -> (bool, String, String) {
+    pub(crate) fn run(&self, args: &[&str]) -> (bool, String, String) {
         let output = carrel_server()
             .args(args)
             .arg("--db")
@@ -166,7 +166,7 @@ impl Certificates {
 }
 
 /// The record of `issued`, parsed.
-fn record(issued: &IssuedCertificate) -> CertificateRecord {
+pub(crate) fn record(issued: &IssuedCertificate) -> CertificateRecord {
     serde_json::from_str(issued.record.get()).unwrap()
 }
 
@@ -470,12 +470,7 @@ async fn only_the_courses_learners_are_certified_and_only_for_requirements_the_s
         format!("{toml}\n[certificate]\ntitle = \"Certificate\"\nrule = \"Ask your tutor.\"\n");
     std::fs::write(by_hand.join("course.toml"), toml).unwrap();
     let package = fx.dir.path().join("by-hand.carrel");
-    carrel_package::source::build(
-        &by_hand,
-        &carrel_package::SecretKey::from_seed([crate::support::KEY; 32]),
-        &package,
-    )
-    .unwrap();
+    carrel_package::source::build(&by_hand, &crate::support::package_key(), &package).unwrap();
     fx.publish(&package).await.unwrap();
     for course in [sample, "by-hand-course", "never-published"] {
         fx.server
@@ -502,7 +497,7 @@ async fn anyone_checks_a_certificate_and_once_revoked_it_is_no_longer_valid() {
     let certs = Certificates::start().await;
     let class = &certs.class;
     certs.earn(&class.ana, "ana").await;
-    let (issued, body) = certs.issued(&class.ana).await;
+    let (issued, _) = certs.issued(&class.ana).await;
     let record = record(&issued);
     let id = record.certificate_id.as_str();
 
@@ -623,11 +618,39 @@ async fn anyone_checks_a_certificate_and_once_revoked_it_is_no_longer_valid() {
             && !html.contains("✓ Valid"),
         "the page says it is revoked: {html}"
     );
-    assert_eq!(
-        certs.ask_expecting(&class.ana, StatusCode::OK).await,
-        body,
-        "the learner is answered the same certificate, not a new one"
+    // The learner asking again is told it was revoked, and given no new one.
+    let refused = certs.ask_expecting(&class.ana, StatusCode::CONFLICT).await;
+    assert!(refused.contains("certificate_revoked"), "{refused}");
+    assert!(refused.contains("was revoked on 20"), "{refused}");
+    let (ok, listed, _) = certs.run(&["certificates", DEMO_COURSE]);
+    assert!(ok && listed.lines().count() == 1, "{listed}");
+}
+
+/// The address a certificate names for checking it is the server's configured one: a request
+/// naming another host (a learner's own site) changes nothing in what is signed.
+#[tokio::test]
+async fn the_verification_address_is_the_servers_never_the_requests() {
+    let certs = Certificates::start().await;
+    let class = &certs.class;
+    certs.earn(&class.ana, "ana").await;
+    let response = http_client()
+        .post(class.fx.url(&certificate_path(DEMO_COURSE)))
+        .bearer_auth(&class.ana)
+        .header(reqwest::header::HOST, "verify-carrel.evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let issued: IssuedCertificate = response.json().await.unwrap();
+    let record = record(&issued);
+    assert!(
+        record
+            .verify_url
+            .starts_with(&format!("{}/certificates/", class.fx.server.url())),
+        "{}",
+        record.verify_url
     );
+    assert!(!record.verify_url.contains("evil"));
 }
 
 #[tokio::test]
@@ -874,12 +897,7 @@ async fn the_configured_issuer_and_address_go_on_certificates_and_the_key_is_mad
     let storage = carrel_server::Storage::open(server.db()).unwrap();
     let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../courses/demo");
     let package = dir.path().join("demo.carrel");
-    carrel_package::source::build(
-        &source,
-        &carrel_package::SecretKey::from_seed([crate::support::KEY; 32]),
-        &package,
-    )
-    .unwrap();
+    carrel_package::source::build(&source, &crate::support::package_key(), &package).unwrap();
     carrel_server::publish_package(&storage, server.data(), &package)
         .await
         .unwrap();

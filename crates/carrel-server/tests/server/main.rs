@@ -18,6 +18,7 @@ mod recordings;
 mod releases;
 mod submissions;
 mod support;
+mod transcript;
 mod tutor;
 mod uploads;
 mod xapi;

@@ -348,48 +348,25 @@ async fn a_newer_release_is_offered_with_its_notes_date_url_and_signature() {
 
 #[tokio::test]
 async fn the_configured_public_url_or_the_host_header_makes_the_url_absolute() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.sqlite3");
-    let storage = Storage::open(&db).unwrap();
-    let state = AppState::open(storage.clone(), DataDir::beside(&db))
-        .unwrap()
-        .with_public_url(Some("https://courses.example.org/carrel/"));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(carrel_server::serve(listener, state, async move {
-        let _ = stopped.await;
-    }));
-    let new = NewRelease {
-        version: "1.0.0".into(),
-        channel: Channel::Stable,
-        notes: None,
-        pubkey: None,
-        bundles: vec![signed_bundle(dir.path(), DEB, "1.0.0", &Signer::new())],
-    };
-    let published = releases::publish_release(&storage, &DataDir::beside(&db), new)
-        .await
-        .unwrap();
     let update = "/api/v1/updates/stable/linux/x86_64/deb/0.1.0";
-    let manifest = manifest_of(http_client().get(format!("http://{addr}{update}"))).await;
+    // Behind a proxy, the configured address (with its path) is what clients reach.
+    let server = ReleaseServer::start(Some("https://courses.example.org/carrel/")).await;
+    let manifest = manifest_of(http_client().get(format!("http://{}{update}", server.addr))).await;
     assert_eq!(
         manifest.url,
         format!(
             "https://courses.example.org/carrel{}",
-            release_file_path(published[0].release_id, DEB)
+            release_file_path(server.release_id, DEB)
         ),
-        "behind a proxy, the configured address (with its path) is what clients reach"
     );
     assert_eq!(
         manifest.notes, "",
         "a release published without notes has none"
     );
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
-
-    let r = Releases::start().await;
-    r.publish("1.0.0", Channel::Stable, &[DEB]).await;
-    let request = http_client().get(r.fx.url(update));
+    server.stop().await;
+    // Without a configured address, the Host header names the server as the client reached it.
+    let server = ReleaseServer::start(None).await;
+    let request = http_client().get(format!("http://{}{update}", server.addr));
     let manifest = manifest_of(request.header("Host", "carrel.test:8080")).await;
     assert!(
         manifest
@@ -398,6 +375,56 @@ async fn the_configured_public_url_or_the_host_header_makes_the_url_absolute() {
         "the Host header names the server as the client reached it: {}",
         manifest.url
     );
+    server.stop().await;
+}
+
+/// A server with `public_url` (or none) and release 1.0.0 for Debian published, served directly
+/// (not through [`LoopbackServer`], which always has an address configured).
+struct ReleaseServer {
+    _dir: tempfile::TempDir,
+    addr: std::net::SocketAddr,
+    release_id: i64,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl ReleaseServer {
+    async fn start(public_url: Option<&str>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("server.sqlite3");
+        let storage = Storage::open(&db).unwrap();
+        let state = AppState::open(storage.clone(), DataDir::beside(&db))
+            .unwrap()
+            .with_public_url(public_url);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(carrel_server::serve(listener, state, async move {
+            let _ = stopped.await;
+        }));
+        let new = NewRelease {
+            version: "1.0.0".into(),
+            channel: Channel::Stable,
+            notes: None,
+            pubkey: None,
+            bundles: vec![signed_bundle(dir.path(), DEB, "1.0.0", &Signer::new())],
+        };
+        let published = releases::publish_release(&storage, &DataDir::beside(&db), new)
+            .await
+            .unwrap();
+        Self {
+            release_id: published[0].release_id,
+            _dir: dir,
+            addr,
+            stop,
+            task,
+        }
+    }
+
+    async fn stop(self) {
+        self.stop.send(()).unwrap();
+        self.task.await.unwrap().unwrap();
+    }
 }
 
 #[tokio::test]

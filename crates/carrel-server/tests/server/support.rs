@@ -68,6 +68,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Builds version `version` of the test course into `dir/<name>.carrel`, signed with the key of
 /// seed `key`. `page` is the introduction's text, so two builds of one version can differ.
+/// The publisher key of the test packages (the seed `[KEY; 32]`).
+pub fn package_key() -> SecretKey {
+    SecretKey::from_seed([KEY; 32])
+}
+
 pub fn build_package(dir: &Path, name: &str, version: &str, page: &str, key: u8) -> PathBuf {
     let source = dir.join(format!("source-{name}"));
     std::fs::create_dir_all(source.join("pages")).unwrap();
@@ -263,7 +268,7 @@ impl Class {
         let source = self.fx.dir.path().join("sample");
         carrel_package::testing::write_sample_source(&source, "1.0.0", 1000).unwrap();
         let package = self.fx.dir.path().join("sample.carrel");
-        carrel_package::source::build(&source, &SecretKey::from_seed([KEY; 32]), &package).unwrap();
+        carrel_package::source::build(&source, &package_key(), &package).unwrap();
         carrel_server::publish::publish_package_with(
             &self.fx.storage,
             self.fx.server.data(),
@@ -303,7 +308,7 @@ impl Class {
     pub async fn publish_demo(&self) {
         let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../courses/demo");
         let package = self.fx.dir.path().join("demo.carrel");
-        carrel_package::source::build(&source, &SecretKey::from_seed([KEY; 32]), &package)
+        carrel_package::source::build(&source, &package_key(), &package)
             .unwrap_or_else(|error| panic!("the demo course builds: {error}"));
         let published = self.fx.publish(&package).await.unwrap();
         assert_eq!(published.course_id, DEMO_COURSE);

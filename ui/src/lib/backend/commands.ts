@@ -38,6 +38,7 @@ import type { SettingsChange } from "./bindings/SettingsChange";
 import type { StudySettings } from "./bindings/StudySettings";
 import type { SubmissionDetail } from "./bindings/SubmissionDetail";
 import type { SyncStatus } from "./bindings/SyncStatus";
+import type { TranscriptView } from "./bindings/TranscriptView";
 import type { TaskProgress } from "./bindings/TaskProgress";
 import type { UpdateStatus } from "./bindings/UpdateStatus";
 import type { WeeklyPlan } from "./bindings/WeeklyPlan";
@@ -847,4 +848,20 @@ export function requestCertificate(courseId: string): Promise<CertificateStatus 
 /** Opens the certificate's PDF in the system's viewer. */
 export async function openCertificate(courseId: string): Promise<void> {
   await call<null>("open_certificate", { courseId });
+}
+
+/** The learner's transcript as last fetched (certificates, programme progress); null before. */
+export function getTranscript(): Promise<TranscriptView | null> {
+  return call<TranscriptView | null>("get_transcript");
+}
+
+export const TRANSCRIPT_CHANGED_EVENT = "transcript-changed";
+
+/** Calls `handler` when the sync fetched the transcript again. */
+export async function onTranscriptChanged(handler: () => void): Promise<UnlistenFn> {
+  try {
+    return await listen<null>(TRANSCRIPT_CHANGED_EVENT, () => handler());
+  } catch (reason) {
+    throw toBackendError(reason);
+  }
 }

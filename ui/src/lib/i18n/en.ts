@@ -873,7 +873,14 @@ export const en = {
   certificateMissingSubmit: "To do: submit it",
   certificateByHand: "Your course team awards this certificate.",
   certificateAllMet: "You have met every requirement.",
-  certificateMetCount: "{met} of {total} requirements met.",
+  certificateMetCount: "{count} of {total} requirements met.",
+  certificateMetCountOne: "{count} of {total} requirements met.",
+  certificateInvalidChanged: "it was changed after the course server signed it.",
+  certificateInvalidPdfChanged: "its PDF is not the one the course server signed.",
+  certificateInvalidKeyNotPinned: "the key that signed it is not one this computer trusts.",
+  certificateInvalidUnreadable: "it cannot be read.",
+  certificateAsk: "Ask the course server for my certificate",
+  certificateAskHint: "Done the work on another computer? The course server knows, and issues the certificate once every requirement is met.",
   certificateIssuedTo: "Issued to {name} on {date} by {issuer}.",
   certificateVerified: "Signature verified on this computer (key {key}).",
   certificateNotVerified: "Signature not verified: {reason}",
@@ -882,6 +889,22 @@ export const en = {
   certificateSignIn: "Sign in to the course server to receive it.",
   certificateRequest: "Get my certificate",
   certificateRequesting: "Getting your certificate…",
+
+  // The transcript.
+  transcriptHeading: "Your certificates and programmes",
+  transcriptAsOf: "As of {time}, from the course server.",
+  transcriptRule: "{required} eligible courses within {years} years.",
+  transcriptRuleCapstone: "{required} eligible courses within {years} years, and the capstone: {capstone}.",
+  transcriptComplete: "Completed on {date}.",
+  transcriptCounted: "{counted} of {required} courses count now.",
+  transcriptCoursesLeft: "{count} more eligible courses to complete.",
+  transcriptCoursesLeftOne: "{count} more eligible course to complete.",
+  transcriptCapstoneLeft: "The capstone to complete: {title}.",
+  transcriptNextExpiry: "Your oldest course stops counting on {date} unless you complete the programme first.",
+  transcriptEarned: "Certificate of {date}",
+  transcriptNotEarned: "Not yet",
+  transcriptCertificatesHeading: "Certificates",
+  transcriptRevoked: "Revoked on {date}",
 } as const;
 
 /** The shape every language's messages must have. */

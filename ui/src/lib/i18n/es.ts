@@ -885,7 +885,14 @@ export const es: Messages = {
   certificateMissingSubmit: "Por hacer: entregarlo",
   certificateByHand: "El equipo del curso otorga este certificado.",
   certificateAllMet: "Ha cumplido todos los requisitos.",
-  certificateMetCount: "{met} de {total} requisitos cumplidos.",
+  certificateMetCount: "{count} de {total} requisitos cumplidos.",
+  certificateMetCountOne: "{count} de {total} requisitos cumplidos.",
+  certificateInvalidChanged: "se modificó después de que el servidor del curso lo firmara.",
+  certificateInvalidPdfChanged: "su PDF no es el que firmó el servidor del curso.",
+  certificateInvalidKeyNotPinned: "la clave que lo firmó no es de confianza para este ordenador.",
+  certificateInvalidUnreadable: "no se puede leer.",
+  certificateAsk: "Pedir mi certificado al servidor del curso",
+  certificateAskHint: "¿Hizo el trabajo en otro ordenador? El servidor del curso lo sabe y otorga el certificado en cuanto se cumplen todos los requisitos.",
   certificateIssuedTo: "Otorgado a {name} el {date} por {issuer}.",
   certificateVerified: "Firma verificada en este ordenador (clave {key}).",
   certificateNotVerified: "Firma no verificada: {reason}",
@@ -894,6 +901,22 @@ export const es: Messages = {
   certificateSignIn: "Inicie sesión en el servidor del curso para recibirlo.",
   certificateRequest: "Obtener mi certificado",
   certificateRequesting: "Obteniendo su certificado…",
+
+  // The transcript.
+  transcriptHeading: "Sus certificados y programas",
+  transcriptAsOf: "Al {time}, según el servidor del curso.",
+  transcriptRule: "{required} cursos admisibles en {years} años.",
+  transcriptRuleCapstone: "{required} cursos admisibles en {years} años, y el proyecto final: {capstone}.",
+  transcriptComplete: "Completado el {date}.",
+  transcriptCounted: "{counted} de {required} cursos cuentan ahora.",
+  transcriptCoursesLeft: "Faltan {count} cursos admisibles por completar.",
+  transcriptCoursesLeftOne: "Falta {count} curso admisible por completar.",
+  transcriptCapstoneLeft: "El proyecto final por completar: {title}.",
+  transcriptNextExpiry: "Su curso más antiguo deja de contar el {date}, salvo que complete el programa antes.",
+  transcriptEarned: "Certificado del {date}",
+  transcriptNotEarned: "Todavía no",
+  transcriptCertificatesHeading: "Certificados",
+  transcriptRevoked: "Revocado el {date}",
 };
 
 export default es;

@@ -887,7 +887,14 @@ export const fr: Messages = {
   certificateMissingSubmit: "À faire : le remettre",
   certificateByHand: "L’équipe du cours décerne ce certificat.",
   certificateAllMet: "Vous remplissez toutes les conditions.",
-  certificateMetCount: "{met} conditions remplies sur {total}.",
+  certificateMetCount: "{count} conditions remplies sur {total}.",
+  certificateMetCountOne: "{count} condition remplie sur {total}.",
+  certificateInvalidChanged: "il a été modifié après sa signature par le serveur du cours.",
+  certificateInvalidPdfChanged: "son PDF n’est pas celui que le serveur du cours a signé.",
+  certificateInvalidKeyNotPinned: "la clé qui l’a signé n’est pas une clé de confiance pour cet ordinateur.",
+  certificateInvalidUnreadable: "il est illisible.",
+  certificateAsk: "Demander mon certificat au serveur du cours",
+  certificateAskHint: "Travail fait sur un autre ordinateur ? Le serveur du cours le sait, et délivre le certificat dès que toutes les conditions sont remplies.",
   certificateIssuedTo: "Délivré à {name} le {date} par {issuer}.",
   certificateVerified: "Signature vérifiée sur cet ordinateur (clé {key}).",
   certificateNotVerified: "Signature non vérifiée : {reason}",
@@ -896,6 +903,22 @@ export const fr: Messages = {
   certificateSignIn: "Connectez-vous au serveur du cours pour le recevoir.",
   certificateRequest: "Obtenir mon certificat",
   certificateRequesting: "Obtention de votre certificat…",
+
+  // The transcript.
+  transcriptHeading: "Vos certificats et programmes",
+  transcriptAsOf: "Au {time}, selon le serveur du cours.",
+  transcriptRule: "{required} cours admissibles en {years} ans.",
+  transcriptRuleCapstone: "{required} cours admissibles en {years} ans, et le projet final : {capstone}.",
+  transcriptComplete: "Terminé le {date}.",
+  transcriptCounted: "{counted} cours sur {required} comptent maintenant.",
+  transcriptCoursesLeft: "Encore {count} cours admissibles à terminer.",
+  transcriptCoursesLeftOne: "Encore {count} cours admissible à terminer.",
+  transcriptCapstoneLeft: "Le projet final à terminer : {title}.",
+  transcriptNextExpiry: "Votre cours le plus ancien cesse de compter le {date}, sauf si vous terminez le programme avant.",
+  transcriptEarned: "Certificat du {date}",
+  transcriptNotEarned: "Pas encore",
+  transcriptCertificatesHeading: "Certificats",
+  transcriptRevoked: "Révoqué le {date}",
 };
 
 export default fr;
