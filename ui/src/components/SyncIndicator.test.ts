@@ -129,6 +129,21 @@ describe("the sync indicator", () => {
     expect(button.textContent?.trim(), "a round under way still shows").toBe("Syncing…");
   });
 
+  it("keeps the round's end when Sync now's answer, read as the round began, comes after it", async () => {
+    const answer = deferred<unknown>();
+    const fake = new FakeSync();
+    await renderSync(fake, { sync_now: () => answer.promise });
+    const button = byId("sync-now");
+    await fireEvent.click(button);
+    // The round runs and ends while the answer is on its way.
+    await fake.emitStatus({ phase: "syncing" });
+    await fake.emitStatus({ phase: "idle", queued: 0 });
+    answer.resolve(syncStatus({ phase: "syncing", queued: 1 }));
+    await waitFor(() => expect(button.getAttribute("aria-disabled")).toBeNull());
+    expect(indicator().dataset.phase).toBe("idle");
+    expect(button.textContent?.trim()).toBe("Sync now");
+  });
+
   it("says why Sync now failed", async () => {
     await renderSync(new FakeSync(), {
       sync_now: () => {

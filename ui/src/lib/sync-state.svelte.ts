@@ -79,6 +79,21 @@ export class SyncState {
     }
   }
 
+  /** `request`'s status, with how many `sync-status` events had arrived when it was sent. */
+  async #counted(request: Promise<SyncStatus>): Promise<[SyncStatus, number]> {
+    const before = this.#events;
+    return [await request, before];
+  }
+
+  /**
+   * Follows a status a command answered, unless a `sync-status` event arrived after the command
+   * was sent: events and answers travel separately, and the answer (read as the round began) must
+   * not replace the status of the round's end — the button would say "Syncing…" until the next.
+   */
+  #unlessNewer([status, before]: [SyncStatus, number]): void {
+    if (this.#events === before || this.status === null) this.#follow(status);
+  }
+
   #follow(status: SyncStatus): void {
     const wasSignedIn = this.status ? this.status.signedInAs !== null : null;
     this.status = status;
@@ -119,7 +134,7 @@ export class SyncState {
     this.syncingNow = true;
     this.error = null;
     try {
-      this.status = await syncNow();
+      this.#unlessNewer(await this.#counted(syncNow()));
     } catch (reason) {
       this.error = toBackendError(reason);
     } finally {
@@ -131,7 +146,7 @@ export class SyncState {
   async setHeld(held: boolean): Promise<void> {
     this.error = null;
     try {
-      this.status = await setSyncHeld(held);
+      this.#unlessNewer(await this.#counted(setSyncHeld(held)));
     } catch (reason) {
       this.error = toBackendError(reason);
     }
