@@ -51,6 +51,24 @@ describe("translations", () => {
   }
 });
 
+describe("accessible names", () => {
+  // A button showing `visible` and named `label` for screen readers must keep its visible words
+  // in its name (WCAG 2.5.3, axe's label-content-name-mismatch): speech users say what they see.
+  const pairs: [keyof Messages, keyof Messages][] = [
+    ["playerMoveUp", "playerMoveUpLabel"],
+    ["playerMoveDown", "playerMoveDownLabel"],
+    ["forumReplyTo", "forumReplyToLabel"],
+    ["forumRemoveFile", "forumRemoveFileLabel"],
+  ];
+  for (const [language, messages] of [["en", en], ["fr", fr], ["es", es]] as const) {
+    it(`keep the visible text in the name, in ${language}`, () => {
+      for (const [visible, label] of pairs) {
+        expect(messages[label].toLowerCase(), label).toContain(messages[visible].toLowerCase());
+      }
+    });
+  }
+});
+
 describe("resolveLanguage", () => {
   const cases: [LanguageChoice, readonly string[], string][] = [
     ["fr", ["en-US"], "fr"],
