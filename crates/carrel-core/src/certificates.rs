@@ -277,8 +277,7 @@ struct Stored {
     record_bytes: String,
     signature: String,
     public_key: Option<String>,
-    pdf_sha256: String,
-    pdf_size: i64,
+    pdf: Vec<u8>,
 }
 
 impl Stored {
@@ -291,27 +290,14 @@ impl Stored {
             (Some(record), Some(key)) => {
                 match verify(self.record_bytes.as_bytes(), &self.signature, key) {
                     Err(_) => invalid(InvalidReason::Changed),
-                    Ok(_) if record.pdf_sha256 != self.pdf_sha256 => {
+                    Ok(_) if record.pdf_sha256 != outbox::sha256_hex(&self.pdf) => {
                         invalid(InvalidReason::PdfChanged)
                     }
                     Ok(fingerprint) => Verified::Verified { fingerprint },
                 }
             }
         };
-        let record = record.unwrap_or(CertificateRecord {
-            certificate_id: String::new(),
-            title: String::new(),
-            course_id: String::new(),
-            course_title: String::new(),
-            course_version: String::new(),
-            learner_id: 0,
-            learner_name: String::new(),
-            issued_ms: 0,
-            requirements: Vec::new(),
-            issuer: String::new(),
-            verify_url: String::new(),
-            pdf_sha256: String::new(),
-        });
+        let record = record.unwrap_or_default();
         StoredCertificate {
             certificate_id: record.certificate_id,
             title: record.title,
@@ -321,7 +307,7 @@ impl Stored {
             issuer: record.issuer,
             verify_url: record.verify_url,
             verified,
-            pdf_size: self.pdf_size,
+            pdf_size: self.pdf.len() as i64,
         }
     }
 }
@@ -338,13 +324,11 @@ fn stored_in(
          WHERE c.owner = ?1 AND c.course_id = ?2",
         params![owner, course_id],
         |row| {
-            let pdf: Vec<u8> = row.get(3)?;
             Ok(Stored {
                 record_bytes: row.get(0)?,
                 signature: row.get(1)?,
                 public_key: row.get(2)?,
-                pdf_sha256: outbox::sha256_hex(&pdf),
-                pdf_size: pdf.len() as i64,
+                pdf: row.get(3)?,
             })
         },
     )
@@ -387,12 +371,7 @@ pub fn pdf(
         if !matches!(view.verified, Verified::Verified { .. }) {
             return Ok(None);
         }
-        let pdf: Vec<u8> = tx.query_row(
-            "SELECT pdf FROM certificates WHERE owner = ?1 AND course_id = ?2",
-            params![owner, course_id],
-            |row| row.get(0),
-        )?;
-        Ok(Some((view.certificate_id, pdf)))
+        Ok(Some((view.certificate_id, stored.pdf)))
     })
 }
 

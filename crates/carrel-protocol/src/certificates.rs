@@ -80,7 +80,7 @@ pub struct MetRequirement {
 }
 
 /// What a certificate says: the signed part.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CertificateRecord {
     /// Its id: 32 lowercase hex digits, random (so it cannot be guessed).
