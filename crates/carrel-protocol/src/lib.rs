@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod certificates;
 pub mod changes;
 pub mod forums;
+pub mod groups;
 pub mod health;
 pub mod http_range;
 pub mod submissions;
