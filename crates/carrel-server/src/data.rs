@@ -4,7 +4,7 @@
 //! <data>/packages/<sha256>.carrel   each published package, byte for byte as published
 //! <data>/store/                     a carrel_package Store: every published course's files by hash
 //! <data>/releases/<sha256>          each published bundle of the desktop app (`release publish`)
-//! <data>/blobs/<aa>/<sha256>        attachments uploaded by learners
+//! <data>/blobs/<aa>/<sha256>        attachments uploaded by learners, and groups' files
 //! <data>/publish.lock               held by `carrel-server publish` for its whole run
 //! ```
 //!

@@ -50,6 +50,9 @@ pub enum ServerError {
     /// A forum request was refused.
     #[error(transparent)]
     Forum(#[from] crate::forums::ForumError),
+    /// A group request was refused.
+    #[error(transparent)]
+    Group(#[from] crate::groups::GroupError),
     /// A certificate was not issued or answered.
     #[error(transparent)]
     Certificate(#[from] crate::certificates::CertificateError),
@@ -162,6 +165,30 @@ impl IntoResponse for ServerError {
                     _ => (StatusCode::NOT_FOUND, "not_found"),
                 };
                 (status, code, format!("{self}."))
+            }
+            ServerError::Group(crate::groups::GroupError::Storage(_)) => storage_unavailable(),
+            ServerError::Group(error) => {
+                use crate::groups::GroupError;
+                let (status, code) = match error {
+                    GroupError::NoGroup(_) => {
+                        (StatusCode::NOT_FOUND, crate::groups::NO_GROUP)
+                    }
+                    GroupError::NoSuchGroup { .. } | GroupError::NoSuchFile { .. } => {
+                        (StatusCode::NOT_FOUND, "not_found")
+                    }
+                    GroupError::InvalidName(_) => (StatusCode::BAD_REQUEST, "malformed_request"),
+                    GroupError::Storage(_) | GroupError::Io { .. } => {
+                        (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+                    }
+                };
+                let message = if status.is_server_error() {
+                    "The server could not read its group files; its operator can see why in the \
+                     server logs."
+                        .to_owned()
+                } else {
+                    format!("{self}.")
+                };
+                (status, code, message)
             }
             ServerError::Certificate(crate::certificates::CertificateError::Storage(_)) => {
                 storage_unavailable()

@@ -5,8 +5,8 @@
 //! ([`accounts`]), [`enrolments`] and groups, idempotent submissions with receipts
 //! ([`submissions`]), resumable attachment [`uploads`], quizzes graded on arrival ([`autograde`]),
 //! tutors' grades and comments ([`tutor`]), the learner's [`changes`] feed, course [`forums`],
-//! signed course [`certificates`] and the [`programmes`] they count towards, on the learner's
-//! transcript. Storage is one embedded SQLite file by default (created on first start, zero
+//! group work ([`groups`]), signed course [`certificates`] and the [`programmes`] they count
+//! towards, on the learner's transcript. Storage is one embedded SQLite file by default (created on first start, zero
 //! setup) plus a data folder holding the published packages and their content files ([`data`]);
 //! [`publish`] puts course packages there; [`releases`] publishes new versions of the desktop
 //! app and tells its updater about them. [`config`] resolves the settings;
@@ -40,6 +40,7 @@ pub mod error;
 pub mod faults;
 mod file_io;
 pub mod forums;
+pub mod groups;
 pub mod handlers;
 pub mod programmes;
 pub mod publish;
@@ -226,6 +227,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             carrel_protocol::forums::FORUM_MODERATION_ROUTE,
             put(handlers::forums::put_moderation),
+        )
+        .route(
+            carrel_protocol::groups::GROUP_ROUTE,
+            get(handlers::groups::get_group),
+        )
+        .route(
+            carrel_protocol::groups::GROUP_FILE_ROUTE,
+            get(handlers::groups::get_file),
         )
         .route(
             certificates::CERTIFICATE_ROUTE,

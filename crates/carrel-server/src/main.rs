@@ -8,6 +8,9 @@
 //! carrel-server unenrol LOGIN COURSE
 //! carrel-server forum-posts COURSE [--json]
 //! carrel-server forum-post POST_ID [--hide|--show] [--pin|--unpin] [--tutor LOGIN]
+//! carrel-server group-file-add COURSE GROUP FILE [--name NAME]
+//! carrel-server group-files COURSE [GROUP] [--json]
+//! carrel-server group-file-remove COURSE GROUP NAME
 //! carrel-server certificates [COURSE]
 //! carrel-server certificate-revoke CERTIFICATE_ID
 //! carrel-server programme-set ID --title T [--description D] --courses A,B,… --required N --within-years Y [--capstone COURSE]
@@ -153,6 +156,22 @@ enum Command {
             .multiple(true)
     )]
     ForumPost(ForumPostArgs),
+    /// Place a file for a group of a course (the material the group works on): its members
+    /// download it from the server and see it with their group, offline too. The group must
+    /// exist: learners are put in it with `carrel-server enrol LOGIN COURSE --group NAME`. A file
+    /// of the same name in the group is replaced. Prints the file as `group-files` lists it.
+    #[command(after_help = ENVIRONMENT_HELP)]
+    GroupFileAdd(GroupFileAddArgs),
+    /// List the files placed for a course's groups (only GROUP's, if given), by group and name,
+    /// one per line: `<group>\t<name>\t<size in bytes>\t<sha256>\t<added (UTC)>\t<added by>`,
+    /// separated by tabs (names may contain spaces, never tabs). With --json, prints a JSON array
+    /// of objects with group, sha256, name, size, addedBy and addedMs.
+    #[command(after_help = ENVIRONMENT_HELP)]
+    GroupFiles(GroupFilesArgs),
+    /// Remove a file from a group (members no longer see or download it). Prints the removed file
+    /// as `group-files` lists it.
+    #[command(after_help = ENVIRONMENT_HELP)]
+    GroupFileRemove(GroupFileRemoveArgs),
     /// List the course certificates the server issued, oldest first, one per line:
     /// `<certificate id> <course id> <learner login> <issued> <flag>`, separated by single spaces
     /// (none of the fields contains one). <issued> is the UTC time, e.g. 2026-11-30T14:03:00Z;
@@ -457,6 +476,46 @@ struct ForumPostArgs {
 }
 
 #[derive(Debug, Args)]
+struct GroupFileAddArgs {
+    /// The course id.
+    course_id: String,
+    /// The group's name, as `carrel-server enrol --group` gave it.
+    group: String,
+    /// The file to place.
+    file: PathBuf,
+    /// The name members see [default: the file's own name].
+    #[arg(long)]
+    name: Option<String>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+struct GroupFilesArgs {
+    /// The course id.
+    course_id: String,
+    /// Only this group's files.
+    group: Option<String>,
+    /// Print a JSON array of the files instead of lines.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+struct GroupFileRemoveArgs {
+    /// The course id.
+    course_id: String,
+    /// The group's name.
+    group: String,
+    /// The file's name (the second column of `group-files`).
+    name: String,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
 struct CertificatesArgs {
     /// Only this course's certificates.
     course_id: Option<String>,
@@ -732,6 +791,9 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Recording(args)) => recording(args).await,
         Some(Command::ForumPosts(args)) => forum_posts(args).await,
         Some(Command::ForumPost(args)) => forum_post(args).await,
+        Some(Command::GroupFileAdd(args)) => group_file_add(args).await,
+        Some(Command::GroupFiles(args)) => group_files(args).await,
+        Some(Command::GroupFileRemove(args)) => group_file_remove(args).await,
         Some(Command::Certificates(args)) => certificates(args).await,
         Some(Command::CertificateRevoke(args)) => certificate_revoke(args).await,
         Some(Command::ProgrammeSet(args)) => programme_set(args).await,
@@ -966,6 +1028,95 @@ async fn forum_post(args: ForumPostArgs) -> anyhow::Result<()> {
         post.post_id,
         post_flags(&post),
         post.version
+    )?;
+    Ok(())
+}
+
+/// A group's file as `group-files` prints it: tab-separated, without a line end.
+fn group_file_line(group: &str, file: &carrel_protocol::groups::GroupFile) -> String {
+    format!(
+        "{group}\t{}\t{}\t{}\t{}\t{}",
+        file.file.name,
+        file.file.size,
+        file.file.sha256,
+        utc(file.added_ms),
+        file.added_by
+    )
+}
+
+async fn group_file_add(args: GroupFileAddArgs) -> anyhow::Result<()> {
+    let (settings, storage) = args.common.open()?;
+    let name = match &args.name {
+        Some(name) => name.clone(),
+        None => args
+            .file
+            .file_name()
+            .and_then(|name| name.to_str())
+            .map(str::to_owned)
+            .with_context(|| {
+                format!(
+                    "{} has no file name members could see; give one with --name",
+                    args.file.display()
+                )
+            })?,
+    };
+    anyhow::ensure!(
+        args.file.is_file(),
+        "{} is not a file; give the path of the file to place for the group",
+        args.file.display()
+    );
+    let file = carrel_server::groups::add_file_from(
+        &storage,
+        &settings.data,
+        &args.course_id,
+        &args.group,
+        &name,
+        &args.file,
+        carrel_server::groups::COURSE_TEAM,
+    )
+    .await
+    .context("the file was not added")?;
+    writeln!(
+        std::io::stdout(),
+        "{}",
+        group_file_line(args.group.trim(), &file)
+    )?;
+    Ok(())
+}
+
+async fn group_files(args: GroupFilesArgs) -> anyhow::Result<()> {
+    let (_, storage) = args.common.open()?;
+    let listed =
+        carrel_server::groups::list_files(&storage, &args.course_id, args.group.as_deref()).await?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let files: Vec<_> = listed
+            .iter()
+            .map(|listed| {
+                let mut value = serde_json::to_value(&listed.file)?;
+                value["group"] = serde_json::Value::String(listed.group.clone());
+                Ok(value)
+            })
+            .collect::<Result<_, serde_json::Error>>()?;
+        writeln!(out, "{}", serde_json::to_string_pretty(&files)?)?;
+        return Ok(());
+    }
+    for listed in listed {
+        writeln!(out, "{}", group_file_line(&listed.group, &listed.file))?;
+    }
+    Ok(())
+}
+
+async fn group_file_remove(args: GroupFileRemoveArgs) -> anyhow::Result<()> {
+    let (_, storage) = args.common.open()?;
+    let file =
+        carrel_server::groups::remove_file(&storage, &args.course_id, &args.group, &args.name)
+            .await
+            .context("nothing was removed")?;
+    writeln!(
+        std::io::stdout(),
+        "{}",
+        group_file_line(args.group.trim(), &file)
     )?;
     Ok(())
 }

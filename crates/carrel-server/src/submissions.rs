@@ -13,7 +13,9 @@
 //! stored one replays its receipt whatever changed since. A quiz attempt is graded in the
 //! transaction that stores it when the server has its key, and a SCORM or cmi5 result by the
 //! score its content reported ([`crate::autograde`]). A forum post is checked and stored with its
-//! place in the course's forum by [`crate::forums`].
+//! place in the course's forum by [`crate::forums`]. An assignment whose payload names a group
+//! (`groupName`, set by the client for group assignments) is stored for the submitter's group in
+//! the course as the server has it at that moment ([`crate::groups`]).
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -110,6 +112,22 @@ struct Header {
     /// An assignment's files, uploaded before it.
     #[serde(default)]
     attachments: Vec<AttachmentRef>,
+    /// Set (a string) by the client only for an assignment of kind `group`; read as a value so
+    /// that anything else in it changes nothing.
+    #[serde(default)]
+    group_name: Option<serde_json::Value>,
+}
+
+impl Header {
+    /// Whether a submission of `kind` with this header is a group submission: an assignment
+    /// whose payload names a group ([`crate::groups`]).
+    fn is_group_work(&self, kind: SubmissionKind) -> bool {
+        kind == SubmissionKind::Assignment
+            && self
+                .group_name
+                .as_ref()
+                .is_some_and(serde_json::Value::is_string)
+    }
 }
 
 /// A file an assignment names.
@@ -164,10 +182,16 @@ pub async fn submit(
                 return Ok(answer);
             }
             let received_ms = carrel_protocol::unix_time_ms();
+            // The group as the server has it at this moment, whatever the payload names.
+            let group_name = if header.is_group_work(kind) {
+                crate::groups::group_in(tx, user_id, &header.course_id)?
+            } else {
+                None
+            };
             tx.execute(
                 "INSERT INTO submissions (client_id, user_id, kind, course_id, item_id, payload,
-                     payload_sha256, received_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                     payload_sha256, received_ms, group_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     id,
                     user_id,
@@ -176,7 +200,8 @@ pub async fn submit(
                     header.item_id,
                     payload,
                     sha256,
-                    received_ms as i64
+                    received_ms as i64,
+                    group_name
                 ],
             )?;
             let server_id = tx.last_insert_rowid();

@@ -173,6 +173,31 @@ impl LoopbackServer {
         Ok(tokens)
     }
 
+    /// Places `bytes` as the file `name` of the group `group` in `course_id` (replacing the
+    /// group's file of that name), as `carrel-server group-file-add` does; answers its SHA-256
+    /// (lower-case hex), under which members download it. The group must exist: enrol a learner
+    /// in it first ([`LoopbackServer::enrol`] with `Some(group)`).
+    pub async fn add_group_file(
+        &self,
+        course_id: &str,
+        group: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> anyhow::Result<String> {
+        let storage = Storage::open(&self.db)?;
+        let file = crate::groups::add_file(
+            &storage,
+            &self.data,
+            course_id,
+            group,
+            name,
+            bytes,
+            crate::groups::COURSE_TEAM,
+        )
+        .await?;
+        Ok(file.file.sha256)
+    }
+
     /// Publishes `bytes` as the bundle of app version `version` on `channel` for `platform`
     /// (`<target>-<arch>-<bundle>`, e.g. `linux-x86_64-deb`), with `signature_b64` as its `.sig`
     /// (the base64 text `tauri build` writes) and release notes `notes` — exactly as

@@ -193,10 +193,14 @@ fn sentence(text: &str) -> String {
     out
 }
 
+/// The folder of verified files: `<data>/blobs`.
+pub fn blobs_dir(data: &DataDir) -> PathBuf {
+    data.root().join(BLOBS)
+}
+
 /// Where the verified file with this SHA-256 is kept: `<data>/blobs/<first two hex>/<sha256>`.
 pub fn blob_path(data: &DataDir, sha256: &str) -> PathBuf {
-    data.root()
-        .join(BLOBS)
+    blobs_dir(data)
         .join(&sha256[..2.min(sha256.len())])
         .join(sha256)
 }

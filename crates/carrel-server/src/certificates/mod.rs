@@ -7,10 +7,11 @@
 //! ([`request`]), the server looks at the submissions and grades it holds: an item to pass needs
 //! one of the learner's submissions of it with a complete grade that passed (a quiz graded by the
 //! server or a tutor, an assignment graded as passed, a SCORM or cmi5 result that passed); an item
-//! to submit needs a submission, whatever its grade. Anything missing is named, by title, with
-//! what it still needs (409 `certificate_not_earned`), and nothing is stored. A course that awards
-//! no certificate, or one only its team awards by hand (no requirements), answers 404
-//! `no_certificate`.
+//! to submit needs a submission, whatever its grade. A group assignment counts the latest
+//! submission of the learner's current group, whichever member sent it ([`crate::groups`]).
+//! Anything missing is named, by title, with what it still needs (409 `certificate_not_earned`),
+//! and nothing is stored. A course that awards no certificate, or one only its team awards by
+//! hand (no requirements), answers 404 `no_certificate`.
 //!
 //! **Issuing, once.** A learner has at most one certificate per course: the first request that
 //! finds the requirements met issues it, and every later request answers that same certificate
@@ -274,21 +275,16 @@ fn stored_for_in(
     .optional()
 }
 
-/// The learner's evidence per item of `course_id`.
+/// The learner's evidence per item of `course_id`: their own work, and for a group assignment
+/// the latest group submission of their current group, whoever of the group sent it — its grade
+/// is every member's (see [`crate::groups`]). A group submission counts only as the group's, so
+/// a member's earlier one that the group replaced no longer speaks for them.
 fn evidence_in(
     conn: &rusqlite::Connection,
     user_id: i64,
     course_id: &str,
 ) -> rusqlite::Result<HashMap<String, Evidence>> {
-    conn.prepare_cached(
-        "SELECT s.item_id,
-                max(g.complete = 1),
-                max(g.complete = 1 AND g.passed = 1)
-         FROM submissions s LEFT JOIN grades g ON g.submission_id = s.id
-         WHERE s.user_id = ?1 AND s.course_id = ?2 AND s.kind <> 'forum_post'
-         GROUP BY s.item_id",
-    )?
-    .query_map(params![user_id, course_id], |row| {
+    let row_to_evidence = |row: &Row<'_>| {
         Ok((
             row.get::<_, String>(0)?,
             Evidence {
@@ -297,8 +293,45 @@ fn evidence_in(
                 passed: row.get::<_, Option<bool>>(2)?.unwrap_or(false),
             },
         ))
-    })?
-    .collect()
+    };
+    let mut evidence = conn
+        .prepare_cached(
+            "SELECT s.item_id,
+                    max(g.complete = 1),
+                    max(g.complete = 1 AND g.passed = 1)
+             FROM submissions s LEFT JOIN grades g ON g.submission_id = s.id
+             WHERE s.user_id = ?1 AND s.course_id = ?2 AND s.kind <> 'forum_post'
+               AND s.group_name IS NULL
+             GROUP BY s.item_id",
+        )?
+        .query_map(params![user_id, course_id], row_to_evidence)?
+        .collect::<rusqlite::Result<HashMap<_, _>>>()?;
+    let Some(group) = crate::groups::group_in(conn, user_id, course_id)? else {
+        return Ok(evidence);
+    };
+    let group_work = conn
+        .prepare_cached(
+            "SELECT s.item_id, g.complete = 1, g.complete = 1 AND g.passed = 1
+             FROM submissions s LEFT JOIN grades g ON g.submission_id = s.id
+             WHERE s.course_id = ?1 AND s.group_name = ?2 AND s.kind = 'assignment'
+               AND NOT EXISTS (
+                   SELECT 1 FROM submissions l
+                   WHERE l.course_id = s.course_id AND l.group_name = s.group_name
+                     AND l.item_id = s.item_id AND l.kind = 'assignment'
+                     AND (l.received_ms > s.received_ms
+                          OR (l.received_ms = s.received_ms AND l.id > s.id)))",
+        )?
+        .query_map(params![course_id, group], row_to_evidence)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (item_id, found) in group_work {
+        let known = evidence.entry(item_id).or_default();
+        *known = Evidence {
+            submitted: true,
+            graded: known.graded || found.graded,
+            passed: known.passed || found.passed,
+        };
+    }
+    Ok(evidence)
 }
 
 /// Issues `learner`'s certificate of `course_id` if they earned it, or answers the one issued

@@ -7,6 +7,7 @@ pub mod changes;
 pub mod enrolments;
 pub mod files;
 pub mod forums;
+pub mod groups;
 pub mod health;
 pub mod json;
 pub mod packages;

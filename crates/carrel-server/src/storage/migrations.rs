@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0013_forums.sql"),
     include_str!("sql/0014_certificates.sql"),
     include_str!("sql/0015_programmes.sql"),
+    include_str!("sql/0016_groups.sql"),
 ];
 
 /// The schema version this build writes.

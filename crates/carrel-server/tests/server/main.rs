@@ -13,6 +13,7 @@ mod downloads;
 mod enrolments;
 mod faults;
 mod forums;
+mod groups;
 mod publish;
 mod recordings;
 mod releases;
