@@ -44,6 +44,7 @@ const COMMANDS: &[&str] = &[
     "pick_forum_attachments",
     "add_forum_attachments",
     "open_forum_attachment",
+    "open_group_file",
     "get_study_settings",
     "set_weekly_hours",
     "get_study_plan",

@@ -19,6 +19,10 @@ pub const FORUM_CHANGED: &str = "forum-changed";
 /// The transcript was fetched again (no payload): Home re-reads it.
 pub const TRANSCRIPT_CHANGED: &str = "transcript-changed";
 
+/// A learner's group changed on the server, or its files arrived (no payload): an open group
+/// assignment re-reads it.
+pub const GROUPS_CHANGED: &str = "groups-changed";
+
 /// A new [`carrel_core::sync::engine::SyncStatus`] (payload).
 pub const SYNC_STATUS: &str = "sync-status";
 

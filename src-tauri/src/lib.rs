@@ -133,6 +133,7 @@ pub fn run() {
             commands::forums::pick_forum_attachments,
             commands::forums::add_forum_attachments,
             commands::forums::open_forum_attachment,
+            commands::groups::open_group_file,
             commands::study::get_study_settings,
             commands::study::set_weekly_hours,
             commands::study::get_study_plan,

@@ -499,6 +499,12 @@ impl<R: Runtime> SyncHost for SyncApp<R> {
         }
     }
 
+    fn groups_changed(&self) {
+        if let Err(error) = self.app.emit_to("main", events::GROUPS_CHANGED, ()) {
+            tracing::warn!(%error, "cannot tell the UI about group work");
+        }
+    }
+
     fn forum_changed(&self, _pulled: &carrel_core::forums::ForumPullReport) {
         if let Err(error) = self.app.emit_to("main", events::FORUM_CHANGED, ()) {
             tracing::warn!(%error, "cannot tell the UI about new forum posts");

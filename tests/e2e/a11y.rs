@@ -18,7 +18,7 @@ use super::courses::{DEMO_ID, demo_package_open_now, download_demo, open_demo, s
 use super::launch;
 
 /// axe-core's script, from the workspace's node_modules.
-fn axe_source() -> String {
+pub(crate) fn axe_source() -> String {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/axe-core/axe.min.js");
     std::fs::read_to_string(&path).unwrap_or_else(|error| {

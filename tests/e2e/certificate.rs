@@ -193,17 +193,7 @@ async fn finishing_the_demo_course_brings_a_certificate_verified_offline() {
         .await
         .unwrap();
     press(s, "#certificate-open").await;
-    let given = {
-        let mut given = String::new();
-        for _ in 0..40 {
-            given = std::fs::read_to_string(&opened).unwrap_or_default();
-            if !given.is_empty() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-        }
-        given.trim().to_owned()
-    };
+    let given = super::opened_file(&opened).await;
     assert!(
         given.starts_with(data_dir(&home).to_str().unwrap()),
         "{given}"

@@ -8,7 +8,7 @@ use carrel_e2e::{AppHome, Display};
 use carrel_package::SecretKey;
 use carrel_protocol::auth::Role;
 use carrel_protocol::forums::{ForumPost, ForumPostPayload};
-use carrel_protocol::submissions::{SubmissionKind, SubmissionUpload};
+use carrel_protocol::submissions::SubmissionKind;
 use carrel_server::testing::LoopbackServer;
 
 use super::assess::query;
@@ -34,21 +34,7 @@ async fn ben_posts(server: &LoopbackServer, account_id: i64) -> String {
         attachments: Vec::new(),
         written_ms: 1,
     };
-    let upload = SubmissionUpload {
-        kind: SubmissionKind::ForumPost,
-        payload: serde_json::value::to_raw_value(&payload).unwrap(),
-    };
-    let storage = carrel_server::Storage::open(server.db()).unwrap();
-    let receipt = carrel_server::submissions::submit(
-        &storage,
-        &carrel_server::submissions::InFlight::default(),
-        account_id,
-        &id,
-        upload,
-    )
-    .await
-    .unwrap();
-    assert!(!receipt.replayed);
+    super::store_submission(server, account_id, SubmissionKind::ForumPost, &id, &payload).await;
     id
 }
 

@@ -51,6 +51,7 @@ mod certificate;
 mod cmi5;
 mod courses;
 mod forums;
+mod groups;
 mod hostile;
 mod pdf;
 mod search;
@@ -134,6 +135,46 @@ fn fake_opener(dir: &std::path::Path) -> (std::path::PathBuf, String) {
     std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     (opened, path)
+}
+
+/// The path the fake opener of [`fake_opener`] (recording in `opened`) was given last, waiting
+/// up to 10 s for it; empty when none came.
+async fn opened_file(opened: &std::path::Path) -> String {
+    let mut given = String::new();
+    for _ in 0..40 {
+        given = std::fs::read_to_string(opened).unwrap_or_default();
+        if !given.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    given.lines().last().unwrap_or_default().to_owned()
+}
+
+/// Stores submission `id` (`payload`, of `kind`) of account `account_id` with the server's own
+/// submission code, as a `PUT` from that participant's Carrel would store it.
+async fn store_submission(
+    server: &LoopbackServer,
+    account_id: i64,
+    kind: carrel_protocol::submissions::SubmissionKind,
+    id: &str,
+    payload: &impl serde::Serialize,
+) {
+    let upload = carrel_protocol::submissions::SubmissionUpload {
+        kind,
+        payload: serde_json::value::to_raw_value(payload).unwrap(),
+    };
+    let storage = carrel_server::Storage::open(server.db()).unwrap();
+    let receipt = carrel_server::submissions::submit(
+        &storage,
+        &carrel_server::submissions::InFlight::default(),
+        account_id,
+        id,
+        upload,
+    )
+    .await
+    .unwrap();
+    assert!(!receipt.replayed);
 }
 
 fn unused_loopback_url() -> String {

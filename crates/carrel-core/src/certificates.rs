@@ -202,7 +202,21 @@ pub fn status(
             continue;
         };
         let entries = outbox::for_item(db, course_id, item_id)?;
-        let (state, best) = where_is(&entries, must_pass);
+        let own = where_is(&entries, must_pass);
+        // Group work: the group's latest submission counts for every member, whoever sent it.
+        let group = db
+            .transact(|tx| Ok::<_, AssessError>(crate::groups::work_in(tx, course_id, item_id)?))?;
+        let (state, best) = match group.and_then(|work| work.submission) {
+            Some(submission) => {
+                let by_group = where_the_group_is(&submission, must_pass);
+                if by_group.0 == RequirementState::Met || own.0 == RequirementState::Missing {
+                    by_group
+                } else {
+                    own
+                }
+            }
+            None => own,
+        };
         requirements.push(Requirement {
             item_id: item_id.to_owned(),
             title: item.title.clone(),
@@ -270,6 +284,24 @@ fn where_is(entries: &[OutboxEntry], must_pass: bool) -> (RequirementState, Opti
         RequirementState::Missing
     };
     (state, best)
+}
+
+/// Where the group's latest submission of an item leaves a requirement, and its grade.
+fn where_the_group_is(
+    submission: &crate::groups::GroupSubmissionView,
+    must_pass: bool,
+) -> (RequirementState, Option<(f64, f64)>) {
+    let grade = submission
+        .grade
+        .as_ref()
+        .map(|grade| (grade.score, grade.max_score));
+    let state = match &submission.grade {
+        _ if !must_pass => RequirementState::Met,
+        Some(grade) if grade.passed == Some(true) => RequirementState::Met,
+        Some(_) => RequirementState::NotPassed,
+        None => RequirementState::AwaitingGrade,
+    };
+    (state, grade)
 }
 
 /// A certificate as stored.

@@ -32,7 +32,7 @@ use crate::http::HttpClient;
 use crate::library::Library;
 use crate::progress::ProgressDb;
 use crate::settings::ServerUrl;
-use crate::sync::changes::{PullError, enrolments_in, get_json, meta_number, set_meta_in};
+use crate::sync::changes::{PullError, enrolments_in, get_json, meta_in, meta_number, set_meta_in};
 
 /// The largest file a post may carry (the server takes larger uploads, but a forum is not the
 /// place for them).
@@ -808,13 +808,7 @@ fn forget_other_accounts(
 ) -> Result<(), AssessError> {
     let owner = format!("{} {account_id}", server.as_str());
     db.transact(|tx| {
-        let previous: Option<String> = tx
-            .query_row(
-                "SELECT value FROM sync_meta WHERE key = ?1",
-                [OWNER_KEY],
-                |row| row.get(0),
-            )
-            .optional()?;
+        let previous = meta_in(tx, OWNER_KEY)?;
         if previous.as_deref() != Some(owner.as_str()) {
             tx.execute("DELETE FROM forum_posts", [])?;
             tx.execute(
@@ -939,15 +933,15 @@ pub enum FetchError {
     Mismatch,
 }
 
-/// Makes sure the attachment store holds `file` of a post in course `course_id`, downloading it
-/// from the course's forum (`token`: the learner's access) when it does not; answers where it is.
-/// A file kept once opens offline from then on.
+/// Makes sure the attachment store holds `file`, downloading it from `path` on the course server
+/// (a post's file in a course's forum, a group's file; `token`: the learner's access) when it does
+/// not; answers where it is. A file kept once opens offline from then on.
 pub async fn fetch_attachment(
     http: &HttpClient,
     server: &ServerUrl,
     token: Option<&str>,
     store: &AttachmentStore,
-    course_id: &str,
+    path: &str,
     file: &AttachmentInfo,
 ) -> Result<std::path::PathBuf, FetchError> {
     if store.verify(&file.sha256, &file.name).is_ok() {
@@ -960,10 +954,7 @@ pub async fn fetch_attachment(
         |error: reqwest::Error| FetchError::Unavailable(crate::http::describe(&error).to_owned());
     let response = http
         .inner()
-        .get(server.join(&carrel_protocol::forums::forum_attachment_path(
-            course_id,
-            &file.sha256,
-        )))
+        .get(server.join(path))
         .bearer_auth(token)
         .send()
         .await

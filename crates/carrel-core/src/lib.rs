@@ -32,6 +32,7 @@ pub mod assess;
 pub mod certificates;
 pub mod connectivity;
 pub mod forums;
+pub mod groups;
 pub mod http;
 pub mod library;
 pub mod plan;

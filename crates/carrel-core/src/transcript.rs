@@ -9,7 +9,6 @@
 use carrel_protocol::transcript::{
     ProgrammeCourse, ProgrammeProgress, TRANSCRIPT_PATH, Transcript, TranscriptCertificate,
 };
-use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -17,7 +16,7 @@ use crate::assess::AssessError;
 use crate::http::HttpClient;
 use crate::progress::ProgressDb;
 use crate::settings::ServerUrl;
-use crate::sync::changes::{PullError, get_json, set_meta_in};
+use crate::sync::changes::{PullError, get_json, meta_json_in, set_meta_in};
 
 /// The `sync_meta` key of the transcript last fetched.
 const TRANSCRIPT_KEY: &str = "transcript";
@@ -188,27 +187,17 @@ pub async fn pull(
 
 /// The transcript last fetched, if any.
 pub fn read(db: &ProgressDb) -> Result<Option<TranscriptView>, AssessError> {
-    let json: Option<String> = db.transact(|tx| {
-        Ok::<_, AssessError>(
-            tx.query_row(
-                "SELECT value FROM sync_meta WHERE key = ?1",
-                [TRANSCRIPT_KEY],
-                |row| row.get(0),
-            )
-            .optional()?,
-        )
-    })?;
-    Ok(json
-        .and_then(|json| serde_json::from_str::<Kept>(&json).ok())
-        .map(|kept| TranscriptView {
-            learner_name: kept.transcript.learner_name,
-            fetched_ms: kept.fetched_ms,
-            certificates: kept.transcript.certificates.into_iter().map(line).collect(),
-            programmes: kept
-                .transcript
-                .programmes
-                .into_iter()
-                .map(programme)
-                .collect(),
-        }))
+    let kept: Option<Kept> =
+        db.transact(|tx| Ok::<_, AssessError>(meta_json_in(tx, TRANSCRIPT_KEY)?))?;
+    Ok(kept.map(|kept| TranscriptView {
+        learner_name: kept.transcript.learner_name,
+        fetched_ms: kept.fetched_ms,
+        certificates: kept.transcript.certificates.into_iter().map(line).collect(),
+        programmes: kept
+            .transcript
+            .programmes
+            .into_iter()
+            .map(programme)
+            .collect(),
+    }))
 }

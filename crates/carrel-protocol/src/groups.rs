@@ -21,7 +21,7 @@
 //! **The group's files.** The course team places files for a group (the case-study material the
 //! group works on: `carrel-server group-file-add COURSE GROUP FILE`). Members download them
 //! with `GET /api/v1/courses/{course_id}/group/files/{sha256}` (with `Range`), which also serves
-//! the files of the group's latest submissions, and check each against its SHA-256 and size.
+//! the files of the group's submissions, and check each against its SHA-256 and size.
 
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +29,7 @@ use crate::forums::PostAttachment;
 
 /// `GET` (a learner with a group in the course): the group's [`GroupState`].
 pub const GROUP_ROUTE: &str = "/api/v1/courses/{course_id}/group";
-/// `GET` (a member of the group): one of the group's files, or a file of its latest submissions.
+/// `GET` (a member of the group): one of the group's files, or a file of one of its submissions.
 pub const GROUP_FILE_ROUTE: &str = "/api/v1/courses/{course_id}/group/files/{sha256}";
 
 /// The longest name of a group's file, in characters.

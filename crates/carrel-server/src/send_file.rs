@@ -185,6 +185,23 @@ pub fn attachment(name: &str) -> Option<String> {
     safe.then(|| format!("attachment; filename=\"{name}\""))
 }
 
+/// Answers `method` + `headers` with the uploaded file `sha256` of `data` as `found` it — its
+/// length and the name to download it as, when the asker may have it — or `not_found()` when
+/// `found` is `None` or its bytes are not on disk.
+pub async fn send_found_upload(
+    data: &crate::DataDir,
+    method: &Method,
+    headers: &HeaderMap,
+    sha256: &str,
+    found: Option<(u64, String)>,
+    not_found: impl Fn() -> ServerError,
+) -> Result<Response, ServerError> {
+    let (length, name) = found.ok_or_else(&not_found)?;
+    send_uploaded(data, method, headers, sha256, length, &name)
+        .await?
+        .ok_or_else(not_found)
+}
+
 /// Answers `method` + `headers` with the uploaded file `sha256` (`length` bytes) of `data` as a
 /// download named `name` (a submission's or a forum post's attachment). `Ok(None)` if its bytes
 /// are not on disk.

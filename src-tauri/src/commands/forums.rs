@@ -4,7 +4,7 @@
 //! (committed before the command answers) and wakes the sync, like submitting work.
 
 use carrel_core::assess::AssessError;
-use carrel_core::assess::outbox::OutboxEntry;
+use carrel_core::assess::outbox::{AttachmentInfo, OutboxEntry};
 use carrel_core::forums::{self, ForumDraft, ForumItem, ForumView, NewPost, TopicView};
 use carrel_core::progress::ProgressDb;
 use tauri::{AppHandle, Runtime, State};
@@ -141,11 +141,26 @@ pub async fn open_forum_attachment<R: Runtime>(
     post_id: String,
     sha256: String,
 ) -> Result<(), CommandError> {
-    use tauri_plugin_opener::OpenerExt;
     let file = with_forum(&state, course_id.clone(), item_id, move |db, item| {
         forums::post_attachment(db, item, &post_id, &sha256)
     })
     .await?;
+    let on_server = carrel_protocol::forums::forum_attachment_path(&course_id, &file.sha256);
+    open_course_file(&app, &state, &course_id, file, &on_server).await
+}
+
+/// Opens `file` of course `course_id` with the system's application for its type: from this
+/// computer when it is in the attachment store, else downloaded from `on_server` first (and
+/// kept). The file is copied to `opened/<course>/` under a safe name; types that could run code
+/// are refused.
+pub(super) async fn open_course_file<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    course_id: &str,
+    file: AttachmentInfo,
+    on_server: &str,
+) -> Result<(), CommandError> {
+    use tauri_plugin_opener::OpenerExt;
     let name = forums::safe_file_name(&file.name);
     if !carrel_core::study::openable_with_app(&name) {
         return Err(CommandError::new(
@@ -169,7 +184,7 @@ pub async fn open_forum_attachment<R: Runtime>(
         &server,
         token.as_deref(),
         &store,
-        &course_id,
+        on_server,
         &file,
     )
     .await
@@ -180,7 +195,7 @@ pub async fn open_forum_attachment<R: Runtime>(
             CommandError::new(codes::CONTENT_DAMAGED, error.to_string())
         }
     })?;
-    let folder = state.data_dir().join(OPENED_DIR).join(&course_id);
+    let folder = state.data_dir().join(OPENED_DIR).join(course_id);
     let exported = blocking(move || {
         carrel_core::library::copy_out(&source, file.size, &file.sha256, &folder, &name)
             .map_err(store_error)
@@ -189,7 +204,7 @@ pub async fn open_forum_attachment<R: Runtime>(
     app.opener()
         .open_path(exported.to_string_lossy(), None::<&str>)
         .map_err(|error| {
-            tracing::warn!(%error, "no application opened a post's file");
+            tracing::warn!(%error, "no application opened a course file");
             CommandError::new(
                 codes::NO_APPLICATION,
                 format!(

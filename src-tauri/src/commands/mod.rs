@@ -7,6 +7,7 @@ pub mod assess;
 pub mod certificates;
 pub mod courses;
 pub mod forums;
+pub mod groups;
 pub mod server;
 pub mod settings;
 pub mod study;

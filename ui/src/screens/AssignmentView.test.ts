@@ -4,7 +4,7 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import { cleanup, fireEvent, render, waitFor } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AppState } from "../lib/app-state.svelte";
-import type { AssignmentState, DraftEdit } from "../lib/backend";
+import type { AssignmentState, DraftEdit, GroupWork } from "../lib/backend";
 import { assignmentState, draft, NOW_MS, outboxEntry } from "../test/assess-fixtures";
 import { byId } from "../test/dom";
 import { callsOf, deferred, fakeBackend, type Handler } from "../test/backend";
@@ -186,6 +186,77 @@ describe("the assignment editor", () => {
   it("says when the course team changed the due date for the learner, and why", async () => {
     await renderEditor({}, assignmentState({ timeZone: null, dueChanged: "Extension for illness" }));
     expect(byId("assignment-due").textContent).toContain("changed for you by your course team: Extension for illness");
+  });
+
+  it("shows the group's members, files and the submission another member sent, with its grade", async () => {
+    const { calls, set } = await renderEditor(
+      { open_group_file: () => null },
+      assignmentState({ group: true, groupWork: groupWork() }),
+    );
+    expect(byId("group-heading").textContent?.trim()).toBe("Your group: Team B");
+    expect(byId("group-members").textContent).toContain("Ana (you)");
+    expect(byId("group-members").textContent).toContain("Ben");
+    expect(byId("group-files").textContent).toContain("country-b-data.csv");
+    expect(byId("group-files").textContent).toContain("placed by course team");
+    expect(byId("group-submitted-by").textContent).toContain("Submitted for the group by Ben on");
+    expect(byId("group-submitted-by").textContent).toContain("1,650 words");
+    expect(byId("group-grade-waiting").textContent).toContain("Not graded yet");
+    expect(byId("assignment-submit").textContent?.trim(), "the group has submitted").toBe("Review and resubmit");
+
+    const open = document.querySelector<HTMLButtonElement>('.group-file[data-sha256="' + "c".repeat(64) + '"] button');
+    expect(open?.getAttribute("aria-label")).toBe("Open country-b-data.csv");
+    await fireEvent.click(open!);
+    expect(callsOf(calls, "open_group_file")[0]?.args).toEqual({ courseId: "bio-101", sha256: "c".repeat(64) });
+    const report = document.querySelector<HTMLButtonElement>(".group-submission-file button");
+    expect(report?.getAttribute("aria-label")).toBe("Open report.pdf");
+    await waitFor(() => expect(report?.disabled, "one file opens at a time").toBe(false));
+    await fireEvent.click(report!);
+    await waitFor(() => expect(callsOf(calls, "open_group_file")).toHaveLength(2));
+    expect(callsOf(calls, "open_group_file")[1]?.args).toEqual({ courseId: "bio-101", sha256: "d".repeat(64) });
+
+    // A grade arrives with the sync: the view re-reads when the shell says the groups changed.
+    const graded = groupWork();
+    graded.submission!.grade = {
+      score: 15,
+      maxScore: 20,
+      passed: true,
+      feedback: "A clear **comparison**.",
+      gradedBy: "Dr Tutor",
+      gradedMs: NOW_MS,
+    };
+    set(assignmentState({ group: true, groupWork: graded }));
+    await emit("groups-changed", null);
+    await waitFor(() => expect(document.getElementById("group-grade")).not.toBeNull());
+    expect(byId("group-grade").textContent).toContain("Graded 15 out of 20");
+    expect(byId("group-grade").textContent).toContain("passed");
+    expect(byId("group-grade").textContent).toContain("by Dr Tutor");
+    expect(byId("group-feedback").querySelector("strong")?.textContent).toBe("comparison");
+  });
+
+  it("warns that submitting replaces the group's submission, or refuses when the group has one", async () => {
+    await renderEditor({}, assignmentState({ group: true, groupWork: groupWork(), draft: draft({ groupName: "Team B" }) }));
+    await fireEvent.click(byId("assignment-submit"));
+    await waitFor(() => expect(byId("assignment-review").hasAttribute("open")).toBe(true));
+    expect(byId("review-group-replaces").textContent).toContain("Ben already submitted this for your group on");
+    expect(byId("review-group-replaces").textContent).toContain("replaces theirs for the whole group");
+    cleanup();
+
+    await renderEditor({}, assignmentState({ group: true, resubmission: false, groupWork: groupWork() }));
+    expect(byId("assignment-no-resubmission").textContent).toContain(
+      "Ben already submitted this for your group, and it takes one submission per group.",
+    );
+    expect(byId("assignment-submit").hasAttribute("disabled")).toBe(true);
+  });
+
+  it("says the group appears after a sync, and shows no warning for the learner's own group submission", async () => {
+    await renderEditor({}, assignmentState({ group: true }));
+    expect(byId("group-work-pending").textContent).toContain("after Carrel syncs");
+    cleanup();
+    const mine = groupWork();
+    mine.submission!.byYou = true;
+    await renderEditor({}, assignmentState({ group: true, resubmission: false, groupWork: mine }));
+    expect(byId("group-submitted-by").textContent).toContain("Submitted for the group by you on");
+    expect(document.getElementById("assignment-no-resubmission"), "own work is in the outbox list").toBeNull();
   });
 
   it("offers no server group for individual work or when it is already the group", async () => {
@@ -412,3 +483,31 @@ describe("the assignment editor, more", () => {
     expect(byId("assignment-message").textContent).toContain("Removed figure.pdf.");
   });
 });
+
+function groupWork(): GroupWork {
+  return {
+    name: "Team B",
+    members: [
+      { displayName: "Ana", you: true },
+      { displayName: "Ben", you: false },
+    ],
+    files: [
+      {
+        file: { sha256: "c".repeat(64), name: "country-b-data.csv", size: 2048 },
+        addedBy: "course team",
+        addedMs: NOW_MS - 86_400_000,
+      },
+    ],
+    submission: {
+      submissionId: "s-ben",
+      submittedBy: "Ben",
+      byYou: false,
+      receivedMs: NOW_MS - 3_600_000,
+      words: 1650,
+      attachments: [{ sha256: "d".repeat(64), name: "report.pdf", size: 30_000 }],
+      count: 1,
+      grade: null,
+    },
+    fetchedMs: NOW_MS,
+  };
+}

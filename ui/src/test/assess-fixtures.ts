@@ -189,6 +189,7 @@ export function assignmentState(overrides: Partial<AssignmentState> = {}): Assig
     declaration: null,
     resubmission: true,
     serverGroup: null,
+    groupWork: null,
     draft: draft(),
     attachments: [],
     versions: [],

@@ -136,6 +136,9 @@ pub struct AssignmentState {
     pub resubmission: bool,
     /// Group work: the learner's group on the course server (from the last sync), to submit for.
     pub server_group: Option<ServerGroup>,
+    /// Group work: the group's members, files and latest submission of this assignment, as the
+    /// course server last told this laptop.
+    pub group_work: Option<crate::groups::GroupWork>,
     /// The draft.
     pub draft: Draft,
     /// Its attachments, in the order they were added.
@@ -295,6 +298,11 @@ pub fn state(
             resubmission: assignment.resubmission,
             server_group: if assignment.kind == AssignmentKind::Group {
                 crate::sync::changes::group_in(tx, &item.course_id)?
+            } else {
+                None
+            },
+            group_work: if assignment.kind == AssignmentKind::Group {
+                crate::groups::work_in(tx, &item.course_id, &item.item_id)?
             } else {
                 None
             },
@@ -579,7 +587,19 @@ pub fn submit(
             "There is nothing to submit yet: write your text or attach your file first.".into(),
         ));
     }
-    if assignment.kind == AssignmentKind::Group && draft.group_name.is_none() {
+    // Group work goes for the group the learner named, or else their group on the server.
+    let group_name = match assignment.kind {
+        AssignmentKind::Individual => None,
+        AssignmentKind::Group => match &draft.group_name {
+            Some(name) => Some(name.clone()),
+            None => db
+                .transact(|tx| {
+                    Ok::<_, AssessError>(crate::sync::changes::group_in(tx, &item.course_id)?)
+                })?
+                .map(|group| group.name),
+        },
+    };
+    if assignment.kind == AssignmentKind::Group && group_name.is_none() {
         return Err(AssessError::NotReady(
             "This is group work: enter the name of the group you submit for.".into(),
         ));
@@ -613,6 +633,18 @@ pub fn submit(
         if !earlier.is_empty() && !assignment.resubmission {
             return Err(AssessError::NoResubmission);
         }
+        if assignment.kind == AssignmentKind::Group && !assignment.resubmission {
+            let by_other = crate::groups::work_in(tx, &item.course_id, &item.item_id)?
+                .and_then(|work| work.submission)
+                .filter(|submission| !submission.by_you);
+            if let Some(submission) = by_other {
+                return Err(AssessError::NotReady(format!(
+                    "{} already submitted this for your group, and the assignment takes one \
+                     submission per group",
+                    submission.submitted_by
+                )));
+            }
+        }
         let version = earlier.last().map_or(1, |entry| entry.version + 1);
         let id = progress::new_event_id();
         let (due_ms, _) = due_in(tx, item)?;
@@ -622,9 +654,7 @@ pub fn submit(
             course_version: item.course_version.clone(),
             item_id: item.item_id.clone(),
             assignment_id: assignment.id.clone(),
-            group_name: (assignment.kind == AssignmentKind::Group)
-                .then(|| current.group_name.clone())
-                .flatten(),
+            group_name: group_name.clone(),
             version,
             revision,
             text: current.text.clone(),

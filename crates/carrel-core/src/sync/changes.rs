@@ -135,16 +135,26 @@ pub(crate) fn set_meta_in(tx: &Transaction<'_>, key: &str, value: &str) -> rusql
     Ok(())
 }
 
+/// The value stored under `key` in `sync_meta`, if any.
+pub(crate) fn meta_in(tx: &Transaction<'_>, key: &str) -> rusqlite::Result<Option<String>> {
+    tx.query_row("SELECT value FROM sync_meta WHERE key = ?1", [key], |row| {
+        row.get(0)
+    })
+    .optional()
+}
+
+/// The JSON value stored under `key` in `sync_meta`, read as a `T`; `None` when there is none or
+/// it is not one (written by another build: the next fetch replaces it).
+pub(crate) fn meta_json_in<T: serde::de::DeserializeOwned>(
+    tx: &Transaction<'_>,
+    key: &str,
+) -> rusqlite::Result<Option<T>> {
+    Ok(meta_in(tx, key)?.and_then(|json| serde_json::from_str(&json).ok()))
+}
+
 /// The number stored under `key` in `sync_meta` (0 when none).
 pub(crate) fn meta_number(db: &ProgressDb, key: &str) -> Result<i64, AssessError> {
-    db.transact(|tx| {
-        let value: Option<String> = tx
-            .query_row("SELECT value FROM sync_meta WHERE key = ?1", [key], |row| {
-                row.get(0)
-            })
-            .optional()?;
-        Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
-    })
+    db.transact(|tx| Ok(meta_in(tx, key)?.and_then(|v| v.parse().ok()).unwrap_or(0)))
 }
 
 /// Fetches and applies every change after the stored cursor, page by page.
@@ -572,16 +582,7 @@ pub(crate) async fn get_json<T: serde::de::DeserializeOwned>(
 pub(crate) fn enrolments_in(
     tx: &Transaction<'_>,
 ) -> rusqlite::Result<Vec<carrel_protocol::tutor::Enrolment>> {
-    let json: Option<String> = tx
-        .query_row(
-            "SELECT value FROM sync_meta WHERE key = ?1",
-            [ENROLMENTS_KEY],
-            |row| row.get(0),
-        )
-        .optional()?;
-    Ok(json
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or_default())
+    Ok(meta_json_in(tx, ENROLMENTS_KEY)?.unwrap_or_default())
 }
 
 /// The learner's group in `course_id`, from the enrolments last fetched.

@@ -3,8 +3,8 @@
 //!
 //! Each round: get a valid access token (refreshing it when needed), [`drain`](super::drain)
 //! the outbox, [`pull`](super::changes::pull) the changes feed, the enrolments, the forums
-//! ([`crate::forums::pull`]) and the transcript ([`crate::transcript::pull`]), then publish a [`SyncStatus`] the
-//! app shows (the shell's sync indicator and the Outbox screen). A round never deletes anything;
+//! ([`crate::forums::pull`]), the groups ([`crate::groups::pull`]) and the transcript
+//! ([`crate::transcript::pull`]), then publish a [`SyncStatus`] the app shows (the shell's sync indicator and the Outbox screen). A round never deletes anything;
 //! a refused session (401) pauses sync and asks the learner to sign in again, keeping every queued
 //! submission. The next round starts when the earliest of these comes: the time the outbox's next
 //! retry is due, [`POLL_INTERVAL`] (to fetch grades), or a wake-up.
@@ -135,6 +135,8 @@ pub trait SyncHost: Send + Sync + 'static {
     fn forum_changed(&self, _pulled: &crate::forums::ForumPullReport) {}
     /// The transcript was fetched again.
     fn transcript_changed(&self) {}
+    /// A group's state changed, or its files arrived.
+    fn groups_changed(&self) {}
 }
 
 /// The handle on the running engine. Cheap to clone.
@@ -387,6 +389,24 @@ impl<H: SyncHost> Task<H> {
             Ok(_) => {}
             Err(PullError::Unauthorized) => return Err(self.after_unauthorized(&server).await),
             Err(error) => tracing::info!(%error, "forums not refreshed"),
+        }
+        // The learners' groups: members, the files placed for them and their submissions, for
+        // group work offline; the same.
+        match crate::groups::pull(
+            db,
+            &self.http,
+            &server,
+            &token,
+            account_id,
+            &self.attachments,
+            now_ms(),
+        )
+        .await
+        {
+            Ok(pulled) if pulled.changed || pulled.fetched > 0 => self.host.groups_changed(),
+            Ok(_) => {}
+            Err(PullError::Unauthorized) => return Err(self.after_unauthorized(&server).await),
+            Err(error) => tracing::info!(%error, "groups not refreshed"),
         }
         // The transcript (certificates and programmes), for reading offline; the same.
         match crate::transcript::pull(db, &self.http, &server, &token, account_id, now_ms()).await {

@@ -16,11 +16,9 @@ use carrel_core::settings::ServerUrl;
 use carrel_core::sync::{self, changes};
 use carrel_protocol::auth::Role;
 use carrel_protocol::tutor::GradeInput;
-use carrel_server::storage::Storage;
-use carrel_server::testing::LoopbackServer;
 use carrel_server::tutor::Actor;
 
-use crate::{DEMO, demo_library};
+use crate::{DEMO, demo_library, demo_server};
 
 const QUIZZES: [&str; 3] = ["b1-quiz", "b2-quiz", "b3-quiz"];
 const FINAL: &str = "b3-final-assignment";
@@ -38,17 +36,7 @@ async fn the_checklist_follows_the_work_and_the_certificate_is_kept_only_when_it
     let dir = tempfile::tempdir().unwrap();
     let library = demo_library(dir.path());
     let manifest = library.store().course(DEMO).unwrap().unwrap().manifest;
-    let server = LoopbackServer::start(&dir.path().join("server"))
-        .await
-        .unwrap();
-    let storage = Storage::open(server.db()).unwrap();
-    carrel_server::publish::publish_package(
-        &storage,
-        server.data(),
-        &dir.path().join("demo.carrel"),
-    )
-    .await
-    .unwrap();
+    let (server, storage) = demo_server(dir.path()).await;
     let tokens = server.account("ana", Role::Learner).await.unwrap();
     server
         .enrol("ana", DEMO, Role::Learner, None)

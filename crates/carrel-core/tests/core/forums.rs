@@ -3,7 +3,6 @@
 //! replays it), comes back in the feed, reaches the other learner as new until read; a new topic
 //! and a reply to a post; a tutor hiding a post; refusals that lose nothing.
 
-use carrel_core::assess::attachments::AttachmentStore;
 use carrel_core::assess::outbox::{self, OutboxState, SubmissionKind};
 use carrel_core::forums::{self, ForumDraft, ForumItem, NewPost, PostState};
 use carrel_core::http::HttpClient;
@@ -15,18 +14,10 @@ use carrel_protocol::forums::{ForumPost, Moderation, forum_moderation_path};
 use carrel_server::storage::Storage;
 use carrel_server::testing::LoopbackServer;
 
-use crate::{DEMO, demo_library};
+use crate::{DEMO, Laptop, demo_library, demo_server};
 
 const FORUM: &str = "b1-forum";
 const INTRODUCTIONS: &str = "b1-forum-introductions";
-
-/// One participant's laptop: a progress database, an attachment store, a session on the server.
-struct Laptop {
-    db: ProgressDb,
-    store: AttachmentStore,
-    token: String,
-    account_id: i64,
-}
 
 struct World {
     _dir: tempfile::TempDir,
@@ -41,14 +32,7 @@ impl World {
     async fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let library = demo_library(dir.path());
-        let server = LoopbackServer::start(&dir.path().join("server"))
-            .await
-            .unwrap();
-        let package = dir.path().join("demo.carrel");
-        let storage = Storage::open(server.db()).unwrap();
-        carrel_server::publish::publish_package(&storage, server.data(), &package)
-            .await
-            .unwrap();
+        let (server, _) = demo_server(dir.path()).await;
         let forum = forums::forum_item(&library, DEMO, FORUM).unwrap();
         Self {
             url: ServerUrl::parse(&server.url()).unwrap(),
@@ -60,35 +44,12 @@ impl World {
     }
 
     async fn laptop(&self, login: &str, role: Role) -> Laptop {
-        let tokens = self.server.account(login, role).await.unwrap();
-        self.server.enrol(login, DEMO, role, None).await.unwrap();
-        let dir = self._dir.path().join(login);
-        std::fs::create_dir_all(&dir).unwrap();
-        Laptop {
-            db: ProgressDb::open(&dir.join("progress.sqlite3")).unwrap(),
-            store: AttachmentStore::new(dir.join("attachments")),
-            account_id: tokens.account.id,
-            token: tokens.access_token,
-        }
+        Laptop::new(&self.server, self._dir.path(), login, role, None).await
     }
 
     /// One sync round as the engine runs it: drain, enrolments, forums.
     async fn sync(&self, laptop: &Laptop) -> forums::ForumPullReport {
-        let report = sync::drain_with_progress(
-            &laptop.db,
-            &self.http,
-            &self.url,
-            &laptop.token,
-            &laptop.store,
-            || 0.0,
-            &|_, _, _| {},
-        )
-        .await
-        .unwrap();
-        assert_eq!(report.refused, 0, "{report:?}");
-        changes::pull_enrolments(&laptop.db, &self.http, &self.url, &laptop.token)
-            .await
-            .unwrap();
+        laptop.send(&self.http, &self.url).await;
         forums::pull(
             &laptop.db,
             &self.http,
@@ -458,15 +419,23 @@ async fn a_posts_file_is_uploaded_with_it_and_fetched_once_by_the_other_learner(
     let named = forums::post_attachment(&ben.db, &world.forum, &posted, &file.sha256).unwrap();
     assert_eq!(named, file);
     // Not on Ben's laptop yet, and he is offline: told so, nothing kept.
-    let offline =
-        forums::fetch_attachment(&world.http, &world.url, None, &ben.store, DEMO, &named).await;
+    let on_server = carrel_protocol::forums::forum_attachment_path(DEMO, &named.sha256);
+    let offline = forums::fetch_attachment(
+        &world.http,
+        &world.url,
+        None,
+        &ben.store,
+        &on_server,
+        &named,
+    )
+    .await;
     assert!(matches!(offline, Err(forums::FetchError::Unavailable(_))));
     let path = forums::fetch_attachment(
         &world.http,
         &world.url,
         Some(&ben.token),
         &ben.store,
-        DEMO,
+        &on_server,
         &named,
     )
     .await
@@ -481,7 +450,7 @@ async fn a_posts_file_is_uploaded_with_it_and_fetched_once_by_the_other_learner(
         &ServerUrl::parse("http://127.0.0.1:9/").unwrap(),
         None,
         &ben.store,
-        DEMO,
+        &on_server,
         &named,
     )
     .await

@@ -20,6 +20,7 @@ mod assess_kill;
 mod certificates;
 mod disk;
 mod forums;
+mod groups;
 mod kill;
 mod library;
 mod plan;
@@ -53,6 +54,67 @@ fn demo_library(dir: &std::path::Path) -> carrel_core::library::Library {
         )
         .unwrap();
     library
+}
+
+/// A real carrel-server in `dir`/server with the demo course (as [`demo_library`] built it in
+/// `dir`) published, and its database.
+async fn demo_server(dir: &std::path::Path) -> (LoopbackServer, carrel_server::storage::Storage) {
+    let server = LoopbackServer::start(&dir.join("server")).await.unwrap();
+    let storage = carrel_server::storage::Storage::open(server.db()).unwrap();
+    carrel_server::publish::publish_package(&storage, server.data(), &dir.join("demo.carrel"))
+        .await
+        .unwrap();
+    (server, storage)
+}
+
+/// One participant's laptop: a progress database, an attachment store, a session on the server.
+struct Laptop {
+    db: carrel_core::progress::ProgressDb,
+    store: carrel_core::assess::attachments::AttachmentStore,
+    token: String,
+    account_id: i64,
+}
+
+impl Laptop {
+    /// `login`'s laptop in `dir`/`login`, the account made and enrolled in the demo course as
+    /// `role`, in `group`.
+    async fn new(
+        server: &LoopbackServer,
+        dir: &std::path::Path,
+        login: &str,
+        role: carrel_protocol::auth::Role,
+        group: Option<&str>,
+    ) -> Self {
+        let tokens = server.account(login, role).await.unwrap();
+        server.enrol(login, DEMO, role, group).await.unwrap();
+        let dir = dir.join(login);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self {
+            db: carrel_core::progress::ProgressDb::open(&dir.join("progress.sqlite3")).unwrap(),
+            store: carrel_core::assess::attachments::AttachmentStore::new(dir.join("attachments")),
+            account_id: tokens.account.id,
+            token: tokens.access_token,
+        }
+    }
+
+    /// Sends the outbox as a sync round does, and the enrolments after; nothing may be refused.
+    async fn send(&self, http: &HttpClient, url: &ServerUrl) {
+        let report = carrel_core::sync::drain_with_progress(
+            &self.db,
+            http,
+            url,
+            &self.token,
+            &self.store,
+            || 0.0,
+            &|_, _, _| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.refused, 0, "{report:?}");
+        carrel_core::sync::changes::pull_enrolments(&self.db, http, url, &self.token)
+            .await
+            .unwrap();
+    }
 }
 
 /// A real carrel-server with its own SQLite file on a loopback port.

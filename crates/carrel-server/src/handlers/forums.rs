@@ -14,7 +14,7 @@ use crate::error::ServerError;
 use crate::handlers::auth::Auth;
 use crate::handlers::json::JsonBody;
 use crate::handlers::query::QueryParams;
-use crate::send_file::send_uploaded;
+use crate::send_file::send_found_upload;
 use crate::tutor::Actor;
 
 /// The cursor and page size.
@@ -68,13 +68,9 @@ pub async fn get_attachment(
     let not_found = || ServerError::FileNotFound {
         sha256: sha256.clone(),
     };
-    let (size, name) =
-        crate::forums::attachment(state.storage(), &who.account, &course_id, &sha256)
-            .await?
-            .ok_or_else(not_found)?;
-    send_uploaded(state.data(), &method, &headers, &sha256, size, &name)
-        .await?
-        .ok_or_else(not_found)
+    let found =
+        crate::forums::attachment(state.storage(), &who.account, &course_id, &sha256).await?;
+    send_found_upload(state.data(), &method, &headers, &sha256, found, not_found).await
 }
 
 /// `PUT /api/v1/tutor/forum-posts/{post_id}/moderation`: hides or shows, pins or unpins a post;

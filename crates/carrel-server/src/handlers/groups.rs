@@ -10,7 +10,7 @@ use carrel_protocol::groups::GroupState;
 use crate::AppState;
 use crate::error::ServerError;
 use crate::handlers::auth::Auth;
-use crate::send_file::send_uploaded;
+use crate::send_file::send_found_upload;
 
 /// `GET /api/v1/courses/{course_id}/group`: the asking learner's group in the course; 404
 /// `no_group` for anyone not in one.
@@ -41,10 +41,6 @@ pub async fn get_file(
     let not_found = || ServerError::FileNotFound {
         sha256: sha256.clone(),
     };
-    let (size, name) = crate::groups::file(state.storage(), &who.account, &course_id, &sha256)
-        .await?
-        .ok_or_else(not_found)?;
-    send_uploaded(state.data(), &method, &headers, &sha256, size, &name)
-        .await?
-        .ok_or_else(not_found)
+    let found = crate::groups::file(state.storage(), &who.account, &course_id, &sha256).await?;
+    send_found_upload(state.data(), &method, &headers, &sha256, found, not_found).await
 }

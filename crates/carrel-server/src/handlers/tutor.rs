@@ -14,7 +14,7 @@ use crate::error::ServerError;
 use crate::handlers::auth::Auth;
 use crate::handlers::json::JsonBody;
 use crate::handlers::query::{QueryParams, server_id};
-use crate::send_file::send_uploaded;
+use crate::send_file::send_found_upload;
 use crate::tutor::{self, Actor, ListFilter, TutorError};
 
 /// The filters of the list.
@@ -101,10 +101,7 @@ pub async fn get_attachment(
     }
     let not_found =
         || ServerError::Tutor(TutorError::NotFound(format!("{id} attachment {sha256}")));
-    let (size, name) = tutor::attachment(state.storage(), Actor::Account(who.account), id, &sha256)
-        .await?
-        .ok_or_else(not_found)?;
-    send_uploaded(state.data(), &method, &headers, &sha256, size, &name)
-        .await?
-        .ok_or_else(not_found)
+    let found =
+        tutor::attachment(state.storage(), Actor::Account(who.account), id, &sha256).await?;
+    send_found_upload(state.data(), &method, &headers, &sha256, found, not_found).await
 }

@@ -11,10 +11,9 @@ use carrel_protocol::forums::{
     forum_attachment_path, forum_moderation_path, forum_path,
 };
 use carrel_protocol::submissions::{Receipt, submission_path};
-use carrel_protocol::uploads::{NewUpload, OFFSET_MEDIA_TYPE, UPLOAD_OFFSET, UPLOADS_PATH, Upload};
 use reqwest::{Method, StatusCode};
 
-use crate::support::{Class, DEMO_COURSE, carrel_server, sha256_hex};
+use crate::support::{Class, DEMO_COURSE, carrel_server};
 
 /// The demo course's first forum and its opening topics.
 const FORUM: &str = "b1-forum";
@@ -122,39 +121,7 @@ impl Forum {
 
     /// Uploads `bytes` as `name` for `token` through the uploads API; the attachment to name.
     async fn upload(&self, token: &str, name: &str, bytes: &[u8]) -> PostAttachment {
-        let new = NewUpload {
-            sha256: sha256_hex(bytes),
-            size: bytes.len() as u64,
-            name: name.into(),
-        };
-        let fx = &self.class.fx;
-        let created: Upload = fx
-            .client
-            .post(fx.url(UPLOADS_PATH))
-            .bearer_auth(token)
-            .json(&new)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let patched = fx
-            .client
-            .patch(fx.url(&carrel_protocol::uploads::upload_path(&created.upload_id)))
-            .bearer_auth(token)
-            .header("Content-Type", OFFSET_MEDIA_TYPE)
-            .header(UPLOAD_OFFSET, "0")
-            .body(bytes.to_vec())
-            .send()
-            .await
-            .unwrap();
-        assert!(patched.status().is_success(), "{}", patched.status());
-        PostAttachment {
-            sha256: new.sha256,
-            name: new.name,
-            size: new.size,
-        }
+        self.class.fx.upload(token, name, bytes).await
     }
 
     async fn stored_posts(&self) -> (i64, i64) {

@@ -17,7 +17,6 @@ use carrel_protocol::groups::{
 };
 use carrel_protocol::submissions::{Receipt, submission_path};
 use carrel_protocol::tutor::tutor_grade_path;
-use carrel_protocol::uploads::{NewUpload, OFFSET_MEDIA_TYPE, UPLOAD_OFFSET, UPLOADS_PATH, Upload};
 use carrel_server::groups::{GroupError, ListedFile};
 use reqwest::{Method, StatusCode};
 
@@ -175,39 +174,7 @@ impl Groups {
 
     /// Uploads `bytes` as `name` for `token` through the uploads API; the attachment to name.
     async fn upload(&self, token: &str, name: &str, bytes: &[u8]) -> PostAttachment {
-        let new = NewUpload {
-            sha256: sha256_hex(bytes),
-            size: bytes.len() as u64,
-            name: name.into(),
-        };
-        let fx = &self.class.fx;
-        let created: Upload = fx
-            .client
-            .post(fx.url(UPLOADS_PATH))
-            .bearer_auth(token)
-            .json(&new)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let patched = fx
-            .client
-            .patch(fx.url(&carrel_protocol::uploads::upload_path(&created.upload_id)))
-            .bearer_auth(token)
-            .header("Content-Type", OFFSET_MEDIA_TYPE)
-            .header(UPLOAD_OFFSET, "0")
-            .body(bytes.to_vec())
-            .send()
-            .await
-            .unwrap();
-        assert!(patched.status().is_success(), "{}", patched.status());
-        PostAttachment {
-            sha256: new.sha256,
-            name: new.name,
-            size: new.size,
-        }
+        self.class.fx.upload(token, name, bytes).await
     }
 
     /// The group the server recorded on submission `client_id`.

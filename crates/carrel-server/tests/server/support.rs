@@ -180,6 +180,51 @@ impl Fixture {
         carrel_server::publish_package(&self.storage, self.server.data(), package).await
     }
 
+    /// Uploads `bytes` as `name` for `token` through the uploads API, completely, in one request;
+    /// answers the attachment a submission names it by.
+    pub async fn upload(
+        &self,
+        token: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> carrel_protocol::forums::PostAttachment {
+        use carrel_protocol::uploads::{
+            NewUpload, OFFSET_MEDIA_TYPE, UPLOAD_OFFSET, UPLOADS_PATH, Upload, upload_path,
+        };
+        let new = NewUpload {
+            sha256: sha256_hex(bytes),
+            size: bytes.len() as u64,
+            name: name.into(),
+        };
+        let created: Upload = self
+            .client
+            .post(self.url(UPLOADS_PATH))
+            .bearer_auth(token)
+            .json(&new)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let patched = self
+            .client
+            .patch(self.url(&upload_path(&created.upload_id)))
+            .bearer_auth(token)
+            .header("Content-Type", OFFSET_MEDIA_TYPE)
+            .header(UPLOAD_OFFSET, "0")
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert!(patched.status().is_success(), "{}", patched.status());
+        carrel_protocol::forums::PostAttachment {
+            sha256: new.sha256,
+            name: new.name,
+            size: new.size,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.server.url())
     }

@@ -865,3 +865,19 @@ export async function onTranscriptChanged(handler: () => void): Promise<Unlisten
     throw toBackendError(reason);
   }
 }
+
+/** Opens a file of the learner's group with the system's application (downloading it if needed). */
+export async function openGroupFile(courseId: string, sha256: string): Promise<void> {
+  await call<null>("open_group_file", { courseId, sha256 });
+}
+
+export const GROUPS_CHANGED_EVENT = "groups-changed";
+
+/** Calls `handler` when a group's state changed on the server or its files arrived. */
+export async function onGroupsChanged(handler: () => void): Promise<UnlistenFn> {
+  try {
+    return await listen<null>(GROUPS_CHANGED_EVENT, () => handler());
+  } catch (reason) {
+    throw toBackendError(reason);
+  }
+}

@@ -2,6 +2,7 @@
 import type { AttachmentInfo } from "./AttachmentInfo";
 import type { Draft } from "./Draft";
 import type { DraftVersion } from "./DraftVersion";
+import type { GroupWork } from "./GroupWork";
 import type { OutboxEntry } from "./OutboxEntry";
 import type { ServerGroup } from "./ServerGroup";
 
@@ -73,6 +74,11 @@ resubmission: boolean,
  * Group work: the learner's group on the course server (from the last sync), to submit for.
  */
 serverGroup: ServerGroup | null, 
+/**
+ * Group work: the group's members, files and latest submission of this assignment, as the
+ * course server last told this laptop.
+ */
+groupWork: GroupWork | null, 
 /**
  * The draft.
  */
