@@ -30,6 +30,10 @@ update_pubkey = "dW50cnVzdGVk…"     # the app's plugins.updater.pubkey (releas
 # lrs_endpoint = "https://lrs.example.org/xAPI"
 # lrs_key = "carrel"                # its Basic auth key; the secret comes from CARREL_LRS_SECRET
 # lrs_secret_file = "lrs-secret"    # … or from this file (readable by the server's account only)
+# Let Prometheus read /metrics with this token (else CARREL_METRICS_TOKEN; none: /metrics is 404):
+# metrics_token_file = "metrics-token"
+# Several instances on one database: migrate with `carrel-server migrate`, not on start:
+# migrate_on_start = false
 "#;
 
 /// The default address.
@@ -107,6 +111,14 @@ pub struct ConfigFile {
     /// `lrs_secret` in it is refused as unknown).
     #[serde(skip)]
     pub lrs_secret: Option<Secret>,
+    /// A file holding the token Prometheus presents to read `/metrics`.
+    pub metrics_token_file: Option<PathBuf>,
+    /// The metrics token itself: from `CARREL_METRICS_TOKEN` only, never from the file.
+    #[serde(skip)]
+    pub metrics_token: Option<Secret>,
+    /// Bring the database's schema up to date when serving starts (default); `false`: refuse to
+    /// start on an older schema (`carrel-server migrate` does it, once, for every instance).
+    pub migrate_on_start: Option<bool>,
 }
 
 /// A secret that never shows in a log: its `Debug` is `"<redacted>"`.
@@ -131,7 +143,12 @@ impl ConfigFile {
             message: error.to_string().trim().replace('\n', " "),
         })?;
         let folder = path.parent().unwrap_or(Path::new(""));
-        for setting in [&mut file.db, &mut file.data, &mut file.lrs_secret_file] {
+        for setting in [
+            &mut file.db,
+            &mut file.data,
+            &mut file.lrs_secret_file,
+            &mut file.metrics_token_file,
+        ] {
             if let Some(relative) = setting.as_ref().filter(|p| p.is_relative()) {
                 *setting = Some(folder.join(relative));
             }
@@ -165,7 +182,14 @@ pub struct Settings {
     pub update_pubkey: Option<String>,
     /// The Learning Record Store learning records are forwarded to, if configured.
     pub lrs: Option<crate::xapi::LrsConfig>,
+    /// The token a scraper of `/metrics` presents; `None`: nobody reads them.
+    pub metrics_token: Option<Secret>,
+    /// Whether serving brings the database's schema up to date first.
+    pub migrate_on_start: bool,
 }
+
+/// The shortest metrics token taken.
+pub const MIN_METRICS_TOKEN_CHARS: usize = 16;
 
 /// Each setting from `overrides` (flags and environment), else `file`, else its default.
 pub fn resolve(overrides: Overrides, file: ConfigFile) -> Result<Settings, ConfigError> {
@@ -228,6 +252,18 @@ pub fn resolve(overrides: Overrides, file: ConfigFile) -> Result<Settings, Confi
         )?),
         None => None,
     };
+    let metrics_token = match secret_from(
+        overrides.metrics_token,
+        overrides.metrics_token_file.or(file.metrics_token_file),
+    )? {
+        Some(Secret(token)) if token.chars().count() < MIN_METRICS_TOKEN_CHARS => {
+            return Err(ConfigError::Invalid(format!(
+                "the metrics token is shorter than {MIN_METRICS_TOKEN_CHARS} characters: use a \
+                 long random one, e.g. `openssl rand -hex 32`"
+            )));
+        }
+        token => token,
+    };
     Ok(Settings {
         listen,
         db,
@@ -238,7 +274,33 @@ pub fn resolve(overrides: Overrides, file: ConfigFile) -> Result<Settings, Confi
         certificate_issuer,
         update_pubkey: overrides.update_pubkey.or(file.update_pubkey),
         lrs,
+        metrics_token,
+        migrate_on_start: overrides
+            .migrate_on_start
+            .or(file.migrate_on_start)
+            .unwrap_or(true),
     })
+}
+
+/// A secret given itself (from the environment), else read from `file` (trimmed); `None` when
+/// neither is set.
+fn secret_from(
+    secret: Option<Secret>,
+    file: Option<PathBuf>,
+) -> Result<Option<Secret>, ConfigError> {
+    match (secret, file) {
+        (Some(secret), _) => Ok(Some(secret)),
+        (None, Some(path)) => Ok(Some(Secret(
+            std::fs::read_to_string(&path)
+                .map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?
+                .trim()
+                .to_owned(),
+        ))),
+        (None, None) => Ok(None),
+    }
 }
 
 /// The LRS settings, complete: an http(s) endpoint, a key, a secret (given, or read from its
@@ -260,21 +322,11 @@ fn lrs_config(
             "lrs_endpoint is set without lrs_key (the LRS's Basic auth key)".into(),
         )
     })?;
-    let secret = match (secret, secret_file) {
-        (Some(Secret(secret)), _) => secret,
-        (None, Some(path)) => std::fs::read_to_string(&path)
-            .map_err(|source| ConfigError::Read {
-                path: path.clone(),
-                source,
-            })?
-            .trim()
-            .to_owned(),
-        (None, None) => {
-            return Err(ConfigError::Invalid(
-                "lrs_endpoint is set without its secret: set CARREL_LRS_SECRET or lrs_secret_file"
-                    .into(),
-            ));
-        }
+    let Some(Secret(secret)) = secret_from(secret, secret_file)? else {
+        return Err(ConfigError::Invalid(
+            "lrs_endpoint is set without its secret: set CARREL_LRS_SECRET or lrs_secret_file"
+                .into(),
+        ));
     };
     let home_page = public_url.ok_or_else(|| {
         ConfigError::Invalid(
@@ -541,5 +593,64 @@ mod tests {
                 "{url} is not a public address"
             );
         }
+    }
+
+    #[test]
+    fn the_metrics_token_comes_from_its_variable_or_file_is_long_and_stays_out_of_logs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(
+            dir.path().join("metrics-token"),
+            "0123456789abcdef-from-file\n",
+        )
+        .unwrap();
+        std::fs::write(
+            &path,
+            "metrics_token_file = \"metrics-token\"\nmigrate_on_start = false\n",
+        )
+        .unwrap();
+        let file = ConfigFile::read(&path).unwrap();
+        let from_file = resolve(Overrides::default(), file.clone()).unwrap();
+        assert_eq!(
+            from_file.metrics_token,
+            Some(Secret("0123456789abcdef-from-file".into())),
+            "read from its file, relative to the config, trimmed"
+        );
+        assert!(!from_file.migrate_on_start);
+        assert!(
+            !format!("{from_file:?}").contains("from-file"),
+            "never in a log"
+        );
+        let from_env = resolve(
+            Overrides {
+                metrics_token: Some(Secret("0123456789abcdef-from-env".into())),
+                ..Overrides::default()
+            },
+            file,
+        )
+        .unwrap();
+        assert_eq!(
+            from_env.metrics_token,
+            Some(Secret("0123456789abcdef-from-env".into())),
+            "CARREL_METRICS_TOKEN wins"
+        );
+        let short = resolve(
+            Overrides {
+                metrics_token: Some(Secret("short".into())),
+                ..Overrides::default()
+            },
+            ConfigFile::default(),
+        )
+        .unwrap_err();
+        assert!(short.to_string().contains("openssl rand"), "{short}");
+        let defaults = resolve(Overrides::default(), ConfigFile::default()).unwrap();
+        assert_eq!(
+            defaults.metrics_token, None,
+            "no token: nobody reads the metrics"
+        );
+        assert!(
+            defaults.migrate_on_start,
+            "one server migrates its own database"
+        );
     }
 }

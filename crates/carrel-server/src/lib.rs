@@ -9,7 +9,8 @@
 //! towards, on the learner's transcript. Storage is one embedded SQLite file by default (created on first start, zero
 //! setup) plus a data folder holding the published packages and their content files ([`data`]);
 //! [`publish`] puts course packages there; [`releases`] publishes new versions of the desktop
-//! app and tells its updater about them. [`config`] resolves the settings;
+//! app and tells its updater about them. [`config`] resolves the settings; `/health`, `/ready`
+//! and [`metrics`] are for the operator's probes and Prometheus;
 //! [`faults`] makes the server misbehave on purpose, for tests.
 //!
 //! The server is a library first: [`router`] builds the axum app from an [`AppState`], and [`serve`]
@@ -42,6 +43,7 @@ mod file_io;
 pub mod forums;
 pub mod groups;
 pub mod handlers;
+pub mod metrics;
 pub mod programmes;
 pub mod publish;
 pub mod recordings;
@@ -74,6 +76,7 @@ pub struct AppState {
     inner: Arc<StateInner>,
     public_url: Option<Arc<str>>,
     certificate_issuer: Arc<str>,
+    metrics: Arc<metrics::Metrics>,
 }
 
 struct StateInner {
@@ -118,7 +121,20 @@ impl AppState {
             }),
             public_url: None,
             certificate_issuer: Arc::from(certificates::DEFAULT_ISSUER),
+            metrics: Arc::new(metrics::Metrics::default()),
         })
+    }
+
+    /// Sets the token a scraper of `/metrics` must present; `None` (the default): no one may
+    /// read them. Call it before serving: the counts start again.
+    pub fn with_metrics_token(mut self, token: Option<&str>) -> Self {
+        self.metrics = Arc::new(metrics::Metrics::new(token));
+        self
+    }
+
+    /// This instance's metrics.
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.metrics
     }
 
     /// Sets the address clients reach the server at (`https://courses.example.org`), from which
@@ -201,6 +217,11 @@ pub fn router(state: AppState) -> Router {
             carrel_protocol::HEALTH_PATH,
             get(handlers::health::get_health),
         )
+        .route(
+            handlers::health::READY_PATH,
+            get(handlers::health::get_ready),
+        )
+        .route(metrics::METRICS_PATH, get(metrics::get_metrics))
         .route(catalog::CATALOG_PATH, get(handlers::catalog::get_catalog))
         .route(catalog::PACKAGE_ROUTE, get(handlers::packages::get_package))
         .route(
@@ -312,6 +333,10 @@ pub fn router(state: AppState) -> Router {
                 .patch(handlers::uploads::patch_upload)
                 .layer(DefaultBodyLimit::disable()),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

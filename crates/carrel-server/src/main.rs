@@ -1,7 +1,8 @@
 //! The `carrel-server` command: runs the course server, or publishes course packages to it.
 //!
 //! ```text
-//! carrel-server [serve] --listen 127.0.0.1:7878 --db ./carrel-server.sqlite3 [--data-dir DIR] [--log-format json]
+//! carrel-server [serve] --listen 127.0.0.1:7878 --db ./carrel-server.sqlite3 [--data-dir DIR] [--log-format json] [--no-migrate]
+//! carrel-server migrate [--check]
 //! carrel-server publish [--open|--enrolled-only] [--db FILE] [--data-dir DIR] PACKAGE...
 //! carrel-server user add|disable …
 //! carrel-server enrol LOGIN COURSE [--role learner|tutor] [--group NAME]
@@ -21,7 +22,8 @@
 //! With no command it serves, so older invocations keep working. Every flag can also be set
 //! through the environment (`CARREL_SERVER_LISTEN`, `CARREL_SERVER_DB`, `CARREL_SERVER_DATA`,
 //! `CARREL_LOG_FORMAT`, `CARREL_SERVER_PUBLIC_URL`, `CARREL_CERTIFICATE_ISSUER`,
-//! `CARREL_SERVER_UPDATE_PUBKEY`). Logs go to stderr; `RUST_LOG` filters them. SIGINT or SIGTERM
+//! `CARREL_SERVER_UPDATE_PUBKEY`, `CARREL_METRICS_TOKEN_FILE`, `CARREL_SERVER_NO_MIGRATE`; the
+//! secrets `CARREL_LRS_SECRET` and `CARREL_METRICS_TOKEN` only from the environment). Logs go to stderr; `RUST_LOG` filters them. SIGINT or SIGTERM
 //! stops the server gracefully: it stops accepting connections and lets requests in flight
 //! finish. `publish` prints one line per published package on stdout and may run while the server
 //! runs.
@@ -54,6 +56,8 @@ optional, and relative paths in it are relative to its folder:
   public_url = \"https://courses.example.org\"  # where clients reach the server (serve only)
   certificate_issuer = \"Example Institute\"  # who certificates name as their issuer (serve only)
   update_pubkey = \"dW50cnVzdGVk…\"     # the app's updater public key (release publish only)
+  metrics_token_file = \"metrics-token\" # Prometheus reads /metrics with it (or CARREL_METRICS_TOKEN)
+  migrate_on_start = false            # several instances: `carrel-server migrate` does it
 
 RUST_LOG filters log lines (default: info), e.g. RUST_LOG=warn or RUST_LOG=carrel_server=debug.
 CARREL_SERVER_FAULTS (tests only) makes the server misbehave on purpose; see docs/server.md.";
@@ -80,6 +84,13 @@ enum Command {
     /// Run the course server (what `carrel-server` with no command does).
     #[command(after_help = ENVIRONMENT_HELP)]
     Serve(ServeArgs),
+    /// Bring the database's schema up to date, then exit.
+    ///
+    /// `serve` does it on start unless told not to (--no-migrate, or migrate_on_start = false):
+    /// with several instances on one database, run this once, from one place, before starting
+    /// the new version. Prints the schema version before and after. With --check, changes
+    /// nothing and exits with status 1 when the schema is older than this build's, 2 when newer.
+    Migrate(MigrateArgs),
     /// Verify course packages and publish them as the current version of their course.
     ///
     /// Each package is checked completely (zip structure, signature, manifest, every file's
@@ -688,6 +699,23 @@ struct ServeArgs {
     /// A file holding the LRS's Basic auth secret (or set CARREL_LRS_SECRET).
     #[arg(long, env = "CARREL_LRS_SECRET_FILE", value_name = "FILE")]
     lrs_secret_file: Option<PathBuf>,
+    /// A file holding the token Prometheus presents (Authorization: Bearer) to read /metrics
+    /// (or set CARREL_METRICS_TOKEN). Without one, /metrics answers 404.
+    #[arg(long, env = "CARREL_METRICS_TOKEN_FILE", value_name = "FILE")]
+    metrics_token_file: Option<PathBuf>,
+    /// Do not bring the database's schema up to date on start: refuse to start on an older one
+    /// (run `carrel-server migrate` first). For several instances on one database.
+    #[arg(long, env = "CARREL_SERVER_NO_MIGRATE")]
+    no_migrate: bool,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+struct MigrateArgs {
+    /// Only report: exit 0 when the schema is this build's, 1 when older, 2 when newer.
+    #[arg(long)]
+    check: bool,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -753,10 +781,10 @@ impl CommonArgs {
             lrs_endpoint: serve.and_then(|args| args.lrs_endpoint.clone()),
             lrs_key: serve.and_then(|args| args.lrs_key.clone()),
             lrs_secret_file: serve.and_then(|args| args.lrs_secret_file.clone()),
-            lrs_secret: std::env::var("CARREL_LRS_SECRET")
-                .ok()
-                .filter(|secret| !secret.is_empty())
-                .map(config::Secret),
+            lrs_secret: secret_variable("CARREL_LRS_SECRET"),
+            metrics_token_file: serve.and_then(|args| args.metrics_token_file.clone()),
+            metrics_token: serve.and_then(|_| secret_variable("CARREL_METRICS_TOKEN")),
+            migrate_on_start: serve.and_then(|args| args.no_migrate.then_some(false)),
         };
         let settings = config::resolve(overrides, file)?;
         init_logging(settings.log_format);
@@ -771,6 +799,14 @@ impl CommonArgs {
     }
 }
 
+/// A secret from the environment variable `name`, unless empty.
+fn secret_variable(name: &str) -> Option<config::Secret> {
+    std::env::var(name)
+        .ok()
+        .filter(|secret| !secret.is_empty())
+        .map(config::Secret)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -778,6 +814,7 @@ async fn main() -> anyhow::Result<()> {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Publish(args)) => publish(args).await,
+        Some(Command::Migrate(args)) => migrate(args),
         Some(Command::User(UserCommand::Add(args))) => user_add(args).await,
         Some(Command::User(UserCommand::Disable(args))) => user_disable(args).await,
         Some(Command::Enrol(args)) => enrol(args).await,
@@ -1316,6 +1353,16 @@ async fn user_disable(args: UserDisableArgs) -> anyhow::Result<()> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let settings = args.common.settings(Some(&args))?;
+    if !settings.migrate_on_start {
+        let found = Storage::schema_version_of(&settings.db)?;
+        anyhow::ensure!(
+            found >= carrel_server::SCHEMA_VERSION,
+            "the database {} is at schema version {found} and this carrel-server needs {}: run \
+             `carrel-server migrate` (once, for every instance), then start it again",
+            settings.db.display(),
+            carrel_server::SCHEMA_VERSION
+        );
+    }
     let storage = Storage::open(&settings.db)?;
     let data = settings.data.clone();
     let state = {
@@ -1323,7 +1370,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tokio::task::spawn_blocking(move || AppState::open_with(storage, data, auth)).await??
     }
     .with_public_url(settings.public_url.as_deref())
-    .with_certificate_issuer(&settings.certificate_issuer);
+    .with_certificate_issuer(&settings.certificate_issuer)
+    .with_metrics_token(
+        settings
+            .metrics_token
+            .as_ref()
+            .map(|token| token.0.as_str()),
+    );
     if let Ok(spec) = std::env::var("CARREL_SERVER_FAULTS") {
         let faults = carrel_server::faults::FaultPlan::parse(&spec)
             .context("CARREL_SERVER_FAULTS is not valid")?;
@@ -1377,6 +1430,44 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         forwarder.abort();
     }
     tracing::info!("carrel-server stopped");
+    Ok(())
+}
+
+fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
+    let settings = args.common.settings(None)?;
+    let (db, needed) = (&settings.db, carrel_server::SCHEMA_VERSION);
+    let found = Storage::schema_version_of(db)?;
+    let mut out = std::io::stdout().lock();
+    if args.check {
+        writeln!(
+            out,
+            "{}: schema version {found}; this carrel-server needs {needed}",
+            db.display()
+        )?;
+        out.flush()?;
+        drop(out);
+        match found.cmp(&needed) {
+            std::cmp::Ordering::Equal => return Ok(()),
+            std::cmp::Ordering::Less => {
+                eprintln!("run `carrel-server migrate` to bring it up to date");
+                std::process::exit(1)
+            }
+            std::cmp::Ordering::Greater => {
+                eprintln!("a newer carrel-server wrote it: upgrade this one");
+                std::process::exit(2)
+            }
+        }
+    }
+    Storage::open(db)?;
+    if found == needed {
+        writeln!(
+            out,
+            "{}: schema version {needed}, already up to date",
+            db.display()
+        )?;
+    } else {
+        writeln!(out, "{}: schema version {found} → {needed}", db.display())?;
+    }
     Ok(())
 }
 

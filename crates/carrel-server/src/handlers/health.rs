@@ -1,4 +1,5 @@
-//! `GET /health`: answers whether the server and its database are up.
+//! `GET /health`: answers whether the server and its database are up (liveness); `GET /ready`:
+//! whether this instance should take requests (readiness).
 
 use axum::Json;
 use axum::extract::State;
@@ -23,4 +24,81 @@ pub async fn get_health(State(state): State<AppState>) -> (StatusCode, Json<Heal
         server_time_ms: carrel_protocol::unix_time_ms(),
     };
     (code, Json(body))
+}
+
+/// `GET`: whether this instance should be sent requests (for a load balancer's or an
+/// orchestrator's readiness probe); `/health` says whether it is alive.
+pub const READY_PATH: &str = "/ready";
+
+/// The answer of `/ready`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Readiness {
+    /// Every check passed.
+    pub ready: bool,
+    /// The database's schema version, when it answered.
+    pub schema_version: Option<i64>,
+    /// The schema version this instance reads and writes.
+    pub expected_schema_version: i64,
+    /// What is wrong, one sentence each, saying what to do; empty when ready.
+    pub problems: Vec<String>,
+}
+
+/// Ready (200) when the database answers with the schema this instance was built for and the
+/// data folder takes a new file; else 503 with the problems. A rolling upgrade shows here: once
+/// a newer instance has migrated the database, the older ones are no longer ready.
+pub async fn get_ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    let expected = crate::SCHEMA_VERSION;
+    let mut problems = Vec::new();
+    let schema_version = match state.storage().schema_version().await {
+        Ok(version) => Some(version),
+        Err(error) => {
+            problems.push(format!("the database does not answer: {error}"));
+            None
+        }
+    };
+    match schema_version {
+        Some(found) if found > expected => problems.push(format!(
+            "the database is at schema version {found}, newer than this instance's {expected}: \
+             a newer carrel-server migrated it; upgrade this instance"
+        )),
+        Some(found) if found < expected => problems.push(format!(
+            "the database is at schema version {found}, older than this instance's {expected}: \
+             run `carrel-server migrate`"
+        )),
+        _ => {}
+    }
+    let root = state.data().root().to_path_buf();
+    let writable = tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&root)?;
+        tempfile::NamedTempFile::new_in(&root).map(drop)
+    })
+    .await;
+    match writable {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => problems.push(format!(
+            "the data folder {} does not take new files ({error}): check its permissions and free \
+             space",
+            state.data().root().display()
+        )),
+        Err(error) => problems.push(format!("the data folder check failed: {error}")),
+    }
+    let ready = problems.is_empty();
+    if !ready {
+        tracing::warn!(?problems, "not ready");
+    }
+    let code = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        code,
+        Json(Readiness {
+            ready,
+            schema_version,
+            expected_schema_version: expected,
+            problems,
+        }),
+    )
 }

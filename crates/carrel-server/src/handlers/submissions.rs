@@ -11,6 +11,7 @@ use crate::AppState;
 use crate::error::ServerError;
 use crate::handlers::auth::Auth;
 use crate::handlers::json::JsonBody;
+use crate::metrics::Outcome;
 
 /// Stores a submission once; 201 with its receipt, or 200 with the first receipt on a retry.
 pub async fn put_submission(
@@ -19,14 +20,22 @@ pub async fn put_submission(
     Path(submission_id): Path<String>,
     JsonBody(upload): JsonBody<SubmissionUpload>,
 ) -> Result<(StatusCode, Json<Receipt>), ServerError> {
-    let receipt = crate::submissions::submit(
+    let kind = upload.kind;
+    let stored = crate::submissions::submit(
         state.storage(),
         state.in_flight(),
         who.account.id,
         &submission_id,
         upload,
     )
-    .await?;
+    .await;
+    let outcome = match &stored {
+        Ok(receipt) if receipt.replayed => Outcome::Replayed,
+        Ok(_) => Outcome::Stored,
+        Err(_) => Outcome::Refused,
+    };
+    state.metrics().count_submission(kind, outcome);
+    let receipt = stored?;
     let status = if receipt.replayed {
         StatusCode::OK
     } else {

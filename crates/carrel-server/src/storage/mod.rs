@@ -109,6 +109,21 @@ impl Storage {
         })
     }
 
+    /// The schema version of the database at `path`, read without changing anything: 0 when
+    /// there is no file yet. [`Storage::open`] brings it to [`SCHEMA_VERSION`].
+    pub fn schema_version_of(path: &Path) -> Result<i64, StorageError> {
+        if !path.exists() {
+            return Ok(0);
+        }
+        let open_err = |source| StorageError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(open_err)?;
+        migrations::user_version(&conn).map_err(open_err)
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path

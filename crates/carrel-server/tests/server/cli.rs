@@ -65,6 +65,11 @@ impl Running {
         }
     }
 
+    /// Where it serves (`http://127.0.0.1:port`).
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
     /// Signs `login` in through the running server.
     async fn sign_in(&self, login: &str, password: &str) -> carrel_protocol::auth::Tokens {
         let response = http_client()

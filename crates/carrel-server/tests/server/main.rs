@@ -14,6 +14,7 @@ mod enrolments;
 mod faults;
 mod forums;
 mod groups;
+mod operations;
 mod publish;
 mod recordings;
 mod releases;

@@ -48,6 +48,9 @@ pub fn carrel_server() -> Command {
         "CARREL_LRS_KEY",
         "CARREL_LRS_SECRET",
         "CARREL_LRS_SECRET_FILE",
+        "CARREL_METRICS_TOKEN",
+        "CARREL_METRICS_TOKEN_FILE",
+        "CARREL_SERVER_NO_MIGRATE",
         "RUST_LOG",
     ] {
         command.env_remove(name);
