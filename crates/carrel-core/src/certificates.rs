@@ -203,19 +203,16 @@ pub fn status(
         };
         let entries = outbox::for_item(db, course_id, item_id)?;
         let own = where_is(&entries, must_pass);
-        // Group work: the group's latest submission counts for every member, whoever sent it.
+        // Group work: the group's latest submission is what counts for every member, whoever
+        // sent it, as the server decides; the learner's own work still waiting to be sent is
+        // shown as such, since it will be the group's latest once it arrives.
         let group = db
             .transact(|tx| Ok::<_, AssessError>(crate::groups::work_in(tx, course_id, item_id)?))?;
         let (state, best) = match group.and_then(|work| work.submission) {
-            Some(submission) => {
-                let by_group = where_the_group_is(&submission, must_pass);
-                if by_group.0 == RequirementState::Met || own.0 == RequirementState::Missing {
-                    by_group
-                } else {
-                    own
-                }
+            Some(submission) if own.0 != RequirementState::Waiting => {
+                where_the_group_is(&submission, must_pass)
             }
-            None => own,
+            _ => own,
         };
         requirements.push(Requirement {
             item_id: item_id.to_owned(),

@@ -141,6 +141,9 @@ impl IntoResponse for ServerError {
                     crate::submissions::SubmissionError::InvalidPost(_) => {
                         (StatusCode::UNPROCESSABLE_ENTITY, "invalid_post")
                     }
+                    crate::submissions::SubmissionError::AlreadySubmitted(_) => {
+                        (StatusCode::UNPROCESSABLE_ENTITY, "already_submitted")
+                    }
                     _ => (StatusCode::BAD_REQUEST, "malformed_request"),
                 };
                 (status, code, format!("{self}."))

@@ -31,6 +31,7 @@ use tower_http::trace::TraceLayer;
 
 pub mod access;
 pub mod accounts;
+pub mod assignments;
 pub mod autograde;
 pub mod certificates;
 pub mod changes;

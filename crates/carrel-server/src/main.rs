@@ -704,8 +704,13 @@ struct ServeArgs {
     #[arg(long, env = "CARREL_METRICS_TOKEN_FILE", value_name = "FILE")]
     metrics_token_file: Option<PathBuf>,
     /// Do not bring the database's schema up to date on start: refuse to start on an older one
-    /// (run `carrel-server migrate` first). For several instances on one database.
-    #[arg(long, env = "CARREL_SERVER_NO_MIGRATE")]
+    /// (run `carrel-server migrate` first), or without one. For several instances on one
+    /// database. The variable takes 1, true, yes or on (0, false, no, off: migrate).
+    #[arg(
+        long,
+        env = "CARREL_SERVER_NO_MIGRATE",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     no_migrate: bool,
     #[command(flatten)]
     common: CommonArgs,
@@ -763,10 +768,14 @@ impl CommonArgs {
     /// The settings in effect: these flags (or their variables), then the configuration file,
     /// then the defaults. Sets up logging.
     fn settings(&self, serve: Option<&ServeArgs>) -> anyhow::Result<Settings> {
-        let file = match &self.config {
+        let mut file = match &self.config {
             Some(path) => ConfigFile::read(path)?,
             None => ConfigFile::default(),
         };
+        if serve.is_none() {
+            // Only `serve` answers /metrics: other commands need not (and may not) read its token.
+            file.metrics_token_file = None;
+        }
         let overrides = config::Overrides {
             listen: serve.and_then(|args| args.listen),
             db: self.db.clone(),
@@ -1354,6 +1363,11 @@ async fn user_disable(args: UserDisableArgs) -> anyhow::Result<()> {
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let settings = args.common.settings(Some(&args))?;
     if !settings.migrate_on_start {
+        anyhow::ensure!(
+            settings.db.exists(),
+            "there is no database at {}: check --db; `carrel-server migrate` makes a new one",
+            settings.db.display()
+        );
         let found = Storage::schema_version_of(&settings.db)?;
         anyhow::ensure!(
             found >= carrel_server::SCHEMA_VERSION,
@@ -1458,8 +1472,15 @@ fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
             }
         }
     }
+    let new = !db.exists();
     Storage::open(db)?;
-    if found == needed {
+    if new {
+        writeln!(
+            out,
+            "{}: a new database, schema version {needed}",
+            db.display()
+        )?;
+    } else if found == needed {
         writeln!(
             out,
             "{}: schema version {needed}, already up to date",

@@ -6,7 +6,9 @@
 //! learner's id) and status (`carrel_http_requests_total`), with its latency until the response's
 //! head (`carrel_http_request_duration_seconds`; a file's body streams after that). Every
 //! submission `PUT`, by kind and outcome: `stored` (new), `replayed` (a retry answered with the
-//! first receipt) or `refused` (`carrel_submissions_total`). These count what *this* instance did.
+//! first receipt), `refused` (the client's to mend) or `busy` (to try again: the same id being
+//! stored, the database not answering) (`carrel_submissions_total`). A method other than the
+//! standard ones is counted as `OTHER`. These count what *this* instance did.
 //!
 //! **What is read at each scrape.** From the database, so every instance reports the same
 //! figures: the submissions stored, by kind (`carrel_submissions_stored`); the learning records
@@ -79,8 +81,10 @@ pub enum Outcome {
     Stored,
     /// A retry, answered with the first receipt.
     Replayed,
-    /// Refused (invalid, conflicting, not enrolled, files missing…).
+    /// Refused (invalid, conflicting, not enrolled, files missing…): the client's to mend.
     Refused,
+    /// Not taken now (the same id being stored, the database not answering): to try again.
+    Busy,
 }
 
 impl Outcome {
@@ -89,6 +93,7 @@ impl Outcome {
             Self::Stored => "stored",
             Self::Replayed => "replayed",
             Self::Refused => "refused",
+            Self::Busy => "busy",
         }
     }
 }
@@ -305,7 +310,12 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
         .get::<MatchedPath>()
         .map_or(UNMATCHED, MatchedPath::as_str)
         .to_owned();
-    let method = request.method().as_str().to_owned();
+    // HTTP lets a client make up methods: only the standard ones are labels of their own.
+    let method = match request.method().as_str() {
+        known @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => known,
+        _ => "OTHER",
+    }
+    .to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
     state.metrics().observe_request(

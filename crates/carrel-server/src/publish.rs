@@ -208,10 +208,11 @@ pub async fn publish_package_with(
         None => Vec::new(),
     };
     let (data, package) = (data.clone(), package.to_owned());
-    let (staged, quizzes) = blocking(move || {
+    let (staged, quizzes, assignments) = blocking(move || {
         let staged = stage(data.lock()?, &package)?;
-        let quizzes = crate::autograde::keyed_definitions(shipped_quizzes(&staged)?, &keys)?;
-        Ok((staged, quizzes))
+        let (shipped, assignments) = shipped_activities(&staged)?;
+        let quizzes = crate::autograde::keyed_definitions(shipped, &keys)?;
+        Ok((staged, quizzes, assignments))
     })
     .await?;
 
@@ -224,9 +225,10 @@ pub async fn publish_package_with(
             if let Some(open) = options.open {
                 storage.set_course_access(&course.id, open).await?;
             }
-            // Answer keys given only now are kept now.
+            // Answer keys given only now are kept now, and the assignments' rules of a course
+            // published before the server kept them.
             storage
-                .keep_quizzes(&course.id, &course.version, quizzes)
+                .keep_activities(&course.id, &course.version, quizzes, assignments)
                 .await?;
             tracing::info!(course = %course.id, version = %course.version, "already published; nothing changed");
             return Ok(Published {
@@ -244,7 +246,7 @@ pub async fn publish_package_with(
     let open = options.open;
     let (lock, new) = blocking(move || {
         import(&staged)?;
-        keep(staged, fingerprint, open, quizzes)
+        keep(staged, fingerprint, open, quizzes, assignments)
     })
     .await?;
     let published = Published {
@@ -347,19 +349,28 @@ fn stage(lock: DataLock, package: &Path) -> Result<Staged, PublishError> {
     })
 }
 
-/// Each quiz item's file as the staged package ships it.
-fn shipped_quizzes(staged: &Staged) -> Result<Vec<crate::autograde::ShippedQuiz>, PublishError> {
+/// What the server keeps of a package's activities: its quizzes' files and its assignments'
+/// rules.
+type Activities = (
+    Vec<crate::autograde::ShippedQuiz>,
+    Vec<crate::assignments::KeptAssignment>,
+);
+
+/// Each quiz item's file, and each assignment's rules, as the staged package ships them.
+fn shipped_activities(staged: &Staged) -> Result<Activities, PublishError> {
     use carrel_package::manifest::ItemKind;
-    let quiz_items: Vec<(String, String)> = staged
+    // (is a quiz, item id, path of its definition file)
+    let items: Vec<(bool, String, String)> = staged
         .manifest
         .items()
         .filter_map(|(_, _, item)| match &item.kind {
-            ItemKind::Quiz { path } => Some((item.id.clone(), path.clone())),
+            ItemKind::Quiz { path } => Some((true, item.id.clone(), path.clone())),
+            ItemKind::Assignment { path } => Some((false, item.id.clone(), path.clone())),
             _ => None,
         })
         .collect();
-    if quiz_items.is_empty() {
-        return Ok(Vec::new());
+    if items.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
     }
     let path = staged.copy.path();
     let reader = staged.copy.reopen().map_err(io_error("open", path))?;
@@ -367,7 +378,7 @@ fn shipped_quizzes(staged: &Staged) -> Result<Vec<crate::autograde::ShippedQuiz>
         PackageArchive::open(BufReader::with_capacity(CHUNK, reader), &Limits::default())?;
     let mut files = std::collections::HashMap::new();
     archive.read_files(
-        |file| quiz_items.iter().any(|(_, path)| *path == file.path),
+        |file| items.iter().any(|(_, _, path)| *path == file.path),
         |file, content| {
             let mut bytes = Vec::new();
             content.read_to_end(&mut bytes)?;
@@ -375,18 +386,26 @@ fn shipped_quizzes(staged: &Staged) -> Result<Vec<crate::autograde::ShippedQuiz>
             Ok(())
         },
     )?;
-    Ok(quiz_items
-        .into_iter()
-        .filter_map(|(item_id, path)| {
-            let (sha256, bytes) = files.get(&path)?.clone();
-            Some(crate::autograde::ShippedQuiz {
+    let mut quizzes = Vec::new();
+    let mut assignments = Vec::new();
+    for (quiz, item_id, path) in items {
+        let Some((sha256, bytes)) = files.get(&path).cloned() else {
+            continue;
+        };
+        if quiz {
+            quizzes.push(crate::autograde::ShippedQuiz {
                 item_id,
                 sha256,
                 path,
                 bytes,
-            })
-        })
-        .collect())
+            });
+        } else if let Some(kept) =
+            crate::assignments::KeptAssignment::from_definition(item_id, &bytes)
+        {
+            assignments.push(kept);
+        }
+    }
+    Ok((quizzes, assignments))
 }
 
 /// Steps 4–5: reads every content file to check it, then imports the package into the store.
@@ -424,6 +443,7 @@ fn keep(
     fingerprint: String,
     open: Option<bool>,
     quizzes: Vec<crate::autograde::KeptQuiz>,
+    assignments: Vec<crate::assignments::KeptAssignment>,
 ) -> Result<(DataLock, NewCatalogEntry), PublishError> {
     let Staged {
         lock,
@@ -469,6 +489,7 @@ fn keep(
         files,
         open,
         quizzes,
+        assignments,
     };
     Ok((lock, new))
 }

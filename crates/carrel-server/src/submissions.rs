@@ -13,9 +13,11 @@
 //! stored one replays its receipt whatever changed since. A quiz attempt is graded in the
 //! transaction that stores it when the server has its key, and a SCORM or cmi5 result by the
 //! score its content reported ([`crate::autograde`]). A forum post is checked and stored with its
-//! place in the course's forum by [`crate::forums`]. An assignment whose payload names a group
-//! (`groupName`, set by the client for group assignments) is stored for the submitter's group in
-//! the course as the server has it at that moment ([`crate::groups`]).
+//! place in the course's forum by [`crate::forums`]. An assignment follows the rules the published
+//! package gives it ([`crate::assignments`]): group work is stored for the submitter's group in
+//! the course as the server has it at that moment ([`crate::groups`]), whatever the payload names,
+//! and an assignment that takes one submission refuses a second one from the learner, or from
+//! their group (422 `already_submitted`).
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -52,6 +54,9 @@ pub enum SubmissionError {
          ask the course team to enrol you, then send it again"
     )]
     NotEnrolled(String),
+    /// The assignment takes one submission (of a learner, or of a group), and it was made.
+    #[error("{0}; your work stays on your computer")]
+    AlreadySubmitted(String),
     /// A forum post the course's forum cannot take (see [`crate::forums`]).
     #[error("the forum post was refused: {0}")]
     InvalidPost(String),
@@ -112,22 +117,6 @@ struct Header {
     /// An assignment's files, uploaded before it.
     #[serde(default)]
     attachments: Vec<AttachmentRef>,
-    /// Set (a string) by the client only for an assignment of kind `group`; read as a value so
-    /// that anything else in it changes nothing.
-    #[serde(default)]
-    group_name: Option<serde_json::Value>,
-}
-
-impl Header {
-    /// Whether a submission of `kind` with this header is a group submission: an assignment
-    /// whose payload names a group ([`crate::groups`]).
-    fn is_group_work(&self, kind: SubmissionKind) -> bool {
-        kind == SubmissionKind::Assignment
-            && self
-                .group_name
-                .as_ref()
-                .is_some_and(serde_json::Value::is_string)
-    }
 }
 
 /// A file an assignment names.
@@ -182,11 +171,9 @@ pub async fn submit(
                 return Ok(answer);
             }
             let received_ms = carrel_protocol::unix_time_ms();
-            // The group as the server has it at this moment, whatever the payload names.
-            let group_name = if header.is_group_work(kind) {
-                crate::groups::group_in(tx, user_id, &header.course_id)?
-            } else {
-                None
+            let group_name = match assignment_group_in(tx, user_id, kind, &header)? {
+                Ok(group_name) => group_name,
+                Err(refused) => return Ok(Err(refused)),
             };
             tx.execute(
                 "INSERT INTO submissions (client_id, user_id, kind, course_id, item_id, payload,
@@ -239,6 +226,56 @@ pub async fn submit(
             }))
         })
         .await?
+}
+
+/// For an assignment, what the published course's rules make of a new submission
+/// ([`crate::assignments`]): `Ok(Some(group))` to record it for the submitter's group as the
+/// server has it now (group work, whatever the payload names), `Ok(None)` for individual work,
+/// `Err` when the assignment takes one submission and the learner — or, for group work, their
+/// group — already made it.
+fn assignment_group_in(
+    tx: &rusqlite::Transaction<'_>,
+    user_id: i64,
+    kind: SubmissionKind,
+    header: &Header,
+) -> rusqlite::Result<Result<Option<String>, SubmissionError>> {
+    if kind != SubmissionKind::Assignment {
+        return Ok(Ok(None));
+    }
+    let Some(rules) = crate::assignments::rules_in(tx, &header.course_id, &header.item_id)? else {
+        return Ok(Ok(None));
+    };
+    let group = if rules.group {
+        crate::groups::group_in(tx, user_id, &header.course_id)?
+    } else {
+        None
+    };
+    if !rules.resubmission {
+        let earlier: Option<String> = tx
+            .prepare_cached(
+                "SELECT u.display_name FROM submissions s JOIN users u ON u.id = s.user_id
+                 WHERE s.kind = 'assignment' AND s.course_id = ?1 AND s.item_id = ?2
+                   AND (s.group_name = ?3 OR (?3 IS NULL AND s.user_id = ?4))
+                 ORDER BY s.id LIMIT 1",
+            )?
+            .query_row(
+                params![header.course_id, header.item_id, group, user_id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(by) = earlier {
+            return Ok(Err(SubmissionError::AlreadySubmitted(match &group {
+                Some(group) => format!(
+                    "{by} already submitted this assignment for the group “{group}”, and it \
+                     takes one submission per group"
+                ),
+                None => {
+                    "you already submitted this assignment, and it takes one submission".to_owned()
+                }
+            })));
+        }
+    }
+    Ok(Ok(group))
 }
 
 /// Queues the xAPI statements of the submission just stored (see [`crate::xapi`]): a SCORM or

@@ -89,6 +89,11 @@ pub async fn sign_out(state: State<'_, AppState>) -> Result<(), CommandError> {
         .sign_out(state.http())
         .await
         .map_err(session_error)?;
+    // The account's group (members, files, grades) is not the next account's to see.
+    let db = state.progress().db().await?;
+    if let Err(error) = carrel_core::groups::forget(&db) {
+        tracing::warn!(%error, "the signed-out account's groups were not forgotten");
+    }
     state.sync().wake();
     Ok(())
 }

@@ -248,7 +248,7 @@ describe("the assignment editor", () => {
     expect(byId("assignment-submit").hasAttribute("disabled")).toBe(true);
   });
 
-  it("says the group appears after a sync, and shows no warning for the learner's own group submission", async () => {
+  it("says the group appears after a sync, and counts the learner's group submission from another computer", async () => {
     await renderEditor({}, assignmentState({ group: true }));
     expect(byId("group-work-pending").textContent).toContain("after Carrel syncs");
     cleanup();
@@ -256,7 +256,9 @@ describe("the assignment editor", () => {
     mine.submission!.byYou = true;
     await renderEditor({}, assignmentState({ group: true, resubmission: false, groupWork: mine }));
     expect(byId("group-submitted-by").textContent).toContain("Submitted for the group by you on");
-    expect(document.getElementById("assignment-no-resubmission"), "own work is in the outbox list").toBeNull();
+    expect(byId("assignment-no-resubmission").textContent).toContain("You have submitted this assignment");
+    expect(byId("assignment-submit").hasAttribute("disabled")).toBe(true);
+    expect(document.getElementById("review-group-replaces")).toBeNull();
   });
 
   it("offers no server group for individual work or when it is already the group", async () => {

@@ -139,6 +139,13 @@ impl AttachmentStore {
         stored
     }
 
+    /// Whether the object named `sha256` is there with `size` bytes (what it was checked to be
+    /// when written; [`AttachmentStore::verify`] reads it whole).
+    pub fn holds(&self, sha256: &str, size: u64) -> bool {
+        std::fs::metadata(self.path_of(sha256))
+            .is_ok_and(|meta| meta.is_file() && meta.len() == size)
+    }
+
     /// Checks that the object named `sha256` is there and whole; `name` is for the message.
     pub fn verify(&self, sha256: &str, name: &str) -> Result<(), AssessError> {
         let path = self.path_of(sha256);

@@ -293,6 +293,13 @@ async fn a_group_shares_its_files_and_one_submission_with_its_grade() {
         latest.grade, None,
         "the new submission waits for its own grade"
     );
+    // As on the server, the group's latest is what counts: Ben's passed report no longer does.
+    assert_eq!(world.requirement(&ben), RequirementState::AwaitingGrade);
+    assert_eq!(world.requirement(&ana), RequirementState::AwaitingGrade);
+
+    // Signed out, Ben's laptop forgets his group.
+    groups::forget(&ben.db).unwrap();
+    assert_eq!(world.work(&ben), None);
 
     // Ana leaves the group: her laptop no longer holds its state.
     world

@@ -50,10 +50,12 @@ pub struct Readiness {
 pub async fn get_ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     let expected = crate::SCHEMA_VERSION;
     let mut problems = Vec::new();
+    // The answer is public: it says what is wrong in general terms; the log has the details.
     let schema_version = match state.storage().schema_version().await {
         Ok(version) => Some(version),
         Err(error) => {
-            problems.push(format!("the database does not answer: {error}"));
+            tracing::warn!(%error, "readiness: the database does not answer");
+            problems.push("the database does not answer: see the server's log".to_owned());
             None
         }
     };
@@ -68,20 +70,27 @@ pub async fn get_ready(State(state): State<AppState>) -> (StatusCode, Json<Readi
         )),
         _ => {}
     }
+    // A file made and removed in the data folder, which must be there already (a volume not
+    // mounted must not be papered over by a new empty folder).
     let root = state.data().root().to_path_buf();
-    let writable = tokio::task::spawn_blocking(move || {
-        std::fs::create_dir_all(&root)?;
-        tempfile::NamedTempFile::new_in(&root).map(drop)
-    })
-    .await;
-    match writable {
-        Ok(Ok(())) => {}
-        Ok(Err(error)) => problems.push(format!(
-            "the data folder {} does not take new files ({error}): check its permissions and free \
-             space",
-            state.data().root().display()
-        )),
-        Err(error) => problems.push(format!("the data folder check failed: {error}")),
+    let writable =
+        tokio::task::spawn_blocking(move || tempfile::NamedTempFile::new_in(&root).map(drop)).await;
+    let failure = match writable {
+        Ok(Ok(())) => None,
+        Ok(Err(error)) => Some(error.to_string()),
+        Err(error) => Some(error.to_string()),
+    };
+    if let Some(error) = failure {
+        tracing::warn!(
+            %error,
+            data = %state.data().root().display(),
+            "readiness: the data folder does not take a new file"
+        );
+        problems.push(
+            "the data folder does not take a new file: check that it is there, writable, and \
+             not full (the server's log names it)"
+                .to_owned(),
+        );
     }
     let ready = problems.is_empty();
     if !ready {

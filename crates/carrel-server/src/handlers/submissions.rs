@@ -12,6 +12,7 @@ use crate::error::ServerError;
 use crate::handlers::auth::Auth;
 use crate::handlers::json::JsonBody;
 use crate::metrics::Outcome;
+use crate::submissions::SubmissionError;
 
 /// Stores a submission once; 201 with its receipt, or 200 with the first receipt on a retry.
 pub async fn put_submission(
@@ -32,6 +33,7 @@ pub async fn put_submission(
     let outcome = match &stored {
         Ok(receipt) if receipt.replayed => Outcome::Replayed,
         Ok(_) => Outcome::Stored,
+        Err(SubmissionError::InFlight(_) | SubmissionError::Storage(_)) => Outcome::Busy,
         Err(_) => Outcome::Refused,
     };
     state.metrics().count_submission(kind, outcome);

@@ -60,6 +60,8 @@ pub struct NewCatalogEntry {
     pub open: Option<bool>,
     /// Its quizzes' definitions, kept for grading ([`crate::autograde`]).
     pub quizzes: Vec<crate::autograde::KeptQuiz>,
+    /// Its assignments' rules ([`crate::assignments`]).
+    pub assignments: Vec<crate::assignments::KeptAssignment>,
 }
 
 /// The signed documents kept for each published course version.
@@ -139,16 +141,21 @@ impl Storage {
         .await
     }
 
-    /// Keeps the quiz definitions of version `version` of `course_id` ([`crate::autograde`]).
-    pub async fn keep_quizzes(
+    /// Keeps the quiz definitions ([`crate::autograde`]) and the assignments' rules
+    /// ([`crate::assignments`]) of version `version` of `course_id`.
+    pub async fn keep_activities(
         &self,
         course_id: &str,
         version: &str,
         quizzes: Vec<crate::autograde::KeptQuiz>,
+        assignments: Vec<crate::assignments::KeptAssignment>,
     ) -> Result<(), StorageError> {
         let (course_id, version) = (course_id.to_owned(), version.to_owned());
-        self.transact(move |tx| crate::autograde::keep_in(tx, &course_id, &version, &quizzes))
-            .await
+        self.transact(move |tx| {
+            crate::autograde::keep_in(tx, &course_id, &version, &quizzes)?;
+            crate::assignments::keep_in(tx, &course_id, &version, &assignments)
+        })
+        .await
     }
 
     /// Makes `course_id` open to anyone or enrolled-only (see [`crate::access`]).
@@ -210,6 +217,7 @@ impl Storage {
             }
             crate::access::set_open_in(tx, &entry.course_id, new.open)?;
             crate::autograde::keep_in(tx, &entry.course_id, &entry.version, &new.quizzes)?;
+            crate::assignments::keep_in(tx, &entry.course_id, &entry.version, &new.assignments)?;
             if previous.as_ref().map(|old| &old.version) != Some(&entry.version) {
                 let notice = PackageNotice {
                     course_id: entry.course_id.clone(),
@@ -260,6 +268,7 @@ mod tests {
             ],
             open: None,
             quizzes: Vec::new(),
+            assignments: Vec::new(),
         }
     }
 

@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0014_certificates.sql"),
     include_str!("sql/0015_programmes.sql"),
     include_str!("sql/0016_groups.sql"),
+    include_str!("sql/0017_assignment_rules.sql"),
 ];
 
 /// The schema version this build writes.

@@ -846,25 +846,121 @@ async fn the_binary_places_lists_and_removes_group_files() {
 
 /// The demo course source with a certificate earned by passing its group assignment only.
 fn demo_with_group_certificate(dir: &std::path::Path) -> std::path::PathBuf {
-    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../courses/demo");
-    let copy = dir.join("demo-group-certificate");
-    copy_dir(&source, &copy);
-    let manifest = copy.join("course.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    let original = r#"passed = ["b1-quiz", "b2-quiz", "b3-quiz", "b3-final-assignment"]"#;
-    assert!(
-        text.contains(original),
-        "the demo course's certificate is as expected"
-    );
-    std::fs::write(
-        &manifest,
-        text.replace(original, &format!(r#"passed = ["{GROUP_ITEM}"]"#)),
+    let passed = format!(r#"passed = ["{GROUP_ITEM}"]"#);
+    demo_variant(
+        dir,
+        "demo-group-certificate",
+        &[(
+            "course.toml",
+            r#"passed = ["b1-quiz", "b2-quiz", "b3-quiz", "b3-final-assignment"]"#,
+            &passed,
+        )],
     )
-    .unwrap();
-    let package = dir.join("demo-group-certificate.carrel");
+}
+
+/// The demo course built from a copy of its source in `dir`/`name` with `edits` (file, text
+/// there, its replacement); the package's path.
+fn demo_variant(
+    dir: &std::path::Path,
+    name: &str,
+    edits: &[(&str, &str, &str)],
+) -> std::path::PathBuf {
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../courses/demo");
+    let copy = dir.join(name);
+    copy_dir(&source, &copy);
+    for (file, original, replacement) in edits {
+        let path = copy.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(original),
+            "{file} of the demo course has {original}"
+        );
+        std::fs::write(&path, text.replace(original, replacement)).unwrap();
+    }
+    let package = dir.join(format!("{name}.carrel"));
     carrel_package::source::build(&copy, &package_key(), &package)
         .unwrap_or_else(|error| panic!("the changed demo course builds: {error}"));
     package
+}
+
+#[tokio::test]
+async fn the_published_rules_decide_group_work_and_a_single_submission() {
+    let class = Class::start().await;
+    for login in ["ana", "ben"] {
+        class
+            .fx
+            .server
+            .enrol(login, DEMO_COURSE, Role::Learner, None)
+            .await
+            .unwrap();
+    }
+    let package = demo_variant(
+        class.fx.dir.path(),
+        "demo-one-group-submission",
+        &[(
+            "assignments/group-case-study.toml",
+            "resubmission = true",
+            "resubmission = false",
+        )],
+    );
+    class.fx.publish(&package).await.unwrap();
+    let groups = Groups::in_class(class).await;
+    let class = &groups.class;
+
+    // One submission per group: Ben's, after Ana's for Team B, is refused, naming her; Team C
+    // still submits its own.
+    groups
+        .submitted(&class.ana, "ana-once", GROUP_ITEM, Some(TEAM_B), 1600, &[])
+        .await;
+    let (status, code, message) = refusal(
+        groups
+            .submit(&class.ben, "ben-once", GROUP_ITEM, Some(TEAM_B), 1700, &[])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "already_submitted")
+    );
+    assert!(
+        message.contains("Ana already submitted") && message.contains(TEAM_B),
+        "{message}"
+    );
+    let team_b = groups.state(&class.ben).await;
+    assert_eq!(
+        (
+            team_b.submissions[0].submission_id.as_str(),
+            team_b.submissions[0].count
+        ),
+        ("ana-once", 1),
+        "nothing of Ben's was stored"
+    );
+    groups
+        .submitted(
+            &groups.cara,
+            "cara-once",
+            GROUP_ITEM,
+            Some(TEAM_C),
+            1500,
+            &[],
+        )
+        .await;
+    // A retry of the stored one still replays its receipt.
+    let replay = groups
+        .submit(&class.ana, "ana-once", GROUP_ITEM, Some(TEAM_B), 1600, &[])
+        .await;
+    assert_eq!(replay.status(), StatusCode::OK);
+
+    // Naming a group in an individual assignment's payload does not make it group work.
+    groups
+        .submitted(&class.ana, "ana-solo", SOLO_ITEM, Some(TEAM_B), 2000, &[])
+        .await;
+    assert_eq!(groups.recorded_group("ana-solo").await, None);
+    let team_b = groups.state(&class.ben).await;
+    assert!(
+        team_b.submissions.iter().all(|s| s.item_id == GROUP_ITEM),
+        "{team_b:?}"
+    );
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {

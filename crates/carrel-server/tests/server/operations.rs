@@ -100,6 +100,15 @@ async fn metrics_need_their_token_and_count_requests_and_submissions() {
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);
+    let brewed = http_client()
+        .request(
+            reqwest::Method::from_bytes(b"BREW").unwrap(),
+            format!("{url}{}", carrel_protocol::HEALTH_PATH),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(brewed.status().is_client_error());
 
     let response = scrape(&url, Some(TOKEN)).await;
     assert_eq!(response.status(), 200);
@@ -179,6 +188,10 @@ async fn metrics_need_their_token_and_count_requests_and_submissions() {
         !text.contains(id) && !text.contains("ana"),
         "labels carry routes, never ids or logins"
     );
+    assert!(
+        text.contains("carrel_http_requests_total{method=\"OTHER\"") && !text.contains("BREW"),
+        "a made-up method is counted as OTHER, never as a label of its own: {text}"
+    );
     server.stop().await.unwrap();
 }
 
@@ -244,6 +257,11 @@ async fn ready_says_when_this_instance_should_take_requests() {
         body.problems.iter().any(|p| p.contains("data folder")),
         "{body:?}"
     );
+    let folder = data.to_string_lossy().into_owned();
+    assert!(
+        !body.problems.iter().any(|p| p.contains(&folder)),
+        "a public answer names no path: {body:?}"
+    );
     std::fs::remove_file(&data).unwrap();
     std::fs::rename(&aside, &data).unwrap();
     assert_eq!(ready().await.0, 200);
@@ -266,20 +284,28 @@ async fn migrate_brings_the_schema_up_and_instances_can_leave_it_to_that_command
     let db = dir.path().join("server.sqlite3");
     let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
 
-    // Several instances: one that must not migrate refuses an old (here: absent) database,
-    // saying what to do, and leaves nothing behind.
-    let refused = carrel_server()
-        .args(["serve", "--no-migrate", "--listen", "127.0.0.1:0", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(!refused.status.success());
-    assert!(
-        text(&refused.stderr).contains("run `carrel-server migrate`"),
-        "{}",
-        text(&refused.stderr)
-    );
-    assert!(!db.exists(), "no database was made");
+    // Several instances: one that must not migrate refuses to start without a database (the
+    // flag, or its variable), saying what to do, and leaves nothing behind.
+    for (flag, variable) in [(Some("--no-migrate"), None), (None, Some("1"))] {
+        let mut command = carrel_server();
+        command
+            .arg("serve")
+            .args(flag)
+            .args(["--listen", "127.0.0.1:0", "--db"])
+            .arg(&db);
+        if let Some(value) = variable {
+            command.env("CARREL_SERVER_NO_MIGRATE", value);
+        }
+        let refused = command.output().unwrap();
+        assert!(!refused.status.success());
+        assert!(
+            text(&refused.stderr).contains("there is no database at")
+                && text(&refused.stderr).contains("`carrel-server migrate` makes a new one"),
+            "{}",
+            text(&refused.stderr)
+        );
+        assert!(!db.exists(), "no database was made");
+    }
 
     let check = migrate(&db, &["--check"]);
     assert_eq!(check.status.code(), Some(1));
@@ -294,7 +320,7 @@ async fn migrate_brings_the_schema_up_and_instances_can_leave_it_to_that_command
     let applied = migrate(&db, &[]);
     assert!(applied.status.success(), "{}", text(&applied.stderr));
     assert!(
-        text(&applied.stdout).contains(&format!("schema version 0 → {SCHEMA_VERSION}")),
+        text(&applied.stdout).contains(&format!("a new database, schema version {SCHEMA_VERSION}")),
         "{}",
         text(&applied.stdout)
     );
@@ -305,6 +331,30 @@ async fn migrate_brings_the_schema_up_and_instances_can_leave_it_to_that_command
         text(&again.stdout)
     );
     assert_eq!(migrate(&db, &["--check"]).status.code(), Some(0));
+
+    // An older schema: refused until migrated.
+    let set_version = |version: i64| {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .pragma_update(None, "user_version", version)
+            .unwrap();
+    };
+    set_version(SCHEMA_VERSION - 1);
+    let older = carrel_server()
+        .args(["serve", "--no-migrate", "--listen", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(!older.status.success());
+    assert!(
+        text(&older.stderr).contains(&format!(
+            "is at schema version {} and this carrel-server needs {SCHEMA_VERSION}: run `carrel-server migrate`",
+            SCHEMA_VERSION - 1
+        )),
+        "{}",
+        text(&older.stderr)
+    );
+    set_version(SCHEMA_VERSION);
 
     // Migrated: the instance starts without migrating, and Prometheus reads its metrics with
     // the token from the environment.
@@ -328,10 +378,7 @@ async fn migrate_brings_the_schema_up_and_instances_can_leave_it_to_that_command
     running.stop();
 
     // A database a newer version wrote.
-    rusqlite::Connection::open(&db)
-        .unwrap()
-        .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
-        .unwrap();
+    set_version(SCHEMA_VERSION + 1);
     let newer = migrate(&db, &["--check"]);
     assert_eq!(newer.status.code(), Some(2));
     assert!(
