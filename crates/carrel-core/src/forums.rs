@@ -965,11 +965,40 @@ pub async fn fetch_attachment(
             response.status()
         )));
     }
-    let bytes = response.bytes().await.map_err(unavailable)?;
-    if bytes.len() as u64 != file.size || outbox::sha256_hex(&bytes) != file.sha256 {
-        return Err(FetchError::Mismatch);
+    // Streamed to a file, never held whole: more bytes than the file has stop it at once, and
+    // nothing is kept unless all of them are the file's.
+    let temp = store.incoming()?;
+    let received = async {
+        use sha2::Digest;
+        use std::io::Write;
+        let local = |error: std::io::Error| {
+            FetchError::Local(AssessError::Io(format!(
+                "could not write {}: {error}",
+                temp.display()
+            )))
+        };
+        let mut output = std::fs::File::create_new(&temp).map_err(local)?;
+        let mut hasher = sha2::Sha256::new();
+        let mut size = 0u64;
+        let mut response = response;
+        while let Some(chunk) = response.chunk().await.map_err(unavailable)? {
+            size += chunk.len() as u64;
+            if size > file.size {
+                return Err(FetchError::Mismatch);
+            }
+            hasher.update(&chunk);
+            output.write_all(&chunk).map_err(local)?;
+        }
+        output.flush().map_err(local)?;
+        if size != file.size || carrel_package::archive::hex(&hasher.finalize()) != file.sha256 {
+            return Err(FetchError::Mismatch);
+        }
+        store.put(&temp, None)?;
+        Ok(())
     }
-    store.put_bytes(&bytes)?;
+    .await;
+    let _ = std::fs::remove_file(&temp);
+    received?;
     Ok(store.path_of(&file.sha256))
 }
 

@@ -128,15 +128,12 @@ impl AttachmentStore {
         result
     }
 
-    /// Stores `bytes` (a file downloaded whole) under their SHA-256, as [`Self::put`] stores a file.
-    pub fn put_bytes(&self, bytes: &[u8]) -> Result<Stored, AssessError> {
+    /// A new file's path in the store's `incoming/` folder, for a download on its way in (remove
+    /// it when done: [`Self::put`] copies it into place).
+    pub fn incoming(&self) -> Result<PathBuf, AssessError> {
         let temp_dir = self.root.join("incoming");
         std::fs::create_dir_all(&temp_dir).map_err(|error| store_error(&temp_dir, error))?;
-        let temp = temp_dir.join(format!("{}.download", crate::progress::new_event_id()));
-        std::fs::write(&temp, bytes).map_err(|error| store_error(&temp, error))?;
-        let stored = self.put(&temp, None);
-        let _ = std::fs::remove_file(&temp);
-        stored
+        Ok(temp_dir.join(format!("{}.download", crate::progress::new_event_id())))
     }
 
     /// Whether the object named `sha256` is there with `size` bytes (what it was checked to be

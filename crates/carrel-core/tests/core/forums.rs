@@ -461,3 +461,49 @@ async fn a_posts_file_is_uploaded_with_it_and_fetched_once_by_the_other_learner(
     assert_eq!(forums::safe_file_name(".hidden"), "hidden");
     assert_eq!(forums::safe_file_name("\u{0}"), "_");
 }
+
+#[tokio::test]
+async fn a_file_fetched_with_other_bytes_than_named_is_not_kept() {
+    use carrel_core::assess::attachments::AttachmentStore;
+    use carrel_core::assess::outbox::{AttachmentInfo, sha256_hex};
+    let dir = tempfile::tempdir().unwrap();
+    let store = AttachmentStore::new(dir.path().join("attachments"));
+    let named = AttachmentInfo {
+        sha256: sha256_hex(b"the right bytes"),
+        name: "notes.txt".into(),
+        size: 15,
+    };
+    // Same length, other bytes; then more bytes than the file has.
+    for body in ["the wrong bytes", "the right bytes and then some more"] {
+        let response: &'static str = Box::leak(
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .into_boxed_str(),
+        );
+        let peer = crate::canned_http_peer(response).await;
+        let url = ServerUrl::parse(&format!("http://{peer}")).unwrap();
+        let fetched = forums::fetch_attachment(
+            &HttpClient::new().unwrap(),
+            &url,
+            Some("token"),
+            &store,
+            "/a/file",
+            &named,
+        )
+        .await;
+        assert!(
+            matches!(fetched, Err(forums::FetchError::Mismatch)),
+            "{body}: {fetched:?}"
+        );
+        assert!(!store.holds(&named.sha256, named.size), "nothing kept");
+        let incoming: Vec<_> = std::fs::read_dir(dir.path().join("attachments/incoming"))
+            .unwrap()
+            .collect();
+        assert!(
+            incoming.is_empty(),
+            "no half-written file left: {incoming:?}"
+        );
+    }
+}
