@@ -16,9 +16,8 @@ use carrel_core::settings::ServerUrl;
 use carrel_core::sync::{self, changes};
 use carrel_protocol::auth::Role;
 use carrel_protocol::tutor::GradeInput;
-use carrel_server::tutor::Actor;
 
-use crate::{DEMO, demo_library, demo_server};
+use crate::{DEMO, demo_library, demo_server, grade_on_server};
 
 const QUIZZES: [&str; 3] = ["b1-quiz", "b2-quiz", "b3-quiz"];
 const FINAL: &str = "b3-final-assignment";
@@ -125,29 +124,13 @@ async fn the_checklist_follows_the_work_and_the_certificate_is_kept_only_when_it
     let grade = |id: String, passed: bool| {
         let storage = &storage;
         async move {
-            let (server_id,): (i64,) = storage
-                .with_conn(move |conn| {
-                    Ok(conn.query_row(
-                        "SELECT id FROM submissions WHERE client_id = ?1",
-                        [&id],
-                        |row| Ok((row.get(0)?,)),
-                    )?)
-                })
-                .await
-                .unwrap();
-            carrel_server::tutor::grade::set(
-                storage,
-                Actor::Operator { tutor: None },
-                server_id,
-                GradeInput {
-                    score: if passed { 8.0 } else { 2.0 },
-                    max_score: Some(10.0),
-                    passed: Some(passed),
-                    feedback: None,
-                },
-            )
-            .await
-            .unwrap();
+            let grade = GradeInput {
+                score: if passed { 8.0 } else { 2.0 },
+                max_score: Some(10.0),
+                passed: Some(passed),
+                feedback: None,
+            };
+            grade_on_server(storage, &id, grade).await;
         }
     };
     let entries = outbox::list(&db).unwrap();

@@ -15,9 +15,8 @@ use carrel_protocol::auth::Role;
 use carrel_protocol::tutor::GradeInput;
 use carrel_server::storage::Storage;
 use carrel_server::testing::LoopbackServer;
-use carrel_server::tutor::Actor;
 
-use crate::{DEMO, Laptop, demo_library, demo_server};
+use crate::{DEMO, Laptop, demo_library, demo_server, grade_on_server};
 
 const CASE_STUDY: &str = "b2-group-case-study";
 
@@ -120,31 +119,13 @@ impl World {
     }
 
     async fn grade(&self, client_id: &str, score: f64) {
-        let id = client_id.to_owned();
-        let (server_id,): (i64,) = self
-            .storage
-            .with_conn(move |conn| {
-                Ok(conn.query_row(
-                    "SELECT id FROM submissions WHERE client_id = ?1",
-                    [&id],
-                    |row| Ok((row.get(0)?,)),
-                )?)
-            })
-            .await
-            .unwrap();
-        carrel_server::tutor::grade::set(
-            &self.storage,
-            Actor::Operator { tutor: None },
-            server_id,
-            GradeInput {
-                score,
-                max_score: Some(20.0),
-                passed: Some(score >= 10.0),
-                feedback: Some("A clear comparison of the two sectors.".into()),
-            },
-        )
-        .await
-        .unwrap();
+        let grade = GradeInput {
+            score,
+            max_score: Some(20.0),
+            passed: Some(score >= 10.0),
+            feedback: Some("A clear comparison of the two sectors.".into()),
+        };
+        grade_on_server(&self.storage, client_id, grade).await;
     }
 }
 

@@ -67,6 +67,33 @@ async fn demo_server(dir: &std::path::Path) -> (LoopbackServer, carrel_server::s
     (server, storage)
 }
 
+/// Grades submission `client_id` on the server as its operator would (`carrel-server grade`).
+async fn grade_on_server(
+    storage: &carrel_server::storage::Storage,
+    client_id: &str,
+    grade: carrel_protocol::tutor::GradeInput,
+) {
+    let id = client_id.to_owned();
+    let server_id: i64 = storage
+        .with_conn(move |conn| {
+            Ok(conn.query_row(
+                "SELECT id FROM submissions WHERE client_id = ?1",
+                [&id],
+                |row| row.get(0),
+            )?)
+        })
+        .await
+        .unwrap();
+    carrel_server::tutor::grade::set(
+        storage,
+        carrel_server::tutor::Actor::Operator { tutor: None },
+        server_id,
+        grade,
+    )
+    .await
+    .unwrap();
+}
+
 /// One participant's laptop: a progress database, an attachment store, a session on the server.
 struct Laptop {
     db: carrel_core::progress::ProgressDb,

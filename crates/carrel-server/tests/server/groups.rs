@@ -20,7 +20,7 @@ use carrel_protocol::tutor::tutor_grade_path;
 use carrel_server::groups::{GroupError, ListedFile};
 use reqwest::{Method, StatusCode};
 
-use crate::support::{Class, DEMO_COURSE, carrel_server, package_key, sha256_hex};
+use crate::support::{Class, DEMO_COURSE, carrel_server, sha256_hex};
 
 /// The demo course's group assignment.
 const GROUP_ITEM: &str = "b2-group-case-study";
@@ -844,66 +844,14 @@ async fn the_binary_places_lists_and_removes_group_files() {
     );
 }
 
-/// The demo course source with a certificate earned by passing its group assignment only.
-fn demo_with_group_certificate(dir: &std::path::Path) -> std::path::PathBuf {
-    let passed = format!(r#"passed = ["{GROUP_ITEM}"]"#);
-    demo_variant(
-        dir,
-        "demo-group-certificate",
-        &[(
-            "course.toml",
-            r#"passed = ["b1-quiz", "b2-quiz", "b3-quiz", "b3-final-assignment"]"#,
-            &passed,
-        )],
-    )
-}
-
-/// The demo course built from a copy of its source in `dir`/`name` with `edits` (file, text
-/// there, its replacement); the package's path.
-fn demo_variant(
-    dir: &std::path::Path,
-    name: &str,
-    edits: &[(&str, &str, &str)],
-) -> std::path::PathBuf {
-    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../courses/demo");
-    let copy = dir.join(name);
-    copy_dir(&source, &copy);
-    for (file, original, replacement) in edits {
-        let path = copy.join(file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(
-            text.contains(original),
-            "{file} of the demo course has {original}"
-        );
-        std::fs::write(&path, text.replace(original, replacement)).unwrap();
-    }
-    let package = dir.join(format!("{name}.carrel"));
-    carrel_package::source::build(&copy, &package_key(), &package)
-        .unwrap_or_else(|error| panic!("the changed demo course builds: {error}"));
-    package
-}
-
 #[tokio::test]
 async fn the_published_rules_decide_group_work_and_a_single_submission() {
-    let class = Class::start().await;
-    for login in ["ana", "ben"] {
-        class
-            .fx
-            .server
-            .enrol(login, DEMO_COURSE, Role::Learner, None)
-            .await
-            .unwrap();
-    }
-    let package = demo_variant(
-        class.fx.dir.path(),
-        "demo-one-group-submission",
-        &[(
-            "assignments/group-case-study.toml",
-            "resubmission = true",
-            "resubmission = false",
-        )],
-    );
-    class.fx.publish(&package).await.unwrap();
+    let class = Class::with_demo_edited(&[(
+        "assignments/group-case-study.toml",
+        "resubmission = true",
+        "resubmission = false",
+    )])
+    .await;
     let groups = Groups::in_class(class).await;
     let class = &groups.class;
 
@@ -963,36 +911,16 @@ async fn the_published_rules_decide_group_work_and_a_single_submission() {
     );
 }
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 #[tokio::test]
 async fn a_group_assignments_latest_grade_counts_towards_every_members_certificate() {
-    let class = Class::start().await;
-    for (login, role) in [
-        ("ana", Role::Learner),
-        ("ben", Role::Learner),
-        ("tom", Role::Tutor),
-    ] {
-        class
-            .fx
-            .server
-            .enrol(login, DEMO_COURSE, role, None)
-            .await
-            .unwrap();
-    }
-    let package = demo_with_group_certificate(class.fx.dir.path());
-    class.fx.publish(&package).await.unwrap();
+    // The demo course with a certificate earned by passing its group assignment only.
+    let passed = format!(r#"passed = ["{GROUP_ITEM}"]"#);
+    let class = Class::with_demo_edited(&[(
+        "course.toml",
+        r#"passed = ["b1-quiz", "b2-quiz", "b3-quiz", "b3-final-assignment"]"#,
+        &passed,
+    )])
+    .await;
     let groups = Groups::in_class(class).await;
     let class = &groups.class;
     let ask = |token: &str| {

@@ -336,6 +336,12 @@ impl Class {
     /// A class with `ana` and `ben` enrolled as learners of the published demo course and `tom`
     /// as its tutor.
     pub async fn with_demo() -> Self {
+        Self::with_demo_edited(&[]).await
+    }
+
+    /// Like [`Class::with_demo`], the demo course built from a copy of its source with `edits`
+    /// (file, text there, its replacement).
+    pub async fn with_demo_edited(edits: &[(&str, &str, &str)]) -> Self {
         let class = Self::start().await;
         for (login, role) in [
             ("ana", Role::Learner),
@@ -349,15 +355,13 @@ impl Class {
                 .await
                 .unwrap();
         }
-        class.publish_demo().await;
+        class.publish_demo_edited(edits).await;
         class
     }
 
-    pub async fn publish_demo(&self) {
-        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../courses/demo");
-        let package = self.fx.dir.path().join("demo.carrel");
-        carrel_package::source::build(&source, &package_key(), &package)
-            .unwrap_or_else(|error| panic!("the demo course builds: {error}"));
+    /// Publishes the demo course built with `edits` (see [`demo_package`]).
+    pub async fn publish_demo_edited(&self, edits: &[(&str, &str, &str)]) {
+        let package = demo_package(self.fx.dir.path(), edits);
         let published = self.fx.publish(&package).await.unwrap();
         assert_eq!(published.course_id, DEMO_COURSE);
     }
@@ -460,5 +464,42 @@ impl Class {
         let status = response.status();
         let body: carrel_protocol::ApiError = response.json().await.expect("errors are JSON");
         (status, body.code)
+    }
+}
+
+/// The demo course (`courses/demo`) built into `dir`, from a copy of its source with `edits`
+/// (file, text there, its replacement) when there are any; the package's path.
+pub fn demo_package(dir: &Path, edits: &[(&str, &str, &str)]) -> PathBuf {
+    let mut source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../courses/demo");
+    if !edits.is_empty() {
+        let copy = dir.join("demo-edited");
+        copy_dir(&source, &copy);
+        for (file, original, replacement) in edits {
+            let path = copy.join(file);
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                text.contains(original),
+                "{file} of the demo course has {original}"
+            );
+            std::fs::write(&path, text.replace(original, replacement)).unwrap();
+        }
+        source = copy;
+    }
+    let package = dir.join("demo.carrel");
+    carrel_package::source::build(&source, &package_key(), &package)
+        .unwrap_or_else(|error| panic!("the demo course builds: {error}"));
+    package
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
     }
 }
