@@ -9,7 +9,7 @@
 //! its existence does not leak.
 
 use carrel_protocol::auth::{Account, Role};
-use rusqlite::{OptionalExtension, named_params};
+use crate::storage::sql::{OptionalExtension, named_params};
 
 use crate::storage::{Storage, StorageError};
 
@@ -135,20 +135,20 @@ pub async fn visible_file_size(
 /// Sets whether `course_id` is open to anyone (`Some`), or, with `None`, keeps its setting —
 /// enrolled-only for a course that has none yet. Runs inside the publish's catalogue transaction.
 pub(crate) fn set_open_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::storage::sql::Conn<'_>,
     course_id: &str,
     open: Option<bool>,
-) -> rusqlite::Result<()> {
+) -> crate::storage::sql::Result<()> {
     match open {
         Some(open) => tx.execute(
             "INSERT INTO course_access (course_id, open) VALUES (?1, ?2)
              ON CONFLICT (course_id) DO UPDATE SET open = excluded.open",
-            rusqlite::params![course_id, open],
+            crate::storage::sql::params![course_id, open],
         )?,
         None => tx.execute(
             "INSERT INTO course_access (course_id, open) VALUES (?1, 0)
              ON CONFLICT (course_id) DO NOTHING",
-            [course_id],
+            [&course_id],
         )?,
     };
     Ok(())
@@ -162,7 +162,7 @@ pub async fn is_open(storage: &Storage, course_id: &str) -> Result<bool, Storage
             Ok(conn
                 .query_row(
                     "SELECT open FROM course_access WHERE course_id = ?1",
-                    [course_id],
+                    [&course_id],
                     |row| row.get(0),
                 )
                 .optional()?

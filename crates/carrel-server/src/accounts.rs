@@ -18,7 +18,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine as _;
 use carrel_protocol::auth::{Account, Role, SignIn, Tokens};
-use rusqlite::{OptionalExtension, params};
+use crate::storage::sql::{OptionalExtension, params};
 
 use crate::storage::{Storage, StorageError};
 
@@ -180,15 +180,16 @@ pub async fn create_user(
             if exists {
                 return Ok(None);
             }
-            tx.execute(
+            let id = tx.query_row(
                 "INSERT INTO users (login, display_name, password_hash, role, created_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
                 params![login, display_name, hash, role_name(role), now_ms()],
+                |row| row.get(0),
             )?;
             Ok(Some(Account {
-                id: tx.last_insert_rowid(),
-                login,
-                display_name,
+                id,
+                login: login.clone(),
+                display_name: display_name.clone(),
                 role,
             }))
         })
@@ -222,7 +223,7 @@ pub async fn set_disabled(
 }
 
 fn issue_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::storage::sql::Conn<'_>,
     config: &AuthConfig,
     session_id: &str,
     account: Account,
@@ -254,7 +255,7 @@ fn issue_in(
     })
 }
 
-fn account_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
+fn account_row(row: &crate::storage::sql::Row) -> crate::storage::sql::Result<Account> {
     let role: String = row.get(3)?;
     Ok(Account {
         id: row.get(0)?,
@@ -281,8 +282,8 @@ pub async fn sign_in(
                     |row| {
                         Ok((
                             account_row(row)?,
-                            row.get::<_, String>(4)?,
-                            row.get::<_, bool>(5)?,
+                            row.get::<String>(4)?,
+                            row.get::<bool>(5)?,
                         ))
                     },
                 )
@@ -313,7 +314,7 @@ pub async fn sign_in(
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)",
                 params![session_id, account.id, device, format!("pending:{session_id}"), now],
             )?;
-            issue_in(tx, &config, &session_id, account, now)
+            issue_in(tx, &config, &session_id, account.clone(), now)
         })
         .await?)
 }
@@ -332,28 +333,28 @@ type SessionRow = (String, i64, Option<i64>, bool, Account);
 /// `from` joins the token's table to `sessions s` and `users u` and selects the token by its hash
 /// (`?1`).
 fn session_of(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     expiry: &str,
     from: &str,
     hash: &str,
-) -> rusqlite::Result<Option<SessionRow>> {
+) -> crate::storage::sql::Result<Option<SessionRow>> {
     conn.query_row(
         &format!(
             "SELECT {expiry}, s.id, s.revoked_ms, u.disabled, u.id, u.login, u.display_name, u.role
              FROM {from}"
         ),
-        [hash],
+        [&hash],
         |row| {
             Ok((
-                row.get::<_, String>(1)?,
-                row.get::<_, i64>(0)?,
-                row.get::<_, Option<i64>>(2)?,
-                row.get::<_, bool>(3)?,
+                row.get::<String>(1)?,
+                row.get::<i64>(0)?,
+                row.get::<Option<i64>>(2)?,
+                row.get::<bool>(3)?,
                 Account {
                     id: row.get(4)?,
                     login: row.get(5)?,
                     display_name: row.get(6)?,
-                    role: role_of(&row.get::<_, String>(7)?),
+                    role: role_of(&row.get::<String>(7)?),
                 },
             ))
         },

@@ -7,7 +7,7 @@
 //! or a payload edited by hand, cannot make more of a submission than the course allows.
 
 use carrel_package::activity::{AssignmentDefinition, AssignmentKind};
-use rusqlite::{OptionalExtension, params};
+use crate::storage::sql::{OptionalExtension, params};
 
 use crate::storage::StorageError;
 
@@ -47,7 +47,7 @@ impl KeptAssignment {
 
 /// Keeps `assignments` of version `version` of `course_id` (a row already kept is replaced).
 pub(crate) fn keep_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::storage::sql::Conn<'_>,
     course_id: &str,
     version: &str,
     assignments: &[KeptAssignment],
@@ -78,10 +78,10 @@ pub(crate) fn keep_in(
 /// The rules of assignment `item_id` in the published version of `course_id`; `None` when that
 /// version has none kept (not published, not an assignment, or published before rules were kept).
 pub(crate) fn rules_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     course_id: &str,
     item_id: &str,
-) -> rusqlite::Result<Option<AssignmentRules>> {
+) -> crate::storage::sql::Result<Option<AssignmentRules>> {
     conn.prepare_cached(
         "SELECT r.kind, r.resubmission FROM assignment_rules r
          JOIN catalog_courses c ON c.course_id = r.course_id AND c.version = r.version
@@ -89,7 +89,7 @@ pub(crate) fn rules_in(
     )?
     .query_row(params![course_id, item_id], |row| {
         Ok(AssignmentRules {
-            group: row.get::<_, String>(0)? == "group",
+            group: row.get::<String>(0)? == "group",
             resubmission: row.get(1)?,
         })
     })

@@ -22,7 +22,7 @@ use carrel_core::assess::attempts::QuizSubmission;
 use carrel_core::assess::grade::grade_quiz;
 use carrel_core::runtime::RuntimeResult;
 use carrel_package::activity::{QuizDefinition, QuizMode};
-use rusqlite::{OptionalExtension, params};
+use crate::storage::sql::{OptionalExtension, params};
 
 use crate::storage::StorageError;
 use crate::tutor::grade::{NewGrade, write_in};
@@ -138,7 +138,7 @@ pub fn keyed_definitions(
 /// Keeps `quizzes` of version `version` of `course_id` (a definition already kept is replaced
 /// only to gain its key).
 pub(crate) fn keep_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::storage::sql::Conn<'_>,
     course_id: &str,
     version: &str,
     quizzes: &[KeptQuiz],
@@ -169,7 +169,7 @@ pub(crate) fn keep_in(
 
 /// The kept definition `(definition, keyed)` a quiz submission names.
 fn definition_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     course_id: &str,
     item_id: &str,
     definition_sha256: &str,
@@ -192,12 +192,12 @@ fn definition_in(
 
 /// The definition of the quiz stored submission `server_id` answers, if the server has it.
 pub(crate) fn quiz_of_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     server_id: i64,
 ) -> Result<Option<QuizDefinition>, StorageError> {
     let (course_id, item_id, payload): (String, String, String) = conn.query_row(
         "SELECT course_id, item_id, payload FROM submissions WHERE id = ?1",
-        [server_id],
+        [&server_id],
         |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
     )?;
     let Ok(submission) = serde_json::from_str::<QuizSubmission>(&payload) else {
@@ -212,7 +212,7 @@ pub(crate) fn quiz_of_in(
 /// Grades the quiz submission just stored as `server_id` with `payload`, if the server has the
 /// key of the definition it names; stores the grade and its change. Returns whether it graded.
 pub(crate) fn grade_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::storage::sql::Conn<'_>,
     server_id: i64,
     course_id: &str,
     item_id: &str,
@@ -272,7 +272,7 @@ pub(crate) fn grade_in(
 /// reported no score (or the payload is not a result the server can read), which leaves it
 /// ungraded.
 pub(crate) fn record_runtime_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::storage::sql::Conn<'_>,
     server_id: i64,
     payload: &str,
 ) -> Result<bool, StorageError> {

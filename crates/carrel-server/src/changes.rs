@@ -11,7 +11,7 @@ use carrel_protocol::changes::{
     Announcement, Change, ChangeBody, ChangesPage, DEFAULT_LIMIT, MAX_LIMIT, ScheduleNotice,
     SessionNotice,
 };
-use rusqlite::{named_params, params};
+use crate::storage::sql::{named_params, params};
 
 use crate::storage::{Storage, StorageError};
 
@@ -40,23 +40,26 @@ pub enum ChangeError {
 /// Appends `body` to the feed of account `audience`, or of everyone enrolled in `course_id`
 /// when `None`; returns its sequence number.
 pub(crate) fn append_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::storage::sql::Conn<'_>,
     audience: Option<i64>,
     course_id: &str,
     body: &ChangeBody,
 ) -> Result<i64, StorageError> {
     let json = serde_json::to_string(body)
         .map_err(|error| StorageError::Task(format!("a change does not serialise: {error}")))?;
-    tx.prepare_cached(
-        "INSERT INTO changes (at_ms, audience, course_id, body) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![
-        carrel_protocol::unix_time_ms() as i64,
-        audience,
-        course_id,
-        json
-    ])?;
-    Ok(tx.last_insert_rowid())
+    // Readers follow the feed by sequence number, so numbers must be handed out in commit order.
+    tx.lock_feed()?;
+    Ok(tx.query_row(
+        "INSERT INTO changes (at_ms, audience, course_id, body) VALUES (?1, ?2, ?3, ?4)
+         RETURNING seq",
+        params![
+            carrel_protocol::unix_time_ms() as i64,
+            audience,
+            course_id,
+            json
+        ],
+        |row| row.get(0),
+    )?)
 }
 
 /// The page of account `user_id`'s changes after `after`: its own and those of the courses it is
@@ -83,9 +86,9 @@ pub async fn page(
                 named_params! {":after": after, ":user": user_id, ":limit": i64::from(limit) + 1},
                 |row| {
                     Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, i64>(1)?,
-                        row.get::<_, String>(2)?,
+                        row.get::<i64>(0)?,
+                        row.get::<i64>(1)?,
+                        row.get::<String>(2)?,
                     ))
                 },
             )?;
@@ -168,10 +171,10 @@ pub async fn extend(
     storage
         .transact(move |tx| {
             let Some((user_id, login)) = crate::enrolments::account_id(tx, &login)? else {
-                return Ok(Err(ChangeError::NoSuchAccount(login)));
+                return Ok(Err(ChangeError::NoSuchAccount(login.clone())));
             };
             if crate::enrolments::role_in(tx, user_id, &course_id)?.is_none() {
-                return Ok(Err(ChangeError::NotEnrolled { login, course_id }));
+                return Ok(Err(ChangeError::NotEnrolled { login: login.clone(), course_id: course_id.clone() }));
             }
             Ok(Ok(append_in(tx, Some(user_id), &course_id, &change)?))
         })

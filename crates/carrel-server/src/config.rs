@@ -143,8 +143,15 @@ impl ConfigFile {
             message: error.to_string().trim().replace('\n', " "),
         })?;
         let folder = path.parent().unwrap_or(Path::new(""));
+        let db_is_url = file
+            .db
+            .as_ref()
+            .and_then(|db| db.to_str())
+            .is_some_and(crate::storage::postgres::is_url);
+        if !db_is_url && let Some(db) = file.db.as_mut().filter(|p| p.is_relative()) {
+            *db = folder.join(&*db);
+        }
         for setting in [
-            &mut file.db,
             &mut file.data,
             &mut file.lrs_secret_file,
             &mut file.metrics_token_file,
@@ -205,7 +212,28 @@ pub fn resolve(overrides: Overrides, file: ConfigFile) -> Result<Settings, Confi
         .unwrap_or_else(|| PathBuf::from(DEFAULT_DB));
     let data = match overrides.data.or(file.data) {
         Some(dir) => DataDir::new(dir),
-        None => DataDir::beside(&db),
+        None => match db.to_str().filter(|db| crate::storage::postgres::is_url(db)) {
+            // Every instance and command on one PostgreSQL database shares one data folder,
+            // which the database remembers from the last `serve` that named it.
+            Some(url) => match crate::storage::postgres::meta(url, crate::storage::DATA_DIR_KEY) {
+                Ok(Some(dir)) => DataDir::new(dir),
+                Ok(None) => {
+                    return Err(ConfigError::Invalid(
+                        "with a PostgreSQL database, name the data folder (--data, \
+                         CARREL_SERVER_DATA or `data` in the configuration file); once the \
+                         server has served with it, commands find it in the database"
+                            .into(),
+                    ));
+                }
+                Err(reason) => {
+                    return Err(ConfigError::Invalid(format!(
+                        "cannot read the data folder's location from {}: {reason}",
+                        crate::storage::postgres::redacted(url)
+                    )));
+                }
+            },
+            None => DataDir::beside(&db),
+        },
     };
     let minutes = overrides
         .access_token_minutes

@@ -9,7 +9,7 @@
 
 use carrel_protocol::auth::Role;
 use carrel_protocol::tutor::Enrolment;
-use rusqlite::{OptionalExtension, params};
+use crate::storage::sql::{OptionalExtension, params};
 
 use crate::storage::{Storage, StorageError};
 
@@ -104,7 +104,7 @@ pub async fn enrol(
     storage
         .transact(move |tx| {
             let Some((user_id, login)) = account_id(tx, &login)? else {
-                return Ok(Err(EnrolError::NoSuchAccount(login)));
+                return Ok(Err(EnrolError::NoSuchAccount(login.clone())));
             };
             tx.execute(
                 "INSERT INTO enrolments (user_id, course_id, role, group_name, enrolled_ms)
@@ -122,9 +122,9 @@ pub async fn enrol(
             Ok(Ok(Enrolled {
                 user_id,
                 login,
-                course_id,
+                course_id: course_id.clone(),
                 role,
-                group,
+                group: group.clone(),
             }))
         })
         .await?
@@ -137,7 +137,7 @@ pub async fn unenrol(storage: &Storage, login: &str, course_id: &str) -> Result<
     storage
         .transact(move |tx| {
             let Some((user_id, _)) = account_id(tx, &login)? else {
-                return Ok(Err(EnrolError::NoSuchAccount(login)));
+                return Ok(Err(EnrolError::NoSuchAccount(login.clone())));
             };
             let removed = tx.execute(
                 "DELETE FROM enrolments WHERE user_id = ?1 AND course_id = ?2",
@@ -150,12 +150,12 @@ pub async fn unenrol(storage: &Storage, login: &str, course_id: &str) -> Result<
 
 /// The id and login (as stored) of the account `login`.
 pub(crate) fn account_id(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     login: &str,
-) -> rusqlite::Result<Option<(i64, String)>> {
+) -> crate::storage::sql::Result<Option<(i64, String)>> {
     conn.query_row(
         "SELECT id, login FROM users WHERE login = ?1",
-        [login],
+        [&login],
         |row| Ok((row.get(0)?, row.get(1)?)),
     )
     .optional()
@@ -163,14 +163,14 @@ pub(crate) fn account_id(
 
 /// The role of account `user_id` in `course_id`, if enrolled.
 pub(crate) fn role_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     user_id: i64,
     course_id: &str,
-) -> rusqlite::Result<Option<Role>> {
+) -> crate::storage::sql::Result<Option<Role>> {
     conn.query_row(
         "SELECT role FROM enrolments WHERE user_id = ?1 AND course_id = ?2",
         params![user_id, course_id],
-        |row| Ok(role_of(&row.get::<_, String>(0)?)),
+        |row| Ok(role_of(&row.get::<String>(0)?)),
     )
     .optional()
 }
@@ -185,10 +185,10 @@ pub async fn list_for(storage: &Storage, user_id: i64) -> Result<Vec<Enrolment>,
                     "SELECT course_id, role, group_name FROM enrolments WHERE user_id = ?1
                      ORDER BY course_id",
                 )?
-                .query_map([user_id], |row| {
+                .query_map([&user_id], |row| {
                     Ok(Enrolment {
                         course_id: row.get(0)?,
-                        role: role_of(&row.get::<_, String>(1)?),
+                        role: role_of(&row.get::<String>(1)?),
                         group: row.get(2)?,
                         group_members: Vec::new(),
                     })

@@ -33,7 +33,7 @@ use carrel_protocol::forums::{
     DEFAULT_LIMIT, ForumPage, ForumPost, ForumPostPayload, MAX_ATTACHMENTS, MAX_BODY_CHARS,
     MAX_LIMIT, MAX_TITLE_CHARS, Moderation, PostAttachment, PostAuthor,
 };
-use rusqlite::{OptionalExtension, Row, named_params, params};
+use crate::storage::sql::{OptionalExtension, Row, named_params, params};
 
 use crate::access::Viewer;
 use crate::storage::{Storage, StorageError};
@@ -190,7 +190,7 @@ pub(crate) async fn check_new(
                         )?
                         .query_row(
                             params![post.topic_id, post.course_id, post.item_id],
-                            |row| row.get::<_, bool>(0),
+                            |row| row.get::<bool>(0),
                         )?;
                 let answered = match &post.reply_to {
                     None => true,
@@ -202,7 +202,7 @@ pub(crate) async fn check_new(
                         )?
                         .query_row(
                             params![reply_to, post.course_id, post.item_id, post.topic_id],
-                            |row| row.get::<_, bool>(0),
+                            |row| row.get::<bool>(0),
                         )?,
                 };
                 Ok((started, answered))
@@ -230,17 +230,17 @@ pub(crate) async fn check_new(
 }
 
 /// The course's next version: its largest + 1.
-fn next_version_in(conn: &rusqlite::Connection, course_id: &str) -> rusqlite::Result<i64> {
+fn next_version_in(conn: &crate::storage::sql::Conn<'_>, course_id: &str) -> crate::storage::sql::Result<i64> {
     conn.prepare_cached(
         "SELECT coalesce(max(version), 0) + 1 FROM forum_posts WHERE course_id = ?1",
     )?
-    .query_row([course_id], |row| row.get(0))
+    .query_row([&course_id], |row| row.get(0))
 }
 
 /// Stores `post`, the submission `server_id` of account `user_id` just stored in `tx`, with the
 /// course's next version; answers that version.
 pub(crate) fn insert_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::storage::sql::Conn<'_>,
     server_id: i64,
     user_id: i64,
     post: &NewPost,
@@ -281,7 +281,7 @@ const POST_SELECT: &str = "SELECT p.version, p.client_id, p.item_id, p.topic_id,
 
 /// The post of a [`POST_SELECT`] row; a hidden one without its title, text and files unless
 /// `full` (a tutor of the course or an admin reads it).
-fn row_to_post(row: &Row<'_>, full: bool) -> rusqlite::Result<ForumPost> {
+fn row_to_post(row: &Row, full: bool) -> crate::storage::sql::Result<ForumPost> {
     let hidden: bool = row.get(12)?;
     let blank = hidden && !full;
     let attachments = if blank {
@@ -303,9 +303,9 @@ fn row_to_post(row: &Row<'_>, full: bool) -> rusqlite::Result<ForumPost> {
         author: PostAuthor {
             id: row.get(8)?,
             display_name: row.get(9)?,
-            role: crate::enrolments::role_of(&row.get::<_, String>(10)?),
+            role: crate::enrolments::role_of(&row.get::<String>(10)?),
         },
-        created_ms: row.get::<_, i64>(11)? as u64,
+        created_ms: row.get::<i64>(11)? as u64,
         hidden,
         pinned: row.get(13)?,
     })
@@ -387,8 +387,8 @@ pub async fn attachment(
                 )?
                 .query_row([&course_id, &sha256], |row| {
                     Ok((
-                        row.get::<_, i64>(0)?.max(0) as u64,
-                        row.get::<_, String>(1)?,
+                        row.get::<i64>(0)?.max(0) as u64,
+                        row.get::<String>(1)?,
                     ))
                 })
                 .optional()?)
@@ -397,9 +397,9 @@ pub async fn attachment(
 }
 
 /// Post `post_id` as a tutor sees it.
-fn post_in(conn: &rusqlite::Connection, post_id: &str) -> rusqlite::Result<Option<ForumPost>> {
+fn post_in(conn: &crate::storage::sql::Conn<'_>, post_id: &str) -> crate::storage::sql::Result<Option<ForumPost>> {
     conn.prepare_cached(&format!("{POST_SELECT} WHERE p.client_id = ?1"))?
-        .query_row([post_id], |row| row_to_post(row, true))
+        .query_row([&post_id], |row| row_to_post(row, true))
         .optional()
 }
 
@@ -423,9 +423,9 @@ pub async fn moderate(
                         [&post_id],
                         |row| {
                             Ok((
-                                row.get::<_, String>(0)?,
-                                row.get::<_, bool>(1)?,
-                                row.get::<_, bool>(2)?,
+                                row.get::<String>(0)?,
+                                row.get::<bool>(1)?,
+                                row.get::<bool>(2)?,
                             ))
                         },
                     )
@@ -502,7 +502,7 @@ pub async fn list(storage: &Storage, course_id: &str) -> Result<Vec<ListedPost>,
                 .prepare_cached(&format!(
                     "{POST_SELECT} WHERE p.course_id = ?1 ORDER BY p.submission_id"
                 ))?
-                .query_map([course_id], |row| {
+                .query_map([&course_id], |row| {
                     Ok(ListedPost {
                         post: row_to_post(row, true)?,
                         login: row.get(14)?,

@@ -32,7 +32,7 @@ use carrel_protocol::forums::PostAttachment;
 use carrel_protocol::groups::{
     GroupFile, GroupGrade, GroupMember, GroupState, GroupSubmission, MAX_FILE_NAME_CHARS,
 };
-use rusqlite::{OptionalExtension, Row, params};
+use crate::storage::sql::{OptionalExtension, Row, params};
 
 use crate::DataDir;
 use crate::file_io::{copy_in, from_file_io, io_error, move_into_place, sync_dir};
@@ -102,14 +102,14 @@ from_file_io!(GroupError);
 
 /// The group of account `user_id` in `course_id`, if it is enrolled there with one.
 pub(crate) fn group_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     user_id: i64,
     course_id: &str,
-) -> rusqlite::Result<Option<String>> {
+) -> crate::storage::sql::Result<Option<String>> {
     Ok(conn
         .prepare_cached("SELECT group_name FROM enrolments WHERE user_id = ?1 AND course_id = ?2")?
         .query_row(params![user_id, course_id], |row| {
-            row.get::<_, Option<String>>(0)
+            row.get::<Option<String>>(0)
         })
         .optional()?
         .flatten())
@@ -118,10 +118,10 @@ pub(crate) fn group_in(
 /// The group of the learner `user_id` in `course_id`: `None` unless enrolled there as a learner
 /// with a group.
 fn learners_group_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     user_id: i64,
     course_id: &str,
-) -> rusqlite::Result<Option<String>> {
+) -> crate::storage::sql::Result<Option<String>> {
     if crate::enrolments::role_in(conn, user_id, course_id)? != Some(Role::Learner) {
         return Ok(None);
     }
@@ -130,10 +130,10 @@ fn learners_group_in(
 
 /// Whether some enrolment of `course_id` names `group`.
 fn group_exists_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     course_id: &str,
     group: &str,
-) -> rusqlite::Result<bool> {
+) -> crate::storage::sql::Result<bool> {
     conn.prepare_cached(
         "SELECT EXISTS (SELECT 1 FROM enrolments WHERE course_id = ?1 AND group_name = ?2)",
     )?
@@ -143,24 +143,24 @@ fn group_exists_in(
 /// The columns [`row_to_file`] reads.
 const FILE_COLUMNS: &str = "sha256, name, size, added_by, added_ms";
 
-fn row_to_file(row: &Row<'_>) -> rusqlite::Result<GroupFile> {
+fn row_to_file(row: &Row) -> crate::storage::sql::Result<GroupFile> {
     Ok(GroupFile {
         file: PostAttachment {
             sha256: row.get(0)?,
             name: row.get(1)?,
-            size: row.get::<_, i64>(2)?.max(0) as u64,
+            size: row.get::<i64>(2)?.max(0) as u64,
         },
         added_by: row.get(3)?,
-        added_ms: row.get::<_, i64>(4)?.max(0) as u64,
+        added_ms: row.get::<i64>(4)?.max(0) as u64,
     })
 }
 
 /// The files of `group` in `course_id`, by name.
 fn files_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     course_id: &str,
     group: &str,
-) -> rusqlite::Result<Vec<GroupFile>> {
+) -> crate::storage::sql::Result<Vec<GroupFile>> {
     conn.prepare_cached(&format!(
         "SELECT {FILE_COLUMNS} FROM group_files WHERE course_id = ?1 AND group_name = ?2
          ORDER BY name, id"
@@ -184,11 +184,11 @@ const LATEST_SUBMISSIONS: &str = "FROM submissions s
 /// The latest submission of each item of `group` in `course_id`, by item id, as `user_id` (a
 /// member) sees it.
 fn submissions_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     course_id: &str,
     group: &str,
     user_id: i64,
-) -> rusqlite::Result<Vec<GroupSubmission>> {
+) -> crate::storage::sql::Result<Vec<GroupSubmission>> {
     conn.prepare_cached(&format!(
         "SELECT s.item_id, s.client_id, u.display_name, s.user_id, s.received_ms, s.payload,
              (SELECT count(*) FROM submissions c
@@ -210,7 +210,7 @@ fn submissions_in(
                 passed: row.get(10)?,
                 feedback: row.get(11)?,
                 graded_by: row.get(12)?,
-                graded_ms: row.get::<_, i64>(13)?.max(0) as u64,
+                graded_ms: row.get::<i64>(13)?.max(0) as u64,
             })
         } else {
             None
@@ -219,11 +219,11 @@ fn submissions_in(
             item_id: row.get(0)?,
             submission_id: row.get(1)?,
             submitted_by: row.get(2)?,
-            by_you: row.get::<_, i64>(3)? == user_id,
-            received_ms: row.get::<_, i64>(4)?.max(0) as u64,
+            by_you: row.get::<i64>(3)? == user_id,
+            received_ms: row.get::<i64>(4)?.max(0) as u64,
             words,
             attachments,
-            count: u32::try_from(row.get::<_, i64>(6)?).unwrap_or(u32::MAX),
+            count: u32::try_from(row.get::<i64>(6)?).unwrap_or(u32::MAX),
             grade,
         })
     })?
@@ -260,7 +260,7 @@ pub async fn state(
     storage
         .with_conn(move |conn| {
             let Some(group) = learners_group_in(conn, user_id, &course)? else {
-                return Ok(Err(GroupError::NoGroup(course)));
+                return Ok(Err(GroupError::NoGroup(course.clone())));
             };
             let members = conn
                 .prepare_cached(
@@ -270,7 +270,7 @@ pub async fn state(
                 )?
                 .query_map(params![course, group], |row| {
                     Ok(GroupMember {
-                        you: row.get::<_, i64>(0)? == user_id,
+                        you: row.get::<i64>(0)? == user_id,
                         display_name: row.get(1)?,
                     })
                 })?
@@ -278,7 +278,7 @@ pub async fn state(
             let files = files_in(conn, &course, &group)?;
             let submissions = submissions_in(conn, &course, &group, user_id)?;
             Ok(Ok(GroupState {
-                course_id: course,
+                course_id: course.clone(),
                 name: group,
                 members,
                 files,
@@ -301,12 +301,12 @@ pub async fn file(
     storage
         .with_conn(move |conn| {
             let Some(group) = learners_group_in(conn, user_id, &course)? else {
-                return Ok(Err(GroupError::NoGroup(course)));
+                return Ok(Err(GroupError::NoGroup(course.clone())));
             };
-            let size_and_name = |row: &Row<'_>| {
+            let size_and_name = |row: &Row| {
                 Ok((
-                    row.get::<_, Option<i64>>(0)?.unwrap_or(0).max(0) as u64,
-                    row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    row.get::<Option<i64>>(0)?.unwrap_or(0).max(0) as u64,
+                    row.get::<Option<String>>(1)?.unwrap_or_default(),
                 ))
             };
             let placed = conn
@@ -431,8 +431,8 @@ async fn add_file_inner(
             // Checked again where it is written: the last enrolment of the group may have ended.
             if !group_exists_in(tx, &course, &group)? {
                 return Ok(Err(GroupError::NoSuchGroup {
-                    course_id: course,
-                    group,
+                    course_id: course.clone(),
+                    group: group.clone(),
                 }));
             }
             tx.prepare_cached(
@@ -560,9 +560,9 @@ pub async fn remove_file(
                 .query_row(params![course, group, name], row_to_file)
                 .optional()?;
             Ok(found.ok_or(GroupError::NoSuchFile {
-                course_id: course,
-                group,
-                name,
+                course_id: course.clone(),
+                group: group.clone(),
+                name: name.clone(),
             }))
         })
         .await?

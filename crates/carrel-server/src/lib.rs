@@ -107,6 +107,13 @@ impl AppState {
         auth: accounts::AuthConfig,
     ) -> Result<Self, DataError> {
         let store = data.open_store()?;
+        storage
+            .remember_data_dir(data.root())
+            .map_err(|error| DataError::Io {
+                operation: "record the data folder in the database",
+                path: data.root().to_path_buf(),
+                source: std::io::Error::other(error.to_string()),
+            })?;
         let certificate_key = certificates::SigningKey::new(data.clone());
         Ok(Self {
             inner: Arc::new(StateInner {

@@ -1364,16 +1364,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let settings = args.common.settings(Some(&args))?;
     if !settings.migrate_on_start {
         anyhow::ensure!(
-            settings.db.exists(),
+            carrel_server::storage::exists(&settings.db),
             "there is no database at {}: check --db; `carrel-server migrate` makes a new one",
-            settings.db.display()
+            carrel_server::storage::describe(&settings.db)
         );
         let found = Storage::schema_version_of(&settings.db)?;
         anyhow::ensure!(
             found >= carrel_server::SCHEMA_VERSION,
             "the database {} is at schema version {found} and this carrel-server needs {}: run \
              `carrel-server migrate` (once, for every instance), then start it again",
-            settings.db.display(),
+            carrel_server::storage::describe(&settings.db),
             carrel_server::SCHEMA_VERSION
         );
     }
@@ -1411,7 +1411,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(
         %addr,
         url = %format!("http://{addr}"),
-        db = %state.storage().path().display(),
+        db = %state.storage().display(),
         data = %data.root().display(),
         public_url = settings.public_url.as_deref(),
         version = carrel_server::SERVER_VERSION,
@@ -1456,7 +1456,7 @@ fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
         writeln!(
             out,
             "{}: schema version {found}; this carrel-server needs {needed}",
-            db.display()
+            carrel_server::storage::describe(db)
         )?;
         out.flush()?;
         drop(out);
@@ -1472,22 +1472,22 @@ fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
             }
         }
     }
-    let new = !db.exists();
+    let new = !carrel_server::storage::exists(db);
     Storage::open(db)?;
     if new {
         writeln!(
             out,
             "{}: a new database, schema version {needed}",
-            db.display()
+            carrel_server::storage::describe(db)
         )?;
     } else if found == needed {
         writeln!(
             out,
             "{}: schema version {needed}, already up to date",
-            db.display()
+            carrel_server::storage::describe(db)
         )?;
     } else {
-        writeln!(out, "{}: schema version {found} → {needed}", db.display())?;
+        writeln!(out, "{}: schema version {found} → {needed}", carrel_server::storage::describe(db))?;
     }
     Ok(())
 }

@@ -22,6 +22,8 @@
 //! institution's server is, which is not for everyone.
 
 use std::sync::Arc;
+
+use crate::storage::sql::params;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
@@ -250,18 +252,18 @@ impl Metrics {
             .with_conn(|conn| {
                 let by_kind = conn
                     .prepare_cached("SELECT kind, count(*) FROM submissions GROUP BY kind")?
-                    .query_map([], |row| {
-                        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+                    .query_map(params![], |row| {
+                        Ok((row.get::<String>(0)?, row.get::<i64>(1)?))
                     })?
                     .collect::<Result<Vec<_>, _>>()?;
                 let queued: i64 = conn.query_row(
                     "SELECT count(*) FROM xapi_forward WHERE state = 'queued'",
-                    [],
+                    params![],
                     |row| row.get(0),
                 )?;
                 let incomplete: i64 = conn.query_row(
                     "SELECT count(*) FROM uploads WHERE completed_ms IS NULL",
-                    [],
+                    params![],
                     |row| row.get(0),
                 )?;
                 Ok((by_kind, queued, incomplete))

@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use carrel_protocol::changes::{ChangeBody, RECORDING_FORMATS, RecordingNotice, recording_url};
-use rusqlite::OptionalExtension;
+use crate::storage::sql::OptionalExtension;
 
 use crate::data::DataDir;
 use crate::file_io::{
@@ -143,7 +143,7 @@ pub async fn publish_recording(
                  ON CONFLICT (course_id, item_id, session_id) DO UPDATE SET
                      sha256 = excluded.sha256, size = excluded.size,
                      media_type = excluded.media_type, published_ms = excluded.published_ms",
-                rusqlite::params![
+                crate::storage::sql::params![
                     recorded.course_id,
                     recorded.item_id,
                     recorded.session_id,
@@ -154,7 +154,7 @@ pub async fn publish_recording(
                 ],
             )?;
             let course_id = recorded.course_id.clone();
-            crate::changes::append_in(tx, None, &course_id, &ChangeBody::Recording(recorded))
+            crate::changes::append_in(tx, None, &course_id, &ChangeBody::Recording(recorded.clone()))
         })
         .await?;
     Ok(notice)
@@ -175,7 +175,7 @@ pub async fn find(
                      WHERE course_id = ?1 AND sha256 = ?2 LIMIT 1",
                 )?
                 .query_row([&course_id, &sha256], |row| {
-                    Ok((row.get::<_, i64>(0)? as u64, row.get::<_, String>(1)?))
+                    Ok((row.get::<i64>(0)? as u64, row.get::<String>(1)?))
                 })
                 .optional()?)
         })

@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 
 use carrel_protocol::auth::Role;
 use carrel_protocol::submissions::{Receipt, SubmissionKind, SubmissionUpload};
-use rusqlite::{OptionalExtension, params};
+use crate::storage::sql::{OptionalExtension, params};
 
 use crate::storage::{Storage, StorageError};
 
@@ -175,10 +175,10 @@ pub async fn submit(
                 Ok(group_name) => group_name,
                 Err(refused) => return Ok(Err(refused)),
             };
-            tx.execute(
+            let server_id: i64 = tx.query_row(
                 "INSERT INTO submissions (client_id, user_id, kind, course_id, item_id, payload,
                      payload_sha256, received_ms, group_name)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
                 params![
                     id,
                     user_id,
@@ -190,8 +190,8 @@ pub async fn submit(
                     received_ms as i64,
                     group_name
                 ],
+                |row| row.get(0),
             )?;
-            let server_id = tx.last_insert_rowid();
             // Its statements first: what was submitted comes before how it was graded.
             queue_statements_in(
                 tx,
@@ -219,8 +219,8 @@ pub async fn submit(
             }
             Ok(Ok(Receipt {
                 server_id,
-                submission_id: id,
-                sha256,
+                submission_id: id.clone(),
+                sha256: sha256.clone(),
                 received_ms,
                 replayed: false,
             }))
@@ -234,11 +234,11 @@ pub async fn submit(
 /// `Err` when the assignment takes one submission and the learner — or, for group work, their
 /// group — already made it.
 fn assignment_group_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::storage::sql::Conn<'_>,
     user_id: i64,
     kind: SubmissionKind,
     header: &Header,
-) -> rusqlite::Result<Result<Option<String>, SubmissionError>> {
+) -> crate::storage::sql::Result<Result<Option<String>, SubmissionError>> {
     if kind != SubmissionKind::Assignment {
         return Ok(Ok(None));
     }
@@ -282,7 +282,7 @@ fn assignment_group_in(
 /// cmi5 session's, or `completed` for a quiz attempt or an assignment; none for a forum post.
 #[allow(clippy::too_many_arguments)]
 fn queue_statements_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::storage::sql::Conn<'_>,
     server_id: i64,
     user_id: i64,
     client_id: &str,
@@ -320,24 +320,24 @@ pub(crate) fn kind_of(name: &str) -> SubmissionKind {
 /// What to answer when the id is already stored: its receipt again (same account, kind and
 /// bytes) or a conflict; `None` when nothing is stored under it.
 fn stored_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     id: &str,
     user_id: i64,
     kind: SubmissionKind,
     sha256: &str,
-) -> rusqlite::Result<Option<Result<Receipt, SubmissionError>>> {
+) -> crate::storage::sql::Result<Option<Result<Receipt, SubmissionError>>> {
     let existing = conn
         .query_row(
             "SELECT id, user_id, kind, payload_sha256, received_ms FROM submissions
              WHERE client_id = ?1",
-            [id],
+            [&id],
             |row| {
                 Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, i64>(4)?,
+                    row.get::<i64>(0)?,
+                    row.get::<i64>(1)?,
+                    row.get::<String>(2)?,
+                    row.get::<String>(3)?,
+                    row.get::<i64>(4)?,
                 ))
             },
         )

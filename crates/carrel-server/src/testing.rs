@@ -15,6 +15,29 @@ use crate::{AppState, DataDir, Storage};
 /// The password of every account the helpers below create.
 pub const PASSWORD: &str = "a test password, long enough";
 
+/// The environment variable naming a PostgreSQL cluster (an administrator URL) for test servers:
+/// set, every [`LoopbackServer`] gets a fresh database of its own there instead of a SQLite
+/// file, so one test suite runs on both backends (`scripts/with-postgres` sets it).
+pub const TEST_POSTGRES_ENV: &str = "CARREL_TEST_POSTGRES";
+
+/// The database (what `--db` takes) and data folder for a test server in `dir`:
+/// `dir/server.sqlite3` and the folder beside it, or with [`TEST_POSTGRES_ENV`] set, a new
+/// PostgreSQL database and `dir/carrel-data`.
+pub fn test_database(dir: &Path) -> anyhow::Result<(PathBuf, DataDir)> {
+    match std::env::var(TEST_POSTGRES_ENV) {
+        Ok(admin) if !admin.is_empty() => {
+            let url = crate::storage::postgres::create_database(&admin)
+                .map_err(|reason| anyhow::anyhow!("cannot make a test database: {reason}"))?;
+            Ok((PathBuf::from(url), DataDir::new(dir.join("carrel-data"))))
+        }
+        _ => {
+            let db = dir.join("server.sqlite3");
+            let data = DataDir::beside(&db);
+            Ok((db, data))
+        }
+    }
+}
+
 /// A server running on a loopback port in this process.
 pub struct LoopbackServer {
     addr: SocketAddr,
@@ -46,8 +69,7 @@ impl LoopbackServer {
         addr: &str,
         configure: impl FnOnce(AppState) -> AppState,
     ) -> anyhow::Result<Self> {
-        let db = dir.join("server.sqlite3");
-        let data = DataDir::beside(&db);
+        let (db, data) = test_database(dir)?;
         let storage = Storage::open(&db)?;
         let state = {
             let data = data.clone();
@@ -92,7 +114,7 @@ impl LoopbackServer {
         &self.faults
     }
 
-    /// The database file.
+    /// The database: the SQLite file, or the PostgreSQL URL (what `--db` takes).
     pub fn db(&self) -> &Path {
         &self.db
     }

@@ -29,7 +29,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use carrel_protocol::ApiError;
 use carrel_protocol::uploads::{MAX_UPLOAD_BYTES, NewUpload, UPLOAD_LENGTH, UPLOAD_OFFSET, Upload};
-use rusqlite::{OptionalExtension, params};
+use crate::storage::sql::{OptionalExtension, params};
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use crate::DataDir;
@@ -274,12 +274,12 @@ impl Row {
 
 const ROW_COLUMNS: &str = "id, sha256, size, received, completed_ms IS NOT NULL";
 
-fn row_to_upload(row: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+fn row_to_upload(row: &crate::storage::sql::Row) -> crate::storage::sql::Result<Row> {
     Ok(Row {
         id: row.get(0)?,
         sha256: row.get(1)?,
-        size: row.get::<_, i64>(2)? as u64,
-        received: row.get::<_, i64>(3)? as u64,
+        size: row.get::<i64>(2)? as u64,
+        received: row.get::<i64>(3)? as u64,
         complete: row.get(4)?,
     })
 }
@@ -382,8 +382,8 @@ pub async fn create(
                 )?;
                 Ok((
                     Row {
-                        id,
-                        sha256: new.sha256,
+                        id: id.clone(),
+                        sha256: new.sha256.clone(),
                         size: new.size,
                         received: 0,
                         complete: false,
@@ -699,15 +699,15 @@ pub async fn missing(
                      AND size = ?3 AND completed_ms IS NOT NULL)",
             )?;
             let mut missing = Vec::new();
-            for (sha256, size) in attachments {
+            for (sha256, size) in &attachments {
                 // A size SQLite cannot hold was never uploaded.
-                let complete = match i64::try_from(size) {
+                let complete = match i64::try_from(*size) {
                     Ok(size) => statement
-                        .query_row(params![user_id, sha256, size], |row| row.get::<_, bool>(0))?,
+                        .query_row(params![user_id, sha256, size], |row| row.get::<bool>(0))?,
                     Err(_) => false,
                 };
-                if !complete && !missing.contains(&sha256) {
-                    missing.push(sha256);
+                if !complete && !missing.contains(sha256) {
+                    missing.push(sha256.clone());
                 }
             }
             Ok(missing)

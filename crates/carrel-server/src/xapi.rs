@@ -33,7 +33,7 @@ use std::time::Duration;
 
 use carrel_core::runtime::RuntimeResult;
 use carrel_core::runtime::cmi5::xapi_timestamp;
-use rusqlite::params;
+use crate::storage::sql::params;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -319,7 +319,7 @@ pub fn submitted_statement(
 
 /// Queues `statements` of submission `server_id` for the LRS (once per statement id).
 pub(crate) fn queue_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::storage::sql::Conn<'_>,
     server_id: i64,
     statements: &[Value],
 ) -> Result<(), StorageError> {
@@ -353,10 +353,10 @@ pub struct QueueCounts {
 pub async fn counts(storage: &Storage) -> Result<QueueCounts, StorageError> {
     storage
         .with_conn(|conn| {
-            let count = |state: &str| -> rusqlite::Result<u64> {
+            let count = |state: &str| -> crate::storage::sql::Result<u64> {
                 conn.query_row(
                     "SELECT COUNT(*) FROM xapi_forward WHERE state = ?1",
-                    [state],
+                    [&state],
                     |row| row.get(0),
                 )
             };
@@ -474,9 +474,9 @@ impl Forwarder {
                     )?
                     .query_map(params![BATCH as i64], |row| {
                         Ok((
-                            row.get::<_, String>(0)?,
-                            row.get::<_, String>(1)?,
-                            row.get::<_, String>(2)?,
+                            row.get::<String>(0)?,
+                            row.get::<String>(1)?,
+                            row.get::<String>(2)?,
                         ))
                     })?
                     .collect::<Result<Vec<_>, _>>()?;
@@ -621,7 +621,7 @@ impl Forwarder {
         };
         self.storage
             .transact(move |tx| {
-                for id in rows {
+                for id in &rows {
                     tx.execute(
                         "UPDATE xapi_forward SET state = ?2, tries = tries + 1,
                              sent_ms = CASE WHEN ?2 = 'sent' THEN ?3 ELSE sent_ms END,
@@ -648,7 +648,7 @@ pub async fn queued_for(
                     "SELECT statement_id, state FROM xapi_forward WHERE submission_id = ?1
                      ORDER BY seq",
                 )?
-                .query_map([server_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .query_map([&server_id], |row| Ok((row.get(0)?, row.get(1)?)))?
                 .collect::<Result<_, _>>()?;
             Ok(rows)
         })

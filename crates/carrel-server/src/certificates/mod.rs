@@ -42,7 +42,7 @@ use carrel_protocol::certificates::{
     CertificateKey, CertificateRecord, IssuedCertificate, MetRequirement, Verification,
     verification_page_path,
 };
-use rusqlite::{OptionalExtension, Row, params};
+use crate::storage::sql::{OptionalExtension, Row, params};
 use serde_json::value::RawValue;
 
 pub use key::{KEY_FILE, KeyError, SigningKey};
@@ -245,10 +245,10 @@ struct Stored {
 /// The columns [`row_to_stored`] reads.
 const STORED_COLUMNS: &str = "record, signature, key_fingerprint, pdf_sha256, pdf_size, revoked_ms";
 
-fn row_to_stored(row: &Row<'_>) -> rusqlite::Result<Stored> {
+fn row_to_stored(row: &Row) -> crate::storage::sql::Result<Stored> {
     let record: String = row.get(0)?;
     let record = RawValue::from_string(record).map_err(|error| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(error))
+        crate::storage::sql::Error::conversion(0, error)
     })?;
     Ok(Stored {
         issued: IssuedCertificate {
@@ -256,18 +256,18 @@ fn row_to_stored(row: &Row<'_>) -> rusqlite::Result<Stored> {
             signature: row.get(1)?,
             key_fingerprint: row.get(2)?,
             pdf_sha256: row.get(3)?,
-            pdf_size: row.get::<_, i64>(4)? as u64,
+            pdf_size: row.get::<i64>(4)? as u64,
         },
-        revoked_ms: row.get::<_, Option<i64>>(5)?.map(|ms| ms as u64),
+        revoked_ms: row.get::<Option<i64>>(5)?.map(|ms| ms as u64),
     })
 }
 
 /// The certificate of account `user_id` in `course_id`, if it has one.
 fn stored_for_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     user_id: i64,
     course_id: &str,
-) -> rusqlite::Result<Option<Stored>> {
+) -> crate::storage::sql::Result<Option<Stored>> {
     conn.prepare_cached(&format!(
         "SELECT {STORED_COLUMNS} FROM certificates WHERE user_id = ?1 AND course_id = ?2"
     ))?
@@ -280,17 +280,17 @@ fn stored_for_in(
 /// is every member's (see [`crate::groups`]). A group submission counts only as the group's, so
 /// a member's earlier one that the group replaced no longer speaks for them.
 fn evidence_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     user_id: i64,
     course_id: &str,
-) -> rusqlite::Result<HashMap<String, Evidence>> {
-    let row_to_evidence = |row: &Row<'_>| {
+) -> crate::storage::sql::Result<HashMap<String, Evidence>> {
+    let row_to_evidence = |row: &Row| {
         Ok((
-            row.get::<_, String>(0)?,
+            row.get::<String>(0)?,
             Evidence {
                 submitted: true,
-                graded: row.get::<_, Option<bool>>(1)?.unwrap_or(false),
-                passed: row.get::<_, Option<bool>>(2)?.unwrap_or(false),
+                graded: row.get::<Option<bool>>(1)?.unwrap_or(false),
+                passed: row.get::<Option<bool>>(2)?.unwrap_or(false),
             },
         ))
     };
@@ -305,7 +305,7 @@ fn evidence_in(
              GROUP BY s.item_id",
         )?
         .query_map(params![user_id, course_id], row_to_evidence)?
-        .collect::<rusqlite::Result<HashMap<_, _>>>()?;
+        .collect::<crate::storage::sql::Result<HashMap<_, _>>>()?;
     let Some(group) = crate::groups::group_in(conn, user_id, course_id)? else {
         return Ok(evidence);
     };
@@ -322,7 +322,7 @@ fn evidence_in(
                           OR (l.received_ms = s.received_ms AND l.id > s.id)))",
         )?
         .query_map(params![course_id, group], row_to_evidence)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::storage::sql::Result<Vec<_>>>()?;
     for (item_id, found) in group_work {
         let known = evidence.entry(item_id).or_default();
         *known = Evidence {
@@ -456,7 +456,7 @@ pub async fn request(
                 ],
             )?;
             if inserted == 1 {
-                return Ok((issued, true));
+                return Ok((issued.clone(), true));
             }
             // Another request issued it a moment ago: that one is the certificate.
             let stored = stored_for_in(tx, user_id, &course)?.ok_or_else(|| {
@@ -501,7 +501,7 @@ pub async fn verify(
                 .prepare_cached(&format!(
                     "SELECT {STORED_COLUMNS} FROM certificates WHERE certificate_id = ?1"
                 ))?
-                .query_row([id], row_to_stored)
+                .query_row([&id], row_to_stored)
                 .optional()?)
         })
         .await?;
@@ -534,7 +534,7 @@ pub async fn pdf_of(
                 .prepare_cached(
                     "SELECT pdf, pdf_sha256 FROM certificates WHERE certificate_id = ?1",
                 )?
-                .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))
+                .query_row([&id], |row| Ok((row.get(0)?, row.get(1)?)))
                 .optional()?)
         })
         .await
@@ -569,13 +569,13 @@ const LISTED_SELECT: &str =
     "SELECT c.certificate_id, c.course_id, u.login, c.issued_ms, c.revoked_ms
     FROM certificates c JOIN users u ON u.id = c.user_id";
 
-fn row_to_listed(row: &Row<'_>) -> rusqlite::Result<Listed> {
+fn row_to_listed(row: &Row) -> crate::storage::sql::Result<Listed> {
     Ok(Listed {
         certificate_id: row.get(0)?,
         course_id: row.get(1)?,
         login: row.get(2)?,
-        issued_ms: row.get::<_, i64>(3)? as u64,
-        revoked_ms: row.get::<_, Option<i64>>(4)?.map(|ms| ms as u64),
+        issued_ms: row.get::<i64>(3)? as u64,
+        revoked_ms: row.get::<Option<i64>>(4)?.map(|ms| ms as u64),
     })
 }
 
@@ -589,7 +589,7 @@ pub async fn list(storage: &Storage, course_id: Option<&str>) -> Result<Vec<List
                     "{LISTED_SELECT} WHERE ?1 IS NULL OR c.course_id = ?1
                      ORDER BY c.issued_ms, c.certificate_id"
                 ))?
-                .query_map([course_id], row_to_listed)?
+                .query_map([&course_id], row_to_listed)?
                 .collect::<Result<Vec<_>, _>>()?)
         })
         .await
@@ -614,7 +614,7 @@ pub async fn revoke(
             )?;
             Ok(tx
                 .prepare_cached(&format!("{LISTED_SELECT} WHERE c.certificate_id = ?1"))?
-                .query_row([id], row_to_listed)
+                .query_row([&id], row_to_listed)
                 .optional()?)
         })
         .await?;

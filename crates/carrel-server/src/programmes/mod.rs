@@ -19,7 +19,7 @@ pub mod progress;
 mod transcript;
 
 use carrel_package::manifest::is_valid_id;
-use rusqlite::{Row, params};
+use crate::storage::sql::{Row, params};
 
 pub use transcript::transcript;
 
@@ -224,7 +224,7 @@ pub async fn set(storage: &Storage, programme: Programme) -> Result<Programme, P
 pub async fn remove(storage: &Storage, programme_id: &str) -> Result<(), ProgrammeError> {
     let id = programme_id.to_owned();
     let removed = storage
-        .transact(move |tx| Ok(tx.execute("DELETE FROM programmes WHERE programme_id = ?1", [id])?))
+        .transact(move |tx| Ok(tx.execute("DELETE FROM programmes WHERE programme_id = ?1", [&id])?))
         .await?;
     if removed == 0 {
         return Err(ProgrammeError::NotFound(programme_id.to_owned()));
@@ -244,7 +244,7 @@ const PROGRAMME_SELECT: &str =
      FROM programmes ORDER BY programme_id";
 
 /// A programme without its eligible courses, which [`list_in`] reads after.
-fn row_to_programme(row: &Row<'_>) -> rusqlite::Result<Programme> {
+fn row_to_programme(row: &Row) -> crate::storage::sql::Result<Programme> {
     Ok(Programme {
         programme_id: row.get(0)?,
         title: row.get(1)?,
@@ -257,10 +257,10 @@ fn row_to_programme(row: &Row<'_>) -> rusqlite::Result<Programme> {
 }
 
 /// Every programme with its eligible courses, by id.
-fn list_in(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<Programme>> {
+fn list_in(conn: &crate::storage::sql::Conn<'_>) -> crate::storage::sql::Result<Vec<Programme>> {
     let mut programmes = conn
         .prepare_cached(PROGRAMME_SELECT)?
-        .query_map([], row_to_programme)?
+        .query_map(params![], row_to_programme)?
         .collect::<Result<Vec<_>, _>>()?;
     let mut courses = conn.prepare_cached(
         "SELECT course_id FROM programme_courses WHERE programme_id = ?1 ORDER BY position",

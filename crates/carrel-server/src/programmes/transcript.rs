@@ -4,7 +4,7 @@
 use carrel_protocol::auth::Account;
 use carrel_protocol::certificates::CertificateRecord;
 use carrel_protocol::transcript::{Transcript, TranscriptCertificate};
-use rusqlite::{OptionalExtension, Row};
+use crate::storage::sql::{OptionalExtension, Row};
 
 use super::progress::{self, Earned};
 use crate::storage::{Storage, StorageError};
@@ -18,13 +18,13 @@ struct Stored {
     revoked_ms: Option<u64>,
 }
 
-fn row_to_certificate(row: &Row<'_>) -> rusqlite::Result<Stored> {
+fn row_to_certificate(row: &Row) -> crate::storage::sql::Result<Stored> {
     Ok(Stored {
         certificate_id: row.get(0)?,
         course_id: row.get(1)?,
         record: row.get(2)?,
-        issued_ms: row.get::<_, i64>(3)? as u64,
-        revoked_ms: row.get::<_, Option<i64>>(4)?.map(|ms| ms as u64),
+        issued_ms: row.get::<i64>(3)? as u64,
+        revoked_ms: row.get::<Option<i64>>(4)?.map(|ms| ms as u64),
     })
 }
 
@@ -34,14 +34,14 @@ pub async fn transcript(storage: &Storage, learner: &Account) -> Result<Transcri
     storage
         .with_conn(move |conn| {
             // One read transaction: certificates and programmes as of the same moment.
-            let tx = conn.transaction()?;
+            let tx = conn;
             let rows = tx
                 .prepare_cached(
                     "SELECT certificate_id, course_id, record, issued_ms, revoked_ms
                      FROM certificates WHERE user_id = ?1
                      ORDER BY issued_ms DESC, certificate_id",
                 )?
-                .query_map([user_id], row_to_certificate)?
+                .query_map([&user_id], row_to_certificate)?
                 .collect::<Result<Vec<_>, _>>()?;
             let programmes = super::list_in(&tx)?;
             let mut title_query =
@@ -53,13 +53,13 @@ pub async fn transcript(storage: &Storage, learner: &Account) -> Result<Transcri
             {
                 if !titles.contains_key(course_id) {
                     let title: Option<String> = title_query
-                        .query_row([course_id], |row| row.get(0))
+                        .query_row([&course_id], |row| row.get(0))
                         .optional()?;
                     titles.insert(course_id.clone(), title);
                 }
             }
             drop(title_query);
-            tx.finish()?;
+            
 
             let now_ms = carrel_protocol::unix_time_ms();
             let earned: Vec<Earned> = rows
@@ -104,7 +104,7 @@ pub async fn transcript(storage: &Storage, learner: &Account) -> Result<Transcri
                 })
                 .collect::<Result<_, StorageError>>()?;
             Ok(Transcript {
-                learner_name,
+                learner_name: learner_name.clone(),
                 generated_ms: now_ms,
                 certificates,
                 programmes,

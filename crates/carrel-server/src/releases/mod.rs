@@ -27,7 +27,7 @@
 use std::path::PathBuf;
 
 use carrel_protocol::updates::Channel;
-use rusqlite::{OptionalExtension, Row, params};
+use crate::storage::sql::{OptionalExtension, Row, params};
 
 use crate::{DataDir, Storage, StorageError};
 
@@ -279,14 +279,13 @@ pub struct Offer {
     pub signature: String,
 }
 
-pub(crate) fn channel_from_sql(row: &Row<'_>, index: usize) -> rusqlite::Result<Channel> {
+pub(crate) fn channel_from_sql(row: &Row, index: usize) -> crate::storage::sql::Result<Channel> {
     let text: String = row.get(index)?;
     Channel::parse(&text).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
+        crate::storage::sql::Error::Conversion {
             index,
-            rusqlite::types::Type::Text,
-            format!("“{text}” is not a channel").into(),
-        )
+            source: format!("“{text}” is not a channel").into(),
+        }
     })
 }
 
@@ -364,12 +363,12 @@ pub async fn list(storage: &Storage) -> Result<Vec<Release>, StorageError> {
 }
 
 /// Every release with its bundles, in id order.
-pub(crate) fn list_in(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<Release>> {
+pub(crate) fn list_in(conn: &crate::storage::sql::Conn<'_>) -> crate::storage::sql::Result<Vec<Release>> {
     let mut releases: Vec<Release> = conn
         .prepare_cached(
             "SELECT id, version, channel, notes, pub_date, withdrawn_ms FROM releases ORDER BY id",
         )?
-        .query_map([], |row| {
+        .query_map(params![], |row| {
             Ok(Release {
                 id: row.get(0)?,
                 version: row.get(1)?,
@@ -387,7 +386,7 @@ pub(crate) fn list_in(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<Relea
     )?;
     for release in &mut releases {
         release.files = files
-            .query_map([release.id], |row| {
+            .query_map([&release.id], |row| {
                 Ok(ReleaseFile {
                     platform: Platform {
                         target: row.get(0)?,

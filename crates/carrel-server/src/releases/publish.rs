@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use carrel_protocol::updates::Channel;
 use minisign_verify::PublicKey;
-use rusqlite::params;
+use crate::storage::sql::params;
 use tempfile::NamedTempFile;
 
 use super::signature::{UpdateSignature, decode_public_key, decode_signature};
@@ -503,11 +503,11 @@ async fn record(
 }
 
 fn insert_release(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::storage::sql::Conn<'_>,
     version: &str,
     channel: Channel,
     notes: &str,
-) -> rusqlite::Result<i64> {
+) -> crate::storage::sql::Result<i64> {
     tx.prepare_cached(
         "INSERT INTO releases (version, channel, notes, pub_date) VALUES (?1, ?2, ?3, ?4)
          RETURNING id",
@@ -519,10 +519,10 @@ fn insert_release(
 }
 
 fn insert_files(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::storage::sql::Conn<'_>,
     release_id: i64,
     rows: &[(Platform, String, String, u64, String)],
-) -> rusqlite::Result<()> {
+) -> crate::storage::sql::Result<()> {
     let mut insert = tx.prepare_cached(
         "INSERT OR REPLACE INTO release_files
              (release_id, target, arch, bundle, file_name, sha256, size, signature)
@@ -587,7 +587,7 @@ pub(crate) async fn record_unchecked(
     let (version_text, notes) = (version.to_owned(), notes.to_owned());
     let release_id = storage
         .transact(move |tx| {
-            let found: Option<i64> = rusqlite::OptionalExtension::optional(tx.query_row(
+            let found: Option<i64> = crate::storage::sql::OptionalExtension::optional(tx.query_row(
                 "SELECT id FROM releases WHERE version = ?1",
                 [&version_text],
                 |row| row.get(0),
@@ -596,7 +596,7 @@ pub(crate) async fn record_unchecked(
                 Some(id) => id,
                 None => insert_release(tx, &version_text, channel, &notes)?,
             };
-            insert_files(tx, release_id, &[row])?;
+            insert_files(tx, release_id, &[row.clone()])?;
             Ok(release_id)
         })
         .await?;

@@ -7,7 +7,7 @@
 //! enrolled learners of a new version through the changes feed.
 
 use carrel_protocol::changes::{ChangeBody, PackageNotice};
-use rusqlite::{OptionalExtension, Row, params};
+use crate::storage::sql::{OptionalExtension, Row, params};
 
 use super::{Storage, StorageError};
 
@@ -73,7 +73,7 @@ pub enum CourseDocument {
     Signature,
 }
 
-fn row_to_entry(row: &Row<'_>) -> rusqlite::Result<CatalogEntry> {
+fn row_to_entry(row: &Row) -> crate::storage::sql::Result<CatalogEntry> {
     Ok(CatalogEntry {
         course_id: row.get(0)?,
         version: row.get(1)?,
@@ -97,7 +97,7 @@ impl Storage {
     pub async fn get_catalog(&self) -> Result<Vec<CatalogEntry>, StorageError> {
         self.with_conn(|conn| {
             let mut statement = conn.prepare_cached(include_str!("catalog/list_courses.sql"))?;
-            let rows = statement.query_map([], row_to_entry)?;
+            let rows = statement.query_map(params![], row_to_entry)?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
         .await
@@ -111,7 +111,7 @@ impl Storage {
         let course_id = course_id.to_owned();
         self.with_conn(move |conn| {
             let mut statement = conn.prepare_cached(include_str!("catalog/get_course.sql"))?;
-            Ok(statement.query_row([course_id], row_to_entry).optional()?)
+            Ok(statement.query_row([&course_id], row_to_entry).optional()?)
         })
         .await
     }
@@ -135,7 +135,7 @@ impl Storage {
             };
             let mut statement = conn.prepare_cached(sql)?;
             Ok(statement
-                .query_row([course_id, version], |row| row.get(0))
+                .query_row([&course_id, &version], |row| row.get(0))
                 .optional()?)
         })
         .await
@@ -170,7 +170,7 @@ impl Storage {
         let sha256 = sha256.to_owned();
         self.with_conn(move |conn| {
             let mut statement = conn.prepare_cached(include_str!("catalog/get_file_size.sql"))?;
-            Ok(statement.query_row([sha256], |row| row.get(0)).optional()?)
+            Ok(statement.query_row([&sha256], |row| row.get(0)).optional()?)
         })
         .await
     }

@@ -52,10 +52,10 @@ pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StorageErr
     }
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let version = index as i64 + 1;
-        let migrate_err = |source| StorageError::Migrate {
+        let migrate_err = |source: rusqlite::Error| StorageError::Migrate {
             path: path.to_path_buf(),
             version,
-            source,
+            source: source.into(),
         };
         let tx = conn.transaction().map_err(migrate_err)?;
         tx.execute_batch(sql).map_err(migrate_err)?;

@@ -2,7 +2,7 @@
 //! [`Comment`] change, in one transaction.
 
 use carrel_protocol::changes::{ChangeBody, Comment};
-use rusqlite::params;
+use crate::storage::sql::params;
 
 use super::{Actor, TutorError, signature_in, visible_in};
 use crate::storage::Storage;
@@ -34,17 +34,18 @@ pub async fn add(
                 Err(error) => return Ok(Err(error)),
             };
             let at_ms = carrel_protocol::unix_time_ms();
-            tx.execute(
+            let comment_id = tx.query_row(
                 "INSERT INTO comments (submission_id, author, author_id, text, at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
                 params![server_id, author, author_id, text, at_ms as i64],
+                |row| row.get(0),
             )?;
             let comment = Comment {
-                comment_id: tx.last_insert_rowid(),
+                comment_id,
                 submission_id: summary.submission_id,
                 course_id: summary.course_id.clone(),
                 author,
-                text,
+                text: text.clone(),
                 at_ms,
             };
             crate::changes::append_in(

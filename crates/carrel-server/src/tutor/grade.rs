@@ -10,7 +10,7 @@
 use carrel_protocol::changes::{ChangeBody, Grade};
 use carrel_protocol::submissions::SubmissionKind;
 use carrel_protocol::tutor::{GradeInput, SubmissionSummary};
-use rusqlite::params;
+use crate::storage::sql::params;
 
 use super::{Actor, TutorError, signature_in, summary_in, visible_in};
 use crate::storage::{Storage, StorageError};
@@ -39,7 +39,7 @@ pub(crate) struct NewGrade {
 
 /// Stores `grade` as submission `server_id`'s grade and appends it to its learner's feed.
 pub(crate) fn write_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::storage::sql::Conn<'_>,
     server_id: i64,
     grade: &NewGrade,
 ) -> Result<Grade, StorageError> {
@@ -86,7 +86,7 @@ pub(crate) fn write_in(
 /// Points possible and passing score (a fraction) of `summary`'s item when the tutor does not
 /// say: a quiz's from its definition, else its automatic grade's; an assignment's 100 and none.
 fn defaults_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     summary: &SubmissionSummary,
 ) -> Result<(f64, Option<f64>), StorageError> {
     if summary.kind == SubmissionKind::Assignment {

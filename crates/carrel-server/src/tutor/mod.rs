@@ -22,7 +22,7 @@ use carrel_protocol::auth::{Account, Role};
 use carrel_protocol::changes::{Comment, Grade};
 use carrel_protocol::submissions::Receipt;
 use carrel_protocol::tutor::{SubmissionDetail, SubmissionStatus, SubmissionSummary, Submitter};
-use rusqlite::{OptionalExtension, Row, named_params};
+use crate::storage::sql::{OptionalExtension, Row, named_params};
 use serde_json::value::RawValue;
 
 use crate::storage::{Storage, StorageError};
@@ -87,11 +87,11 @@ const SUMMARY_SELECT: &str = "SELECT s.id, s.client_id, s.kind, s.course_id, s.i
     LEFT JOIN enrolments e ON e.user_id = s.user_id AND e.course_id = s.course_id
     LEFT JOIN grades g ON g.submission_id = s.id";
 
-fn row_to_summary(row: &Row<'_>) -> rusqlite::Result<SubmissionSummary> {
+fn row_to_summary(row: &Row) -> crate::storage::sql::Result<SubmissionSummary> {
     let (server_id, submission_id): (i64, String) = (row.get(0)?, row.get(1)?);
-    let kind = kind_of(&row.get::<_, String>(2)?);
+    let kind = kind_of(&row.get::<String>(2)?);
     let (course_id, item_id): (String, String) = (row.get(3)?, row.get(4)?);
-    let grade = match row.get::<_, Option<f64>>(10)? {
+    let grade = match row.get::<Option<f64>>(10)? {
         None => None,
         Some(score) => Some(Grade {
             submission_id: submission_id.clone(),
@@ -105,9 +105,9 @@ fn row_to_summary(row: &Row<'_>) -> rusqlite::Result<SubmissionSummary> {
             complete: row.get(13)?,
             feedback: row.get(14)?,
             graded_by: row.get(15)?,
-            graded_ms: row.get::<_, i64>(16)? as u64,
+            graded_ms: row.get::<i64>(16)? as u64,
             detail: row
-                .get::<_, Option<String>>(17)?
+                .get::<Option<String>>(17)?
                 .and_then(|detail| serde_json::from_str(&detail).ok()),
         }),
     };
@@ -123,25 +123,25 @@ fn row_to_summary(row: &Row<'_>) -> rusqlite::Result<SubmissionSummary> {
             display_name: row.get(8)?,
             group: row.get(9)?,
         },
-        received_ms: row.get::<_, i64>(5)? as u64,
+        received_ms: row.get::<i64>(5)? as u64,
         grade,
     })
 }
 
 /// The summary of submission `server_id`.
 pub(crate) fn summary_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     server_id: i64,
-) -> rusqlite::Result<Option<SubmissionSummary>> {
+) -> crate::storage::sql::Result<Option<SubmissionSummary>> {
     conn.prepare_cached(&format!("{SUMMARY_SELECT} WHERE s.id = ?1"))?
-        .query_row([server_id], row_to_summary)
+        .query_row([&server_id], row_to_summary)
         .optional()
 }
 
 /// What `actor` may see: `None` for everything, else the courses it tutors. An account that
 /// tutors nothing is refused.
 pub(crate) fn scope_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     actor: &Actor,
 ) -> Result<Option<Vec<String>>, TutorError> {
     match actor {
@@ -153,7 +153,7 @@ pub(crate) fn scope_in(
                     "SELECT course_id FROM enrolments WHERE user_id = ?1 AND role = 'tutor'",
                 )
                 .map_err(StorageError::from)?
-                .query_map([account.id], |row| row.get(0))
+                .query_map([&account.id], |row| row.get(0))
                 .map_err(StorageError::from)?
                 .collect::<Result<Vec<String>, _>>()
                 .map_err(StorageError::from)?;
@@ -167,7 +167,7 @@ pub(crate) fn scope_in(
 
 /// Submission `server_id`, if `actor` may act on it.
 pub(crate) fn visible_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     actor: &Actor,
     server_id: i64,
 ) -> Result<SubmissionSummary, TutorError> {
@@ -184,22 +184,22 @@ pub(crate) fn visible_in(
 
 /// The comments on submission `server_id`, oldest first.
 pub(crate) fn comments_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     server_id: i64,
-) -> rusqlite::Result<Vec<Comment>> {
+) -> crate::storage::sql::Result<Vec<Comment>> {
     conn.prepare_cached(
         "SELECT c.id, s.client_id, s.course_id, c.author, c.text, c.at_ms
          FROM comments c JOIN submissions s ON s.id = c.submission_id
          WHERE c.submission_id = ?1 ORDER BY c.id",
     )?
-    .query_map([server_id], |row| {
+    .query_map([&server_id], |row| {
         Ok(Comment {
             comment_id: row.get(0)?,
             submission_id: row.get(1)?,
             course_id: row.get(2)?,
             author: row.get(3)?,
             text: row.get(4)?,
-            at_ms: row.get::<_, i64>(5)? as u64,
+            at_ms: row.get::<i64>(5)? as u64,
         })
     })?
     .collect()
@@ -260,7 +260,7 @@ pub async fn detail(
             };
             let payload: String = conn.query_row(
                 "SELECT payload FROM submissions WHERE id = ?1",
-                [server_id],
+                [&server_id],
                 |row| row.get(0),
             )?;
             let payload = RawValue::from_string(payload)
@@ -288,8 +288,8 @@ pub async fn status(
                 .query_row(
                     "SELECT id, payload_sha256 FROM submissions
                      WHERE client_id = ?1 AND user_id = ?2",
-                    rusqlite::params![submission_id, user_id],
-                    |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
+                    crate::storage::sql::params![submission_id, user_id],
+                    |row| Ok((row.get::<i64>(0)?, row.get::<String>(1)?)),
                 )
                 .optional()?;
             let Some((server_id, sha256)) = found else {
@@ -341,7 +341,7 @@ pub async fn attachment(
             }
             let payload: String = conn.query_row(
                 "SELECT payload FROM submissions WHERE id = ?1",
-                [server_id],
+                [&server_id],
                 |row| row.get(0),
             )?;
             let named = serde_json::from_str::<Named>(&payload)
@@ -364,7 +364,7 @@ pub async fn resolve(storage: &Storage, reference: &str) -> Result<Option<i64>, 
                 && let Some(id) = conn
                     .query_row(
                         "SELECT id FROM submissions WHERE id = ?1",
-                        [server_id],
+                        [&server_id],
                         |row| row.get(0),
                     )
                     .optional()?
@@ -374,7 +374,7 @@ pub async fn resolve(storage: &Storage, reference: &str) -> Result<Option<i64>, 
             Ok(conn
                 .query_row(
                     "SELECT id FROM submissions WHERE client_id = ?1",
-                    [reference],
+                    [&reference],
                     |row| row.get(0),
                 )
                 .optional()?)
@@ -384,7 +384,7 @@ pub async fn resolve(storage: &Storage, reference: &str) -> Result<Option<i64>, 
 
 /// The name and account id `actor` signs grades and comments with.
 pub(crate) fn signature_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     actor: &Actor,
 ) -> Result<(String, Option<i64>), TutorError> {
     match actor {
@@ -393,8 +393,8 @@ pub(crate) fn signature_in(
         Actor::Operator { tutor: Some(login) } => conn
             .query_row(
                 "SELECT id, display_name FROM users WHERE login = ?1",
-                [login],
-                |row| Ok((row.get::<_, String>(1)?, Some(row.get::<_, i64>(0)?))),
+                [&login],
+                |row| Ok((row.get::<String>(1)?, Some(row.get::<i64>(0)?))),
             )
             .optional()
             .map_err(StorageError::from)?

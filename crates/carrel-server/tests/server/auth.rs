@@ -219,11 +219,11 @@ async fn sign_in_me_refresh_and_sign_out() {
         .with_conn(|conn| {
             let hashes: Vec<String> = conn
                 .prepare("SELECT password_hash FROM users")?
-                .query_map([], |row| row.get(0))?
+                .query_map(carrel_server::storage::sql::params![], |row| row.get(0))?
                 .collect::<Result<_, _>>()?;
             let dump: Vec<String> = conn
                 .prepare("SELECT hash FROM access_tokens UNION ALL SELECT refresh_hash FROM sessions UNION ALL SELECT hash FROM spent_refresh")?
-                .query_map([], |row| row.get(0))?
+                .query_map(carrel_server::storage::sql::params![], |row| row.get(0))?
                 .collect::<Result<_, _>>()?;
             Ok((hashes, dump))
         })
@@ -302,7 +302,7 @@ async fn malformed_requests_get_400_with_a_json_error_and_change_nothing() {
     let sessions: i64 = server
         .storage
         .with_conn(
-            |conn| Ok(conn.query_row("SELECT count(*) FROM sessions", [], |row| row.get(0))?),
+            |conn| Ok(conn.query_row("SELECT count(*) FROM sessions", carrel_server::storage::sql::params![], |row| row.get(0))?),
         )
         .await
         .unwrap();

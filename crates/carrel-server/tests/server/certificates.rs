@@ -219,7 +219,7 @@ async fn a_certificate_is_refused_until_every_requirement_is_passed_and_nothing_
             conn.execute(
                 "INSERT INTO grades (submission_id, score, max_score, passed, complete, graded_ms)
                  VALUES (?1, 9, 10, 1, 0, 0)",
-                [b3],
+                [&b3],
             )?;
             Ok(())
         })
@@ -369,8 +369,8 @@ async fn an_earned_certificate_is_issued_once_signed_over_the_exact_bytes_answer
         .with_conn(|conn| {
             Ok(conn.query_row(
                 "SELECT id FROM submissions WHERE client_id = 'ana-b1-quiz'",
-                [],
-                |row| row.get::<_, i64>(0),
+                carrel_server::storage::sql::params![],
+                |row| row.get::<i64>(0),
             )?)
         })
         .await
@@ -399,7 +399,7 @@ async fn an_earned_certificate_is_issued_once_signed_over_the_exact_bytes_answer
         .fx
         .storage
         .with_conn(|conn| {
-            Ok(conn.query_row("SELECT record FROM certificates", [], |row| row.get(0))?)
+            Ok(conn.query_row("SELECT record FROM certificates", carrel_server::storage::sql::params![], |row| row.get(0))?)
         })
         .await
         .unwrap();

@@ -251,8 +251,8 @@ async fn submissions_need_an_enrolment_as_a_learner() {
         fx.storage
             .with_conn(|conn| {
                 Ok(
-                    conn.query_row("SELECT count(*) FROM submissions", [], |row| {
-                        row.get::<_, i64>(0)
+                    conn.query_row("SELECT count(*) FROM submissions", carrel_server::storage::sql::params![], |row| {
+                        row.get::<i64>(0)
                     })?,
                 )
             })

@@ -581,7 +581,7 @@ async fn tutors_hide_and_pin_posts_and_every_change_raises_the_version() {
             Ok(conn.query_row(
                 "SELECT hidden_by, hidden_ms IS NOT NULL FROM forum_posts
                  WHERE client_id = 'ana-topic'",
-                [],
+                carrel_server::storage::sql::params![],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )?)
         })
@@ -851,7 +851,7 @@ async fn the_binary_lists_and_moderates_forum_posts() {
         .with_conn(|conn| {
             Ok(conn.query_row(
                 "SELECT hidden_by FROM forum_posts WHERE client_id = 'ana-topic'",
-                [],
+                carrel_server::storage::sql::params![],
                 |row| row.get(0),
             )?)
         })
@@ -961,11 +961,11 @@ async fn the_forum_migration_keeps_submissions_grades_comments_and_statements() 
                      (SELECT count(*) FROM xapi_forward WHERE submission_id = s.id)
                  FROM submissions s JOIN grades g ON g.submission_id = s.id
                  JOIN comments c ON c.submission_id = s.id",
-                [],
+                carrel_server::storage::sql::params![],
                 |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
             )?;
             let broken: i64 =
-                conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
+                conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", carrel_server::storage::sql::params![], |row| {
                     row.get(0)
                 })?;
             let references: Vec<String> = conn
@@ -975,7 +975,7 @@ async fn the_forum_migration_keeps_submissions_grades_comments_and_statements() 
                      WHERE t.type = 'table' AND f.\"from\" = 'submission_id'
                      ORDER BY 1",
                 )?
-                .query_map([], |row| row.get(0))?
+                .query_map(carrel_server::storage::sql::params![], |row| row.get(0))?
                 .collect::<Result<_, _>>()?;
             let indexes: Vec<String> = conn
                 .prepare(
@@ -984,23 +984,23 @@ async fn the_forum_migration_keeps_submissions_grades_comments_and_statements() 
                              'xapi_forward_due', 'forum_posts_feed')
                      ORDER BY name",
                 )?
-                .query_map([], |row| row.get(0))?
+                .query_map(carrel_server::storage::sql::params![], |row| row.get(0))?
                 .collect::<Result<_, _>>()?;
             conn.execute(
                 "INSERT INTO xapi_forward (statement_id, submission_id, body, queued_ms)
                  VALUES ('s3', 7, '{}', 6)",
-                [],
+                carrel_server::storage::sql::params![],
             )?;
             let next_seq: i64 = conn.query_row(
                 "SELECT seq FROM xapi_forward WHERE statement_id = 's3'",
-                [],
+                carrel_server::storage::sql::params![],
                 |row| row.get(0),
             )?;
             conn.execute(
                 "INSERT INTO submissions (client_id, user_id, kind, course_id, item_id, payload,
                      payload_sha256, received_ms)
                  VALUES ('post-1', 1, 'forum_post', 'c', 'f', '{}', 'h', 7)",
-                [],
+                carrel_server::storage::sql::params![],
             )?;
             Ok((rows, broken, references, indexes, next_seq))
         })

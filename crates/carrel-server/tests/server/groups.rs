@@ -186,7 +186,7 @@ impl Groups {
             .with_conn(move |conn| {
                 Ok(conn.query_row(
                     "SELECT group_name FROM submissions WHERE client_id = ?1",
-                    [client_id],
+                    [&client_id],
                     |row| row.get(0),
                 )?)
             })
@@ -1028,7 +1028,7 @@ async fn the_group_migration_keeps_submissions_and_records_no_group_on_them() {
             Ok(conn.query_row(
                 "SELECT id, group_name, (SELECT count(*) FROM group_files) FROM submissions
                  WHERE client_id = 'old-case'",
-                [],
+                carrel_server::storage::sql::params![],
                 |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
             )?)
         })

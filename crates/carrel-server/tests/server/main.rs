@@ -81,7 +81,7 @@ async fn created_at_ms(storage: &Storage) -> String {
         .with_conn(|c| {
             Ok(c.query_row(
                 "SELECT value FROM server_meta WHERE key = 'created_at_ms'",
-                [],
+                carrel_server::storage::sql::params![],
                 |r| r.get(0),
             )?)
         })

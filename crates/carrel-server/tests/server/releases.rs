@@ -249,8 +249,8 @@ impl Releases {
             .storage
             .with_conn(|conn| {
                 let count = |table: &str| {
-                    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
-                        row.get::<_, i64>(0)
+                    conn.query_row(&format!("SELECT count(*) FROM {table}"), carrel_server::storage::sql::params![], |row| {
+                        row.get::<i64>(0)
                     })
                 };
                 Ok((count("releases")?, count("release_files")?))

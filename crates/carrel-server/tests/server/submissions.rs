@@ -54,7 +54,7 @@ impl World {
     async fn stored(&self) -> i64 {
         self.storage
             .with_conn(|conn| {
-                Ok(conn.query_row("SELECT count(*) FROM submissions", [], |row| row.get(0))?)
+                Ok(conn.query_row("SELECT count(*) FROM submissions", carrel_server::storage::sql::params![], |row| row.get(0))?)
             })
             .await
             .unwrap()
@@ -120,7 +120,7 @@ async fn a_submission_is_stored_once_and_every_retry_gets_its_receipt() {
     let stored: String = world
         .storage
         .with_conn(|conn| {
-            Ok(conn.query_row("SELECT payload FROM submissions", [], |row| row.get(0))?)
+            Ok(conn.query_row("SELECT payload FROM submissions", carrel_server::storage::sql::params![], |row| row.get(0))?)
         })
         .await
         .unwrap();
@@ -421,7 +421,7 @@ async fn scorm_results_are_stored_once_graded_by_their_score_and_never_wait_for_
                  FROM submissions s LEFT JOIN grades g ON g.submission_id = s.id ORDER BY s.id",
             )?;
             let rows = statement
-                .query_map([], |row| {
+                .query_map(carrel_server::storage::sql::params![], |row| {
                     Ok((
                         row.get(0)?,
                         row.get(1)?,

@@ -450,7 +450,7 @@ impl Class {
             .storage
             .with_conn(move |conn| {
                 Ok(
-                    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                    conn.query_row(&format!("SELECT count(*) FROM {table}"), carrel_server::storage::sql::params![], |row| {
                         row.get(0)
                     })?,
                 )

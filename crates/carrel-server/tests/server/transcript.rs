@@ -114,7 +114,7 @@ impl Transcripts {
             .with_conn(move |conn| {
                 Ok(conn.execute(
                     "UPDATE certificates SET issued_ms = ?2 WHERE certificate_id = ?1",
-                    rusqlite::params![id, issued_ms as i64],
+                    carrel_server::storage::sql::params![id, issued_ms as i64],
                 )?)
             })
             .await
@@ -676,8 +676,8 @@ async fn programmes_are_set_listed_replaced_and_removed_with_the_binary() {
         .with_conn(|conn| {
             Ok(conn.query_row(
                 "SELECT count(*) FROM programme_courses WHERE programme_id = 'diploma-migration'",
-                [],
-                |row| row.get::<_, i64>(0),
+                carrel_server::storage::sql::params![],
+                |row| row.get::<i64>(0),
             )?)
         })
         .await

@@ -383,7 +383,7 @@ async fn a_tutor_fetches_an_attachment_the_submission_names() {
                     "INSERT INTO uploads (id, user_id, sha256, size, name, received, created_ms,
                          completed_ms)
                      SELECT 'u1', id, ?1, ?2, 'data.csv', ?2, 0, 1 FROM users WHERE login = 'ana'",
-                    rusqlite::params![sha256, size],
+                    carrel_server::storage::sql::params![sha256, size],
                 )?;
                 Ok(())
             }

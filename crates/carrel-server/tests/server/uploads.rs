@@ -149,7 +149,7 @@ impl World {
                     "SELECT id, user_id, received, completed_ms IS NOT NULL FROM uploads ORDER BY id",
                 )?;
                 let rows = statement
-                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                    .query_map(carrel_server::storage::sql::params![], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(rows)
             })
@@ -162,7 +162,7 @@ impl World {
         self.storage
             .with_conn(move |conn| {
                 Ok(
-                    conn.query_row("SELECT id FROM users WHERE login = ?1", [login], |r| {
+                    conn.query_row("SELECT id FROM users WHERE login = ?1", [&login], |r| {
                         r.get(0)
                     })?,
                 )
@@ -336,7 +336,7 @@ async fn a_stop_between_storing_the_blob_and_recording_it_is_finished_by_the_nex
         .with_conn(move |conn| {
             conn.execute(
                 "UPDATE uploads SET completed_ms = NULL WHERE id = ?1",
-                [key],
+                [&key],
             )?;
             Ok(())
         })

@@ -210,7 +210,7 @@ async fn every_learning_record_reaches_a_real_lrs_exactly_once() {
     world
         .storage
         .with_conn(|conn| {
-            conn.execute("UPDATE xapi_forward SET state = 'queued'", [])?;
+            conn.execute("UPDATE xapi_forward SET state = 'queued'", carrel_server::storage::sql::params![])?;
             Ok(())
         })
         .await
@@ -225,7 +225,7 @@ async fn every_learning_record_reaches_a_real_lrs_exactly_once() {
         .storage
         .with_conn(move |conn| {
             let submission: i64 =
-                conn.query_row("SELECT id FROM submissions LIMIT 1", [], |row| row.get(0))?;
+                conn.query_row("SELECT id FROM submissions LIMIT 1", carrel_server::storage::sql::params![], |row| row.get(0))?;
             let body = |id: &str, verb: &str| {
                 serde_json::json!({
                     "id": id, "timestamp": "2026-11-30T07:00:00.000Z",
@@ -243,7 +243,7 @@ async fn every_learning_record_reaches_a_real_lrs_exactly_once() {
                 conn.execute(
                     "INSERT INTO xapi_forward (statement_id, submission_id, body, queued_ms)
                      VALUES (?1, ?2, ?3, 0)",
-                    rusqlite::params![id, submission, body(id, verb)],
+                    carrel_server::storage::sql::params![id, submission, body(id, verb)],
                 )?;
             }
             Ok(())
@@ -263,7 +263,7 @@ async fn every_learning_record_reaches_a_real_lrs_exactly_once() {
         .with_conn(move |conn| {
             Ok(conn.query_row(
                 "SELECT last_error FROM xapi_forward WHERE state = 'refused'",
-                [],
+                carrel_server::storage::sql::params![],
                 |row| row.get(0),
             )?)
         })
@@ -298,7 +298,7 @@ async fn every_learning_record_reaches_a_real_lrs_exactly_once() {
         .with_conn(|conn| {
             Ok(conn.query_row(
                 "SELECT MAX(tries), MAX(last_error) FROM xapi_forward WHERE state = 'queued'",
-                [],
+                carrel_server::storage::sql::params![],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )?)
         })
@@ -407,7 +407,7 @@ async fn a_conflict_for_a_statement_the_lrs_holds_identically_counts_as_sent() {
     let queued: String = world
         .storage
         .with_conn(
-            |conn| Ok(conn.query_row("SELECT body FROM xapi_forward", [], |row| row.get(0))?),
+            |conn| Ok(conn.query_row("SELECT body FROM xapi_forward", carrel_server::storage::sql::params![], |row| row.get(0))?),
         )
         .await
         .unwrap();
@@ -455,7 +455,7 @@ async fn a_conflict_for_a_statement_the_lrs_holds_identically_counts_as_sent() {
     world
         .storage
         .with_conn(|conn| {
-            conn.execute("UPDATE xapi_forward SET state = 'queued'", [])?;
+            conn.execute("UPDATE xapi_forward SET state = 'queued'", carrel_server::storage::sql::params![])?;
             Ok(())
         })
         .await
