@@ -8,8 +8,8 @@
 //! vanish. A course a request may not see answers 404 exactly as a course that does not exist, so
 //! its existence does not leak.
 
-use carrel_protocol::auth::{Account, Role};
 use crate::storage::sql::{OptionalExtension, named_params};
+use carrel_protocol::auth::{Account, Role};
 
 use crate::storage::{Storage, StorageError};
 

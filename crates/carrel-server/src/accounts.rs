@@ -14,11 +14,11 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::storage::sql::{OptionalExtension, params};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine as _;
 use carrel_protocol::auth::{Account, Role, SignIn, Tokens};
-use crate::storage::sql::{OptionalExtension, params};
 
 use crate::storage::{Storage, StorageError};
 

@@ -6,8 +6,8 @@
 //! the server applies them to what it holds, so two members of a group who both submit offline,
 //! or a payload edited by hand, cannot make more of a submission than the course allows.
 
-use carrel_package::activity::{AssignmentDefinition, AssignmentKind};
 use crate::storage::sql::{OptionalExtension, params};
+use carrel_package::activity::{AssignmentDefinition, AssignmentKind};
 
 use crate::storage::StorageError;
 

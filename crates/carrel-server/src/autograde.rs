@@ -18,11 +18,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::storage::sql::{OptionalExtension, params};
 use carrel_core::assess::attempts::QuizSubmission;
 use carrel_core::assess::grade::grade_quiz;
 use carrel_core::runtime::RuntimeResult;
 use carrel_package::activity::{QuizDefinition, QuizMode};
-use crate::storage::sql::{OptionalExtension, params};
 
 use crate::storage::StorageError;
 use crate::tutor::grade::{NewGrade, write_in};

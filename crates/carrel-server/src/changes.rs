@@ -7,11 +7,11 @@
 //! course (a new version, an announcement). Sequence numbers only grow and are never reused, so a
 //! client's cursor is exact: it asks for what came after the last change it applied.
 
+use crate::storage::sql::{named_params, params};
 use carrel_protocol::changes::{
     Announcement, Change, ChangeBody, ChangesPage, DEFAULT_LIMIT, MAX_LIMIT, ScheduleNotice,
     SessionNotice,
 };
-use crate::storage::sql::{named_params, params};
 
 use crate::storage::{Storage, StorageError};
 
@@ -174,7 +174,10 @@ pub async fn extend(
                 return Ok(Err(ChangeError::NoSuchAccount(login.clone())));
             };
             if crate::enrolments::role_in(tx, user_id, &course_id)?.is_none() {
-                return Ok(Err(ChangeError::NotEnrolled { login: login.clone(), course_id: course_id.clone() }));
+                return Ok(Err(ChangeError::NotEnrolled {
+                    login: login.clone(),
+                    course_id: course_id.clone(),
+                }));
             }
             Ok(Ok(append_in(tx, Some(user_id), &course_id, &change)?))
         })

@@ -212,7 +212,10 @@ pub fn resolve(overrides: Overrides, file: ConfigFile) -> Result<Settings, Confi
         .unwrap_or_else(|| PathBuf::from(DEFAULT_DB));
     let data = match overrides.data.or(file.data) {
         Some(dir) => DataDir::new(dir),
-        None => match db.to_str().filter(|db| crate::storage::postgres::is_url(db)) {
+        None => match db
+            .to_str()
+            .filter(|db| crate::storage::postgres::is_url(db))
+        {
             // Every instance and command on one PostgreSQL database shares one data folder,
             // which the database remembers from the last `serve` that named it.
             Some(url) => match crate::storage::postgres::meta(url, crate::storage::DATA_DIR_KEY) {

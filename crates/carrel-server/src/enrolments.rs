@@ -7,9 +7,9 @@
 //! course that is not open ([`crate::access`]), who may submit work in it (learners), and who may
 //! read and grade that work (its tutors; admins everywhere).
 
+use crate::storage::sql::{OptionalExtension, params};
 use carrel_protocol::auth::Role;
 use carrel_protocol::tutor::Enrolment;
-use crate::storage::sql::{OptionalExtension, params};
 
 use crate::storage::{Storage, StorageError};
 

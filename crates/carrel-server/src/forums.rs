@@ -27,13 +27,13 @@
 //! command line hides or shows, pins or unpins a post. A request that changes nothing gives no
 //! new version, so readers are not sent the same post again for nothing.
 
+use crate::storage::sql::{OptionalExtension, Row, named_params, params};
 use carrel_package::manifest::ItemKind;
 use carrel_protocol::auth::{Account, Role};
 use carrel_protocol::forums::{
     DEFAULT_LIMIT, ForumPage, ForumPost, ForumPostPayload, MAX_ATTACHMENTS, MAX_BODY_CHARS,
     MAX_LIMIT, MAX_TITLE_CHARS, Moderation, PostAttachment, PostAuthor,
 };
-use crate::storage::sql::{OptionalExtension, Row, named_params, params};
 
 use crate::access::Viewer;
 use crate::storage::{Storage, StorageError};
@@ -229,8 +229,13 @@ pub(crate) async fn check_new(
     })
 }
 
-/// The course's next version: its largest + 1.
-fn next_version_in(conn: &crate::storage::sql::Conn<'_>, course_id: &str) -> crate::storage::sql::Result<i64> {
+/// The course's next version: its largest + 1, taken in commit order (devices follow versions
+/// as a cursor).
+fn next_version_in(
+    conn: &crate::storage::sql::Conn<'_>,
+    course_id: &str,
+) -> crate::storage::sql::Result<i64> {
+    conn.lock_feed()?;
     conn.prepare_cached(
         "SELECT coalesce(max(version), 0) + 1 FROM forum_posts WHERE course_id = ?1",
     )?
@@ -377,19 +382,20 @@ pub async fn attachment(
     let (course_id, sha256) = (course_id.to_owned(), sha256.to_owned());
     Ok(storage
         .with_conn(move |conn| {
+            let sql = conn.dialect();
             Ok(conn
-                .prepare_cached(
-                    "SELECT json_extract(a.value, '$.size'), json_extract(a.value, '$.name')
-                     FROM forum_posts p, json_each(p.attachments) a
-                     WHERE p.course_id = ?1 AND p.hidden = 0
-                       AND json_extract(a.value, '$.sha256') = ?2
+                .prepare_cached(&format!(
+                    "SELECT {}, {}
+                     FROM forum_posts p, {}
+                     WHERE p.course_id = ?1 AND p.hidden = 0 AND {} = ?2
                      LIMIT 1",
-                )?
+                    sql.json_integer("a.value", "size"),
+                    sql.json_text("a.value", "name"),
+                    sql.json_elements("p.attachments", None, "a"),
+                    sql.json_text("a.value", "sha256"),
+                ))?
                 .query_row([&course_id, &sha256], |row| {
-                    Ok((
-                        row.get::<i64>(0)?.max(0) as u64,
-                        row.get::<String>(1)?,
-                    ))
+                    Ok((row.get::<i64>(0)?.max(0) as u64, row.get::<String>(1)?))
                 })
                 .optional()?)
         })
@@ -397,7 +403,10 @@ pub async fn attachment(
 }
 
 /// Post `post_id` as a tutor sees it.
-fn post_in(conn: &crate::storage::sql::Conn<'_>, post_id: &str) -> crate::storage::sql::Result<Option<ForumPost>> {
+fn post_in(
+    conn: &crate::storage::sql::Conn<'_>,
+    post_id: &str,
+) -> crate::storage::sql::Result<Option<ForumPost>> {
     conn.prepare_cached(&format!("{POST_SELECT} WHERE p.client_id = ?1"))?
         .query_row([&post_id], |row| row_to_post(row, true))
         .optional()

@@ -27,12 +27,12 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::storage::sql::{OptionalExtension, Row, params};
 use carrel_protocol::auth::{Account, Role};
 use carrel_protocol::forums::PostAttachment;
 use carrel_protocol::groups::{
     GroupFile, GroupGrade, GroupMember, GroupState, GroupSubmission, MAX_FILE_NAME_CHARS,
 };
-use crate::storage::sql::{OptionalExtension, Row, params};
 
 use crate::DataDir;
 use crate::file_io::{copy_in, from_file_io, io_error, move_into_place, sync_dir};
@@ -320,14 +320,19 @@ pub async fn file(
             if placed.is_some() {
                 return Ok(Ok(placed));
             }
+            let sql = conn.dialect();
             let submitted = conn
-                .prepare_cached(
-                    "SELECT json_extract(a.value, '$.size'), json_extract(a.value, '$.name')
-                     FROM submissions s, json_each(s.payload, '$.attachments') a
+                .prepare_cached(&format!(
+                    "SELECT {}, {}
+                     FROM submissions s, {}
                      WHERE s.course_id = ?1 AND s.group_name = ?2 AND s.kind = 'assignment'
-                       AND json_extract(a.value, '$.sha256') = ?3
+                       AND {} = ?3
                      LIMIT 1",
-                )?
+                    sql.json_integer("a.value", "size"),
+                    sql.json_text("a.value", "name"),
+                    sql.json_elements("s.payload", Some("attachments"), "a"),
+                    sql.json_text("a.value", "sha256"),
+                ))?
                 .query_row(params![course, group, sha256], size_and_name)
                 .optional()?;
             Ok(Ok(submitted))
@@ -523,7 +528,7 @@ pub async fn list_files(
             Ok(conn
                 .prepare_cached(&format!(
                     "SELECT {FILE_COLUMNS}, group_name FROM group_files
-                     WHERE course_id = ?1 AND (?2 IS NULL OR group_name = ?2)
+                     WHERE course_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR group_name = ?2)
                      ORDER BY group_name, name, id"
                 ))?
                 .query_map(params![course, group], |row| {

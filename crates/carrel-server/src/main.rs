@@ -48,7 +48,7 @@ environment variable, then configuration file, then default. The file is TOML; e
 optional, and relative paths in it are relative to its folder:
 
   listen = \"127.0.0.1:7878\"          # address to listen on (serve only)
-  db = \"carrel-server.sqlite3\"        # the database file
+  db = \"carrel-server.sqlite3\"        # the database file, or a postgres:// URL
   data = \"carrel-data\"                # default: carrel-data beside the database
   log_format = \"pretty\"               # or \"json\"
   access_token_minutes = 15           # how long an access token works
@@ -751,12 +751,13 @@ struct CommonArgs {
     /// A TOML configuration file (format below); flags and environment variables override it.
     #[arg(long, env = "CARREL_SERVER_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
-    /// The SQLite database file [default: carrel-server.sqlite3]; created with its folder on
-    /// first start.
-    #[arg(long, env = "CARREL_SERVER_DB", value_name = "FILE")]
+    /// The database: a SQLite file [default: carrel-server.sqlite3], created with its folder on
+    /// first start, or a PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/NAME) shared by
+    /// several instances (see docs/deployment.md).
+    #[arg(long, env = "CARREL_SERVER_DB", value_name = "FILE|URL")]
     db: Option<PathBuf>,
     /// The folder for published packages and their content files [default: carrel-data beside
-    /// the --db file]; created on first use
+    /// the --db file; with PostgreSQL, the folder the last `serve` named]; created on first use
     #[arg(long, env = "CARREL_SERVER_DATA", value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// Log format [default: pretty].
@@ -1487,7 +1488,11 @@ fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
             carrel_server::storage::describe(db)
         )?;
     } else {
-        writeln!(out, "{}: schema version {found} → {needed}", carrel_server::storage::describe(db))?;
+        writeln!(
+            out,
+            "{}: schema version {found} → {needed}",
+            carrel_server::storage::describe(db)
+        )?;
     }
     Ok(())
 }

@@ -10,8 +10,8 @@
 
 use std::path::Path;
 
-use carrel_protocol::changes::{ChangeBody, RECORDING_FORMATS, RecordingNotice, recording_url};
 use crate::storage::sql::OptionalExtension;
+use carrel_protocol::changes::{ChangeBody, RECORDING_FORMATS, RecordingNotice, recording_url};
 
 use crate::data::DataDir;
 use crate::file_io::{
@@ -154,7 +154,12 @@ pub async fn publish_recording(
                 ],
             )?;
             let course_id = recorded.course_id.clone();
-            crate::changes::append_in(tx, None, &course_id, &ChangeBody::Recording(recorded.clone()))
+            crate::changes::append_in(
+                tx,
+                None,
+                &course_id,
+                &ChangeBody::Recording(recorded.clone()),
+            )
         })
         .await?;
     Ok(notice)

@@ -22,9 +22,9 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
+use crate::storage::sql::{OptionalExtension, params};
 use carrel_protocol::auth::Role;
 use carrel_protocol::submissions::{Receipt, SubmissionKind, SubmissionUpload};
-use crate::storage::sql::{OptionalExtension, params};
 
 use crate::storage::{Storage, StorageError};
 
@@ -255,7 +255,7 @@ fn assignment_group_in(
             .prepare_cached(
                 "SELECT u.display_name FROM submissions s JOIN users u ON u.id = s.user_id
                  WHERE s.kind = 'assignment' AND s.course_id = ?1 AND s.item_id = ?2
-                   AND (s.group_name = ?3 OR (?3 IS NULL AND s.user_id = ?4))
+                   AND (s.group_name = ?3 OR (CAST(?3 AS TEXT) IS NULL AND s.user_id = ?4))
                  ORDER BY s.id LIMIT 1",
             )?
             .query_row(

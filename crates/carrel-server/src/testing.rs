@@ -70,6 +70,30 @@ impl LoopbackServer {
         configure: impl FnOnce(AppState) -> AppState,
     ) -> anyhow::Result<Self> {
         let (db, data) = test_database(dir)?;
+        Self::start_on(db, data, addr, configure).await
+    }
+
+    /// A second instance of `first`: another server in this process on its own port, with its
+    /// own connections to the same database and the same data folder, as two instances behind
+    /// one load balancer.
+    pub async fn another_instance(first: &LoopbackServer) -> anyhow::Result<Self> {
+        Self::start_on(
+            first.db.clone(),
+            first.data.clone(),
+            "127.0.0.1:0",
+            |state| state,
+        )
+        .await
+    }
+
+    /// A server on the database `db` (a SQLite file or a PostgreSQL URL) and data folder `data`,
+    /// listening on `addr`.
+    pub async fn start_on(
+        db: PathBuf,
+        data: DataDir,
+        addr: &str,
+        configure: impl FnOnce(AppState) -> AppState,
+    ) -> anyhow::Result<Self> {
         let storage = Storage::open(&db)?;
         let state = {
             let data = data.clone();

@@ -23,13 +23,13 @@ use std::pin::Pin;
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
+use crate::storage::sql::{OptionalExtension, params};
 use axum::Json;
 use axum::body::{Body, HttpBody};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use carrel_protocol::ApiError;
 use carrel_protocol::uploads::{MAX_UPLOAD_BYTES, NewUpload, UPLOAD_LENGTH, UPLOAD_OFFSET, Upload};
-use crate::storage::sql::{OptionalExtension, params};
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use crate::DataDir;

@@ -31,9 +31,9 @@
 
 use std::time::Duration;
 
+use crate::storage::sql::params;
 use carrel_core::runtime::RuntimeResult;
 use carrel_core::runtime::cmi5::xapi_timestamp;
-use crate::storage::sql::params;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 

@@ -368,7 +368,10 @@ async fn posts_the_forum_cannot_take_are_refused_here_or_kept_in_the_outbox_with
     let storage = Storage::open(world.server.db()).unwrap();
     storage
         .with_conn(|conn| {
-            conn.execute("DELETE FROM enrolments", [])?;
+            conn.execute(
+                "DELETE FROM enrolments",
+                carrel_server::storage::sql::params![],
+            )?;
             Ok(())
         })
         .await

@@ -49,15 +49,19 @@ fn queue_more(db: &ProgressDb, n: usize) {
     }
 }
 
-pub(crate) fn server_rows(server: &LoopbackServer) -> Vec<(String, String)> {
-    let conn = rusqlite::Connection::open(server.db()).unwrap();
-    let mut statement = conn
-        .prepare("SELECT client_id, payload_sha256 FROM submissions")
-        .unwrap();
-    statement
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
+/// Every submission the server holds: client id and payload hash (on either database).
+pub(crate) async fn server_rows(server: &LoopbackServer) -> Vec<(String, String)> {
+    let storage = carrel_server::Storage::open(server.db()).unwrap();
+    storage
+        .with_conn(|conn| {
+            Ok(conn
+                .prepare("SELECT client_id, payload_sha256 FROM submissions ORDER BY id")?
+                .query_map(carrel_server::storage::sql::params![], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })?
+                .collect::<Result<_, _>>()?)
+        })
+        .await
         .unwrap()
 }
 
@@ -84,10 +88,10 @@ async fn drain_all(db: &ProgressDb, url: &ServerUrl, token: &str) -> (u32, u32, 
     }
 }
 
-fn assert_all_received_once(db: &ProgressDb, server: &LoopbackServer, n: usize) {
+async fn assert_all_received_once(db: &ProgressDb, server: &LoopbackServer, n: usize) {
     let entries = outbox::list(db).unwrap();
     assert_eq!(entries.len(), n);
-    let rows = server_rows(server);
+    let rows = server_rows(server).await;
     assert_eq!(rows.len(), n, "the server holds each submission once");
     for entry in &entries {
         assert_eq!(entry.state, OutboxState::Received, "{}", entry.id);
@@ -301,7 +305,7 @@ async fn the_outbox_drains_exactly_once_through_every_kind_of_fault() {
         faults.accepted(),
         faults.rewrites_applied()
     );
-    assert_all_received_once(&db, &server, n);
+    assert_all_received_once(&db, &server, n).await;
     assert_eq!(
         faults.rewrites_applied(),
         installed,
@@ -324,6 +328,56 @@ async fn the_outbox_drains_exactly_once_through_every_kind_of_fault() {
         seen.requeued >= 2,
         "each 422 made one need attention: {seen:?}"
     );
+}
+
+/// Two instances of the server on one database (PostgreSQL when the suite runs under
+/// `scripts/with-postgres`, one SQLite file otherwise), as behind a load balancer that moves the
+/// device between them: each drain round goes to the other instance, and each instance commits
+/// some submissions and then loses the answer (500), so their retries land on the other one. The
+/// server holds every submission exactly once, and each retried one is answered as a replay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_that_land_on_another_instance_are_stored_once() {
+    use carrel_server::faults::Fault as ServerFault;
+    let n = 150;
+    let dir = tempfile::tempdir().unwrap();
+    let first = LoopbackServer::start(dir.path()).await.unwrap();
+    let second = LoopbackServer::another_instance(&first).await.unwrap();
+    let token = learner(&first, "ana").await;
+    let db = queued(dir.path(), n);
+    let script: Vec<ServerFault> = (0..8)
+        .flat_map(|_| {
+            [
+                ServerFault::Pass,
+                ServerFault::Pass,
+                ServerFault::CommitThen500,
+            ]
+        })
+        .collect();
+    first.faults().script(script.clone());
+    second.faults().script(script);
+    let urls = [
+        ServerUrl::parse(&first.url()).unwrap(),
+        ServerUrl::parse(&second.url()).unwrap(),
+    ];
+    let http = HttpClient::new().unwrap();
+    let (mut rounds, mut replayed) = (0, 0);
+    while received_count(&db) < n {
+        assert!(rounds < 1_000, "the drain does not progress");
+        let report = sync::drain(&db, &http, &urls[rounds % 2], &token, || 0.0)
+            .await
+            .unwrap();
+        assert_eq!(report.refused, 0, "{report:?}");
+        replayed += report.replayed;
+        rounds += 1;
+    }
+    assert_eq!(first.faults().remaining(), 0, "every fault played");
+    assert_eq!(second.faults().remaining(), 0, "every fault played");
+    assert!(
+        replayed >= 16,
+        "each answer lost after a commit was replayed by the other instance: {replayed}"
+    );
+    assert_all_received_once(&db, &first, n).await;
+    second.stop().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -433,7 +487,7 @@ fn kill_9_while_draining_loses_nothing_and_sends_nothing_twice() {
             acknowledged += lines.len();
             let db = ProgressDb::open(&path).unwrap();
             let entries = outbox::list(&db).unwrap();
-            let rows = server_rows(&server);
+            let rows = runtime.block_on(server_rows(&server));
             let ids: std::collections::HashSet<&str> =
                 rows.iter().map(|(id, _)| id.as_str()).collect();
             assert_eq!(
@@ -461,7 +515,7 @@ fn kill_9_while_draining_loses_nothing_and_sends_nothing_twice() {
     let n = outbox::list(&db).unwrap().len();
     let url = ServerUrl::parse(&url).unwrap();
     runtime.block_on(drain_all(&db, &url, &token));
-    assert_all_received_once(&db, &server, n);
+    runtime.block_on(assert_all_received_once(&db, &server, n));
     eprintln!(
         "kill -9 during drain: {trials} trials, {acknowledged} acknowledged steps, {n} submissions each on the server once"
     );

@@ -124,11 +124,11 @@ fn server_uploads(server: &LoopbackServer) -> Vec<(String, u64, bool)> {
 }
 
 /// The submission is on the server once, received here, and every file is in its blob.
-fn assert_delivered(laptop: &Laptop, server: &LoopbackServer) {
+async fn assert_delivered(laptop: &Laptop, server: &LoopbackServer) {
     let entry = laptop.entry();
     assert_eq!(entry.state, OutboxState::Received, "{:?}", entry.problem);
     assert_eq!(
-        server_rows(server),
+        server_rows(server).await,
         vec![(entry.id.clone(), entry.payload_sha256.clone())],
         "the server holds the submission once, with the bytes submitted"
     );
@@ -177,7 +177,7 @@ async fn an_assignment_with_two_attachments_drains_with_its_files() {
             ..DrainReport::default()
         }
     );
-    assert_delivered(&laptop, &server);
+    assert_delivered(&laptop, &server).await;
 
     let calls = calls.into_inner().unwrap();
     let total = (BIG + SMALL) as u64;
@@ -264,7 +264,7 @@ async fn resets_in_the_middle_of_a_file_resume_from_the_servers_offset() {
         assert!(report.retry_at_ms.is_some(), "a cut waits: {report:?}");
         assert_eq!(laptop.entry().state, OutboxState::Queued);
     }
-    assert_delivered(&laptop, &server);
+    assert_delivered(&laptop, &server).await;
     // At least one cut and one resumption. How many rounds it takes depends on whether the
     // HTTP client reuses a connection for the next chunk (the cut counts bytes per connection),
     // which is up to its pool's timing.
@@ -358,13 +358,13 @@ async fn bytes_damaged_on_the_server_are_sent_again() {
         "{:?}",
         entry.last_error
     );
-    assert!(server_rows(&server).is_empty());
+    assert!(server_rows(&server).await.is_empty());
 
     let second = laptop
         .drain(&http, &url, &token, &Mutex::new(Vec::new()))
         .await;
     assert_eq!(second.received, 1, "sent again from 0, it arrives whole");
-    assert_delivered(&laptop, &server);
+    assert_delivered(&laptop, &server).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -387,7 +387,7 @@ async fn a_rejected_token_uploads_nothing_and_changes_nothing() {
     );
     assert_eq!(laptop.entry(), before, "the entry is exactly as it was");
     assert!(server_uploads(&server).is_empty(), "no upload was created");
-    assert!(server_rows(&server).is_empty());
+    assert!(server_rows(&server).await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -415,7 +415,7 @@ async fn a_damaged_copy_needs_attention_and_is_not_sent() {
         problem.contains("report.pdf") && problem.contains("damaged"),
         "the reason names the file and what to do: {problem}"
     );
-    assert!(server_rows(&server).is_empty());
+    assert!(server_rows(&server).await.is_empty());
     assert!(
         server_uploads(&server)
             .iter()

@@ -35,6 +35,7 @@ pub mod pdf;
 
 use std::collections::HashMap;
 
+use crate::storage::sql::{OptionalExtension, Row, params};
 use carrel_package::Manifest;
 use carrel_package::manifest::Certificate;
 use carrel_protocol::auth::{Account, Role};
@@ -42,7 +43,6 @@ use carrel_protocol::certificates::{
     CertificateKey, CertificateRecord, IssuedCertificate, MetRequirement, Verification,
     verification_page_path,
 };
-use crate::storage::sql::{OptionalExtension, Row, params};
 use serde_json::value::RawValue;
 
 pub use key::{KEY_FILE, KeyError, SigningKey};
@@ -247,9 +247,8 @@ const STORED_COLUMNS: &str = "record, signature, key_fingerprint, pdf_sha256, pd
 
 fn row_to_stored(row: &Row) -> crate::storage::sql::Result<Stored> {
     let record: String = row.get(0)?;
-    let record = RawValue::from_string(record).map_err(|error| {
-        crate::storage::sql::Error::conversion(0, error)
-    })?;
+    let record = RawValue::from_string(record)
+        .map_err(|error| crate::storage::sql::Error::conversion(0, error))?;
     Ok(Stored {
         issued: IssuedCertificate {
             record,
@@ -297,8 +296,8 @@ fn evidence_in(
     let mut evidence = conn
         .prepare_cached(
             "SELECT s.item_id,
-                    max(g.complete = 1),
-                    max(g.complete = 1 AND g.passed = 1)
+                    max(CASE WHEN g.complete = 1 THEN 1 ELSE 0 END),
+                    max(CASE WHEN g.complete = 1 AND g.passed = 1 THEN 1 ELSE 0 END)
              FROM submissions s LEFT JOIN grades g ON g.submission_id = s.id
              WHERE s.user_id = ?1 AND s.course_id = ?2 AND s.kind <> 'forum_post'
                AND s.group_name IS NULL
@@ -586,7 +585,7 @@ pub async fn list(storage: &Storage, course_id: Option<&str>) -> Result<Vec<List
         .with_conn(move |conn| {
             Ok(conn
                 .prepare_cached(&format!(
-                    "{LISTED_SELECT} WHERE ?1 IS NULL OR c.course_id = ?1
+                    "{LISTED_SELECT} WHERE CAST(?1 AS TEXT) IS NULL OR c.course_id = ?1
                      ORDER BY c.issued_ms, c.certificate_id"
                 ))?
                 .query_map([&course_id], row_to_listed)?

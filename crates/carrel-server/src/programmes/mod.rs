@@ -18,8 +18,8 @@
 pub mod progress;
 mod transcript;
 
-use carrel_package::manifest::is_valid_id;
 use crate::storage::sql::{Row, params};
+use carrel_package::manifest::is_valid_id;
 
 pub use transcript::transcript;
 
@@ -224,7 +224,9 @@ pub async fn set(storage: &Storage, programme: Programme) -> Result<Programme, P
 pub async fn remove(storage: &Storage, programme_id: &str) -> Result<(), ProgrammeError> {
     let id = programme_id.to_owned();
     let removed = storage
-        .transact(move |tx| Ok(tx.execute("DELETE FROM programmes WHERE programme_id = ?1", [&id])?))
+        .transact(
+            move |tx| Ok(tx.execute("DELETE FROM programmes WHERE programme_id = ?1", [&id])?),
+        )
         .await?;
     if removed == 0 {
         return Err(ProgrammeError::NotFound(programme_id.to_owned()));

@@ -1,10 +1,10 @@
 //! The learner's transcript: their certificates and their progress in every programme, read in
 //! one snapshot of the database.
 
+use crate::storage::sql::{OptionalExtension, Row};
 use carrel_protocol::auth::Account;
 use carrel_protocol::certificates::CertificateRecord;
 use carrel_protocol::transcript::{Transcript, TranscriptCertificate};
-use crate::storage::sql::{OptionalExtension, Row};
 
 use super::progress::{self, Earned};
 use crate::storage::{Storage, StorageError};
@@ -43,7 +43,7 @@ pub async fn transcript(storage: &Storage, learner: &Account) -> Result<Transcri
                 )?
                 .query_map([&user_id], row_to_certificate)?
                 .collect::<Result<Vec<_>, _>>()?;
-            let programmes = super::list_in(&tx)?;
+            let programmes = super::list_in(tx)?;
             let mut title_query =
                 tx.prepare_cached("SELECT title FROM catalog_courses WHERE course_id = ?1")?;
             let mut titles = std::collections::HashMap::new();
@@ -59,7 +59,6 @@ pub async fn transcript(storage: &Storage, learner: &Account) -> Result<Transcri
                 }
             }
             drop(title_query);
-            
 
             let now_ms = carrel_protocol::unix_time_ms();
             let earned: Vec<Earned> = rows

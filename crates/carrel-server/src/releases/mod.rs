@@ -26,8 +26,8 @@
 
 use std::path::PathBuf;
 
-use carrel_protocol::updates::Channel;
 use crate::storage::sql::{OptionalExtension, Row, params};
+use carrel_protocol::updates::Channel;
 
 use crate::{DataDir, Storage, StorageError};
 
@@ -281,11 +281,9 @@ pub struct Offer {
 
 pub(crate) fn channel_from_sql(row: &Row, index: usize) -> crate::storage::sql::Result<Channel> {
     let text: String = row.get(index)?;
-    Channel::parse(&text).ok_or_else(|| {
-        crate::storage::sql::Error::Conversion {
-            index,
-            source: format!("“{text}” is not a channel").into(),
-        }
+    Channel::parse(&text).ok_or_else(|| crate::storage::sql::Error::Conversion {
+        index,
+        source: format!("“{text}” is not a channel").into(),
     })
 }
 
@@ -363,7 +361,9 @@ pub async fn list(storage: &Storage) -> Result<Vec<Release>, StorageError> {
 }
 
 /// Every release with its bundles, in id order.
-pub(crate) fn list_in(conn: &crate::storage::sql::Conn<'_>) -> crate::storage::sql::Result<Vec<Release>> {
+pub(crate) fn list_in(
+    conn: &crate::storage::sql::Conn<'_>,
+) -> crate::storage::sql::Result<Vec<Release>> {
     let mut releases: Vec<Release> = conn
         .prepare_cached(
             "SELECT id, version, channel, notes, pub_date, withdrawn_ms FROM releases ORDER BY id",

@@ -20,9 +20,9 @@ use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::storage::sql::params;
 use carrel_protocol::updates::Channel;
 use minisign_verify::PublicKey;
-use crate::storage::sql::params;
 use tempfile::NamedTempFile;
 
 use super::signature::{UpdateSignature, decode_public_key, decode_signature};
@@ -524,9 +524,12 @@ fn insert_files(
     rows: &[(Platform, String, String, u64, String)],
 ) -> crate::storage::sql::Result<()> {
     let mut insert = tx.prepare_cached(
-        "INSERT OR REPLACE INTO release_files
+        "INSERT INTO release_files
              (release_id, target, arch, bundle, file_name, sha256, size, signature)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (release_id, target, arch, bundle) DO UPDATE SET
+             file_name = excluded.file_name, sha256 = excluded.sha256, size = excluded.size,
+             signature = excluded.signature",
     )?;
     for (platform, file_name, sha256, size, signature) in rows {
         insert.execute(params![
@@ -587,16 +590,17 @@ pub(crate) async fn record_unchecked(
     let (version_text, notes) = (version.to_owned(), notes.to_owned());
     let release_id = storage
         .transact(move |tx| {
-            let found: Option<i64> = crate::storage::sql::OptionalExtension::optional(tx.query_row(
-                "SELECT id FROM releases WHERE version = ?1",
-                [&version_text],
-                |row| row.get(0),
-            ))?;
+            let found: Option<i64> =
+                crate::storage::sql::OptionalExtension::optional(tx.query_row(
+                    "SELECT id FROM releases WHERE version = ?1",
+                    [&version_text],
+                    |row| row.get(0),
+                ))?;
             let release_id = match found {
                 Some(id) => id,
                 None => insert_release(tx, &version_text, channel, &notes)?,
             };
-            insert_files(tx, release_id, &[row.clone()])?;
+            insert_files(tx, release_id, std::slice::from_ref(&row))?;
             Ok(release_id)
         })
         .await?;

@@ -6,8 +6,8 @@
 //! same transaction sets who may see the course, keeps its quizzes' definitions, and tells the
 //! enrolled learners of a new version through the changes feed.
 
-use carrel_protocol::changes::{ChangeBody, PackageNotice};
 use crate::storage::sql::{OptionalExtension, Row, params};
+use carrel_protocol::changes::{ChangeBody, PackageNotice};
 
 use super::{Storage, StorageError};
 
@@ -170,7 +170,9 @@ impl Storage {
         let sha256 = sha256.to_owned();
         self.with_conn(move |conn| {
             let mut statement = conn.prepare_cached(include_str!("catalog/get_file_size.sql"))?;
-            Ok(statement.query_row([&sha256], |row| row.get(0)).optional()?)
+            Ok(statement
+                .query_row([&sha256], |row| row.get(0))
+                .optional()?)
         })
         .await
     }

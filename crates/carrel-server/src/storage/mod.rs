@@ -316,7 +316,9 @@ impl Storage {
     /// Checks that the database answers a query.
     pub async fn ping(&self) -> Result<(), StorageError> {
         self.with_conn(|conn| {
-            conn.query_row("SELECT count(*) FROM server_meta", sql::params![], |_| Ok(()))?;
+            conn.query_row("SELECT count(*) FROM server_meta", sql::params![], |_| {
+                Ok(())
+            })?;
             Ok(())
         })
         .await

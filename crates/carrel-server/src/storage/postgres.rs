@@ -29,8 +29,7 @@ pub const ATTEMPTS: u32 = 8;
 /// Migrations: `(version, statements)`. PostgreSQL support began at schema version 17, so its
 /// first migration creates the whole schema of that version; every later version appends one
 /// file here and one to the SQLite list, with the same number.
-pub(super) const MIGRATIONS: &[(i64, &str)] =
-    &[(17, include_str!("sql/postgres/0017_schema.sql"))];
+pub(super) const MIGRATIONS: &[(i64, &str)] = &[(17, include_str!("sql/postgres/0017_schema.sql"))];
 
 /// The advisory lock key every instance takes while migrating, so two starting at once do not
 /// both migrate.
@@ -123,7 +122,10 @@ impl Pool {
             if attempt >= ATTEMPTS || !retryable(&error) {
                 return Err(error);
             }
-            tracing::debug!(attempt, "transaction lost a serialization race; running it again");
+            tracing::debug!(
+                attempt,
+                "transaction lost a serialization race; running it again"
+            );
             std::thread::sleep(Duration::from_millis(2 * u64::from(attempt * attempt)));
             attempt += 1;
         }
@@ -137,14 +139,18 @@ struct Transaction<'a> {
 }
 
 impl Transaction<'_> {
-    fn params<'v>(values: &'v [Value]) -> Vec<&'v (dyn ToSql + Sync)> {
+    fn params(values: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
         values.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
     }
 
     fn prepare(&self, sql: &str) -> sql::Result<tokio_postgres::Statement> {
-        Ok(self
-            .handle
-            .block_on(self.tx.prepare_cached(&sql::to_postgres(sql)))?)
+        let sql = sql::to_postgres(sql);
+        self.handle
+            .block_on(self.tx.prepare_cached(&sql))
+            .map_err(|error| {
+                tracing::error!(%sql, "PostgreSQL refused a statement: {}", sql::postgres_message(&error));
+                error.into()
+            })
     }
 }
 
@@ -283,9 +289,11 @@ pub(super) enum MigrateError {
 
 async fn migrate_on(url: &str, migrate: bool) -> Result<i64, MigrateError> {
     let mut client = connect(url).await.map_err(MigrateError::Connect)?;
-    let failed = |version| move |source: tokio_postgres::Error| MigrateError::Failed {
-        version,
-        source: source.into(),
+    let failed = |version| {
+        move |source: tokio_postgres::Error| MigrateError::Failed {
+            version,
+            source: source.into(),
+        }
     };
     if migrate {
         // Two instances starting at once: the second waits here, then finds the schema current.
@@ -294,7 +302,10 @@ async fn migrate_on(url: &str, migrate: bool) -> Result<i64, MigrateError> {
             .await
             .map_err(failed(0))?;
         client
-            .batch_execute("CREATE TABLE IF NOT EXISTS carrel_schema (version BIGINT NOT NULL)")
+            .batch_execute(
+                "SET client_min_messages = warning;
+                 CREATE TABLE IF NOT EXISTS carrel_schema (version BIGINT NOT NULL)",
+            )
             .await
             .map_err(failed(0))?;
     }
@@ -319,7 +330,9 @@ async fn migrate_on(url: &str, migrate: bool) -> Result<i64, MigrateError> {
     if migrate {
         for (target, statements) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
             let tx = client.transaction().await.map_err(failed(*target))?;
-            tx.batch_execute(statements).await.map_err(failed(*target))?;
+            tx.batch_execute(statements)
+                .await
+                .map_err(failed(*target))?;
             tx.execute("DELETE FROM carrel_schema", &[])
                 .await
                 .map_err(failed(*target))?;
@@ -412,7 +425,9 @@ impl<'a> FromSql<'a> for Value {
                 Value::Text(<&str>::from_sql(ty, raw)?.to_owned())
             }
             Type::JSON => Value::Text(std::str::from_utf8(raw)?.to_owned()),
-            Type::JSONB => Value::Text(std::str::from_utf8(raw.get(1..).unwrap_or_default())?.to_owned()),
+            Type::JSONB => {
+                Value::Text(std::str::from_utf8(raw.get(1..).unwrap_or_default())?.to_owned())
+            }
             Type::BYTEA => Value::Blob(raw.to_vec()),
             _ => {
                 return Err(format!(

@@ -23,6 +23,39 @@ pub enum Dialect {
     Postgres,
 }
 
+impl Dialect {
+    /// A `FROM` item named `alias` with one row per element of the JSON array in `column` (at
+    /// `key` inside it, when given); each element is `alias.value`.
+    pub fn json_elements(self, column: &str, key: Option<&str>, alias: &str) -> String {
+        match (self, key) {
+            (Dialect::Sqlite, None) => format!("json_each({column}) AS {alias}"),
+            (Dialect::Sqlite, Some(key)) => format!("json_each({column}, '$.{key}') AS {alias}"),
+            (Dialect::Postgres, None) => {
+                format!("jsonb_array_elements(CAST({column} AS jsonb)) AS {alias}(value)")
+            }
+            (Dialect::Postgres, Some(key)) => format!(
+                "jsonb_array_elements(CAST({column} AS jsonb) -> '{key}') AS {alias}(value)"
+            ),
+        }
+    }
+
+    /// The text at `key` of the JSON object `value` (from [`Dialect::json_elements`]).
+    pub fn json_text(self, value: &str, key: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_extract({value}, '$.{key}')"),
+            Dialect::Postgres => format!("({value} ->> '{key}')"),
+        }
+    }
+
+    /// The integer at `key` of the JSON object `value`.
+    pub fn json_integer(self, value: &str, key: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_extract({value}, '$.{key}')"),
+            Dialect::Postgres => format!("CAST({value} ->> '{key}' AS BIGINT)"),
+        }
+    }
+}
+
 /// One SQL value, as SQLite stores it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -94,7 +127,10 @@ pub(crate) fn postgres_message(error: &tokio_postgres::Error) -> String {
 
 impl Error {
     /// A column value that does not convert: `Error::conversion(0, parse_error)`.
-    pub fn conversion(index: usize, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+    pub fn conversion(
+        index: usize,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
         Self::Conversion {
             index,
             source: Box::new(source),
@@ -308,13 +344,19 @@ pub trait Params {
 
 impl<T: ToValue, const N: usize> Params for [T; N] {
     fn bind(self, sql: &str) -> (Cow<'_, str>, Vec<Value>) {
-        (Cow::Borrowed(sql), self.iter().map(ToValue::to_value).collect())
+        (
+            Cow::Borrowed(sql),
+            self.iter().map(ToValue::to_value).collect(),
+        )
     }
 }
 
 impl<T: ToValue> Params for &[T] {
     fn bind(self, sql: &str) -> (Cow<'_, str>, Vec<Value>) {
-        (Cow::Borrowed(sql), self.iter().map(ToValue::to_value).collect())
+        (
+            Cow::Borrowed(sql),
+            self.iter().map(ToValue::to_value).collect(),
+        )
     }
 }
 
@@ -339,7 +381,10 @@ impl Params for Named {
             rest = &after[end..];
         }
         out.push_str(rest);
-        (Cow::Owned(out), self.0.into_iter().map(|(_, v)| v).collect())
+        (
+            Cow::Owned(out),
+            self.0.into_iter().map(|(_, v)| v).collect(),
+        )
     }
 }
 
@@ -508,12 +553,7 @@ impl Statement<'_> {
         mut f: impl FnMut(&Row) -> Result<T>,
     ) -> Result<std::vec::IntoIter<Result<T>>> {
         let rows = self.query(params)?;
-        Ok(rows
-            .rows
-            .iter()
-            .map(&mut f)
-            .collect::<Vec<_>>()
-            .into_iter())
+        Ok(rows.rows.iter().map(&mut f).collect::<Vec<_>>().into_iter())
     }
 
     /// Every row.
@@ -664,7 +704,9 @@ mod tests {
     #[test]
     fn postgres_gets_dollar_parameters_outside_literals() {
         assert_eq!(
-            to_postgres("SELECT '?1', \"a?\" FROM t WHERE a = ?1 AND b = ?12 -- c = ?3\n AND d = ?"),
+            to_postgres(
+                "SELECT '?1', \"a?\" FROM t WHERE a = ?1 AND b = ?12 -- c = ?3\n AND d = ?"
+            ),
             "SELECT '?1', \"a?\" FROM t WHERE a = $1 AND b = $12 -- c = ?3\n AND d = $1"
         );
     }
@@ -680,9 +722,18 @@ mod tests {
         assert!(row.get::<bool>(0).unwrap());
         assert_eq!(row.get::<Option<String>>(1).unwrap(), None);
         assert_eq!(row.get::<String>(2).unwrap(), "x");
-        assert!(matches!(row.get::<i64>(2), Err(Error::Type { index: 2, .. })));
-        assert!(matches!(row.get::<u64>(3), Err(Error::Conversion { index: 3, .. })));
-        assert!(matches!(row.get::<i64>(9), Err(Error::Type { index: 9, .. })));
+        assert!(matches!(
+            row.get::<i64>(2),
+            Err(Error::Type { index: 2, .. })
+        ));
+        assert!(matches!(
+            row.get::<u64>(3),
+            Err(Error::Conversion { index: 3, .. })
+        ));
+        assert!(matches!(
+            row.get::<i64>(9),
+            Err(Error::Type { index: 9, .. })
+        ));
     }
 
     #[test]
@@ -703,7 +754,9 @@ mod tests {
         let names: Vec<(String, Vec<u8>)> = db
             .prepare("SELECT name, data FROM t WHERE id = :id")
             .unwrap()
-            .query_map(named_params! {":id": id}, |row| Ok((row.get(0)?, row.get(1)?)))
+            .query_map(named_params! {":id": id}, |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
             .unwrap()
             .collect::<Result<_>>()
             .unwrap();

@@ -1,8 +1,8 @@
 //! Commenting on a submission: the comment is stored and put in the learner's feed as a
 //! [`Comment`] change, in one transaction.
 
-use carrel_protocol::changes::{ChangeBody, Comment};
 use crate::storage::sql::params;
+use carrel_protocol::changes::{ChangeBody, Comment};
 
 use super::{Actor, TutorError, signature_in, visible_in};
 use crate::storage::Storage;

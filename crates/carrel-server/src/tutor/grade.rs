@@ -7,10 +7,10 @@
 //! no pass unless the tutor gives one. The score must be a finite number between 0 and the points
 //! possible.
 
+use crate::storage::sql::params;
 use carrel_protocol::changes::{ChangeBody, Grade};
 use carrel_protocol::submissions::SubmissionKind;
 use carrel_protocol::tutor::{GradeInput, SubmissionSummary};
-use crate::storage::sql::params;
 
 use super::{Actor, TutorError, signature_in, summary_in, visible_in};
 use crate::storage::{Storage, StorageError};

@@ -18,11 +18,11 @@
 pub mod comment;
 pub mod grade;
 
+use crate::storage::sql::{OptionalExtension, Row, named_params};
 use carrel_protocol::auth::{Account, Role};
 use carrel_protocol::changes::{Comment, Grade};
 use carrel_protocol::submissions::Receipt;
 use carrel_protocol::tutor::{SubmissionDetail, SubmissionStatus, SubmissionSummary, Submitter};
-use crate::storage::sql::{OptionalExtension, Row, named_params};
 use serde_json::value::RawValue;
 
 use crate::storage::{Storage, StorageError};
@@ -223,11 +223,11 @@ pub async fn list(
             };
             let mut statement = conn.prepare_cached(&format!(
                 "{SUMMARY_SELECT}
-                 WHERE (:tutor IS NULL OR s.course_id IN
+                 WHERE (CAST(:tutor AS BIGINT) IS NULL OR s.course_id IN
                         (SELECT course_id FROM enrolments WHERE user_id = :tutor AND role = 'tutor'))
                    AND s.kind != 'forum_post'
-                   AND (:course IS NULL OR s.course_id = :course)
-                   AND (:item IS NULL OR s.item_id = :item)
+                   AND (CAST(:course AS TEXT) IS NULL OR s.course_id = :course)
+                   AND (CAST(:item AS TEXT) IS NULL OR s.item_id = :item)
                    AND (NOT :ungraded OR ((g.submission_id IS NULL OR g.complete = 0)
                         AND s.kind IN ('quiz', 'assignment')))
                  ORDER BY s.id"

@@ -301,9 +301,13 @@ async fn malformed_requests_get_400_with_a_json_error_and_change_nothing() {
     }
     let sessions: i64 = server
         .storage
-        .with_conn(
-            |conn| Ok(conn.query_row("SELECT count(*) FROM sessions", carrel_server::storage::sql::params![], |row| row.get(0))?),
-        )
+        .with_conn(|conn| {
+            Ok(conn.query_row(
+                "SELECT count(*) FROM sessions",
+                carrel_server::storage::sql::params![],
+                |row| row.get(0),
+            )?)
+        })
         .await
         .unwrap();
     assert_eq!(sessions, 0);

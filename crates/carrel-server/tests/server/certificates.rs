@@ -399,7 +399,11 @@ async fn an_earned_certificate_is_issued_once_signed_over_the_exact_bytes_answer
         .fx
         .storage
         .with_conn(|conn| {
-            Ok(conn.query_row("SELECT record FROM certificates", carrel_server::storage::sql::params![], |row| row.get(0))?)
+            Ok(conn.query_row(
+                "SELECT record FROM certificates",
+                carrel_server::storage::sql::params![],
+                |row| row.get(0),
+            )?)
         })
         .await
         .unwrap();

@@ -250,11 +250,11 @@ async fn submissions_need_an_enrolment_as_a_learner() {
     let stored = || async {
         fx.storage
             .with_conn(|conn| {
-                Ok(
-                    conn.query_row("SELECT count(*) FROM submissions", carrel_server::storage::sql::params![], |row| {
-                        row.get::<i64>(0)
-                    })?,
-                )
+                Ok(conn.query_row(
+                    "SELECT count(*) FROM submissions",
+                    carrel_server::storage::sql::params![],
+                    |row| row.get::<i64>(0),
+                )?)
             })
             .await
             .unwrap()

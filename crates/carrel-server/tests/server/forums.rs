@@ -964,10 +964,11 @@ async fn the_forum_migration_keeps_submissions_grades_comments_and_statements() 
                 carrel_server::storage::sql::params![],
                 |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
             )?;
-            let broken: i64 =
-                conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", carrel_server::storage::sql::params![], |row| {
-                    row.get(0)
-                })?;
+            let broken: i64 = conn.query_row(
+                "SELECT count(*) FROM pragma_foreign_key_check",
+                carrel_server::storage::sql::params![],
+                |row| row.get(0),
+            )?;
             let references: Vec<String> = conn
                 .prepare(
                     "SELECT DISTINCT f.\"table\" FROM sqlite_schema t,

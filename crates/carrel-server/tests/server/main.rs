@@ -14,6 +14,7 @@ mod enrolments;
 mod faults;
 mod forums;
 mod groups;
+mod instances;
 mod operations;
 mod publish;
 mod recordings;

@@ -163,13 +163,16 @@ async fn metrics_need_their_token_and_count_requests_and_submissions() {
         assert_eq!(sample(&text, &series), Some(value), "{series} in\n{text}");
     }
     // The LRS queue as the database has it: the stored assignment's statement waits there.
-    let queued: i64 = rusqlite::Connection::open(server.db())
-        .unwrap()
-        .query_row(
-            "SELECT count(*) FROM xapi_forward WHERE state = 'queued'",
-            [],
-            |row| row.get(0),
-        )
+    let storage = carrel_server::Storage::open(server.db()).unwrap();
+    let queued: i64 = storage
+        .with_conn(|conn| {
+            Ok(conn.query_row(
+                "SELECT count(*) FROM xapi_forward WHERE state = 'queued'",
+                carrel_server::storage::sql::params![],
+                |row| row.get(0),
+            )?)
+        })
+        .await
         .unwrap();
     assert!(queued > 0);
     assert_eq!(
@@ -221,13 +224,28 @@ async fn ready_says_when_this_instance_should_take_requests() {
     );
 
     // A newer carrel-server migrated the database during a rolling upgrade: this one steps out.
+    let storage = carrel_server::Storage::open(server.db()).unwrap();
     let set_version = |version: i64| {
-        rusqlite::Connection::open(server.db())
-            .unwrap()
-            .pragma_update(None, "user_version", version)
-            .unwrap();
+        let storage = storage.clone();
+        async move {
+            storage
+                .transact(move |tx| {
+                    use carrel_server::storage::sql::{Dialect, params};
+                    match tx.dialect() {
+                        Dialect::Sqlite => {
+                            tx.execute_batch(&format!("PRAGMA user_version = {version}"))?
+                        }
+                        Dialect::Postgres => {
+                            tx.execute("UPDATE carrel_schema SET version = ?1", params![version])?;
+                        }
+                    }
+                    Ok(())
+                })
+                .await
+                .unwrap()
+        }
     };
-    set_version(SCHEMA_VERSION + 1);
+    set_version(SCHEMA_VERSION + 1).await;
     let (status, body) = ready().await;
     assert_eq!(status, 503);
     assert!(!body.ready);
@@ -243,7 +261,7 @@ async fn ready_says_when_this_instance_should_take_requests() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200, "alive, only not ready");
-    set_version(SCHEMA_VERSION);
+    set_version(SCHEMA_VERSION).await;
     assert_eq!(ready().await.0, 200);
 
     // The data folder takes no new file (here: a file stands where the folder should be).

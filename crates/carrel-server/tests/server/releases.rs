@@ -249,9 +249,11 @@ impl Releases {
             .storage
             .with_conn(|conn| {
                 let count = |table: &str| {
-                    conn.query_row(&format!("SELECT count(*) FROM {table}"), carrel_server::storage::sql::params![], |row| {
-                        row.get::<i64>(0)
-                    })
+                    conn.query_row(
+                        &format!("SELECT count(*) FROM {table}"),
+                        carrel_server::storage::sql::params![],
+                        |row| row.get::<i64>(0),
+                    )
                 };
                 Ok((count("releases")?, count("release_files")?))
             })

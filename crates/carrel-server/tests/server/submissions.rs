@@ -54,7 +54,11 @@ impl World {
     async fn stored(&self) -> i64 {
         self.storage
             .with_conn(|conn| {
-                Ok(conn.query_row("SELECT count(*) FROM submissions", carrel_server::storage::sql::params![], |row| row.get(0))?)
+                Ok(conn.query_row(
+                    "SELECT count(*) FROM submissions",
+                    carrel_server::storage::sql::params![],
+                    |row| row.get(0),
+                )?)
             })
             .await
             .unwrap()
@@ -120,7 +124,11 @@ async fn a_submission_is_stored_once_and_every_retry_gets_its_receipt() {
     let stored: String = world
         .storage
         .with_conn(|conn| {
-            Ok(conn.query_row("SELECT payload FROM submissions", carrel_server::storage::sql::params![], |row| row.get(0))?)
+            Ok(conn.query_row(
+                "SELECT payload FROM submissions",
+                carrel_server::storage::sql::params![],
+                |row| row.get(0),
+            )?)
         })
         .await
         .unwrap();

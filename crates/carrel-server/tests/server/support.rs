@@ -449,11 +449,11 @@ impl Class {
         self.fx
             .storage
             .with_conn(move |conn| {
-                Ok(
-                    conn.query_row(&format!("SELECT count(*) FROM {table}"), carrel_server::storage::sql::params![], |row| {
-                        row.get(0)
-                    })?,
-                )
+                Ok(conn.query_row(
+                    &format!("SELECT count(*) FROM {table}"),
+                    carrel_server::storage::sql::params![],
+                    |row| row.get(0),
+                )?)
             })
             .await
             .unwrap()

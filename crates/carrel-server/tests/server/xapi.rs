@@ -210,7 +210,10 @@ async fn every_learning_record_reaches_a_real_lrs_exactly_once() {
     world
         .storage
         .with_conn(|conn| {
-            conn.execute("UPDATE xapi_forward SET state = 'queued'", carrel_server::storage::sql::params![])?;
+            conn.execute(
+                "UPDATE xapi_forward SET state = 'queued'",
+                carrel_server::storage::sql::params![],
+            )?;
             Ok(())
         })
         .await
@@ -224,8 +227,11 @@ async fn every_learning_record_reaches_a_real_lrs_exactly_once() {
     world
         .storage
         .with_conn(move |conn| {
-            let submission: i64 =
-                conn.query_row("SELECT id FROM submissions LIMIT 1", carrel_server::storage::sql::params![], |row| row.get(0))?;
+            let submission: i64 = conn.query_row(
+                "SELECT id FROM submissions LIMIT 1",
+                carrel_server::storage::sql::params![],
+                |row| row.get(0),
+            )?;
             let body = |id: &str, verb: &str| {
                 serde_json::json!({
                     "id": id, "timestamp": "2026-11-30T07:00:00.000Z",
@@ -406,9 +412,13 @@ async fn a_conflict_for_a_statement_the_lrs_holds_identically_counts_as_sent() {
     .await;
     let queued: String = world
         .storage
-        .with_conn(
-            |conn| Ok(conn.query_row("SELECT body FROM xapi_forward", carrel_server::storage::sql::params![], |row| row.get(0))?),
-        )
+        .with_conn(|conn| {
+            Ok(conn.query_row(
+                "SELECT body FROM xapi_forward",
+                carrel_server::storage::sql::params![],
+                |row| row.get(0),
+            )?)
+        })
         .await
         .unwrap();
     let home_page = world.server.url();
@@ -455,7 +465,10 @@ async fn a_conflict_for_a_statement_the_lrs_holds_identically_counts_as_sent() {
     world
         .storage
         .with_conn(|conn| {
-            conn.execute("UPDATE xapi_forward SET state = 'queued'", carrel_server::storage::sql::params![])?;
+            conn.execute(
+                "UPDATE xapi_forward SET state = 'queued'",
+                carrel_server::storage::sql::params![],
+            )?;
             Ok(())
         })
         .await
