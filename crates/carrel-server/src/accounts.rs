@@ -173,7 +173,10 @@ pub async fn create_user(
     let result = storage
         .transact(move |tx| {
             let exists: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM users WHERE login = ?1)",
+                &format!(
+                    "SELECT EXISTS (SELECT 1 FROM users WHERE {})",
+                    tx.dialect().same_login("login", "?1")
+                ),
                 [&login],
                 |row| row.get(0),
             )?;
@@ -206,14 +209,18 @@ pub async fn set_disabled(
     let login = login.to_owned();
     storage
         .transact(move |tx| {
+            let same_login = tx.dialect().same_login("login", "?1");
             let changed = tx.execute(
-                "UPDATE users SET disabled = ?2 WHERE login = ?1",
+                &format!("UPDATE users SET disabled = ?2 WHERE {same_login}"),
                 params![login, disabled],
             )?;
             if disabled {
                 tx.execute(
-                    "UPDATE sessions SET revoked_ms = ?2
-                     WHERE revoked_ms IS NULL AND user_id = (SELECT id FROM users WHERE login = ?1)",
+                    &format!(
+                        "UPDATE sessions SET revoked_ms = ?2
+                         WHERE revoked_ms IS NULL
+                           AND user_id = (SELECT id FROM users WHERE {same_login})"
+                    ),
                     params![login, now_ms()],
                 )?;
             }
@@ -276,8 +283,11 @@ pub async fn sign_in(
         .with_conn(move |conn| {
             Ok(conn
                 .query_row(
-                    "SELECT id, login, display_name, role, password_hash, disabled FROM users
-                     WHERE login = ?1",
+                    &format!(
+                        "SELECT id, login, display_name, role, password_hash, disabled FROM users
+                         WHERE {}",
+                        conn.dialect().same_login("login", "?1")
+                    ),
                     [&login],
                     |row| {
                         Ok((

@@ -34,6 +34,15 @@ update_pubkey = "dW50cnVzdGVk…"     # the app's plugins.updater.pubkey (releas
 # metrics_token_file = "metrics-token"
 # Several instances on one database: migrate with `carrel-server migrate`, not on start:
 # migrate_on_start = false
+# Keep packages, content files, attachments, recordings and app bundles in an S3-compatible bucket
+# instead of the data folder (every command that writes them needs the same settings):
+# s3_endpoint = "https://s3.eu-west-1.amazonaws.com"
+# s3_bucket = "carrel-files"
+# s3_region = "eu-west-1"           # default us-east-1
+# s3_access_key = "AKIA…"           # the secret comes from CARREL_S3_SECRET_KEY …
+# s3_secret_key_file = "s3-secret"  # … or from this file (readable by the server's account only)
+# s3_prefix = "carrel/"             # prepended to every key (default none)
+# s3_virtual_host = true            # bucket.endpoint/key instead of endpoint/bucket/key
 "#;
 
 /// The default address.
@@ -119,6 +128,24 @@ pub struct ConfigFile {
     /// Bring the database's schema up to date when serving starts (default); `false`: refuse to
     /// start on an older schema (`carrel-server migrate` does it, once, for every instance).
     pub migrate_on_start: Option<bool>,
+    /// An S3-compatible endpoint for the files kept by hash ([`crate::blobs`]); none: the data
+    /// folder.
+    pub s3_endpoint: Option<String>,
+    /// Its bucket.
+    pub s3_bucket: Option<String>,
+    /// The region signatures name.
+    pub s3_region: Option<String>,
+    /// The access key id.
+    pub s3_access_key: Option<String>,
+    /// A file holding the secret access key.
+    pub s3_secret_key_file: Option<PathBuf>,
+    /// The secret access key itself: from `CARREL_S3_SECRET_KEY` only, never from the file.
+    #[serde(skip)]
+    pub s3_secret_key: Option<Secret>,
+    /// Prepended to every key.
+    pub s3_prefix: Option<String>,
+    /// Virtual-host addressing (`bucket.endpoint`) instead of the path (`endpoint/bucket`).
+    pub s3_virtual_host: Option<bool>,
 }
 
 /// A secret that never shows in a log: its `Debug` is `"<redacted>"`.
@@ -155,6 +182,7 @@ impl ConfigFile {
             &mut file.data,
             &mut file.lrs_secret_file,
             &mut file.metrics_token_file,
+            &mut file.s3_secret_key_file,
         ] {
             if let Some(relative) = setting.as_ref().filter(|p| p.is_relative()) {
                 *setting = Some(folder.join(relative));
@@ -174,7 +202,7 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// The database file.
     pub db: PathBuf,
-    /// The data folder.
+    /// The data folder (see [`Settings::require_data`]).
     pub data: DataDir,
     /// Log format.
     pub log_format: LogFormat,
@@ -193,6 +221,24 @@ pub struct Settings {
     pub metrics_token: Option<Secret>,
     /// Whether serving brings the database's schema up to date first.
     pub migrate_on_start: bool,
+    /// The S3-compatible bucket for files kept by hash; `None`: the data folder.
+    pub s3: Option<crate::blobs::S3Config>,
+}
+
+impl Settings {
+    /// The data folder, for the commands that use it: with a PostgreSQL database, one the
+    /// settings name or one a `serve` recorded in it; else an error saying how to name it.
+    pub fn require_data(&self) -> Result<&DataDir, ConfigError> {
+        if self.data.root().as_os_str().is_empty() {
+            return Err(ConfigError::Invalid(
+                "with a PostgreSQL database, name the data folder (--data-dir, \
+                 CARREL_SERVER_DATA or `data` in the configuration file); once the server has \
+                 served with it, commands find it in the database"
+                    .into(),
+            ));
+        }
+        Ok(&self.data)
+    }
 }
 
 /// The shortest metrics token taken.
@@ -220,14 +266,8 @@ pub fn resolve(overrides: Overrides, file: ConfigFile) -> Result<Settings, Confi
             // which the database remembers from the last `serve` that named it.
             Some(url) => match crate::storage::postgres::meta(url, crate::storage::DATA_DIR_KEY) {
                 Ok(Some(dir)) => DataDir::new(dir),
-                Ok(None) => {
-                    return Err(ConfigError::Invalid(
-                        "with a PostgreSQL database, name the data folder (--data, \
-                         CARREL_SERVER_DATA or `data` in the configuration file); once the \
-                         server has served with it, commands find it in the database"
-                            .into(),
-                    ));
-                }
+                // Commands that need it say so ([`Settings::require_data`]); `migrate` does not.
+                Ok(None) => DataDir::new(PathBuf::new()),
                 Err(reason) => {
                     return Err(ConfigError::Invalid(format!(
                         "cannot read the data folder's location from {}: {reason}",
@@ -295,7 +335,50 @@ pub fn resolve(overrides: Overrides, file: ConfigFile) -> Result<Settings, Confi
         }
         token => token,
     };
+    let s3 = match overrides.s3_endpoint.or(file.s3_endpoint) {
+        Some(endpoint) => {
+            let bucket = overrides.s3_bucket.or(file.s3_bucket).ok_or_else(|| {
+                ConfigError::Invalid("s3_endpoint is set without s3_bucket".into())
+            })?;
+            let access_key = overrides
+                .s3_access_key
+                .or(file.s3_access_key)
+                .ok_or_else(|| {
+                    ConfigError::Invalid("s3_endpoint is set without s3_access_key".into())
+                })?;
+            let Some(Secret(secret_key)) = secret_from(
+                overrides.s3_secret_key,
+                overrides.s3_secret_key_file.or(file.s3_secret_key_file),
+            )?
+            else {
+                return Err(ConfigError::Invalid(
+                    "s3_endpoint is set without its secret: set CARREL_S3_SECRET_KEY or \
+                     s3_secret_key_file"
+                        .into(),
+                ));
+            };
+            let config = crate::blobs::S3Config {
+                endpoint,
+                bucket,
+                region: overrides
+                    .s3_region
+                    .or(file.s3_region)
+                    .unwrap_or_else(|| "us-east-1".to_owned()),
+                access_key,
+                secret_key,
+                prefix: overrides.s3_prefix.or(file.s3_prefix).unwrap_or_default(),
+                path_style: !overrides
+                    .s3_virtual_host
+                    .or(file.s3_virtual_host)
+                    .unwrap_or(false),
+            };
+            crate::blobs::S3Blobs::new(&config).map_err(ConfigError::Invalid)?;
+            Some(config)
+        }
+        None => None,
+    };
     Ok(Settings {
+        s3,
         listen,
         db,
         data,
@@ -509,6 +592,90 @@ mod tests {
             .unwrap_err();
             assert!(error.to_string().contains("certificate_issuer"), "{error}");
         }
+    }
+
+    #[test]
+    fn a_bucket_needs_its_name_key_and_secret_and_the_secret_stays_out_of_files_and_logs() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("s3-secret"), "bucket-s3cret\n").unwrap();
+        let path = dir.path().join("carrel-server.toml");
+        std::fs::write(
+            &path,
+            "s3_endpoint = \"http://127.0.0.1:9000\"\ns3_bucket = \"carrel\"\ns3_access_key = \"key\"\ns3_secret_key_file = \"s3-secret\"\n",
+        )
+        .unwrap();
+        let file = ConfigFile::read(&path).unwrap();
+        let s3 = resolve(Overrides::default(), file.clone())
+            .unwrap()
+            .s3
+            .unwrap();
+        assert_eq!(
+            (s3.endpoint.as_str(), s3.bucket.as_str(), s3.region.as_str()),
+            ("http://127.0.0.1:9000", "carrel", "us-east-1")
+        );
+        assert_eq!(
+            s3.secret_key, "bucket-s3cret",
+            "read from the file, trimmed"
+        );
+        assert!(s3.path_style && s3.prefix.is_empty());
+        assert!(
+            !format!("{s3:?}").contains("bucket-s3cret"),
+            "never in a log"
+        );
+        let from_env = resolve(
+            Overrides {
+                s3_secret_key: Some(Secret("from-env".into())),
+                ..Overrides::default()
+            },
+            file.clone(),
+        )
+        .unwrap();
+        assert_eq!(from_env.s3.unwrap().secret_key, "from-env");
+        for (broken, names) in [
+            (
+                ConfigFile {
+                    s3_bucket: None,
+                    ..file.clone()
+                },
+                "s3_bucket",
+            ),
+            (
+                ConfigFile {
+                    s3_access_key: None,
+                    ..file.clone()
+                },
+                "s3_access_key",
+            ),
+            (
+                ConfigFile {
+                    s3_secret_key_file: None,
+                    ..file.clone()
+                },
+                "CARREL_S3_SECRET_KEY",
+            ),
+            (
+                ConfigFile {
+                    s3_endpoint: Some("s3.example.org".into()),
+                    ..file.clone()
+                },
+                "s3_endpoint",
+            ),
+        ] {
+            let error = resolve(Overrides::default(), broken).unwrap_err();
+            assert!(error.to_string().contains(names), "{error}");
+        }
+        // Without an endpoint: the data folder.
+        assert_eq!(
+            resolve(Overrides::default(), ConfigFile::default())
+                .unwrap()
+                .s3,
+            None
+        );
+        std::fs::write(&path, "s3_secret_key = \"in a plain file\"\n").unwrap();
+        assert!(
+            ConfigFile::read(&path).is_err(),
+            "the secret itself is never in the file"
+        );
     }
 
     #[test]

@@ -154,7 +154,10 @@ pub(crate) fn account_id(
     login: &str,
 ) -> crate::storage::sql::Result<Option<(i64, String)>> {
     conn.query_row(
-        "SELECT id, login FROM users WHERE login = ?1",
+        &format!(
+            "SELECT id, login FROM users WHERE {}",
+            conn.dialect().same_login("login", "?1")
+        ),
         [&login],
         |row| Ok((row.get(0)?, row.get(1)?)),
     )

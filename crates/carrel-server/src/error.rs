@@ -86,6 +86,9 @@ pub enum ServerError {
         /// Why.
         source: std::io::Error,
     },
+    /// The blob store (the data folder or a bucket) failed.
+    #[error(transparent)]
+    Blob(#[from] crate::blobs::BlobError),
     /// A stored file does not have the size the catalogue records: it was damaged on disk.
     #[error("{path} is {found} bytes but the catalogue says {expected}; the file is damaged")]
     Damaged {
@@ -180,7 +183,7 @@ impl IntoResponse for ServerError {
                         (StatusCode::NOT_FOUND, "not_found")
                     }
                     GroupError::InvalidName(_) => (StatusCode::BAD_REQUEST, "malformed_request"),
-                    GroupError::Storage(_) | GroupError::Io { .. } => {
+                    GroupError::Storage(_) | GroupError::Io { .. } | GroupError::Blob(_) => {
                         (StatusCode::INTERNAL_SERVER_ERROR, "internal")
                     }
                 };
@@ -248,7 +251,13 @@ impl IntoResponse for ServerError {
                 "range_not_satisfiable",
                 format!("{self}; the Content-Range header gives its length."),
             ),
-            ServerError::File { .. } | ServerError::Damaged { .. } => (
+            ServerError::Blob(crate::blobs::BlobError::Unreachable { .. }) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                "The server cannot reach its file storage right now. Try again in a few minutes."
+                    .to_owned(),
+            ),
+            ServerError::File { .. } | ServerError::Damaged { .. } | ServerError::Blob(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "The server could not read a stored file; its operator can see why in the server logs."

@@ -50,6 +50,9 @@ pub enum GroupError {
     /// The database failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The blob store failed.
+    #[error(transparent)]
+    Blob(#[from] crate::blobs::BlobError),
     /// The account is not a learner of the course with a group (or there is no such course).
     #[error(
         "you are not in a group of the course “{0}”; groups are for the course's learners, and \
@@ -387,7 +390,7 @@ enum Source {
 /// that name), added by `added_by`; answers the file as members see it.
 pub async fn add_file(
     storage: &Storage,
-    data: &DataDir,
+    stores: &crate::blobs::Stores,
     course_id: &str,
     group: &str,
     name: &str,
@@ -395,14 +398,14 @@ pub async fn add_file(
     added_by: &str,
 ) -> Result<GroupFile, GroupError> {
     let source = Source::Bytes(bytes.to_vec());
-    add_file_inner(storage, data, course_id, group, name, source, added_by).await
+    add_file_inner(storage, stores, course_id, group, name, source, added_by).await
 }
 
 /// Like [`add_file`], with the bytes of the file at `path` (read as it is copied in, never whole
 /// into memory).
 pub async fn add_file_from(
     storage: &Storage,
-    data: &DataDir,
+    stores: &crate::blobs::Stores,
     course_id: &str,
     group: &str,
     name: &str,
@@ -410,12 +413,12 @@ pub async fn add_file_from(
     added_by: &str,
 ) -> Result<GroupFile, GroupError> {
     let source = Source::File(path.to_owned());
-    add_file_inner(storage, data, course_id, group, name, source, added_by).await
+    add_file_inner(storage, stores, course_id, group, name, source, added_by).await
 }
 
 async fn add_file_inner(
     storage: &Storage,
-    data: &DataDir,
+    stores: &crate::blobs::Stores,
     course_id: &str,
     group: &str,
     name: &str,
@@ -424,7 +427,14 @@ async fn add_file_inner(
 ) -> Result<GroupFile, GroupError> {
     let name = checked_name(name)?;
     let group = existing_group(storage, course_id, group).await?;
-    let (sha256, size) = store_blob(data, source).await?;
+    let (sha256, size) = store_blob(&stores.data, source).await?;
+    crate::blobs::keep(
+        &*stores.blobs,
+        crate::blobs::BlobKind::Attachment,
+        &sha256,
+        &crate::uploads::blob_path(&stores.data, &sha256),
+    )
+    .await?;
     let file = GroupFile {
         file: PostAttachment { sha256, name, size },
         added_by: added_by.to_owned(),

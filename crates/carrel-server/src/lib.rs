@@ -33,6 +33,7 @@ pub mod access;
 pub mod accounts;
 pub mod assignments;
 pub mod autograde;
+pub mod blobs;
 pub mod certificates;
 pub mod changes;
 pub mod config;
@@ -83,6 +84,7 @@ pub struct AppState {
 struct StateInner {
     storage: Storage,
     data: DataDir,
+    blobs: blobs::Blobs,
     store: Store,
     started_at: Instant,
     auth: accounts::AuthConfig,
@@ -118,6 +120,7 @@ impl AppState {
         Ok(Self {
             inner: Arc::new(StateInner {
                 storage,
+                blobs: Arc::new(blobs::FsBlobs::new(data.clone())),
                 data,
                 store,
                 started_at: Instant::now(),
@@ -183,6 +186,34 @@ impl AppState {
     /// The data folder (published package files).
     pub fn data(&self) -> &DataDir {
         &self.inner.data
+    }
+
+    /// Where the files it serves by hash are kept: the data folder, or an S3-compatible bucket.
+    pub fn blobs(&self) -> &dyn blobs::BlobStore {
+        &*self.inner.blobs
+    }
+
+    /// The blob store, to hand to a task.
+    pub fn shared_blobs(&self) -> blobs::Blobs {
+        Arc::clone(&self.inner.blobs)
+    }
+
+    /// The data folder and the blob store, to hand to a writer.
+    pub fn stores(&self) -> blobs::Stores {
+        blobs::Stores {
+            data: self.inner.data.clone(),
+            blobs: self.shared_blobs(),
+        }
+    }
+
+    /// The same state with its files by hash kept in `blobs` (the data folder by default). Call
+    /// it before serving.
+    pub fn with_blobs(mut self, blobs: blobs::Blobs) -> Self {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.blobs = blobs,
+            None => panic!("with_blobs is for setting up a state that is not shared yet"),
+        }
+        self
     }
 
     /// The content store, read by path only (see [`data`] for why).

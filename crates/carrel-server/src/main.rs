@@ -763,6 +763,27 @@ struct CommonArgs {
     /// Log format [default: pretty].
     #[arg(long, env = "CARREL_LOG_FORMAT", value_enum)]
     log_format: Option<LogFormat>,
+    /// Keep packages, content files, attachments, recordings and app bundles in the
+    /// S3-compatible bucket at this endpoint (e.g. https://s3.eu-west-1.amazonaws.com) instead
+    /// of the data folder; needs --s3-bucket, --s3-access-key and CARREL_S3_SECRET_KEY (or
+    /// --s3-secret-key-file). Give every command that writes them the same settings.
+    #[arg(long, env = "CARREL_S3_ENDPOINT", value_name = "URL")]
+    s3_endpoint: Option<String>,
+    /// The bucket.
+    #[arg(long, env = "CARREL_S3_BUCKET")]
+    s3_bucket: Option<String>,
+    /// The region signatures name [default: us-east-1].
+    #[arg(long, env = "CARREL_S3_REGION")]
+    s3_region: Option<String>,
+    /// The access key id.
+    #[arg(long, env = "CARREL_S3_ACCESS_KEY")]
+    s3_access_key: Option<String>,
+    /// A file holding the secret access key (readable by the server's account only).
+    #[arg(long, env = "CARREL_S3_SECRET_KEY_FILE", value_name = "FILE")]
+    s3_secret_key_file: Option<PathBuf>,
+    /// Prepended to every key, e.g. carrel/.
+    #[arg(long, env = "CARREL_S3_PREFIX")]
+    s3_prefix: Option<String>,
 }
 
 impl CommonArgs {
@@ -795,6 +816,14 @@ impl CommonArgs {
             metrics_token_file: serve.and_then(|args| args.metrics_token_file.clone()),
             metrics_token: serve.and_then(|_| secret_variable("CARREL_METRICS_TOKEN")),
             migrate_on_start: serve.and_then(|args| args.no_migrate.then_some(false)),
+            s3_endpoint: self.s3_endpoint.clone(),
+            s3_bucket: self.s3_bucket.clone(),
+            s3_region: self.s3_region.clone(),
+            s3_access_key: self.s3_access_key.clone(),
+            s3_secret_key_file: self.s3_secret_key_file.clone(),
+            s3_secret_key: secret_variable("CARREL_S3_SECRET_KEY"),
+            s3_prefix: self.s3_prefix.clone(),
+            s3_virtual_host: None,
         };
         let settings = config::resolve(overrides, file)?;
         init_logging(settings.log_format);
@@ -807,6 +836,18 @@ impl CommonArgs {
         let storage = Storage::open(&settings.db)?;
         Ok((settings, storage))
     }
+}
+
+/// Where the settings keep files by hash: their bucket, or the data folder.
+fn blob_store(settings: &Settings) -> anyhow::Result<carrel_server::blobs::Blobs> {
+    Ok(match &settings.s3 {
+        Some(s3) => {
+            std::sync::Arc::new(carrel_server::blobs::S3Blobs::new(s3).map_err(anyhow::Error::msg)?)
+        }
+        None => std::sync::Arc::new(carrel_server::blobs::FsBlobs::new(
+            settings.require_data()?.clone(),
+        )),
+    })
 }
 
 /// A secret from the environment variable `name`, unless empty.
@@ -1000,7 +1041,8 @@ async fn recording(args: RecordingArgs) -> anyhow::Result<()> {
     let (settings, storage) = args.common.open()?;
     let notice = carrel_server::recordings::publish_recording(
         &storage,
-        &settings.data,
+        settings.require_data()?,
+        &*blob_store(&settings)?,
         &args.course_id,
         &args.item_id,
         &args.session_id,
@@ -1114,7 +1156,10 @@ async fn group_file_add(args: GroupFileAddArgs) -> anyhow::Result<()> {
     );
     let file = carrel_server::groups::add_file_from(
         &storage,
-        &settings.data,
+        &carrel_server::blobs::Stores {
+            data: settings.require_data()?.clone(),
+            blobs: blob_store(&settings)?,
+        },
         &args.course_id,
         &args.group,
         &name,
@@ -1366,7 +1411,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if !settings.migrate_on_start {
         anyhow::ensure!(
             carrel_server::storage::exists(&settings.db),
-            "there is no database at {}: check --db; `carrel-server migrate` makes a new one",
+            "there is no database at {}: check --db; `carrel-server migrate` makes a new one \
+             (a PostgreSQL database must be created first, empty, by its administrator)",
             carrel_server::storage::describe(&settings.db)
         );
         let found = Storage::schema_version_of(&settings.db)?;
@@ -1379,11 +1425,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let storage = Storage::open(&settings.db)?;
-    let data = settings.data.clone();
+    let data = settings.require_data()?.clone();
+    if let Some(s3) = &settings.s3 {
+        carrel_server::blobs::S3Blobs::new(s3)
+            .map_err(anyhow::Error::msg)?
+            .check()
+            .await
+            .context("the object store for files is not usable")?;
+    }
+    let blobs = blob_store(&settings)?;
     let state = {
         let (data, auth) = (data.clone(), settings.auth);
         tokio::task::spawn_blocking(move || AppState::open_with(storage, data, auth)).await??
     }
+    .with_blobs(blobs)
     .with_public_url(settings.public_url.as_deref())
     .with_certificate_issuer(&settings.certificate_issuer)
     .with_metrics_token(
@@ -1414,6 +1469,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         url = %format!("http://{addr}"),
         db = %state.storage().display(),
         data = %data.root().display(),
+        files = %state.blobs().describe(),
         public_url = settings.public_url.as_deref(),
         version = carrel_server::SERVER_VERSION,
         "carrel-server listening"
@@ -1506,7 +1562,12 @@ async fn publish(args: PublishArgs) -> anyhow::Result<()> {
         anyhow::ensure!(metadata.is_file(), "{} is not a file", package.display());
     }
     let storage = Storage::open(&settings.db)?;
-    let data = settings.data;
+    let blobs = settings
+        .s3
+        .is_some()
+        .then(|| blob_store(&settings).map(carrel_server::publish::BlobsOption))
+        .transpose()?;
+    let data = settings.require_data()?.clone();
     anyhow::ensure!(
         args.answer_keys.is_none() || args.packages.len() == 1,
         "--answer-keys goes with one package; publish the packages one at a time"
@@ -1518,6 +1579,7 @@ async fn publish(args: PublishArgs) -> anyhow::Result<()> {
             _ => None,
         },
         answer_keys: args.answer_keys,
+        blobs,
     };
     let mut stdout = std::io::stdout().lock();
     for package in &args.packages {
@@ -1555,6 +1617,8 @@ async fn release_publish(args: ReleasePublishArgs) -> anyhow::Result<()> {
             platform: Some(platform),
         }))
         .collect();
+    let blobs = blob_store(&settings)?;
+    let data = settings.require_data()?.clone();
     let new = NewRelease {
         version: args.version,
         channel: match args.channel {
@@ -1568,7 +1632,7 @@ async fn release_publish(args: ReleasePublishArgs) -> anyhow::Result<()> {
     // Checked before the database is opened: a mistyped path leaves no new database behind.
     releases::check_release(&new).context("nothing was published")?;
     let storage = Storage::open(&settings.db)?;
-    let published = releases::publish_release(&storage, &settings.data, new)
+    let published = releases::publish_release(&storage, &data, &*blobs, new)
         .await
         .context("nothing was published")?;
     let mut stdout = std::io::stdout().lock();

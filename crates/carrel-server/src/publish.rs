@@ -45,6 +45,9 @@ const CHUNK: usize = 256 * 1024;
 /// Why a package was not published. Nothing of it was kept.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
+    /// Storing a file in the blob store (an S3-compatible bucket) failed; nothing was published.
+    #[error("{0}")]
+    Blob(#[from] crate::blobs::BlobError),
     /// Reading the package or writing its copy failed.
     #[error("could not {operation} {path}: {source}")]
     Io {
@@ -149,6 +152,45 @@ pub struct PublishOptions {
     /// `None`: `<package>.answer-keys.json` beside the package, when it exists. See
     /// [`crate::autograde`].
     pub answer_keys: Option<PathBuf>,
+    /// Where the server keeps files by hash when it is not the data folder (an S3-compatible
+    /// bucket, [`crate::blobs`]): the package and its content files are stored there before the
+    /// catalogue names them. `None`: the data folder.
+    pub blobs: Option<BlobsOption>,
+}
+
+/// A blob store in [`PublishOptions`] (compared by identity).
+#[derive(Debug, Clone)]
+pub struct BlobsOption(pub crate::blobs::Blobs);
+
+impl PartialEq for BlobsOption {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for BlobsOption {}
+
+/// Stores the package (the file at `package`, SHA-256 `package_sha256`) and every content file
+/// `files` names (from the data folder's content store) in `blobs`, each one not there yet: a
+/// publish run again from a machine whose data folder lacks the files finds them in the bucket.
+async fn store_blobs(
+    blobs: &dyn crate::blobs::BlobStore,
+    data: &DataDir,
+    package: &Path,
+    package_sha256: &str,
+    files: &[(String, u64)],
+) -> Result<(), PublishError> {
+    use crate::blobs::{BlobKind, FsBlobs};
+    let local = FsBlobs::new(data.clone());
+    blobs
+        .put_file(BlobKind::Package, package_sha256, package)
+        .await?;
+    for (sha256, _) in files {
+        blobs
+            .put_file(BlobKind::File, sha256, &local.path(BlobKind::File, sha256))
+            .await?;
+    }
+    Ok(())
 }
 
 impl PublishOptions {
@@ -222,6 +264,24 @@ pub async fn publish_package_with(
     if let Some(current) = &published {
         check_replaces(current, &staged, &fingerprint)?;
         if current.package_sha256 == staged.sha256 {
+            // Publishing again fills a blob store that lacks the files (one set up since).
+            if let Some(blobs) = &options.blobs {
+                let files: Vec<(String, u64)> = staged
+                    .manifest
+                    .files
+                    .iter()
+                    .map(|file| (file.sha256.clone(), file.size))
+                    .collect();
+                let package = staged.copy.path();
+                store_blobs(
+                    &*blobs.0,
+                    staged.lock.dir(),
+                    package,
+                    &staged.sha256,
+                    &files,
+                )
+                .await?;
+            }
             if let Some(open) = options.open {
                 storage.set_course_access(&course.id, open).await?;
             }
@@ -249,6 +309,11 @@ pub async fn publish_package_with(
         keep(staged, fingerprint, open, quizzes, assignments)
     })
     .await?;
+    if let Some(blobs) = &options.blobs {
+        let package = lock.dir().package_path(&new.entry.package_sha256);
+        let sha256 = &new.entry.package_sha256;
+        store_blobs(&*blobs.0, lock.dir(), &package, sha256, &new.files).await?;
+    }
     let published = Published {
         course_id: new.entry.course_id.clone(),
         version: new.entry.version.clone(),
@@ -267,6 +332,14 @@ pub async fn publish_package_with(
         // The catalogue no longer points at it; a failure here only leaves a stray file.
         if let Err(error) = std::fs::remove_file(&old_path) {
             tracing::warn!(%error, path = %old_path.display(), "could not remove the replaced package file");
+        }
+        if let Some(blobs) = &options.blobs
+            && let Err(error) = blobs
+                .0
+                .delete(crate::blobs::BlobKind::Package, &old.package_sha256)
+                .await
+        {
+            tracing::warn!(%error, "could not remove the replaced package from the blob store");
         }
     }
     drop(lock);

@@ -25,6 +25,9 @@ pub enum RecordingError {
     /// The request is not acceptable (named in the message).
     #[error("{0}")]
     Invalid(String),
+    /// The blob store failed.
+    #[error(transparent)]
+    Blob(#[from] crate::blobs::BlobError),
     /// A file operation failed.
     #[error("cannot {operation} {}: {source}", path.display())]
     Io {
@@ -67,6 +70,7 @@ pub fn known_media_type(media_type: &str) -> &'static str {
 pub async fn publish_recording(
     storage: &Storage,
     data: &DataDir,
+    blobs: &dyn crate::blobs::BlobStore,
     course_id: &str,
     item_id: &str,
     session_id: &str,
@@ -92,9 +96,9 @@ pub async fn publish_recording(
         )));
     }
 
-    let (data, source) = (data.clone(), file.to_owned());
+    let (folder, source) = (data.clone(), file.to_owned());
     let (sha256, size) = tokio::task::spawn_blocking(move || -> Result<_, RecordingError> {
-        let lock = data.lock()?;
+        let lock = folder.lock()?;
         let dir = lock.dir().recordings_dir();
         std::fs::create_dir_all(&dir).map_err(io_error("create the folder", &dir))?;
         // A copy a crash interrupted is of no use to anyone.
@@ -123,6 +127,13 @@ pub async fn publish_recording(
     })
     .await
     .map_err(|error| StorageError::Task(error.to_string()))??;
+    crate::blobs::keep(
+        blobs,
+        crate::blobs::BlobKind::Recording,
+        &sha256,
+        &data.recording_path(&sha256),
+    )
+    .await?;
 
     let notice = RecordingNotice {
         course_id: course_id.to_owned(),

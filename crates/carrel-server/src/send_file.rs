@@ -1,35 +1,44 @@
-//! Streams an immutable file named by its SHA-256 from disk, with the answer
+//! Streams an immutable file named by its SHA-256 from the blob store ([`crate::blobs`]), with the answer
 //! [`carrel_protocol::http_range`] decides: 200, 206, 304 or 416.
 //!
-//! The file is opened before anything is decided, so a publish that replaces or removes it
-//! meanwhile cannot change what this response sends (on Unix the open handle keeps the old bytes).
+//! Files are immutable under their hash; one removed between the length check and the read
+//! (a replaced package) answers as missing.
 //! Bodies are read in chunks as the client takes them; a file is never loaded whole.
 
-use std::io::SeekFrom;
 use std::path::PathBuf;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::Response;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
 
 use crate::ServerError;
+use crate::blobs::{BlobKind, BlobStore};
 use carrel_protocol::http_range::{self, Answer};
 
 /// `Cache-Control` of a file that never changes under its URL.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-/// Bytes read from disk per chunk of the body.
-const CHUNK: usize = 64 * 1024;
+/// `Cache-Control` of such a file sent in answer to a signed-in request: a shared cache (a CDN in
+/// front of the server) must not keep it for others (RFC 9111 §3.5), the device may.
+pub const PRIVATE_IMMUTABLE: &str = "private, max-age=31536000, immutable";
+
+/// The `Cache-Control` of an immutable file for a request with `headers`: public only when the
+/// request carries no credentials, so what a CDN keeps is what anyone may download.
+pub fn cache_control(headers: &HeaderMap) -> &'static str {
+    if headers.contains_key(header::AUTHORIZATION) {
+        PRIVATE_IMMUTABLE
+    } else {
+        IMMUTABLE
+    }
+}
 
 /// A file to send.
 #[derive(Debug, Clone)]
 pub struct FileToSend {
-    /// Where it is.
-    pub path: PathBuf,
-    /// Its SHA-256 (lowercase hex): its strong ETag.
+    /// What it is, which says where the blob store keeps it.
+    pub kind: BlobKind,
+    /// Its SHA-256 (lowercase hex): its name in the blob store and its strong ETag.
     pub sha256: String,
-    /// Its length as recorded when it was published; a different length on disk is damage.
+    /// Its length as recorded when it was published; a different length in the store is damage.
     pub length: u64,
     /// Its `Content-Type`.
     pub content_type: &'static str,
@@ -37,29 +46,19 @@ pub struct FileToSend {
     pub disposition: Option<String>,
 }
 
-/// Answers `method` + `headers` with `file`. `Ok(None)` if the file is not on disk.
+/// Answers `method` + `headers` with `file` from `blobs`. `Ok(None)` if the store lacks it.
 pub async fn send_file(
+    blobs: &dyn BlobStore,
     method: &Method,
     headers: &HeaderMap,
     file: FileToSend,
 ) -> Result<Option<Response>, ServerError> {
-    let io_error = |operation: &'static str| {
-        let path = file.path.clone();
-        move |source| ServerError::File {
-            operation,
-            path,
-            source,
-        }
+    let Some(found) = blobs.len(file.kind, &file.sha256).await? else {
+        return Ok(None);
     };
-    let mut handle = match tokio::fs::File::open(&file.path).await {
-        Ok(handle) => handle,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => return Err(io_error("open")(error)),
-    };
-    let found = handle.metadata().await.map_err(io_error("inspect"))?.len();
     if found != file.length {
         return Err(ServerError::Damaged {
-            path: file.path,
+            path: PathBuf::from(file.kind.key(&file.sha256)),
             expected: file.length,
             found,
         });
@@ -69,7 +68,7 @@ pub async fn send_file(
     let answer = http_range::evaluate(method, headers, &etag, file.length);
     let mut response = Response::builder()
         .header(header::ETAG, &etag)
-        .header(header::CACHE_CONTROL, IMMUTABLE)
+        .header(header::CACHE_CONTROL, cache_control(headers))
         .header(header::ACCEPT_RANGES, "bytes");
     let (status, start, size) = match answer {
         Answer::NotModified => {
@@ -99,16 +98,14 @@ pub async fn send_file(
     if let Some(disposition) = &file.disposition {
         response = response.header(header::CONTENT_DISPOSITION, disposition);
     }
-    let body = if method == Method::HEAD {
+    let body = if method == Method::HEAD || size == 0 {
         Body::empty()
     } else {
-        if start > 0 {
-            handle
-                .seek(SeekFrom::Start(start))
-                .await
-                .map_err(io_error("seek in"))?;
+        match blobs.read(file.kind, &file.sha256, start, size).await? {
+            Some(stream) => Body::from_stream(stream),
+            // Removed between the two questions: as if it had never been there.
+            None => return Ok(None),
         }
-        Body::from_stream(ReaderStream::with_capacity(handle.take(size), CHUNK))
     };
     Ok(Some(built(response.body(body))))
 }
@@ -127,7 +124,7 @@ pub fn send_bytes(
     let etag = http_range::strong_etag(sha256);
     let mut response = Response::builder()
         .header(header::ETAG, &etag)
-        .header(header::CACHE_CONTROL, IMMUTABLE)
+        .header(header::CACHE_CONTROL, cache_control(headers))
         .header(header::ACCEPT_RANGES, "bytes");
     let (status, body) = match http_range::evaluate(method, headers, &etag, length) {
         Answer::NotModified => {
@@ -189,7 +186,7 @@ pub fn attachment(name: &str) -> Option<String> {
 /// length and the name to download it as, when the asker may have it — or `not_found()` when
 /// `found` is `None` or its bytes are not on disk.
 pub async fn send_found_upload(
-    data: &crate::DataDir,
+    blobs: &dyn BlobStore,
     method: &Method,
     headers: &HeaderMap,
     sha256: &str,
@@ -197,7 +194,7 @@ pub async fn send_found_upload(
     not_found: impl Fn() -> ServerError,
 ) -> Result<Response, ServerError> {
     let (length, name) = found.ok_or_else(&not_found)?;
-    send_uploaded(data, method, headers, sha256, length, &name)
+    send_uploaded(blobs, method, headers, sha256, length, &name)
         .await?
         .ok_or_else(not_found)
 }
@@ -206,7 +203,7 @@ pub async fn send_found_upload(
 /// download named `name` (a submission's or a forum post's attachment). `Ok(None)` if its bytes
 /// are not on disk.
 pub async fn send_uploaded(
-    data: &crate::DataDir,
+    blobs: &dyn BlobStore,
     method: &Method,
     headers: &HeaderMap,
     sha256: &str,
@@ -214,11 +211,11 @@ pub async fn send_uploaded(
     name: &str,
 ) -> Result<Option<Response>, ServerError> {
     let file = FileToSend {
-        path: crate::uploads::blob_path(data, sha256),
+        kind: BlobKind::Attachment,
         sha256: sha256.to_owned(),
         length,
         content_type: "application/octet-stream",
         disposition: attachment(name),
     };
-    send_file(method, headers, file).await
+    send_file(blobs, method, headers, file).await
 }

@@ -165,8 +165,20 @@ pub async fn submit(
     }
     let post = check_new(storage, user_id, kind, &header, &payload).await?;
     let id = id.to_owned();
+    // What this transaction reads before it writes: whether this id is stored, and for an
+    // assignment, whether the learner (or their group: see assignment_group_in) already
+    // submitted it. Other writers go on at the same time (on PostgreSQL; SQLite has one writer).
+    let mut locks = vec![format!("submission {id}")];
+    if kind == SubmissionKind::Assignment {
+        locks.push(assignment_lock(&header, &format!("user {user_id}")));
+    }
     storage
-        .transact(move |tx| {
+        .transact_locked(locks, move |tx| {
+            if post.is_some() {
+                // First, so this transaction reads the course's forum versions only after the
+                // post before it committed (see crate::forums::insert_in).
+                tx.lock_feed()?;
+            }
             if let Some(answer) = stored_in(tx, &id, user_id, kind, &sha256)? {
                 return Ok(answer);
             }
@@ -251,6 +263,10 @@ fn assignment_group_in(
         None
     };
     if !rules.resubmission {
+        if let Some(group) = &group {
+            // Taken after the learner's own (see submit): always in that order.
+            tx.lock(&assignment_lock(header, &format!("group {group}")))?;
+        }
         let earlier: Option<String> = tx
             .prepare_cached(
                 "SELECT u.display_name FROM submissions s JOIN users u ON u.id = s.user_id
@@ -276,6 +292,11 @@ fn assignment_group_in(
         }
     }
     Ok(Ok(group))
+}
+
+/// The advisory lock of one learner's or group's (`whose`) submissions of one assignment.
+fn assignment_lock(header: &Header, whose: &str) -> String {
+    format!("assignment {} {} {whose}", header.course_id, header.item_id)
 }
 
 /// Queues the xAPI statements of the submission just stored (see [`crate::xapi`]): a SCORM or

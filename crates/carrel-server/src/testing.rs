@@ -43,6 +43,7 @@ pub struct LoopbackServer {
     addr: SocketAddr,
     db: PathBuf,
     data: DataDir,
+    blobs: crate::blobs::Blobs,
     faults: crate::faults::FaultPlan,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
@@ -109,6 +110,7 @@ impl LoopbackServer {
             state
         };
         let faults = state.faults().clone();
+        let blobs = state.shared_blobs();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(crate::serve(listener, state, async move {
             let _ = stopped.await;
@@ -117,6 +119,7 @@ impl LoopbackServer {
             addr,
             db,
             data,
+            blobs,
             faults,
             stop,
             task,
@@ -146,6 +149,12 @@ impl LoopbackServer {
     /// The data folder (published packages and the content store).
     pub fn data(&self) -> &DataDir {
         &self.data
+    }
+
+    /// Where it keeps files by hash: the data folder, or a bucket ([`LoopbackServer::start_with`]
+    /// and [`crate::AppState::with_blobs`]).
+    pub fn blobs(&self) -> &crate::blobs::Blobs {
+        &self.blobs
     }
 
     /// Creates a learner account `login` and signs it in (the same calls the sign-in endpoint
@@ -233,7 +242,10 @@ impl LoopbackServer {
         let storage = Storage::open(&self.db)?;
         let file = crate::groups::add_file(
             &storage,
-            &self.data,
+            &crate::blobs::Stores {
+                data: self.data.clone(),
+                blobs: self.blobs.clone(),
+            },
             course_id,
             group,
             name,
@@ -289,7 +301,8 @@ impl LoopbackServer {
                 platform: Some(platform),
             }],
         };
-        let mut published = crate::releases::publish_release(&storage, &self.data, new).await?;
+        let mut published =
+            crate::releases::publish_release(&storage, &self.data, &*self.blobs, new).await?;
         published
             .pop()
             .ok_or_else(|| anyhow::anyhow!("one bundle for one platform publishes one file"))
@@ -488,5 +501,98 @@ impl LearningLocker {
 impl Drop for LearningLocker {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// A real S3-compatible object store for the blob tests: s3rver (`@20minutes/s3rver`, installed
+/// in `tests/s3` by `scripts/setup --for-tests`), keeping its bucket in a temporary folder,
+/// listening on `127.0.0.1` only, checking every request's AWS Signature V4 (a wrong secret gets
+/// 403 `SignatureDoesNotMatch`). Not a mock: a server that speaks the S3 protocol. Stopped when
+/// dropped.
+pub struct S3rver {
+    child: std::process::Child,
+    config: crate::blobs::S3Config,
+    dir: tempfile::TempDir,
+}
+
+impl S3rver {
+    /// Where it is installed: `tests/s3` of the repository.
+    pub fn install_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/s3")
+    }
+
+    /// Starts it on a free loopback port with the bucket `carrel`.
+    pub fn start() -> anyhow::Result<Self> {
+        use std::io::BufRead;
+        let install = Self::install_dir();
+        anyhow::ensure!(
+            install.join("node_modules/@20minutes/s3rver").is_dir(),
+            "s3rver is not installed at {}: run `npm ci --prefix tests/s3` (scripts/setup \
+             --for-tests does)",
+            install.display()
+        );
+        let dir = tempfile::tempdir()?;
+        let mut child = std::process::Command::new("node")
+            .arg(install.join("serve.js"))
+            .arg(dir.path().join("buckets"))
+            // It exits when this pipe closes: with this process, at the latest.
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()?;
+        let stdout = child.stdout.take().expect("piped");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout).read_line(&mut line)?;
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Started {
+            port: u16,
+            bucket: String,
+            access_key_id: String,
+            secret_access_key: String,
+            region: String,
+        }
+        let started: Started = match serde_json::from_str(&line) {
+            Ok(started) => started,
+            Err(error) => {
+                let _ = child.kill();
+                anyhow::bail!("s3rver did not start ({error}): {line:?}");
+            }
+        };
+        Ok(Self {
+            child,
+            config: crate::blobs::S3Config {
+                endpoint: format!("http://127.0.0.1:{}", started.port),
+                bucket: started.bucket,
+                region: started.region,
+                access_key: started.access_key_id,
+                secret_key: started.secret_access_key,
+                prefix: String::new(),
+                path_style: true,
+            },
+            dir,
+        })
+    }
+
+    /// The settings that reach its bucket.
+    pub fn config(&self) -> &crate::blobs::S3Config {
+        &self.config
+    }
+
+    /// A blob store on its bucket.
+    pub fn blobs(&self) -> crate::blobs::Blobs {
+        std::sync::Arc::new(crate::blobs::S3Blobs::new(&self.config).expect("valid settings"))
+    }
+
+    /// The folder it keeps its buckets in.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for S3rver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -33,6 +33,7 @@ use carrel_protocol::uploads::{MAX_UPLOAD_BYTES, NewUpload, UPLOAD_LENGTH, UPLOA
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use crate::DataDir;
+use crate::blobs::{BlobKind, BlobStore, Stores};
 use crate::file_io::{io_error, sync_dir};
 use crate::storage::{Storage, StorageError};
 
@@ -55,6 +56,9 @@ pub enum UploadError {
     /// The database failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The blob store failed.
+    #[error(transparent)]
+    Blob(#[from] crate::blobs::BlobError),
     /// The request is not valid (a field, a header).
     #[error("the upload request is not valid: {0}")]
     Invalid(String),
@@ -122,7 +126,11 @@ crate::file_io::from_file_io!(UploadError);
 impl IntoResponse for UploadError {
     fn into_response(self) -> Response {
         let (status, code) = match &self {
-            UploadError::Storage(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),
+            UploadError::Storage(_)
+            | UploadError::Blob(crate::blobs::BlobError::Unreachable { .. }) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable")
+            }
+            UploadError::Blob(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             UploadError::Invalid(_) | UploadError::Interrupted { .. } => {
                 (StatusCode::BAD_REQUEST, "malformed_request")
             }
@@ -143,6 +151,14 @@ impl IntoResponse for UploadError {
         let message = match &self {
             UploadError::Storage(_) => {
                 "The server cannot reach its database right now. Try again in a few minutes."
+                    .to_owned()
+            }
+            UploadError::Blob(crate::blobs::BlobError::Unreachable { .. }) => {
+                "The server cannot reach its file storage right now. Try again in a few minutes."
+                    .to_owned()
+            }
+            UploadError::Blob(_) => {
+                "The server could not store the upload; its operator can see why in the server logs."
                     .to_owned()
             }
             UploadError::Io { .. } | UploadError::Task(_) => {
@@ -439,7 +455,7 @@ pub async fn get(storage: &Storage, user_id: i64, id: &str) -> Result<Upload, Up
 /// but the bytes that arrived are still flushed and recorded.
 pub async fn append(
     storage: &Storage,
-    data: &DataDir,
+    stores: Stores,
     user_id: i64,
     id: &str,
     offset: u64,
@@ -462,10 +478,10 @@ pub async fn append(
     if row.complete {
         return Ok(row.to_upload());
     }
-    let (storage, data) = (storage.clone(), data.clone());
+    let storage = storage.clone();
     tokio::spawn(async move {
         let _claim = claim;
-        write_body(&storage, &data, row, body).await
+        write_body(&storage, &stores.data, &*stores.blobs, row, body).await
     })
     .await
     .map_err(|error| UploadError::Task(error.to_string()))?
@@ -475,6 +491,7 @@ pub async fn append(
 async fn write_body(
     storage: &Storage,
     data: &DataDir,
+    blobs: &dyn BlobStore,
     row: Row,
     mut body: Body,
 ) -> Result<Upload, UploadError> {
@@ -484,10 +501,17 @@ async fn write_body(
         complete: true,
         ..row.to_upload()
     };
-    if row.received == row.size && !path.exists() && blob_path(data, &row.sha256).exists() {
-        // The server stopped after moving the verified file into place and before recording it.
-        record_complete(storage, &row.id).await?;
-        return Ok(done);
+    if row.received == row.size && !path.exists() {
+        let local = blob_path(data, &row.sha256);
+        if local.exists() {
+            // The server stopped after moving the verified file into place and before storing
+            // or recording it.
+            keep_blob(blobs, &row.sha256, &local).await?;
+        }
+        if blobs.len(BlobKind::Attachment, &row.sha256).await? == Some(row.size) {
+            record_complete(storage, &row.id).await?;
+            return Ok(done);
+        }
     }
     let dir = data.root().join(UPLOADS);
     tokio::fs::create_dir_all(&dir)
@@ -594,7 +618,7 @@ async fn write_body(
             ..row.to_upload()
         });
     }
-    complete(storage, data, &row).await?;
+    complete(storage, data, blobs, &row).await?;
     Ok(done)
 }
 
@@ -614,7 +638,12 @@ async fn flush(
 
 /// Every byte of `row` is in its part file: checks the SHA-256 and moves the file to its blob, or
 /// throws the bytes away.
-async fn complete(storage: &Storage, data: &DataDir, row: &Row) -> Result<(), UploadError> {
+async fn complete(
+    storage: &Storage,
+    data: &DataDir,
+    blobs: &dyn BlobStore,
+    row: &Row,
+) -> Result<(), UploadError> {
     let part = part_path(data, &row.id);
     let blob = blob_path(data, &row.sha256);
     let sha256 = row.sha256.clone();
@@ -652,7 +681,13 @@ async fn complete(storage: &Storage, data: &DataDir, row: &Row) -> Result<(), Up
             size: row.size,
         });
     }
+    keep_blob(blobs, &row.sha256, &blob_path(data, &row.sha256)).await?;
     Ok(record_complete(storage, &id).await?)
+}
+
+/// Puts the verified file at `local` into the blob store before anything records it complete.
+async fn keep_blob(blobs: &dyn BlobStore, sha256: &str, local: &Path) -> Result<(), UploadError> {
+    Ok(crate::blobs::keep(blobs, BlobKind::Attachment, sha256, local).await?)
 }
 
 /// Records that upload `id` is complete.

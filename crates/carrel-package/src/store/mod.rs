@@ -155,7 +155,15 @@ impl Store {
 
     /// Where the object with this hash lives.
     pub fn object_path(&self, sha256: &str) -> PathBuf {
-        self.root.join(OBJECTS).join(&sha256[..2]).join(sha256)
+        Self::object_path_in(&self.root, sha256)
+    }
+
+    /// Where the object with this hash lives in the store at `root`, without opening it (a
+    /// server reads objects by path while another process may hold the store).
+    pub fn object_path_in(root: &Path, sha256: &str) -> PathBuf {
+        root.join(OBJECTS)
+            .join(&sha256[..2.min(sha256.len())])
+            .join(sha256)
     }
 
     /// Whether the object with this hash is present.

@@ -27,13 +27,13 @@ pub async fn get_file(
         return Err(ServerError::FileNotFound { sha256 });
     };
     let file = FileToSend {
-        path: state.store().object_path(&sha256),
+        kind: crate::blobs::BlobKind::File,
         sha256: sha256.clone(),
         length,
         content_type: "application/octet-stream",
         disposition: None,
     };
-    match send_file(&method, &headers, file).await? {
+    match send_file(state.blobs(), &method, &headers, file).await? {
         Some(response) => Ok(response),
         None => {
             // The catalogue lists it but the store lacks it: a publish is replacing its course
@@ -68,13 +68,13 @@ pub async fn get_recording(
         return Err(not_found());
     };
     let file = FileToSend {
-        path: state.data().recording_path(&sha256),
+        kind: crate::blobs::BlobKind::Recording,
         sha256: sha256.clone(),
         length,
         content_type: crate::recordings::known_media_type(&media_type),
         disposition: None,
     };
-    send_file(&method, &headers, file)
+    send_file(state.blobs(), &method, &headers, file)
         .await?
         .ok_or_else(not_found)
 }

@@ -70,7 +70,7 @@ pub async fn get_attachment(
     };
     let found =
         crate::forums::attachment(state.storage(), &who.account, &course_id, &sha256).await?;
-    send_found_upload(state.data(), &method, &headers, &sha256, found, not_found).await
+    send_found_upload(state.blobs(), &method, &headers, &sha256, found, not_found).await
 }
 
 /// `PUT /api/v1/tutor/forum-posts/{post_id}/moderation`: hides or shows, pins or unpins a post;

@@ -42,5 +42,5 @@ pub async fn get_file(
         sha256: sha256.clone(),
     };
     let found = crate::groups::file(state.storage(), &who.account, &course_id, &sha256).await?;
-    send_found_upload(state.data(), &method, &headers, &sha256, found, not_found).await
+    send_found_upload(state.blobs(), &method, &headers, &sha256, found, not_found).await
 }

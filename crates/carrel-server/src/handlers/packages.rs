@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use carrel_protocol::PACKAGE_MEDIA_TYPE;
 
 use crate::handlers::auth::MaybeAuth;
-use crate::send_file::{FileToSend, IMMUTABLE, attachment, send_file};
+use crate::send_file::{FileToSend, attachment, cache_control, send_file};
 use crate::storage::CourseDocument;
 use crate::{AppState, ServerError};
 
@@ -39,14 +39,14 @@ pub async fn get_package(
         .filter(|entry| entry.version == version)
         .ok_or_else(not_found)?;
     let file = FileToSend {
-        path: state.data().package_path(&entry.package_sha256),
+        kind: crate::blobs::BlobKind::Package,
         sha256: entry.package_sha256,
         length: entry.package_size,
         content_type: PACKAGE_MEDIA_TYPE,
         disposition: attachment(&format!("{course_id}-{version}.carrel")),
     };
     // Missing on disk right after the catalogue said yes: a newer version was just published.
-    send_file(&method, &headers, file)
+    send_file(state.blobs(), &method, &headers, file)
         .await?
         .ok_or_else(not_found)
 }
@@ -56,8 +56,10 @@ pub async fn get_manifest(
     State(state): State<AppState>,
     who: MaybeAuth,
     Path((course_id, version)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> Result<Response, ServerError> {
-    get_document(&state, &who, course_id, version, CourseDocument::Manifest).await
+    let document = CourseDocument::Manifest;
+    get_document(&state, &who, &headers, course_id, version, document).await
 }
 
 /// The signature of a published course version.
@@ -65,13 +67,16 @@ pub async fn get_signature(
     State(state): State<AppState>,
     who: MaybeAuth,
     Path((course_id, version)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> Result<Response, ServerError> {
-    get_document(&state, &who, course_id, version, CourseDocument::Signature).await
+    let document = CourseDocument::Signature;
+    get_document(&state, &who, &headers, course_id, version, document).await
 }
 
 async fn get_document(
     state: &AppState,
     who: &MaybeAuth,
+    request: &HeaderMap,
     course_id: String,
     version: String,
     document: CourseDocument,
@@ -86,7 +91,7 @@ async fn get_document(
         .ok_or(ServerError::CourseVersionNotFound { course_id, version })?;
     let headers = [
         (header::CONTENT_TYPE, "application/json"),
-        (header::CACHE_CONTROL, IMMUTABLE),
+        (header::CACHE_CONTROL, cache_control(request)),
     ];
     Ok((headers, bytes).into_response())
 }

@@ -149,13 +149,13 @@ pub async fn get_release_file(
         return Ok(not_found());
     };
     let file = FileToSend {
-        path: releases::bundle_path(state.data(), &sha256),
+        kind: crate::blobs::BlobKind::Release,
         sha256,
         length: size,
         content_type: "application/octet-stream",
         disposition: attachment(&file_name),
     };
-    match send_file(&method, &headers, file).await? {
+    match send_file(state.blobs(), &method, &headers, file).await? {
         Some(response) => Ok(response),
         None => {
             tracing::error!(release_id, file = %file_name, "a published release file is missing from the data folder");

@@ -103,5 +103,5 @@ pub async fn get_attachment(
         || ServerError::Tutor(TutorError::NotFound(format!("{id} attachment {sha256}")));
     let found =
         tutor::attachment(state.storage(), Actor::Account(who.account), id, &sha256).await?;
-    send_found_upload(state.data(), &method, &headers, &sha256, found, not_found).await
+    send_found_upload(state.blobs(), &method, &headers, &sha256, found, not_found).await
 }

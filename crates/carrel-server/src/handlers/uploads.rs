@@ -70,7 +70,7 @@ pub async fn patch_upload(
     let length = number_header(&headers, header::CONTENT_LENGTH.as_str())?;
     let upload = uploads::append(
         state.storage(),
-        state.data(),
+        state.stores(),
         who.account.id,
         &upload_id,
         offset,

@@ -57,6 +57,9 @@ pub fn bundle_path(data: &DataDir, sha256: &str) -> PathBuf {
 /// Why a release was not published or changed. Nothing of a refused publish is kept.
 #[derive(Debug, thiserror::Error)]
 pub enum ReleaseError {
+    /// The blob store failed.
+    #[error(transparent)]
+    Blob(#[from] crate::blobs::BlobError),
     /// Reading a bundle or storing it failed.
     #[error("could not {operation} {path}: {source}")]
     Io {

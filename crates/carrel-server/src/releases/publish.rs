@@ -107,6 +107,7 @@ struct Plan {
 pub async fn publish_release(
     storage: &Storage,
     data: &DataDir,
+    blobs: &dyn crate::blobs::BlobStore,
     new: NewRelease,
 ) -> Result<Vec<PublishedFile>, ReleaseError> {
     let (version, pubkey, checked) = check_all(&new)?;
@@ -117,9 +118,9 @@ pub async fn publish_release(
         );
     }
 
-    let data = data.clone();
+    let folder = data.clone();
     let (lock, staged) = blocking(move || {
-        let lock = data.lock()?;
+        let lock = folder.lock()?;
         let dir = releases_dir(lock.dir());
         std::fs::create_dir_all(&dir).map_err(io_error("create the folder", &dir))?;
         remove_leftovers(&dir)?;
@@ -156,6 +157,13 @@ pub async fn publish_release(
     } else {
         blocking(move || keep(lock, hashes.into_iter().zip(copies).collect())).await?
     };
+    // Into the blob store before the database offers them (a no-op for the data folder).
+    for sha256 in staged.iter().map(|s| &s.sha256) {
+        let local = super::bundle_path(data, sha256);
+        if local.exists() {
+            crate::blobs::keep(blobs, crate::blobs::BlobKind::Release, sha256, &local).await?;
+        }
+    }
     let recorded = record(storage, &version, new.channel, new.notes, &plan, &staged).await;
     let release_id = match recorded {
         Ok(release_id) => release_id,

@@ -40,16 +40,30 @@ pub fn is_url(location: &str) -> bool {
     location.starts_with("postgres://") || location.starts_with("postgresql://")
 }
 
-/// `url` without its password, for logs and messages.
+/// `url` without its password (in the user part or as a `password=` parameter), for logs and
+/// messages.
 pub fn redacted(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        Ok(parsed) => parsed.to_string(),
-        Err(_) => "postgres://(unreadable URL)".to_owned(),
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return "postgres://(unreadable URL)".to_owned();
+    };
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
     }
+    if parsed.query_pairs().any(|(key, _)| key == "password") {
+        let kept: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(key, value)| {
+                let value = if key == "password" {
+                    "***".into()
+                } else {
+                    value.into_owned()
+                };
+                (key.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    parsed.to_string()
 }
 
 /// A pool of connections to one database.
@@ -78,31 +92,64 @@ impl Pool {
         Ok(Self { pool })
     }
 
-    /// Runs `f` in a serializable transaction on a blocking thread of the current runtime,
-    /// committing when it returns `Ok` and running it again when PostgreSQL says it lost a race.
-    /// `retryable` tells which of `f`'s errors are such a race.
+    /// A connection from the pool, waited for without holding a thread.
+    pub async fn connection(&self) -> Result<Connection, sql::Error> {
+        self.pool
+            .get()
+            .await
+            .map(Connection)
+            .map_err(|e| sql::Error::Pool(e.to_string()))
+    }
+}
+
+/// A pooled connection, back in the pool when dropped.
+pub struct Connection(deadpool_postgres::Object);
+
+impl Connection {
+    /// Runs `f` in a transaction (on a blocking thread: the caller's), committing when it
+    /// returns `Ok` and running it again when PostgreSQL says it lost a race, with `read_only`
+    /// declared when `f` only reads. `retryable` tells which of `f`'s errors are such a race.
+    ///
+    /// Without `locks` the transaction is `SERIALIZABLE`. With them it is `READ COMMITTED` and
+    /// first takes a transaction-scoped advisory lock on each key (in order, so two transactions
+    /// never wait on each other crosswise): for a hot path whose read-then-write rules are all
+    /// covered by those keys, where serializable's page-level conflict checks would make
+    /// unrelated writers abort each other.
     pub fn run<T, E>(
-        &self,
+        &mut self,
         handle: &tokio::runtime::Handle,
+        read_only: bool,
+        locks: &[String],
         retryable: impl Fn(&E) -> bool,
         f: impl Fn(&Conn<'_>) -> Result<T, E>,
     ) -> Result<T, E>
     where
         E: From<sql::Error>,
     {
-        let mut client = handle
-            .block_on(self.pool.get())
-            .map_err(|e| sql::Error::Pool(e.to_string()))?;
+        let client = &mut self.0;
         let mut attempt = 1;
         loop {
             let tx = handle
                 .block_on(
                     client
                         .build_transaction()
-                        .isolation_level(tokio_postgres::IsolationLevel::Serializable)
+                        .isolation_level(if locks.is_empty() {
+                            tokio_postgres::IsolationLevel::Serializable
+                        } else {
+                            tokio_postgres::IsolationLevel::ReadCommitted
+                        })
+                        .read_only(read_only)
                         .start(),
                 )
                 .map_err(sql::Error::from)?;
+            let mut keys: Vec<&String> = locks.iter().collect();
+            keys.sort();
+            keys.dedup();
+            for key in keys {
+                handle
+                    .block_on(tx.execute(&sql::to_postgres(sql::ADVISORY_LOCK), &[key]))
+                    .map_err(sql::Error::from)?;
+            }
             let backend = Transaction {
                 tx,
                 handle: handle.clone(),
@@ -445,5 +492,25 @@ impl<'a> FromSql<'a> for Value {
 
     fn accepts(_: &Type) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_passwords_for_logs() {
+        assert_eq!(
+            redacted("postgres://carrel:s3cret@db.internal:5432/carrel"),
+            "postgres://carrel:***@db.internal:5432/carrel"
+        );
+        let query = redacted("postgres://carrel@db/carrel?sslmode=disable&password=s3cret");
+        assert!(
+            !query.contains("s3cret") && query.contains("sslmode=disable"),
+            "{query}"
+        );
+        assert_eq!(redacted("postgres://db/carrel"), "postgres://db/carrel");
+        assert!(is_url("postgresql://db/x") && !is_url("/srv/carrel/server.sqlite3"));
     }
 }

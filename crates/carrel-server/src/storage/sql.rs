@@ -14,6 +14,9 @@
 
 use std::borrow::Cow;
 
+/// Takes the transaction-scoped advisory lock named by `?1` (PostgreSQL).
+pub const ADVISORY_LOCK: &str = "SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))) AS locked";
+
 /// Which SQL dialect a connection speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -30,12 +33,24 @@ impl Dialect {
         match (self, key) {
             (Dialect::Sqlite, None) => format!("json_each({column}) AS {alias}"),
             (Dialect::Sqlite, Some(key)) => format!("json_each({column}, '$.{key}') AS {alias}"),
+            // `json`, not `jsonb`: it takes every string SQLite's JSON takes (`\u0000` too).
             (Dialect::Postgres, None) => {
-                format!("jsonb_array_elements(CAST({column} AS jsonb)) AS {alias}(value)")
+                format!("json_array_elements(CAST({column} AS json)) AS {alias}(value)")
             }
-            (Dialect::Postgres, Some(key)) => format!(
-                "jsonb_array_elements(CAST({column} AS jsonb) -> '{key}') AS {alias}(value)"
-            ),
+            (Dialect::Postgres, Some(key)) => {
+                format!("json_array_elements(CAST({column} AS json) -> '{key}') AS {alias}(value)")
+            }
+        }
+    }
+
+    /// A condition: the login in `column` is `param`, whatever the case of ASCII letters (SQLite's
+    /// `users.login` is `COLLATE NOCASE`; PostgreSQL compares `lower()` of both, with a unique
+    /// index on `lower(login)`: a deterministic comparison, so no two spellings that differ in
+    /// anything but case — an invisible character, a full-width letter — ever meet).
+    pub fn same_login(self, column: &str, param: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("{column} = {param}"),
+            Dialect::Postgres => format!("lower({column}) = lower({param})"),
         }
     }
 
@@ -500,12 +515,15 @@ impl<'a> Conn<'a> {
     /// the lock is committed before the next one is taken, so no reader ever sees a later number
     /// before an earlier one.
     pub fn lock_feed(&self) -> Result<()> {
+        self.lock("changes feed")
+    }
+
+    /// Waits until no other transaction holds the advisory lock `key`, then holds it until this
+    /// one ends (PostgreSQL; on SQLite, where writers always take turns, nothing). Statements
+    /// after it see what the previous holder committed.
+    pub fn lock(&self, key: &str) -> Result<()> {
         if self.dialect() == Dialect::Postgres {
-            self.query_row(
-                "SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock(7164391227)) AS locked",
-                params![],
-                |_| Ok(()),
-            )?;
+            self.execute(ADVISORY_LOCK, params![key])?;
         }
         Ok(())
     }

@@ -392,7 +392,10 @@ pub(crate) fn signature_in(
         Actor::Operator { tutor: None } => Ok((OPERATOR_NAME.to_owned(), None)),
         Actor::Operator { tutor: Some(login) } => conn
             .query_row(
-                "SELECT id, display_name FROM users WHERE login = ?1",
+                &format!(
+                    "SELECT id, display_name FROM users WHERE {}",
+                    conn.dialect().same_login("login", "?1")
+                ),
                 [&login],
                 |row| Ok((row.get::<String>(1)?, Some(row.get::<i64>(0)?))),
             )

@@ -9,7 +9,7 @@ use carrel_protocol::auth::{
     Account, ME_PATH, REFRESH_PATH, Role, SIGN_IN_PATH, SIGN_OUT_PATH, SignIn, Tokens,
 };
 use carrel_server::accounts::{self, AuthConfig};
-use carrel_server::{AppState, DataDir, Storage};
+use carrel_server::{AppState, Storage};
 use reqwest::StatusCode;
 use tokio::net::TcpListener;
 
@@ -26,11 +26,11 @@ struct Server {
 
 async fn start(config: AuthConfig) -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.sqlite3");
+    // A SQLite file, or a PostgreSQL database when the suite runs on one.
+    let (db, data) = carrel_server::testing::test_database(dir.path()).unwrap();
     let storage = Storage::open(&db).unwrap();
     let state = {
         let storage = storage.clone();
-        let data = DataDir::beside(&db);
         tokio::task::spawn_blocking(move || AppState::open_with(storage, data, config))
             .await
             .unwrap()
@@ -333,6 +333,41 @@ async fn accounts_refuse_a_taken_login_a_bad_login_and_a_short_password() {
             .await
             .is_err()
     );
+}
+
+/// A login matches whatever the case of its letters, and nothing else: not with an invisible
+/// character inside, not in full-width letters (each would be a new key for the sign-in
+/// throttle, and so a fresh run of guesses against the same account).
+#[tokio::test]
+async fn a_login_matches_in_any_case_and_in_no_other_spelling() {
+    let server = start(AuthConfig::default()).await;
+    accounts::create_user(&server.storage, "ana", "Ana", PASSWORD, Role::Learner)
+        .await
+        .unwrap();
+    for same in ["ana", "ANA", "Ana"] {
+        assert_eq!(server.sign_in(same, PASSWORD).await.status(), 200, "{same}");
+    }
+    for other in [
+        "a\u{200B}na",
+        "a\u{00AD}na",
+        "\u{FF41}\u{FF4E}\u{FF41}",
+        "ana\u{200D}",
+    ] {
+        assert_eq!(
+            server.sign_in(other, PASSWORD).await.status(),
+            401,
+            "{other:?} is not ana"
+        );
+        // And such a spelling is another login, not a copy of this one.
+        let made =
+            accounts::create_user(&server.storage, other, "X", PASSWORD, Role::Learner).await;
+        if let Err(error) = made {
+            assert!(
+                !error.to_string().contains("already exists"),
+                "{other:?}: {error}"
+            );
+        }
+    }
 }
 
 #[tokio::test]

@@ -87,6 +87,20 @@ impl Groups {
         words: u32,
         attachments: &[PostAttachment],
     ) -> reqwest::Response {
+        let body = Self::assignment(id, item, group, words, attachments);
+        self.class
+            .send(Method::PUT, &submission_path(id), Some(token), Some(&body))
+            .await
+    }
+
+    /// The body of [`Groups::submit`].
+    fn assignment(
+        id: &str,
+        item: &str,
+        group: Option<&str>,
+        words: u32,
+        attachments: &[PostAttachment],
+    ) -> String {
         let payload = serde_json::json!({
             "submissionId": id,
             "courseId": DEMO_COURSE,
@@ -103,10 +117,7 @@ impl Groups {
             "late": false,
             "attachments": attachments,
         });
-        let body = serde_json::json!({ "kind": "assignment", "payload": payload }).to_string();
-        self.class
-            .send(Method::PUT, &submission_path(id), Some(token), Some(&body))
-            .await
+        serde_json::json!({ "kind": "assignment", "payload": payload }).to_string()
     }
 
     /// Like [`Groups::submit`], expecting it stored; answers its receipt.
@@ -608,6 +619,10 @@ async fn the_course_teams_files_reach_the_groups_members_only() {
 
     // What cannot be placed is refused, and nothing is stored.
     let data = server.data();
+    let stores = carrel_server::blobs::Stores {
+        data: data.clone(),
+        blobs: server.blobs().clone(),
+    };
     for name in [
         "",
         ".",
@@ -619,7 +634,7 @@ async fn the_course_teams_files_reach_the_groups_members_only() {
     ] {
         let error = carrel_server::groups::add_file(
             storage,
-            data,
+            &stores,
             DEMO_COURSE,
             TEAM_B,
             name,
@@ -636,7 +651,7 @@ async fn the_course_teams_files_reach_the_groups_members_only() {
     }
     let unknown = carrel_server::groups::add_file(
         storage,
-        data,
+        &stores,
         DEMO_COURSE,
         "Team Z",
         "brief.txt",
@@ -842,6 +857,72 @@ async fn the_binary_places_lists_and_removes_group_files() {
         1,
         "refused commands change nothing: {listed}"
     );
+}
+
+/// Two members of each of eight groups submit an assignment that takes one submission per group
+/// at the same moment, each to another instance of the server on the same database: for every
+/// group exactly one is stored and the other is refused, naming who submitted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_members_at_once_on_two_instances_store_one_submission_for_their_group() {
+    let class = Class::with_demo_edited(&[(
+        "assignments/group-case-study.toml",
+        "resubmission = true",
+        "resubmission = false",
+    )])
+    .await;
+    let first = &class.fx.server;
+    let second = carrel_server::testing::LoopbackServer::another_instance(first)
+        .await
+        .unwrap();
+    let mut pairs = Vec::new();
+    for team in 0..8 {
+        let group = format!("Pair {team}");
+        let mut tokens = Vec::new();
+        for member in ["x", "y"] {
+            let login = format!("{member}{team}");
+            tokens.push(first.learner(&login).await.unwrap().access_token);
+            first
+                .enrol(&login, DEMO_COURSE, Role::Learner, Some(&group))
+                .await
+                .unwrap();
+        }
+        pairs.push((group, tokens));
+    }
+    let http = &class.fx.client;
+    for (group, tokens) in &pairs {
+        let put = |base: String, token: &str, member: &str| {
+            let id = format!("{group}-{member}").replace(' ', "-");
+            http.put(format!("{base}{}", submission_path(&id)))
+                .bearer_auth(token)
+                .header("Content-Type", "application/json")
+                .body(Groups::assignment(&id, GROUP_ITEM, Some(group), 1500, &[]))
+                .send()
+        };
+        let (x, y) = tokio::join!(
+            put(first.url(), &tokens[0], "x"),
+            put(second.url(), &tokens[1], "y")
+        );
+        let mut statuses = vec![x.unwrap().status(), y.unwrap().status()];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            vec![StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY],
+            "{group}: one stored, one refused"
+        );
+    }
+    let stored: Vec<String> = class
+        .fx
+        .storage
+        .with_conn(|conn| {
+            Ok(conn
+                .prepare("SELECT group_name FROM submissions WHERE group_name LIKE 'Pair %'")?
+                .query_map(carrel_server::storage::sql::params![], |row| row.get(0))?
+                .collect::<Result<_, _>>()?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 8, "{stored:?}");
+    second.stop().await.unwrap();
 }
 
 #[tokio::test]

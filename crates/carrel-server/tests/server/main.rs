@@ -6,6 +6,7 @@
 
 mod auth;
 mod autograde;
+mod blobs;
 mod certificates;
 mod changes;
 mod cli;

@@ -162,7 +162,13 @@ impl Releases {
             pubkey: Some(self.signer.pubkey()),
             bundles,
         };
-        releases::publish_release(&self.fx.storage, self.fx.server.data(), new).await
+        releases::publish_release(
+            &self.fx.storage,
+            self.fx.server.data(),
+            &**self.fx.server.blobs(),
+            new,
+        )
+        .await
     }
 
     /// Why publishing `bundles` as `version` on `channel` is refused.
@@ -411,9 +417,15 @@ impl ReleaseServer {
             pubkey: None,
             bundles: vec![signed_bundle(dir.path(), DEB, "1.0.0", &Signer::new())],
         };
-        let published = releases::publish_release(&storage, &DataDir::beside(&db), new)
-            .await
-            .unwrap();
+        let data = DataDir::beside(&db);
+        let published = releases::publish_release(
+            &storage,
+            &data,
+            &carrel_server::blobs::FsBlobs::new(data.clone()),
+            new,
+        )
+        .await
+        .unwrap();
         Self {
             release_id: published[0].release_id,
             _dir: dir,

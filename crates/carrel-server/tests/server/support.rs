@@ -163,8 +163,17 @@ pub struct Fixture {
 
 impl Fixture {
     pub async fn start() -> Self {
+        Self::start_with(|state| state).await
+    }
+
+    /// Like [`Fixture::start`], with the server's state set up by `configure`.
+    pub async fn start_with(
+        configure: impl FnOnce(carrel_server::AppState) -> carrel_server::AppState,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let server = LoopbackServer::start(dir.path()).await.unwrap();
+        let server = LoopbackServer::start_with(dir.path(), "127.0.0.1:0", configure)
+            .await
+            .unwrap();
         let storage = Storage::open(server.db()).unwrap();
         Self {
             dir,
@@ -179,8 +188,16 @@ impl Fixture {
         build_package(self.dir.path(), name, version, page, KEY)
     }
 
+    /// Publishes `package` open to anyone, its files stored where the server keeps them.
     pub async fn publish(&self, package: &Path) -> Result<Published, PublishError> {
-        carrel_server::publish_package(&self.storage, self.server.data(), package).await
+        let options = carrel_server::PublishOptions {
+            blobs: Some(carrel_server::publish::BlobsOption(
+                self.server.blobs().clone(),
+            )),
+            ..carrel_server::PublishOptions::open()
+        };
+        carrel_server::publish_package_with(&self.storage, self.server.data(), package, &options)
+            .await
     }
 
     /// Uploads `bytes` as `name` for `token` through the uploads API, completely, in one request;
@@ -286,7 +303,14 @@ pub const DEMO_COURSE: &str = "ilo-migrant-workers-rights";
 
 impl Class {
     pub async fn start() -> Self {
-        let fx = Fixture::start().await;
+        Self::start_with(|state| state).await
+    }
+
+    /// Like [`Class::start`], the server's state set up by `configure`.
+    pub async fn start_with(
+        configure: impl FnOnce(carrel_server::AppState) -> carrel_server::AppState,
+    ) -> Self {
+        let fx = Fixture::start_with(configure).await;
         let ana = fx.server.learner_in("ana", CLASS_COURSE).await.unwrap();
         let ben = fx.server.learner_in("ben", CLASS_COURSE).await.unwrap();
         let tom = fx.server.account("tom", Role::Tutor).await.unwrap();
@@ -323,7 +347,7 @@ impl Class {
             &package,
             &carrel_server::publish::PublishOptions {
                 open: Some(open),
-                answer_keys: None,
+                ..Default::default()
             },
         )
         .await
@@ -342,7 +366,21 @@ impl Class {
     /// Like [`Class::with_demo`], the demo course built from a copy of its source with `edits`
     /// (file, text there, its replacement).
     pub async fn with_demo_edited(edits: &[(&str, &str, &str)]) -> Self {
-        let class = Self::start().await;
+        Self::with_demo_set_up(edits, |state| state).await
+    }
+
+    /// Like [`Class::with_demo`], the server's state set up by `configure`.
+    pub async fn with_demo_in(
+        configure: impl FnOnce(carrel_server::AppState) -> carrel_server::AppState,
+    ) -> Self {
+        Self::with_demo_set_up(&[], configure).await
+    }
+
+    async fn with_demo_set_up(
+        edits: &[(&str, &str, &str)],
+        configure: impl FnOnce(carrel_server::AppState) -> carrel_server::AppState,
+    ) -> Self {
+        let class = Self::start_with(configure).await;
         for (login, role) in [
             ("ana", Role::Learner),
             ("ben", Role::Learner),
