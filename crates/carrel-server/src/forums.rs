@@ -133,6 +133,25 @@ pub(crate) async fn check_new(
     if post.body.is_empty() {
         return refuse("the post's text is empty; write something".into());
     }
+    // Line breaks and tabs are text; other control characters are not, and a NUL is a text
+    // neither database would keep the same (PostgreSQL refuses it).
+    let stray = |text: &str, allowed: &[char]| {
+        text.chars()
+            .find(|c| c.is_control() && !allowed.contains(c))
+    };
+    if let Some(c) = post.title.as_deref().and_then(|title| stray(title, &[])) {
+        return refuse(format!(
+            "the new topic's title holds the control character U+{:04X}; remove it",
+            u32::from(c)
+        ));
+    }
+    if let Some(c) = stray(&post.body, &['\n', '\r', '\t']) {
+        return refuse(format!(
+            "the post's text holds the control character U+{:04X}, which is not a line break or \
+             a tab; remove it",
+            u32::from(c)
+        ));
+    }
     if post.body.chars().count() > MAX_BODY_CHARS {
         return refuse(format!(
             "the post's text is longer than {MAX_BODY_CHARS} characters; shorten it or split it \

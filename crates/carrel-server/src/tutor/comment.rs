@@ -25,12 +25,16 @@ pub async fn add(
     }
     storage
         .transact(move |tx| {
+            // A failing database is the transaction's error (rolled back, and on PostgreSQL run
+            // again after a lost race); a refusal is an answer.
             let summary = match visible_in(tx, &actor, server_id) {
                 Ok(summary) => summary,
+                Err(TutorError::Storage(error)) => return Err(error),
                 Err(error) => return Ok(Err(error)),
             };
             let (author, author_id) = match signature_in(tx, &actor) {
                 Ok(signature) => signature,
+                Err(TutorError::Storage(error)) => return Err(error),
                 Err(error) => return Ok(Err(error)),
             };
             let at_ms = carrel_protocol::unix_time_ms();

@@ -343,6 +343,14 @@ async fn posts_the_forum_cannot_take_are_refused_and_store_nothing() {
         ),
         ("an empty text", reply("p-empty", INTRODUCTIONS, " \n\t ")),
         (
+            "a NUL in the text",
+            reply("p-nul", INTRODUCTIONS, "Text\u{0}with a NUL."),
+        ),
+        (
+            "a control character in a title",
+            new_topic("p-bell-title", "Ring\u{7}", "Text."),
+        ),
+        (
             "a text too long",
             reply("p-long", INTRODUCTIONS, &"é".repeat(MAX_BODY_CHARS + 1)),
         ),
