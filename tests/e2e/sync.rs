@@ -96,7 +96,7 @@ async fn work_submitted_offline_is_received_when_the_server_returns_and_graded_b
         &package,
         &carrel_server::publish::PublishOptions {
             open: Some(false),
-            answer_keys: None,
+            ..Default::default()
         },
     )
     .await
